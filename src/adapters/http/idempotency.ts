@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { StoredResponse } from '../../application/ports/idempotency-store.js';
+import type { RunIdempotently } from '../../application/idempotency/run-idempotently.js';
+import { actorOf } from './locals.js';
+import { HttpProblem } from './problem.js';
+
+/** JSON with keys in a fixed order, so the same body always has the same fingerprint. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function idempotencyKeyOf(req: Request): string | null {
+  const header = req.get('idempotency-key');
+  if (header !== undefined) {
+    if (header.length < 1 || header.length > 255) {
+      throw new HttpProblem('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 characters', [
+        { field: 'Idempotency-Key', message: 'must be 1 to 255 characters' },
+      ]);
+    }
+    return header;
+  }
+  const fromBody = (req.body as { requestId?: unknown } | undefined)?.requestId;
+  return typeof fromBody === 'string' ? fromBody : null;
+}
+
+/**
+ * Runs a state-changing handler under the request's Idempotency-Key (or body `requestId`),
+ * and sends its answer, first or replayed.
+ */
+export function idempotentHandler(runIdempotently: RunIdempotently, work: (req: Request, res: Response) => Promise<StoredResponse>) {
+  return async (req: Request, res: Response) => {
+    const key = idempotencyKeyOf(req);
+    const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
+    const fingerprint = createHash('sha256')
+      .update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`)
+      .digest('base64url');
+    const outcome = await runIdempotently.execute(
+      { scope: key === null ? null : { userId: actorOf(res).userId, key }, fingerprint },
+      () => work(req, res),
+    );
+    if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(outcome.response.status).json(outcome.response.body);
+  };
+}

@@ -1,0 +1,774 @@
+/**
+ * The OpenAPI 3.0.3 document served at GET /openapi.json and rendered at GET /docs.
+ *
+ * It describes the endpoints that exist; API.md is the contract it follows. Plain data, built
+ * with a few helpers so that the repeated parts (problem answers, headers, paging) are written
+ * once.
+ */
+import type { FieldProblem } from '../../domain/shared/errors.js';
+import { problem, type ProblemCode } from './problem.js';
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/** Codes of API.md's error table that no endpoint of this version answers yet. */
+type PlannedCode =
+  | 'COUPON_CODE_TAKEN'
+  | 'INSUFFICIENT_STOCK'
+  | 'PAYMENT_DECLINED'
+  | 'COUPON_EXHAUSTED'
+  | 'COUPON_ALREADY_ISSUED'
+  | 'COUPON_NOT_ISSUABLE'
+  | 'ORDER_LIMIT_EXCEEDED'
+  | 'COUPON_NOT_APPLICABLE'
+  | 'INVALID_PRICE'
+  | 'PRODUCT_UNAVAILABLE';
+
+/**
+ * Every code of API.md's error table with its status. A Record, so that a code the HTTP layer
+ * can answer but this list forgets is a compile error.
+ */
+const ERROR_CODES: Record<ProblemCode | PlannedCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  PAYMENT_DECLINED: 402,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  COUPON_CODE_TAKEN: 409,
+  INSUFFICIENT_STOCK: 409,
+  INSUFFICIENT_BALANCE: 409,
+  COUPON_EXHAUSTED: 409,
+  COUPON_ALREADY_ISSUED: 409,
+  COUPON_NOT_ISSUABLE: 409,
+  INVALID_STATE: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_CHARGE_AMOUNT: 422,
+  BALANCE_LIMIT_EXCEEDED: 422,
+  ORDER_LIMIT_EXCEEDED: 422,
+  COUPON_NOT_APPLICABLE: 422,
+  INVALID_PRICE: 422,
+  PRODUCT_UNAVAILABLE: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  TOO_MANY_FAILURES: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
+const PROBLEM_JSON = 'application/problem+json';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function ref(section: 'schemas' | 'responses' | 'parameters' | 'headers', name: string): JsonObject {
+  return { $ref: `#/components/${section}/${name}` };
+}
+
+const schemaRef = (name: string) => ref('schemas', name);
+
+/** Header component name → the header's name on the wire. */
+const HEADER_NAMES: Record<string, string> = {
+  XRequestId: 'X-Request-Id',
+  IdempotentReplayed: 'Idempotent-Replayed',
+  RetryAfter: 'Retry-After',
+};
+
+/** Headers every answer carries, plus any extra ones by component name. */
+function headers(...extra: string[]): JsonObject {
+  const all: JsonObject = { 'X-Request-Id': ref('headers', 'XRequestId') };
+  for (const name of extra) {
+    all[HEADER_NAMES[name] ?? name] = ref('headers', name);
+  }
+  return all;
+}
+
+/** A JSON success answer. */
+function jsonResponse(description: string, schema: JsonObject, extraHeaders: string[] = []): JsonObject {
+  return {
+    description,
+    headers: headers(...extraHeaders),
+    content: { 'application/json': { schema } },
+  };
+}
+
+/** A problem example exactly as the service writes it (same type, title and status). */
+function problemExample(code: ProblemCode, detail: string, instance: string, errors?: FieldProblem[]): JsonObject {
+  const p = problem(code, detail, instance, errors);
+  const body: JsonObject = {
+    type: p.type,
+    title: p.title,
+    status: p.status,
+    detail: p.detail,
+    code: p.code,
+    instance: p.instance,
+  };
+  if (p.errors) body['errors'] = p.errors.map((e) => ({ field: e.field, message: e.message }));
+  return body;
+}
+
+interface ProblemCase {
+  code: ProblemCode;
+  detail: string;
+  errors?: FieldProblem[];
+}
+
+/**
+ * An error answer: application/problem+json with the Problem schema and one named example per
+ * code it may carry.
+ */
+function problemResponse(description: string, cases: ProblemCase[], extraHeaders: string[] = [], instance = '/api/v1/...'): JsonObject {
+  const examples: JsonObject = {};
+  for (const c of cases) {
+    examples[c.code] = { summary: c.code, value: problemExample(c.code, c.detail, instance, c.errors) };
+  }
+  return {
+    description,
+    headers: headers(...extraHeaders),
+    content: { [PROBLEM_JSON]: { schema: schemaRef('Problem'), examples } },
+  };
+}
+
+/** A JSON request body that is required. */
+function jsonBody(schemaName: string, description?: string): JsonObject {
+  return {
+    required: true,
+    ...(description ? { description } : {}),
+    content: { 'application/json': { schema: schemaRef(schemaName) } },
+  };
+}
+
+/** The error answers every /api/v1 endpoint may give whatever it does. */
+const SERVER_ERRORS: JsonObject = {
+  '500': ref('responses', 'Internal'),
+  '503': ref('responses', 'Unavailable'),
+};
+
+/** The error answers of an endpoint that takes a JSON body. */
+const BODY_ERRORS: JsonObject = {
+  '400': ref('responses', 'ValidationFailed'),
+  '413': ref('responses', 'PayloadTooLarge'),
+  '415': ref('responses', 'UnsupportedMediaType'),
+};
+
+const BEARER: Json = [{ bearerAuth: [] }];
+const PUBLIC: Json = [];
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+const isoTime = (description: string): JsonObject => ({
+  type: 'string',
+  format: 'date-time',
+  description: `${description} (ISO 8601, UTC)`,
+  example: '2025-01-31T09:30:00.000Z',
+});
+
+const positiveId = (description: string): JsonObject => ({
+  type: 'integer',
+  format: 'int64',
+  minimum: 1,
+  description,
+  example: 42,
+});
+
+const userIdOrMe = (description: string): JsonObject => ({
+  description,
+  oneOf: [
+    { type: 'integer', format: 'int64', minimum: 1 },
+    { type: 'string', enum: ['me'] },
+  ],
+  example: 'me',
+});
+
+const requestIdField: JsonObject = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  description:
+    'Same meaning as the `Idempotency-Key` header (the header wins when both are given). Not part of the body fingerprint.',
+};
+
+const schemas: JsonObject = {
+  Role: {
+    type: 'string',
+    enum: ['BUYER', 'SELLER', 'ADMIN'],
+    description: 'BUYER signs up alone; only an ADMIN creates SELLER and ADMIN accounts.',
+  },
+  User: {
+    type: 'object',
+    description: 'A user account. Never contains the password or its hash.',
+    required: ['id', 'email', 'name', 'role', 'createdAt'],
+    properties: {
+      id: positiveId('User id'),
+      email: { type: 'string', format: 'email', example: 'buyer@example.com' },
+      name: { type: 'string', minLength: 1, maxLength: 100, example: 'Kim Minji' },
+      role: schemaRef('Role'),
+      introduction: { type: 'string', description: 'SELLER and ADMIN only; absent when not set.' },
+      businessNumber: {
+        type: 'string',
+        pattern: '^\\d{3}-\\d{2}-\\d{5}$',
+        description: 'Business registration number; SELLER only.',
+        example: '123-45-67890',
+      },
+      adminCode: { type: 'string', description: 'ADMIN only.' },
+      createdAt: isoTime('When the account was created'),
+    },
+  },
+  Balance: {
+    type: 'object',
+    description: "A user's wallet. Always equals the sum of its ledger entries.",
+    required: ['userId', 'balance', 'updatedAt'],
+    properties: {
+      userId: positiveId('Owner of the wallet'),
+      balance: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description:
+          'Integer KRW (won). A charge never takes it over 10,000,000; a refund may, since that money is already the buyer\'s.',
+        example: 50000,
+      },
+      updatedAt: isoTime('Last change of the balance'),
+    },
+  },
+  LedgerType: {
+    type: 'string',
+    enum: ['CHARGE', 'PAYMENT', 'REFUND', 'ADJUSTMENT'],
+  },
+  LedgerEntry: {
+    type: 'object',
+    description: 'One change of a balance. Insert-only: never updated or deleted.',
+    required: ['id', 'type', 'amount', 'balanceAfter', 'orderId', 'createdAt'],
+    properties: {
+      id: positiveId('Ledger entry id'),
+      type: schemaRef('LedgerType'),
+      amount: {
+        type: 'integer',
+        format: 'int64',
+        description: 'Signed integer KRW: positive adds to the balance (CHARGE, REFUND), negative takes from it (PAYMENT).',
+        example: 10000,
+      },
+      balanceAfter: { type: 'integer', format: 'int64', minimum: 0, description: 'The balance right after this entry', example: 60000 },
+      orderId: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        nullable: true,
+        description: 'The order behind a PAYMENT or REFUND; null for a CHARGE.',
+        example: null,
+      },
+      createdAt: isoTime('When the entry was written'),
+    },
+  },
+  Page: {
+    type: 'object',
+    description: 'A page of results. `items` holds the resource of the endpoint (see the specific page schemas).',
+    required: ['items', 'page', 'size', 'totalItems', 'totalPages'],
+    properties: {
+      items: { type: 'array', items: {} },
+      page: { type: 'integer', minimum: 1, description: 'This page, counted from 1', example: 1 },
+      size: { type: 'integer', minimum: 1, maximum: 100, description: 'Requested page size', example: 20 },
+      totalItems: { type: 'integer', minimum: 0, example: 57 },
+      totalPages: { type: 'integer', minimum: 0, description: 'ceil(totalItems / size)', example: 3 },
+    },
+  },
+  LedgerEntryPage: {
+    description: 'A page of ledger entries, newest first.',
+    allOf: [
+      schemaRef('Page'),
+      { type: 'object', properties: { items: { type: 'array', items: schemaRef('LedgerEntry') } } },
+    ],
+  },
+  FieldError: {
+    type: 'object',
+    required: ['field', 'message'],
+    properties: {
+      field: { type: 'string', description: 'Dotted path of the field (or `body`, `Idempotency-Key`, ...)', example: 'email' },
+      message: { type: 'string', example: "'email' must be a valid email" },
+    },
+  },
+  Problem: {
+    type: 'object',
+    description:
+      'RFC 9457 problem details, sent as `application/problem+json`. Never contains a stack trace, SQL or a secret.',
+    required: ['type', 'title', 'status', 'detail', 'code', 'instance'],
+    properties: {
+      type: {
+        type: 'string',
+        format: 'uri-reference',
+        description: 'Identifies the problem kind: `urn:order-service:problem:<code in kebab case>`.',
+        example: 'urn:order-service:problem:validation-failed',
+      },
+      title: { type: 'string', description: 'Short, fixed summary of the problem kind', example: 'The request is not valid' },
+      status: { type: 'integer', minimum: 400, maximum: 599, description: 'The HTTP status, repeated', example: 400 },
+      detail: { type: 'string', description: 'What went wrong with this request, for humans' },
+      code: {
+        type: 'string',
+        enum: Object.keys(ERROR_CODES),
+        description:
+          'Stable, machine-readable error code. Statuses: ' +
+          Object.entries(ERROR_CODES)
+            .map(([code, status]) => `${code} ${status}`)
+            .join(', ') +
+          '. Some codes belong to endpoints of later versions and are listed so clients can rely on the full set.',
+      },
+      instance: { type: 'string', format: 'uri-reference', description: 'The request path', example: '/api/v1/auth/signup' },
+      errors: {
+        type: 'array',
+        description: 'Present on VALIDATION_FAILED: one entry per offending field.',
+        items: schemaRef('FieldError'),
+      },
+    },
+  },
+
+  // Requests
+  SignUpRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['email', 'password', 'name'],
+    properties: {
+      email: {
+        type: 'string',
+        format: 'email',
+        maxLength: 254,
+        description: 'Unique, compared case-insensitively; surrounding spaces are trimmed.',
+        example: 'buyer@example.com',
+      },
+      password: { type: 'string', format: 'password', minLength: 8, maxLength: 200, example: 'correct horse' },
+      name: { type: 'string', minLength: 1, maxLength: 100, description: 'Trimmed', example: 'Kim Minji' },
+    },
+  },
+  LoginRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['email', 'password'],
+    properties: {
+      email: { type: 'string', minLength: 1, maxLength: 254, description: 'Matched case-insensitively', example: 'buyer@example.com' },
+      password: { type: 'string', format: 'password', minLength: 1, maxLength: 200, example: 'correct horse' },
+    },
+  },
+  Token: {
+    type: 'object',
+    required: ['accessToken', 'tokenType', 'expiresIn'],
+    properties: {
+      accessToken: {
+        type: 'string',
+        description: 'HS256 JWT: subject = user id, with `role` and `exp`. Send as `Authorization: Bearer <accessToken>`.',
+      },
+      tokenType: { type: 'string', enum: ['Bearer'] },
+      expiresIn: { type: 'integer', minimum: 1, description: 'Lifetime of the token in seconds', example: 3600 },
+    },
+  },
+  CreateUserRequest: {
+    type: 'object',
+    additionalProperties: false,
+    description:
+      '`businessNumber` is required when `role` is SELLER and `adminCode` when `role` is ADMIN; missing either is 400 VALIDATION_FAILED.',
+    required: ['email', 'password', 'name', 'role'],
+    properties: {
+      email: { type: 'string', format: 'email', maxLength: 254, example: 'seller@example.com' },
+      password: { type: 'string', format: 'password', minLength: 8, maxLength: 200 },
+      name: { type: 'string', minLength: 1, maxLength: 100, example: 'Gangnam Shoes' },
+      role: schemaRef('Role'),
+      businessNumber: {
+        type: 'string',
+        pattern: '^\\d{3}-\\d{2}-\\d{5}$',
+        description: 'NNN-NN-NNNNN; required for SELLER.',
+        example: '123-45-67890',
+      },
+      adminCode: { type: 'string', minLength: 1, maxLength: 50, description: 'Required for ADMIN.' },
+      introduction: { type: 'string', maxLength: 2000 },
+      requestId: requestIdField,
+    },
+  },
+  ChargeRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['amount'],
+    properties: {
+      userId: userIdOrMe('Whose wallet to charge: a user id or `me`. Defaults to the caller. Only the owner or an ADMIN may charge it.'),
+      amount: {
+        type: 'integer',
+        format: 'int64',
+        description:
+          'Integer KRW (won). Business rule, not shape: 1,000..100,000 and a multiple of 10 (else 422 INVALID_CHARGE_AMOUNT); the balance after the charge must not exceed 10,000,000 (else 422 BALANCE_LIMIT_EXCEEDED). A non-number is 400.',
+        example: 10000,
+      },
+      requestId: requestIdField,
+    },
+  },
+
+  // Operations
+  Liveness: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['ok'] } },
+  },
+  DependencyState: {
+    type: 'string',
+    enum: ['up', 'down', 'off'],
+    description: '`off` means the dependency is not configured (e.g. no REDIS_URL).',
+  },
+  Readiness: {
+    type: 'object',
+    required: ['status', 'checks'],
+    properties: {
+      status: {
+        type: 'string',
+        enum: ['ok', 'degraded'],
+        description: '`degraded` when the database or a configured Redis is down.',
+      },
+      checks: {
+        type: 'object',
+        required: ['database', 'redis'],
+        properties: { database: schemaRef('DependencyState'), redis: schemaRef('DependencyState') },
+      },
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reusable parameters, headers and answers
+
+const parameters: JsonObject = {
+  IdempotencyKey: {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Makes the request safe to retry. Same key and same body: the first answer is replayed (with `Idempotent-Replayed: true`) and nothing is done twice. ' +
+      'Same key, different body: 422 IDEMPOTENCY_KEY_REUSED. Same key while the first request still runs: 409 IDEMPOTENCY_IN_PROGRESS. ' +
+      'Keys are scoped to the authenticated user and kept 24 hours; a request that fails releases its key. The body field `requestId` means the same.',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+    example: '3f1c9a4e-5d7b-4a0e-9a51-7b2f0e6d8c11',
+  },
+  UserId: {
+    name: 'userId',
+    in: 'path',
+    required: true,
+    description: 'A user id, or `me` for the caller.',
+    schema: userIdOrMe('A user id or `me`'),
+  },
+  Page: {
+    name: 'page',
+    in: 'query',
+    required: false,
+    description: 'Page number, from 1.',
+    schema: { type: 'integer', minimum: 1, maximum: 1000000, default: 1 },
+  },
+  Size: {
+    name: 'size',
+    in: 'query',
+    required: false,
+    description: 'Items per page.',
+    schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+  },
+};
+
+const responseHeaders: JsonObject = {
+  XRequestId: {
+    description: 'The request id: the one sent in `X-Request-Id` when it is valid (1..128 of `[A-Za-z0-9_.:-]`), else a generated UUID. Logged with every line about the request.',
+    schema: { type: 'string' },
+  },
+  IdempotentReplayed: {
+    description: 'Present (`true`) when this answer is a replay of an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  RetryAfter: {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'integer', minimum: 1 },
+  },
+};
+
+const responses: JsonObject = {
+  ValidationFailed: problemResponse('VALIDATION_FAILED: malformed JSON, a missing, mistyped or out-of-range field or parameter, or an unknown body field.', [
+    {
+      code: 'VALIDATION_FAILED',
+      detail: 'The request is not valid',
+      errors: [
+        { field: 'email', message: "'email' must be a valid email" },
+        { field: 'nickname', message: "'nickname' is not allowed" },
+      ],
+    },
+  ]),
+  Unauthenticated: problemResponse('UNAUTHENTICATED: no Bearer token, a bad signature, or an expired token.', [
+    { code: 'UNAUTHENTICATED', detail: 'A Bearer token is required' },
+  ]),
+  Forbidden: problemResponse('FORBIDDEN: authenticated but not allowed (wrong role, or someone else\'s resource, whether or not it exists).', [
+    { code: 'FORBIDDEN', detail: 'You may only act on your own resources' },
+  ]),
+  NotFound: problemResponse('NOT_FOUND: no such resource.', [{ code: 'NOT_FOUND', detail: 'User 999 does not exist' }]),
+  IdempotencyInProgress: problemResponse('IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running.', [
+    { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+  ]),
+  IdempotencyKeyReused: problemResponse('IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was already used with a different body.', [
+    { code: 'IDEMPOTENCY_KEY_REUSED', detail: 'This Idempotency-Key was already used for a different request' },
+  ]),
+  PayloadTooLarge: problemResponse('PAYLOAD_TOO_LARGE: the body is over 1 MB.', [{ code: 'PAYLOAD_TOO_LARGE', detail: 'The body is over 1mb' }]),
+  UnsupportedMediaType: problemResponse('UNSUPPORTED_MEDIA_TYPE: a body that is not UTF-8 `application/json`.', [
+    { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'The body must be application/json' },
+  ]),
+  Internal: problemResponse('INTERNAL: anything unexpected; logged with the request id.', [
+    { code: 'INTERNAL', detail: 'An unexpected error occurred; it has been logged with the request id' },
+  ]),
+  Unavailable: problemResponse('UNAVAILABLE: the database is unreachable. (Redis being down only slows the service.)', [
+    { code: 'UNAVAILABLE', detail: 'The database is not reachable; try again shortly' },
+  ]),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+
+const paths: JsonObject = {
+  '/api/v1/auth/signup': {
+    post: {
+      tags: ['Auth'],
+      operationId: 'signUp',
+      summary: 'Sign up as a BUYER',
+      description: 'Public. Creates a BUYER account (and its empty wallet). Takes no Idempotency-Key: the caller is anonymous; a repeat answers 409 EMAIL_TAKEN.',
+      security: PUBLIC,
+      requestBody: jsonBody('SignUpRequest'),
+      responses: {
+        '201': jsonResponse('The new user (role BUYER)', schemaRef('User')),
+        ...BODY_ERRORS,
+        '409': problemResponse('EMAIL_TAKEN: the e-mail is already registered (case-insensitively).', [
+          { code: 'EMAIL_TAKEN', detail: 'The e-mail buyer@example.com is already registered' },
+        ]),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/auth/login': {
+    post: {
+      tags: ['Auth'],
+      operationId: 'logIn',
+      summary: 'Log in and get a Bearer token',
+      description:
+        'Public. The e-mail is matched case-insensitively. After 5 consecutive failed logins for an account, logging in to it is blocked for 10 minutes (429 TOO_MANY_FAILURES with `Retry-After`).',
+      security: PUBLIC,
+      requestBody: jsonBody('LoginRequest'),
+      responses: {
+        '200': jsonResponse('An access token', schemaRef('Token')),
+        ...BODY_ERRORS,
+        '401': problemResponse('UNAUTHENTICATED: wrong e-mail or password.', [
+          { code: 'UNAUTHENTICATED', detail: 'Wrong e-mail or password' },
+        ]),
+        '429': problemResponse(
+          'TOO_MANY_FAILURES: blocked after repeated failed logins.',
+          [{ code: 'TOO_MANY_FAILURES', detail: 'Too many failed logins for this account; try again later' }],
+          ['RetryAfter'],
+        ),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/users/me': {
+    get: {
+      tags: ['Users'],
+      operationId: 'getMe',
+      summary: 'The authenticated user',
+      responses: {
+        '200': jsonResponse('The caller', schemaRef('User')),
+        '401': ref('responses', 'Unauthenticated'),
+        '404': ref('responses', 'NotFound'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/users': {
+    post: {
+      tags: ['Users'],
+      operationId: 'createUser',
+      summary: 'Create a user of any role (ADMIN only)',
+      description: 'ADMIN only: the way SELLER and ADMIN accounts are opened. Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('CreateUserRequest'),
+      responses: {
+        '201': jsonResponse('The new user', schemaRef('User'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse('FORBIDDEN: the caller is not an ADMIN.', [{ code: 'FORBIDDEN', detail: 'This requires the role ADMIN' }]),
+        '409': problemResponse('EMAIL_TAKEN, or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'EMAIL_TAKEN', detail: 'The e-mail seller@example.com is already registered' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/balances/charge': {
+    post: {
+      tags: ['Balances'],
+      operationId: 'chargeBalance',
+      summary: 'Charge a wallet',
+      description:
+        'The owner or an ADMIN adds money to a wallet; one CHARGE ledger entry is written. Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('ChargeRequest'),
+      responses: {
+        '200': jsonResponse('The wallet after the charge', schemaRef('Balance'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        '404': ref('responses', 'NotFound'),
+        '409': ref('responses', 'IdempotencyInProgress'),
+        '422': problemResponse('INVALID_CHARGE_AMOUNT, BALANCE_LIMIT_EXCEEDED or IDEMPOTENCY_KEY_REUSED.', [
+          { code: 'INVALID_CHARGE_AMOUNT', detail: 'A charge must be between 1000 and 100000 won' },
+          { code: 'BALANCE_LIMIT_EXCEEDED', detail: 'This charge would take the balance to 10005000 won, over the limit of 10000000' },
+          { code: 'IDEMPOTENCY_KEY_REUSED', detail: 'This Idempotency-Key was already used for a different request' },
+        ]),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/balances/{userId}': {
+    get: {
+      tags: ['Balances'],
+      operationId: 'getBalance',
+      summary: "A user's balance",
+      description: 'The owner or an ADMIN. A non-ADMIN naming another user is 403 whether or not that user exists.',
+      parameters: [ref('parameters', 'UserId')],
+      responses: {
+        '200': jsonResponse('The wallet', schemaRef('Balance')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        '404': ref('responses', 'NotFound'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/balances/{userId}/history': {
+    get: {
+      tags: ['Balances'],
+      operationId: 'getBalanceHistory',
+      summary: "A user's ledger, newest first",
+      description: 'The owner or an ADMIN. Unknown query parameters are 400.',
+      parameters: [ref('parameters', 'UserId'), ref('parameters', 'Page'), ref('parameters', 'Size')],
+      responses: {
+        '200': jsonResponse('A page of ledger entries, newest first', schemaRef('LedgerEntryPage')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        '404': ref('responses', 'NotFound'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/health/live': {
+    get: {
+      tags: ['Operations'],
+      operationId: 'liveness',
+      summary: 'Liveness: 200 while the process runs',
+      security: PUBLIC,
+      responses: { '200': jsonResponse('The process is running', schemaRef('Liveness')) },
+    },
+  },
+  '/health/ready': {
+    get: {
+      tags: ['Operations'],
+      operationId: 'readiness',
+      summary: 'Readiness: can the service answer requests?',
+      description:
+        'Answers 200 while the database answers, even with Redis down (`status: degraded`, `redis: down`): Redis only saves work. 503, with the same JSON shape (not a problem document), when the database does not answer.',
+      security: PUBLIC,
+      responses: {
+        '200': jsonResponse('Ready (`ok`, or `degraded` when Redis is down)', schemaRef('Readiness')),
+        '503': jsonResponse('Not ready: the database does not answer', schemaRef('Readiness')),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      tags: ['Operations'],
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      security: PUBLIC,
+      responses: {
+        '200': {
+          description: 'Prometheus text exposition format (`text/plain; version=0.0.4`)',
+          headers: headers(),
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      tags: ['Operations'],
+      operationId: 'openApi',
+      summary: 'This OpenAPI 3 document',
+      security: PUBLIC,
+      responses: { '200': jsonResponse('The OpenAPI document', { type: 'object' }) },
+    },
+  },
+  '/docs': {
+    get: {
+      tags: ['Operations'],
+      operationId: 'docs',
+      summary: 'Swagger UI for this document',
+      security: PUBLIC,
+      responses: {
+        '200': {
+          description: 'An HTML page',
+          headers: headers(),
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const description = `E-commerce order service: accounts, pre-charged wallets (and, in later versions, catalog, coupons, orders and payments).
+
+**Conventions**
+- JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
+- Money is integer KRW (won), never fractional. Times are ISO 8601 strings in UTC.
+- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, health, metrics and docs.
+- Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`.
+- Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
+- \`429\` answers carry \`Retry-After\` (seconds).
+
+**Order of checks**: route (unknown → 404, with or without a token) → authentication (401) → request shape (400) → permission (403) → existence (404) → business rules (409/422). A resource that is someone else's is 403; one that does not exist is 404; a non-ADMIN naming another user's id gets 403 whether or not it exists.
+
+**Errors** are RFC 9457 problem details (\`application/problem+json\`) with a stable \`code\`; see the Problem schema for every code. Shape problems, including unknown body fields, are 400 VALIDATION_FAILED with \`errors: [{field, message}]\`. Bodies over 1 MB are 413 PAYLOAD_TOO_LARGE; a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE.
+
+**Idempotency**: state-changing POSTs by an authenticated user accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Sign-up and login take no Idempotency-Key since their callers are anonymous.`;
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'Order service API',
+    version: '0.1.0',
+    description,
+  },
+  servers: [{ url: '/', description: 'This service' }],
+  tags: [
+    { name: 'Auth', description: 'Sign-up and login (public)' },
+    { name: 'Users', description: 'User accounts' },
+    { name: 'Balances', description: 'Wallets and their ledger' },
+    { name: 'Operations', description: 'Health, metrics and documentation (public)' },
+  ],
+  security: BEARER,
+  paths,
+  components: {
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'An access token from POST /api/v1/auth/login.',
+      },
+    },
+    schemas,
+    parameters,
+    headers: responseHeaders,
+    responses,
+  },
+} satisfies JsonObject;

@@ -1,0 +1,79 @@
+import type { ErrorCode, FieldProblem } from '../../domain/shared/errors.js';
+
+/** Codes only the HTTP layer produces. */
+export type HttpOnlyCode = 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL' | 'UNAVAILABLE';
+export type ProblemCode = Exclude<ErrorCode, 'CONCURRENT_MODIFICATION'> | HttpOnlyCode;
+
+/** The one table from error codes to HTTP statuses (API.md "Error codes"). */
+export const STATUS_OF: Record<ProblemCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  INSUFFICIENT_BALANCE: 409,
+  INVALID_STATE: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  INVALID_CHARGE_AMOUNT: 422,
+  BALANCE_LIMIT_EXCEEDED: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  TOO_MANY_FAILURES: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
+const TITLE_OF: Record<ProblemCode, string> = {
+  VALIDATION_FAILED: 'The request is not valid',
+  UNAUTHENTICATED: 'Authentication required',
+  FORBIDDEN: 'Not allowed',
+  NOT_FOUND: 'Not found',
+  EMAIL_TAKEN: 'E-mail already registered',
+  INSUFFICIENT_BALANCE: 'Insufficient balance',
+  INVALID_STATE: 'Not allowed in the current state',
+  IDEMPOTENCY_IN_PROGRESS: 'Request still in progress',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency-Key reused',
+  INVALID_CHARGE_AMOUNT: 'Invalid charge amount',
+  BALANCE_LIMIT_EXCEEDED: 'Balance limit exceeded',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  RATE_LIMITED: 'Too many requests',
+  TOO_MANY_FAILURES: 'Blocked after repeated failures',
+  INTERNAL: 'Internal error',
+  UNAVAILABLE: 'Service unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  instance: string;
+  errors?: FieldProblem[];
+}
+
+export function problem(code: ProblemCode, detail: string, instance: string, errors?: FieldProblem[]): Problem {
+  return {
+    type: `urn:order-service:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLE_OF[code],
+    status: STATUS_OF[code],
+    detail,
+    code,
+    instance,
+    ...(errors ? { errors } : {}),
+  };
+}
+
+/** An error raised by the HTTP layer itself, already carrying its problem code. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    message: string,
+    readonly errors?: FieldProblem[],
+  ) {
+    super(message);
+  }
+}

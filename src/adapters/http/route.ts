@@ -1,0 +1,30 @@
+import type { RequestHandler, Router } from 'express';
+import type { TokenService } from '../../application/ports/token-service.js';
+import { authenticate } from './auth.js';
+import { jsonBody } from './body.js';
+import { type RequestSchemas, validate } from './validation.js';
+
+export interface RouteOptions extends RequestSchemas {
+  /** Default true: the route needs a Bearer token. */
+  auth?: boolean;
+}
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Declares a route with the checks in the contract's order: the route itself matched, then
+ * authentication, then the body and the shape; permission, existence and business rules are
+ * the use case's.
+ */
+export function routeDefiner(router: Router, tokens: TokenService) {
+  const authenticated = authenticate(tokens);
+  return (method: Method, path: string, options: RouteOptions, handler: RequestHandler) => {
+    const chain: RequestHandler[] = [];
+    if (options.auth !== false) chain.push(authenticated);
+    if (method !== 'get' && method !== 'delete') chain.push(jsonBody);
+    chain.push(validate(options));
+    router[method](path, ...chain, handler);
+  };
+}
+
+export type DefineRoute = ReturnType<typeof routeDefiner>;

@@ -1,0 +1,80 @@
+import { Router } from 'express';
+import Joi from 'joi';
+import type { SignUp, SignUpInput } from '../../../application/auth/sign-up.js';
+import type { LogIn, LogInInput } from '../../../application/auth/log-in.js';
+import type { CreateAccount, CreateAccountInput } from '../../../application/users/create-account.js';
+import type { GetUser } from '../../../application/users/get-user.js';
+import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
+import type { TokenService } from '../../../application/ports/token-service.js';
+import { MIN_PASSWORD_LENGTH, ROLES } from '../../../domain/user/user.js';
+import { idempotentHandler } from '../idempotency.js';
+import { actorOf, checked } from '../locals.js';
+import { userView } from '../presenters.js';
+import { routeDefiner } from '../route.js';
+import { requestIdField } from '../validation.js';
+
+export interface AccountUseCases {
+  signUp: SignUp;
+  logIn: LogIn;
+  getUser: GetUser;
+  createAccount: CreateAccount;
+  runIdempotently: RunIdempotently;
+}
+
+const email = Joi.string().trim().email({ tlds: false }).max(254).required();
+const password = Joi.string().min(MIN_PASSWORD_LENGTH).max(200).required();
+const name = Joi.string().trim().min(1).max(100).required();
+
+const signUpBody = Joi.object<SignUpInput>({ email, password, name });
+const logInBody = Joi.object<LogInInput>({
+  email: Joi.string().max(254).required(),
+  password: Joi.string().max(200).required(),
+});
+const createAccountBody = Joi.object<CreateAccountInput & { requestId?: string }>({
+  email,
+  password,
+  name,
+  role: Joi.string()
+    .valid(...ROLES)
+    .required(),
+  businessNumber: Joi.string()
+    .pattern(/^\d{3}-\d{2}-\d{5}$/)
+    .message('businessNumber must look like NNN-NN-NNNNN')
+    .when('role', { is: 'SELLER', then: Joi.required() }),
+  adminCode: Joi.string().trim().min(1).max(50).when('role', { is: 'ADMIN', then: Joi.required() }),
+  introduction: Joi.string().max(2000).allow(''),
+  requestId: requestIdField,
+});
+
+export function accountRoutes(useCases: AccountUseCases, tokens: TokenService): Router {
+  const router = Router();
+  const route = routeDefiner(router, tokens);
+
+  route('post', '/auth/signup', { auth: false, body: signUpBody }, async (_req, res) => {
+    const user = await useCases.signUp.execute(checked<SignUpInput>(res).body);
+    res.status(201).json(userView(user));
+  });
+
+  route('post', '/auth/login', { auth: false, body: logInBody }, async (_req, res) => {
+    const token = await useCases.logIn.execute(checked<LogInInput>(res).body);
+    res.json({ accessToken: token.accessToken, tokenType: 'Bearer', expiresIn: token.expiresInSeconds });
+  });
+
+  route('get', '/users/me', {}, async (_req, res) => {
+    const actor = actorOf(res);
+    res.json(userView(await useCases.getUser.execute(actor, actor.userId)));
+  });
+
+  route(
+    'post',
+    '/users',
+    { body: createAccountBody },
+    idempotentHandler(useCases.runIdempotently, async (_req, res) => {
+      const { requestId: _key, ...input } = checked<CreateAccountInput & { requestId?: string }>(res).body;
+      const user = await useCases.createAccount.execute(actorOf(res), input);
+      return { status: 201, body: userView(user) };
+    }),
+  );
+
+  return router;
+}

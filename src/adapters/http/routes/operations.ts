@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import type { Registry } from 'prom-client';
+import swaggerUi from 'swagger-ui-express';
+
+export type DependencyState = 'up' | 'down' | 'off';
+
+export interface HealthChecks {
+  database(): Promise<DependencyState>;
+  redis(): Promise<DependencyState>;
+}
+
+/** Liveness, readiness, metrics and docs: public, outside /api/v1. */
+export function operationsRoutes(health: HealthChecks, registry: Registry, openApi: object): Router {
+  const router = Router();
+
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/health/ready', async (_req, res) => {
+    const [database, redis] = await Promise.all([health.database(), health.redis()]);
+    // Redis only saves work: without it the service is slower, not down.
+    const status = database === 'up' && redis !== 'down' ? 'ok' : 'degraded';
+    res.status(database === 'up' ? 200 : 503).json({ status, checks: { database, redis } });
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  router.use('/docs', swaggerUi.serve);
+  router.get('/docs', swaggerUi.setup(openApi, { customSiteTitle: 'Order service API' }));
+
+  return router;
+}

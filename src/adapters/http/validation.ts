@@ -1,0 +1,54 @@
+import type { NextFunction, Request, Response } from 'express';
+import Joi from 'joi';
+import type { FieldProblem } from '../../domain/shared/errors.js';
+import { HttpProblem } from './problem.js';
+
+export interface RequestSchemas {
+  body?: Joi.ObjectSchema;
+  query?: Joi.ObjectSchema;
+  params?: Joi.ObjectSchema;
+}
+
+const PART_OPTIONS: Record<keyof RequestSchemas, Joi.ValidationOptions> = {
+  // A JSON body has real types: "1000" is not a number.
+  body: { abortEarly: false, convert: false, allowUnknown: false },
+  // Query and path values are always strings: let joi convert them.
+  query: { abortEarly: false, convert: true, allowUnknown: false },
+  params: { abortEarly: false, convert: true, allowUnknown: false },
+};
+
+function toFieldProblems(error: Joi.ValidationError, part: string): FieldProblem[] {
+  return error.details.map((d) => ({
+    field: d.path.length > 0 ? d.path.join('.') : part,
+    message: d.message.replaceAll('"', "'"),
+  }));
+}
+
+/**
+ * Checks the request's shape and keeps the validated values in res.locals (Express 5 makes
+ * req.query read-only, and handlers should only ever see checked input).
+ */
+export function validate(schemas: RequestSchemas) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const problems: FieldProblem[] = [];
+    for (const part of ['params', 'query', 'body'] as const) {
+      const schema = schemas[part];
+      if (!schema) continue;
+      const input = part === 'body' ? (req.body ?? {}) : { ...req[part] };
+      const { value, error } = schema.validate(input, PART_OPTIONS[part]);
+      if (error) problems.push(...toFieldProblems(error, part));
+      else res.locals[part] = value;
+    }
+    if (problems.length > 0) throw new HttpProblem('VALIDATION_FAILED', 'The request is not valid', problems);
+    next();
+  };
+}
+
+// Shared pieces of the contract.
+export const positiveId = Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER);
+export const userIdOrMe = Joi.alternatives(Joi.string().valid('me'), positiveId);
+export const paging = {
+  page: Joi.number().integer().min(1).max(1_000_000).default(1),
+  size: Joi.number().integer().min(1).max(100).default(20),
+};
+export const requestIdField = Joi.string().min(1).max(255);

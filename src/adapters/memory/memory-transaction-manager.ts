@@ -1,0 +1,83 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TransactionManager } from '../../application/ports/transaction-manager.js';
+
+type Undo = () => void;
+
+/**
+ * Transactions over in-memory tables: one at a time (as if every transaction locked everything
+ * it touched), with an undo log replayed when the work throws.
+ */
+export class MemoryTransactionManager implements TransactionManager {
+  private readonly current = new AsyncLocalStorage<Undo[]>();
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.current.getStore()) return work();
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((resolve) => (release = resolve));
+    await previous;
+    const undo: Undo[] = [];
+    try {
+      return await this.current.run(undo, work);
+    } catch (error) {
+      for (const step of undo.reverse()) step();
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  /** Remembers how to take back a write, when the write happens inside a transaction. */
+  recordUndo(step: Undo): void {
+    this.current.getStore()?.push(step);
+  }
+}
+
+/** A map whose writes are rolled back with the transaction they were made in. Rows are copied in and out. */
+export class MemoryTable<K, V> {
+  private readonly rows = new Map<K, V>();
+
+  constructor(private readonly transactions: MemoryTransactionManager) {}
+
+  get(key: K): V | undefined {
+    const row = this.rows.get(key);
+    return row === undefined ? undefined : structuredClone(row);
+  }
+
+  has(key: K): boolean {
+    return this.rows.has(key);
+  }
+
+  set(key: K, value: V): void {
+    const had = this.rows.has(key);
+    const old = this.rows.get(key);
+    this.rows.set(key, structuredClone(value));
+    this.transactions.recordUndo(() => (had ? this.rows.set(key, old as V) : this.rows.delete(key)));
+  }
+
+  delete(key: K): boolean {
+    if (!this.rows.has(key)) return false;
+    const old = this.rows.get(key) as V;
+    this.rows.delete(key);
+    this.transactions.recordUndo(() => this.rows.set(key, old));
+    return true;
+  }
+
+  values(): V[] {
+    return [...this.rows.values()].map((row) => structuredClone(row));
+  }
+
+  entries(): [K, V][] {
+    return [...this.rows.entries()].map(([k, v]) => [k, structuredClone(v)]);
+  }
+}
+
+/** Like a database sequence: never rolled back, so ids are never reused. */
+export class MemorySequence {
+  private last = 0;
+  next(): number {
+    this.last += 1;
+    return this.last;
+  }
+}

@@ -1,0 +1,23 @@
+/** PostgreSQL error fields, as both node-postgres and PGlite report them. */
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as PgError | null;
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+const UNREACHABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+/** True when the error says the database cannot be reached, rather than that a query was wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as (PgError & { name?: string; message?: string }) | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'KnexTimeoutError') return true;
+  if (e.code && UNREACHABLE_NETWORK_CODES.has(e.code)) return true;
+  // 08xxx: connection exceptions; 57P01-57P03: the server is shutting down or starting.
+  if (e.code && (e.code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(e.code))) return true;
+  return /Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '');
+}

@@ -1,0 +1,115 @@
+import { ConcurrentModification } from '../../domain/shared/errors.js';
+import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
+import type { LedgerType, RecordedLedgerEntry } from '../../domain/wallet/ledger-entry.js';
+import { Wallet } from '../../domain/wallet/wallet.js';
+import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
+import type { KnexTransactionManager } from './knex-transaction-manager.js';
+
+interface WalletRow {
+  user_id: string | number;
+  balance: string | number;
+  version: number;
+  updated_at: Date;
+}
+
+interface LedgerRow {
+  id: string | number;
+  user_id: string | number;
+  type: LedgerType;
+  amount: string | number;
+  balance_after: string | number;
+  order_id: string | number | null;
+  actor_id: string | number | null;
+  reason: string | null;
+  created_at: Date;
+}
+
+function toWallet(row: WalletRow): Wallet {
+  return Wallet.fromSnapshot({
+    userId: Number(row.user_id),
+    balance: Number(row.balance),
+    version: row.version,
+    updatedAt: new Date(row.updated_at),
+  });
+}
+
+function toEntry(row: LedgerRow): RecordedLedgerEntry {
+  return {
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    type: row.type,
+    amount: Number(row.amount),
+    balanceAfter: Number(row.balance_after),
+    orderId: row.order_id === null ? null : Number(row.order_id),
+    actorId: row.actor_id === null ? null : Number(row.actor_id),
+    reason: row.reason,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+export class PostgresWalletRepository implements WalletRepository {
+  constructor(private readonly tx: KnexTransactionManager) {}
+
+  async add(wallet: Wallet): Promise<void> {
+    const s = wallet.toSnapshot();
+    await this.tx.connection()('wallets').insert({
+      user_id: s.userId,
+      balance: s.balance,
+      version: s.version,
+      updated_at: s.updatedAt,
+    });
+  }
+
+  async get(userId: number): Promise<Wallet | null> {
+    const row = await this.tx.connection()<WalletRow>('wallets').where({ user_id: userId }).first();
+    return row ? toWallet(row) : null;
+  }
+
+  async getForUpdate(userId: number): Promise<Wallet | null> {
+    const row = await this.tx
+      .connection()<WalletRow>('wallets')
+      .where({ user_id: userId })
+      .forUpdate()
+      .first();
+    return row ? toWallet(row) : null;
+  }
+
+  async save(wallet: Wallet): Promise<Wallet> {
+    const db = this.tx.connection();
+    const s = wallet.toSnapshot();
+    const updated = await db<WalletRow>('wallets')
+      .where({ user_id: s.userId, version: s.version })
+      .update({ balance: s.balance, version: s.version + 1, updated_at: s.updatedAt })
+      .returning('*');
+    if (updated.length === 0) {
+      throw new ConcurrentModification(`Wallet of user ${s.userId} changed since it was loaded`);
+    }
+    const entries = wallet.pendingEntries();
+    if (entries.length > 0) {
+      await db('wallet_ledger').insert(
+        entries.map((e) => ({
+          user_id: e.userId,
+          type: e.type,
+          amount: e.amount,
+          balance_after: e.balanceAfter,
+          order_id: e.orderId,
+          actor_id: e.actorId,
+          reason: e.reason,
+          created_at: e.createdAt,
+        })),
+      );
+    }
+    return toWallet(updated[0] as WalletRow);
+  }
+
+  async history(userId: number, page: PageRequest): Promise<Page<RecordedLedgerEntry>> {
+    const db = this.tx.connection();
+    const [countRow] = await db('wallet_ledger').where({ user_id: userId }).count<{ count: string | number }[]>({ count: '*' });
+    const rows = await db<LedgerRow>('wallet_ledger')
+      .where({ user_id: userId })
+      .orderBy('id', 'desc')
+      .limit(page.size)
+      .offset(offsetOf(page));
+    return pageOf(rows.map(toEntry), page, Number(countRow?.count ?? 0));
+  }
+}

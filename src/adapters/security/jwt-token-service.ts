@@ -1,0 +1,39 @@
+import jwt from 'jsonwebtoken';
+import type { IssuedToken, TokenService } from '../../application/ports/token-service.js';
+import { AuthenticationFailed } from '../../domain/shared/errors.js';
+import type { Actor } from '../../domain/user/actor.js';
+import { ROLES, type Role } from '../../domain/user/user.js';
+
+/** HS256 JWTs: stateless, so any instance can check a token another one issued. */
+export class JwtTokenService implements TokenService {
+  constructor(
+    private readonly secret: string,
+    private readonly lifetimeSeconds: number,
+  ) {}
+
+  issue(actor: Actor): IssuedToken {
+    const accessToken = jwt.sign({ role: actor.role }, this.secret, {
+      algorithm: 'HS256',
+      subject: String(actor.userId),
+      expiresIn: this.lifetimeSeconds,
+    });
+    return { accessToken, expiresInSeconds: this.lifetimeSeconds };
+  }
+
+  verify(token: string): Actor {
+    let claims: jwt.JwtPayload | string;
+    try {
+      claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+    } catch (error) {
+      const expired = error instanceof jwt.TokenExpiredError;
+      throw new AuthenticationFailed(expired ? 'The token has expired' : 'The token is not valid');
+    }
+    if (typeof claims === 'string') throw new AuthenticationFailed('The token is not valid');
+    const userId = Number(claims.sub);
+    const role = claims['role'] as Role;
+    if (!Number.isSafeInteger(userId) || userId <= 0 || !ROLES.includes(role)) {
+      throw new AuthenticationFailed('The token is not valid');
+    }
+    return { userId, role };
+  }
+}

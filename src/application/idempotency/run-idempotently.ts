@@ -1,0 +1,74 @@
+import type { Clock } from '../../domain/shared/clock.js';
+import { DomainError } from '../../domain/shared/errors.js';
+import type { IdempotencyScope, IdempotencyStore, StoredResponse } from '../ports/idempotency-store.js';
+import type { TransactionManager } from '../ports/transaction-manager.js';
+
+export class IdempotencyInProgress extends DomainError {
+  readonly code = 'IDEMPOTENCY_IN_PROGRESS' as const;
+  constructor() {
+    super('A request with this Idempotency-Key is still being processed');
+  }
+}
+
+export class IdempotencyKeyReused extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED' as const;
+  constructor() {
+    super('This Idempotency-Key was already used for a different request');
+  }
+}
+
+export interface IdempotentRequest {
+  /** Absent: the request is simply run once, in one transaction. */
+  scope: IdempotencyScope | null;
+  /** Identifies the request's content (method, path, body). */
+  fingerprint: string;
+}
+
+export interface IdempotentOutcome {
+  response: StoredResponse;
+  replayed: boolean;
+}
+
+/**
+ * The one mechanism behind every `Idempotency-Key`: the first request claims the key, does its
+ * work and records its answer in the same transaction as the change, so the change and the
+ * record commit together or not at all. A duplicate replays the recorded answer, a duplicate
+ * with a different body is refused, and one that arrives while the first is still running is
+ * told so. A failed request gives the key back, so the client may retry it.
+ */
+export class RunIdempotently {
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly transactions: TransactionManager,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(request: IdempotentRequest, work: () => Promise<StoredResponse>): Promise<IdempotentOutcome> {
+    const { scope } = request;
+    if (!scope) {
+      return { response: await this.transactions.run(work), replayed: false };
+    }
+    const claim = await this.store.claim(scope, request.fingerprint, this.clock.now());
+    switch (claim.kind) {
+      case 'replay':
+        return { response: claim.response, replayed: true };
+      case 'in-progress':
+        throw new IdempotencyInProgress();
+      case 'mismatch':
+        throw new IdempotencyKeyReused();
+      case 'claimed':
+        break;
+    }
+    try {
+      const response = await this.transactions.run(async () => {
+        const answer = await work();
+        await this.store.complete(scope, answer, this.clock.now());
+        return answer;
+      });
+      return { response, replayed: false };
+    } catch (error) {
+      await this.store.release(scope);
+      throw error;
+    }
+  }
+}

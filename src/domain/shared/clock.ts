@@ -1,0 +1,4 @@
+/** Time is a port so the domain stays deterministic in tests. */
+export interface Clock {
+  now(): Date;
+}

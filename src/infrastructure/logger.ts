@@ -1,0 +1,44 @@
+import winston from 'winston';
+import type { Logger } from '../application/ports/logger.js';
+import { requestContext } from '../adapters/http/request-context.js';
+
+const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|hash/i;
+
+/** Secrets never reach a log line, whoever passes them in. */
+function redact(value: unknown, depth = 0): unknown {
+  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : redact(v, depth + 1)]),
+  );
+}
+
+const withRequestId = winston.format((info) => {
+  const requestId = requestContext.getStore()?.requestId;
+  if (requestId) info['requestId'] = requestId;
+  return info;
+});
+
+const redacted = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (SECRET_KEYS.test(key)) info[key] = '[redacted]';
+    else if (key !== 'message' && key !== 'level') info[key] = redact(info[key]);
+  }
+  return info;
+});
+
+/** JSON lines on stdout, each with the request id when there is one. */
+export function createLogger(level: string, silent = false): Logger & { close(): void } {
+  const logger = winston.createLogger({
+    level,
+    silent,
+    format: winston.format.combine(withRequestId(), redacted(), winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.Console()],
+  });
+  return {
+    info: (message, meta) => logger.info(message, meta),
+    warn: (message, meta) => logger.warn(message, meta),
+    error: (message, meta) => logger.error(message, meta),
+    close: () => logger.close(),
+  };
+}

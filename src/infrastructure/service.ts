@@ -1,0 +1,134 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Container } from 'inversify';
+import type { Knex } from 'knex';
+import { createHttpApp } from '../adapters/http/app.js';
+import type { DependencyState } from '../adapters/http/routes/operations.js';
+import { migrateToLatest } from '../adapters/postgres/migration-source.js';
+import { isDatabaseUnavailable } from '../adapters/postgres/pg-errors.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { Clock } from '../domain/shared/clock.js';
+import type { Config } from './config.js';
+import { buildContainer, resolve, TOKENS } from './container.js';
+import { openDatabase } from './database.js';
+import { type DemoLogin, loadDemoData } from './demo-data.js';
+import { JobScheduler } from './jobs.js';
+import { connectRedis, waitForRedis } from './redis.js';
+import { resolveJwtSecret } from './secrets.js';
+
+export interface RunningService {
+  url: string;
+  container: Container;
+  database: { kind: 'postgres' | 'embedded' | 'memory'; description: string };
+  demoLogins: DemoLogin[] | null;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Use an already open database (tests); null means the in-memory adapters. Default: from config. */
+  db?: Knex | null;
+  redis?: Redis | null;
+  clock?: Clock;
+  /** Start the background jobs (default true). */
+  jobs?: boolean;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Opens everything the service needs, starts HTTP and the jobs, and knows how to stop. */
+export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+  const ownsDb = options.db === undefined;
+  const database = ownsDb ? await openDatabase(config) : null;
+  const db = options.db === undefined ? database!.db : options.db;
+  if (db) await migrateToLatest(db);
+
+  const ownsRedis = options.redis === undefined;
+  let redis: Redis | null = options.redis ?? null;
+  if (ownsRedis && config.redisUrls[0]) {
+    redis = connectRedis(config.redisUrls[0], config.redisKeyPrefix, logger);
+    if (!(await waitForRedis(redis))) logger.warn('Redis is not reachable yet; running degraded until it is');
+  }
+
+  const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
+  const container = await buildContainer({ config, logger, jwtSecret, db, redis, ...(options.clock ? { clock: options.clock } : {}) });
+
+  if (config.admin) {
+    const result = await resolve(container, TOKENS.ensureAdminAccount).execute(config.admin.email, config.admin.password);
+    logger.info('admin account from configuration', { email: config.admin.email, result });
+  }
+  const demoLogins = config.demoData ? await loadDemoData(container, db) : null;
+
+  const jobs = new JobScheduler(logger);
+  const idempotency = resolve(container, TOKENS.idempotencyStore);
+  const clock = resolve(container, TOKENS.clock);
+  jobs.add('idempotency-key-purge', Math.max(config.jobIntervalMs, 60_000), () => idempotency.purgeExpired(clock.now()));
+  if (options.jobs !== false) jobs.start();
+
+  const app = createHttpApp({
+    useCases: {
+      signUp: resolve(container, TOKENS.signUp),
+      logIn: resolve(container, TOKENS.logIn),
+      getUser: resolve(container, TOKENS.getUser),
+      createAccount: resolve(container, TOKENS.createAccount),
+      chargeWallet: resolve(container, TOKENS.chargeWallet),
+      getBalance: resolve(container, TOKENS.getBalance),
+      getBalanceHistory: resolve(container, TOKENS.getBalanceHistory),
+      runIdempotently: resolve(container, TOKENS.runIdempotently),
+    },
+    tokens: resolve(container, TOKENS.tokens),
+    metrics: resolve(container, TOKENS.metrics),
+    logger,
+    isDatabaseUnavailable,
+    health: {
+      database: () => (db ? probe(() => db.raw('select 1')) : Promise.resolve('up')),
+      redis: () => (redis ? probe(() => redis.ping()) : Promise.resolve('off')),
+    },
+  });
+  const server: Server = app.listen(config.port);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down: no new connections, finishing requests in flight');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(force);
+      await jobs.stop();
+      if (ownsDb && db) await db.destroy();
+      if (ownsRedis && redis) await redis.quit().catch(() => redis?.disconnect());
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return {
+    url: `http://localhost:${port}`,
+    container,
+    database: database ?? { kind: db ? 'postgres' : 'memory', description: db ? 'provided' : 'in memory' },
+    demoLogins,
+    stop,
+  };
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+async function probe(check: () => Promise<unknown>): Promise<DependencyState> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return 'up';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from './infrastructure/config.js';
+import { createLogger } from './infrastructure/logger.js';
+import { startService } from './infrastructure/service.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const service = await startService(config, logger);
+
+  const lines = [
+    '',
+    `Order service listening on ${service.url}`,
+    `  API docs:  ${service.url}/docs`,
+    `  database:  ${service.database.description}`,
+    `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
+  ];
+  if (service.demoLogins) {
+    lines.push('  demo logins (POST /api/v1/auth/login):');
+    for (const login of service.demoLogins) lines.push(`    ${login.role.padEnd(6)} ${login.email} / ${login.password}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  const shutdown = (signal: string) => {
+    logger.info('signal received', { signal });
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
