@@ -46,7 +46,7 @@ const schema = Joi.object({
   DATA_DIR: Joi.string().default('./.data'),
   JWT_SECRET: Joi.string().min(32).when('NODE_ENV', { is: 'production', then: Joi.required() }),
   JWT_LIFETIME_SECONDS: positive().max(7 * 24 * 3600).default(3600),
-  PASSWORD_HASH_COST: Joi.number().integer().min(10).max(20).default(17),
+  PASSWORD_HASH_COST: Joi.number().integer().min(10).max(20).default(15),
   ADMIN_EMAIL: Joi.string().email({ tlds: false }),
   ADMIN_PASSWORD: Joi.string().min(8).when('ADMIN_EMAIL', { is: Joi.exist(), then: Joi.required() }),
   DEMO_DATA: Joi.boolean().truthy('1').falsy('0'),

@@ -1,0 +1,15 @@
+import { type Config, loadConfig } from '../../src/infrastructure/config.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+/** Configuration for tests: cheap password hashing, no demo data, quiet, on a free port. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    PORT: '0',
+    PASSWORD_HASH_COST: '10',
+    DEMO_DATA: 'false',
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+}

@@ -1,0 +1,82 @@
+import { PGlite } from '@electric-sql/pglite';
+import knexFactory, { type Knex } from 'knex';
+import { migrateToLatest } from '../../src/adapters/postgres/migration-source.js';
+import { openEmbedded } from '../../src/infrastructure/database.js';
+import { inCi, runId } from './environment.js';
+
+export interface TestDatabase {
+  /** `embedded` (PGlite, one connection) cannot show locking; tests that need it call requireRealPostgres. */
+  kind: 'postgres' | 'embedded';
+  db: Knex;
+  /** Connection string of this run's own database (null for the embedded one). */
+  url: string | null;
+  /** Another pool on the same database, e.g. to act as a second instance. */
+  connect(poolMax?: number): Knex;
+}
+
+let shared: Promise<TestDatabase> | null = null;
+let cleanup: (() => Promise<void>) | null = null;
+const extraPools: Knex[] = [];
+
+/** This run's database, created and migrated on first use and dropped when the run ends. */
+export function testDatabase(): Promise<TestDatabase> {
+  shared ??= provision();
+  return shared;
+}
+
+export function requireRealPostgres(ctx: Mocha.Context, database: TestDatabase): void {
+  if (database.kind === 'postgres') return;
+  if (inCi()) throw new Error('This test needs real PostgreSQL (TEST_DATABASE_URL) in CI');
+  ctx.skip();
+}
+
+async function provision(): Promise<TestDatabase> {
+  const serverUrl = process.env['TEST_DATABASE_URL'] ?? (inCi() ? null : await startContainer());
+  if (!serverUrl) {
+    if (inCi()) throw new Error('TEST_DATABASE_URL must be set in CI: tests run against real PostgreSQL there');
+    // No server at all: the embedded database still serves everything but the locking tests.
+    const db = openEmbedded(new PGlite());
+    await migrateToLatest(db);
+    cleanup = () => db.destroy();
+    return { kind: 'embedded', db, url: null, connect: () => db };
+  }
+  const name = `order_test_${runId}`;
+  const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
+  await admin.raw('CREATE DATABASE ??', [name]);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const connect = (poolMax = 20) => {
+    const pool = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: poolMax } });
+    extraPools.push(pool);
+    return pool;
+  };
+  const db = connect(30);
+  await migrateToLatest(db);
+  cleanup = async () => {
+    await Promise.all(extraPools.map((p) => p.destroy()));
+    await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+    await admin.destroy();
+  };
+  return { kind: 'postgres', db, url: url.toString(), connect };
+}
+
+let stopContainer: (() => Promise<unknown>) | null = null;
+
+/** Without TEST_DATABASE_URL, a throwaway PostgreSQL in Docker, when Docker is there. */
+async function startContainer(): Promise<string | null> {
+  try {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const container = await new PostgreSqlContainer('postgres:16-alpine').start();
+    stopContainer = () => container.stop();
+    return container.getConnectionUri();
+  } catch {
+    return null;
+  }
+}
+
+export async function dropTestDatabase(): Promise<void> {
+  if (!shared) return;
+  await shared.catch(() => null);
+  await cleanup?.();
+  await stopContainer?.();
+}
