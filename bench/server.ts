@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+
+export interface BenchServer {
+  url: string;
+  database: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Starts the compiled service (`node dist/main.js`, as in production) in its own process, so the
+ * load generator and the service compete for the machine as a real client and server would.
+ * With BENCH_DATABASE_URL a fresh database is created on that server and dropped afterwards;
+ * without it the service runs on the embedded database.
+ */
+export async function startBenchServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchServer> {
+  const port = await freePort();
+  const serverUrl = process.env['BENCH_DATABASE_URL'];
+  let databaseUrl: string | undefined;
+  let drop: (() => Promise<void>) | null = null;
+  if (serverUrl) {
+    const name = `order_bench_${process.pid}_${Date.now().toString(36)}`;
+    const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
+    await admin.raw('CREATE DATABASE ??', [name]);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    drop = async () => {
+      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
+      await admin.destroy();
+    };
+  }
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DEMO_DATA: 'false',
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-bench-')),
+      JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '20' } : {}),
+      ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`service exited with ${code}: ${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    database: databaseUrl ? 'PostgreSQL' : 'embedded PGlite',
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await drop?.();
+    },
+  };
+}
