@@ -21,13 +21,18 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly records: MemoryTable<string, KeyRecord>;
 
   constructor(
-    transactions: MemoryTransactionManager,
+    private readonly transactions: MemoryTransactionManager,
     private readonly timings: IdempotencyTimings,
   ) {
     this.records = new MemoryTable(transactions);
   }
 
+  /** Claims commit on their own (the port's contract), never with the caller's transaction. */
   async claim(scope: IdempotencyScope, fingerprint: string, now: Date): Promise<IdempotencyClaim> {
+    return this.transactions.outside(() => this.claimNow(scope, fingerprint, now));
+  }
+
+  private claimNow(scope: IdempotencyScope, fingerprint: string, now: Date): IdempotencyClaim {
     const at = now.getTime();
     const existing = this.records.get(keyOf(scope));
     const reclaimable =
@@ -54,14 +59,18 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 
   async release(scope: IdempotencyScope): Promise<void> {
-    if (this.records.get(keyOf(scope))?.state === 'IN_PROGRESS') this.records.delete(keyOf(scope));
+    this.transactions.outside(() => {
+      if (this.records.get(keyOf(scope))?.state === 'IN_PROGRESS') this.records.delete(keyOf(scope));
+    });
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    let purged = 0;
-    for (const [key, record] of this.records.entries()) {
-      if (record.expiresAt < now.getTime() && this.records.delete(key)) purged += 1;
-    }
-    return purged;
+    return this.transactions.outside(() => {
+      let purged = 0;
+      for (const [key, record] of this.records.entries()) {
+        if (record.expiresAt < now.getTime() && this.records.delete(key)) purged += 1;
+      }
+      return purged;
+    });
   }
 }

@@ -28,6 +28,11 @@ export class MemoryTransactionManager implements TransactionManager {
     }
   }
 
+  /** Runs writes that commit on their own, whatever transaction the caller has open. */
+  outside<T>(write: () => T): T {
+    return this.current.exit(write);
+  }
+
   /** Remembers how to take back a write, when the write happens inside a transaction. */
   recordUndo(step: Undo): void {
     this.current.getStore()?.push(step);

@@ -54,7 +54,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     if (row.state === 'IN_PROGRESS') return { kind: 'in-progress' };
     return {
       kind: 'replay',
-      response: { status: row.response_status ?? 200, body: parseJson(row.response_body) },
+      response: { status: row.response_status ?? 200, body: row.response_body },
     };
   }
 
@@ -74,11 +74,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    return this.tx.db('idempotency_keys').where('expires_at', '<', now).delete();
+    // The count from RETURNING: the embedded driver does not report a DELETE's row count.
+    const purged = await this.tx.db('idempotency_keys').where('expires_at', '<', now).delete().returning('user_id');
+    return purged.length;
   }
-}
-
-/** jsonb comes back parsed from node-postgres and, depending on version, as text from PGlite. */
-function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
 }

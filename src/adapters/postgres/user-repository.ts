@@ -1,5 +1,5 @@
 import { EmailTaken } from '../../domain/user/errors.js';
-import { type NewUser, type Role, User } from '../../domain/user/user.js';
+import { type NewUser, normalizeEmail, type Role, User } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -63,7 +63,7 @@ export class PostgresUserRepository implements UserRepository {
   async findByEmail(email: string): Promise<User | null> {
     const row = await this.tx
       .connection()<UserRow>('users')
-      .whereRaw('lower(email) = lower(?)', [email])
+      .whereRaw('lower(email) = ?', [normalizeEmail(email)])
       .first();
     return row ? toUser(row) : null;
   }
