@@ -84,6 +84,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`Invalid configuration: ${name}: ${detail?.message.replaceAll('"', '') ?? error.message}`);
   }
   const v = value as Record<string, never>;
+  const minCharge: number = v['WALLET_MIN_CHARGE'];
+  const maxCharge: number = v['WALLET_MAX_CHARGE'];
+  const chargeUnit: number = v['WALLET_CHARGE_UNIT'];
+  if (minCharge > maxCharge) {
+    throw new ConfigError('Invalid configuration: WALLET_MIN_CHARGE: must not be above WALLET_MAX_CHARGE');
+  }
+  if (minCharge % chargeUnit !== 0 || maxCharge % chargeUnit !== 0) {
+    throw new ConfigError('Invalid configuration: WALLET_CHARGE_UNIT: WALLET_MIN_CHARGE and WALLET_MAX_CHARGE must be multiples of it');
+  }
   const databaseUrl: string | null = v['DATABASE_URL'] ?? null;
   const adminEmail: string | undefined = v['ADMIN_EMAIL'];
   return {
@@ -115,9 +124,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     idempotencyRetentionHours: v['IDEMPOTENCY_RETENTION_HOURS'],
     logLevel: v['LOG_LEVEL'],
     wallet: {
-      minCharge: v['WALLET_MIN_CHARGE'],
-      maxCharge: v['WALLET_MAX_CHARGE'],
-      chargeUnit: v['WALLET_CHARGE_UNIT'],
+      minCharge,
+      maxCharge,
+      chargeUnit,
       maxBalance: v['WALLET_MAX_BALANCE'],
     },
   };

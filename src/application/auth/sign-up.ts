@@ -11,7 +11,7 @@ export interface SignUpInput {
 export class SignUp {
   constructor(private readonly register: RegisterAccount) {}
 
-  execute(input: SignUpInput): Promise<User> {
+  async execute(input: SignUpInput): Promise<User> {
     return this.register.execute({ email: input.email, name: input.name, role: 'BUYER' }, input.password);
   }
 }

@@ -10,7 +10,7 @@ export interface CreateAccountInput extends AccountDetails {
 export class CreateAccount {
   constructor(private readonly register: RegisterAccount) {}
 
-  execute(actor: Actor, input: CreateAccountInput): Promise<User> {
+  async execute(actor: Actor, input: CreateAccountInput): Promise<User> {
     assertRole(actor, 'ADMIN');
     const { password, ...details } = input;
     return this.register.execute(details, password);

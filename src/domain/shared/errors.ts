@@ -17,7 +17,10 @@ export type ErrorCode =
   | 'BALANCE_LIMIT_EXCEEDED'
   | 'RATE_LIMITED'
   | 'TOO_MANY_FAILURES'
-  | 'CONCURRENT_MODIFICATION';
+  | 'CONCURRENT_MODIFICATION'
+  | 'INVALID_PRICE'
+  | 'INSUFFICIENT_STOCK'
+  | 'PRODUCT_UNAVAILABLE';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

@@ -1,0 +1,13 @@
+import { InvalidPrice } from './errors.js';
+
+/** Prices are whole won, positive, in steps of 100 won. */
+export const PRICE_UNIT = 100;
+
+export function assertValidPrice(won: number): void {
+  if (!Number.isSafeInteger(won) || won <= 0) {
+    throw new InvalidPrice(`A price must be a positive whole number of won, got ${won}`);
+  }
+  if (won % PRICE_UNIT !== 0) {
+    throw new InvalidPrice(`A price must be a multiple of ${PRICE_UNIT} won, got ${won}`);
+  }
+}

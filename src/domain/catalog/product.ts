@@ -1,0 +1,136 @@
+import { ValidationFailed } from '../shared/errors.js';
+import { assertValidPrice } from './price.js';
+import { type StockLevels, type StockStatus, stockStatusOf, sumLevels } from './stock.js';
+
+export const PRODUCT_STATUSES = ['ACTIVE', 'DISCONTINUED'] as const;
+export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
+
+export interface ProductOptionSnapshot extends StockLevels {
+  id: number;
+  name: string;
+}
+
+export interface ProductSnapshot {
+  id: number;
+  sellerId: number;
+  name: string;
+  description: string;
+  category: string;
+  price: number;
+  status: ProductStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  options: ProductOptionSnapshot[];
+}
+
+export interface NewOption {
+  name: string;
+  /** Units on hand at creation; 0 is allowed. */
+  stock: number;
+}
+
+export interface NewProduct {
+  sellerId: number;
+  name: string;
+  description: string;
+  category: string;
+  price: number;
+  status: ProductStatus;
+  createdAt: Date;
+  options: NewOption[];
+}
+
+export interface ProductDetails {
+  name: string;
+  description?: string | null;
+  category: string;
+  price: number;
+  options: NewOption[];
+}
+
+export type ProductChanges = Partial<Pick<ProductSnapshot, 'name' | 'description' | 'category' | 'price' | 'status'>>;
+
+/** A product a seller lists, with its options (sizes, colours); stock lives on the options. */
+export class Product {
+  private constructor(private state: ProductSnapshot) {}
+
+  static fromSnapshot(snapshot: ProductSnapshot): Product {
+    return new Product({ ...snapshot, options: snapshot.options.map((o) => ({ ...o })) });
+  }
+
+  static list(sellerId: number, details: ProductDetails, at: Date): NewProduct {
+    assertValidPrice(details.price);
+    if (details.options.length === 0) {
+      throw new ValidationFailed([{ field: 'options', message: 'a product needs at least one option' }]);
+    }
+    const names = details.options.map((o) => o.name.trim().toLowerCase());
+    if (new Set(names).size !== names.length) {
+      throw new ValidationFailed([{ field: 'options', message: 'option names must differ' }]);
+    }
+    for (const option of details.options) {
+      if (!Number.isSafeInteger(option.stock) || option.stock < 0) {
+        throw new ValidationFailed([{ field: 'options.stock', message: 'must be a whole number, 0 or more' }]);
+      }
+    }
+    return {
+      sellerId,
+      name: details.name.trim(),
+      description: details.description ?? '',
+      category: details.category.trim(),
+      price: details.price,
+      status: 'ACTIVE',
+      createdAt: at,
+      options: details.options.map((o) => ({ name: o.name.trim(), stock: o.stock })),
+    };
+  }
+
+  get id(): number {
+    return this.state.id;
+  }
+  get sellerId(): number {
+    return this.state.sellerId;
+  }
+  get status(): ProductStatus {
+    return this.state.status;
+  }
+  get price(): number {
+    return this.state.price;
+  }
+  get options(): readonly ProductOptionSnapshot[] {
+    return this.state.options;
+  }
+
+  isDiscontinued(): boolean {
+    return this.state.status === 'DISCONTINUED';
+  }
+
+  option(optionId: number): ProductOptionSnapshot | undefined {
+    return this.state.options.find((o) => o.id === optionId);
+  }
+
+  /** Name, description, category, price and status are the seller's to change. */
+  change(changes: ProductChanges, at: Date): void {
+    if (changes.price !== undefined) assertValidPrice(changes.price);
+    this.state = {
+      ...this.state,
+      ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+      ...(changes.description !== undefined ? { description: changes.description ?? '' } : {}),
+      ...(changes.category !== undefined ? { category: changes.category.trim() } : {}),
+      ...(changes.price !== undefined ? { price: changes.price } : {}),
+      ...(changes.status !== undefined ? { status: changes.status } : {}),
+      updatedAt: at,
+    };
+  }
+
+  stockStatus(lowStockThreshold?: number): StockStatus {
+    return stockStatusOf(sumLevels(this.state.options), this.isDiscontinued(), lowStockThreshold);
+  }
+
+  optionStockStatus(option: ProductOptionSnapshot, lowStockThreshold?: number): StockStatus {
+    return stockStatusOf(option, this.isDiscontinued(), lowStockThreshold);
+  }
+
+  toSnapshot(): ProductSnapshot {
+    return { ...this.state, options: this.state.options.map((o) => ({ ...o })) };
+  }
+}

@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
+import sinon from 'sinon';
+import { JwtTokenService } from '../../../src/adapters/security/jwt-token-service.js';
+import { expectThrowsCode } from '../expect-error.js';
+
+const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
+describe('JwtTokenService (signed, stateless tokens)', () => {
+  const tokens = new JwtTokenService(SECRET, 900);
+
+  it('a token it issued verifies to the same user and role', () => {
+    for (const role of ['BUYER', 'SELLER', 'ADMIN'] as const) {
+      const issued = tokens.issue({ userId: 42, role });
+      expect(tokens.verify(issued.accessToken)).to.deep.equal({ userId: 42, role });
+    }
+  });
+
+  it('says how long the token lives, and the token carries that lifetime, the user as subject and HS256', () => {
+    const issued = tokens.issue({ userId: 42, role: 'BUYER' });
+    expect(issued.expiresInSeconds).to.equal(900);
+    const decoded = jwt.decode(issued.accessToken, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') return expect.fail('not a JWT with a JSON payload');
+    expect(decoded.header.alg).to.equal('HS256');
+    expect(decoded.payload.sub).to.equal('42');
+    expect(decoded.payload['role']).to.equal('BUYER');
+    expect((decoded.payload.exp ?? 0) - (decoded.payload.iat ?? 0)).to.equal(900);
+  });
+
+  it('another instance with the same secret accepts the token (any instance serves any request)', () => {
+    const issued = tokens.issue({ userId: 7, role: 'SELLER' });
+    expect(new JwtTokenService(SECRET, 60).verify(issued.accessToken)).to.deep.equal({ userId: 7, role: 'SELLER' });
+  });
+
+  it('a token signed with another secret is UNAUTHENTICATED', () => {
+    const forged = new JwtTokenService('another-secret-that-is-also-long-enough-000', 900).issue({ userId: 42, role: 'ADMIN' });
+    expectThrowsCode(() => tokens.verify(forged.accessToken), 'UNAUTHENTICATED');
+  });
+
+  it('a token whose payload was changed (BUYER made ADMIN) is UNAUTHENTICATED', () => {
+    const [header, payload, signature] = tokens.issue({ userId: 42, role: 'BUYER' }).accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+    const tampered = [header, b64url({ ...claims, role: 'ADMIN' }), signature].join('.');
+    expectThrowsCode(() => tokens.verify(tampered), 'UNAUTHENTICATED');
+  });
+
+  describe('expiry', () => {
+    let clock: sinon.SinonFakeTimers;
+    beforeEach(() => {
+      clock = sinon.useFakeTimers({ now: Date.parse('2026-01-15T09:00:00Z'), toFake: ['Date'] });
+    });
+    afterEach(() => clock.restore());
+
+    it('a token is valid until its lifetime is over, then UNAUTHENTICATED as expired', () => {
+      const shortLived = new JwtTokenService(SECRET, 1);
+      const issued = shortLived.issue({ userId: 42, role: 'BUYER' });
+      expect(issued.expiresInSeconds).to.equal(1);
+      clock.tick(500);
+      expect(shortLived.verify(issued.accessToken).userId).to.equal(42);
+      clock.tick(1_000);
+      const error = expectThrowsCode(() => shortLived.verify(issued.accessToken), 'UNAUTHENTICATED');
+      expect((error as Error).message).to.match(/expired/i);
+    });
+
+    it('a token signed with an expiry in the past is UNAUTHENTICATED', () => {
+      const past = jwt.sign({ role: 'BUYER', exp: Math.floor(Date.now() / 1000) - 10 }, SECRET, { subject: '42' });
+      expectThrowsCode(() => tokens.verify(past), 'UNAUTHENTICATED');
+    });
+  });
+
+  it('an unsigned token (alg "none") is UNAUTHENTICATED', () => {
+    const unsigned = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: '42', role: 'ADMIN', exp: inAnHour() })}.`;
+    expectThrowsCode(() => tokens.verify(unsigned), 'UNAUTHENTICATED');
+  });
+
+  it('a token signed with another algorithm than HS256 (HS512, same secret) is UNAUTHENTICATED', () => {
+    const other = jwt.sign({ role: 'BUYER' }, SECRET, { algorithm: 'HS512', subject: '42', expiresIn: 60 });
+    expectThrowsCode(() => tokens.verify(other), 'UNAUTHENTICATED');
+  });
+
+  it('a validly signed token whose role is not a shop role is UNAUTHENTICATED', () => {
+    for (const role of ['SUPERUSER', 'admin', '', 1]) {
+      const token = jwt.sign({ role }, SECRET, { subject: '42', expiresIn: 60 });
+      expectThrowsCode(() => tokens.verify(token), 'UNAUTHENTICATED');
+    }
+    const noRole = jwt.sign({}, SECRET, { subject: '42', expiresIn: 60 });
+    expectThrowsCode(() => tokens.verify(noRole), 'UNAUTHENTICATED');
+  });
+
+  it('a validly signed token whose subject is not a positive user id is UNAUTHENTICATED', () => {
+    for (const subject of ['abc', '0', '-3', '1.5', '']) {
+      const token = jwt.sign({ role: 'BUYER' }, SECRET, { ...(subject ? { subject } : {}), expiresIn: 60 });
+      expectThrowsCode(() => tokens.verify(token), 'UNAUTHENTICATED');
+    }
+    const noSubject = jwt.sign({ role: 'BUYER' }, SECRET, { expiresIn: 60 });
+    expectThrowsCode(() => tokens.verify(noSubject), 'UNAUTHENTICATED');
+  });
+
+  it('something that is not a JWT at all is UNAUTHENTICATED', () => {
+    for (const junk of ['', 'not-a-jwt', 'a.b.c', jwt.sign('just a string', SECRET)]) {
+      expectThrowsCode(() => tokens.verify(junk), 'UNAUTHENTICATED');
+    }
+  });
+});
