@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { StoredResponse } from '../../application/ports/idempotency-store.js';
 import type { RunIdempotently } from '../../application/idempotency/run-idempotently.js';
-import { actorOf } from './locals.js';
 import { HttpProblem } from './problem.js';
 
 /** JSON with keys in a fixed order, so the same body always has the same fingerprint. */
@@ -32,6 +31,15 @@ function idempotencyKeyOf(req: Request): string | null {
 }
 
 /**
+ * Keys are scoped to the user; anonymous requests (sign-up) share scope 0, where the fingerprint
+ * of the whole body (password included) keeps one client's answer from another.
+ */
+const ANONYMOUS = 0;
+function scopeOf(res: Response): number {
+  return (res.locals['actor'] as { userId: number } | undefined)?.userId ?? ANONYMOUS;
+}
+
+/**
  * Runs a state-changing handler under the request's Idempotency-Key (or body `requestId`),
  * and sends its answer, first or replayed.
  */
@@ -43,7 +51,7 @@ export function idempotentHandler(runIdempotently: RunIdempotently, work: (req: 
       .update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`)
       .digest('base64url');
     const outcome = await runIdempotently.execute(
-      { scope: key === null ? null : { userId: actorOf(res).userId, key }, fingerprint },
+      { scope: key === null ? null : { userId: scopeOf(res), key }, fingerprint },
       () => work(req, res),
     );
     if (outcome.replayed) res.set('Idempotent-Replayed', 'true');

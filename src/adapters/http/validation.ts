@@ -35,6 +35,11 @@ export function validate(schemas: RequestSchemas) {
       const schema = schemas[part];
       if (!schema) continue;
       const input = part === 'body' ? (req.body ?? {}) : { ...req[part] };
+      const nul = findNulCharacter(input, part === 'body' ? '' : part);
+      if (nul !== null) {
+        problems.push({ field: nul || part, message: 'must not contain the NUL character' });
+        continue;
+      }
       const { value, error } = schema.validate(input, PART_OPTIONS[part]);
       if (error) problems.push(...toFieldProblems(error, part));
       else res.locals[part] = value;
@@ -42,6 +47,25 @@ export function validate(schemas: RequestSchemas) {
     if (problems.length > 0) throw new HttpProblem('VALIDATION_FAILED', 'The request is not valid', problems);
     next();
   };
+}
+
+/** PostgreSQL cannot store U+0000 in text: refuse it as a shape problem, never a 500. */
+function findNulCharacter(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findNulCharacter(item, path ? `${path}.${i}` : String(i));
+      if (found !== null) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const here = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) return here;
+      const found = findNulCharacter(item, here);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }
 
 // Shared pieces of the contract.

@@ -22,10 +22,11 @@ export class ChargeWallet {
 
   async execute(actor: Actor, input: ChargeWalletInput): Promise<Wallet> {
     assertActsFor(actor, input.userId);
-    const amount = ChargeAmount.of(input.amount, this.policy);
     return this.transactions.run(async () => {
       const wallet = await this.wallets.getForUpdate(input.userId);
       if (!wallet) throw new NotFound('Wallet of user', input.userId);
+      // Existence before business rules (API.md's order of checks).
+      const amount = ChargeAmount.of(input.amount, this.policy);
       wallet.charge(amount, this.policy, { actorId: actor.userId, at: this.clock.now(), reason: 'charge' });
       return this.wallets.save(wallet);
     });

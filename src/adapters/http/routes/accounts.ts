@@ -25,7 +25,7 @@ const email = Joi.string().trim().email({ tlds: false }).max(254).required();
 const password = Joi.string().min(MIN_PASSWORD_LENGTH).max(200).required();
 const name = Joi.string().trim().min(1).max(100).required();
 
-const signUpBody = Joi.object<SignUpInput>({ email, password, name });
+const signUpBody = Joi.object<SignUpInput & { requestId?: string }>({ email, password, name, requestId: requestIdField });
 const logInBody = Joi.object<LogInInput>({
   email: Joi.string().max(254).required(),
   password: Joi.string().max(200).required(),
@@ -50,10 +50,15 @@ export function accountRoutes(useCases: AccountUseCases, tokens: TokenService): 
   const router = Router();
   const route = routeDefiner(router, tokens);
 
-  route('post', '/auth/signup', { auth: false, body: signUpBody }, async (_req, res) => {
-    const user = await useCases.signUp.execute(checked<SignUpInput>(res).body);
-    res.status(201).json(userView(user));
-  });
+  route(
+    'post',
+    '/auth/signup',
+    { auth: false, body: signUpBody },
+    idempotentHandler(useCases.runIdempotently, async (_req, res) => {
+      const { requestId: _key, ...input } = checked<SignUpInput & { requestId?: string }>(res).body;
+      return { status: 201, body: userView(await useCases.signUp.execute(input)) };
+    }),
+  );
 
   route('post', '/auth/login', { auth: false, body: logInBody }, async (_req, res) => {
     const token = await useCases.logIn.execute(checked<LogInInput>(res).body);

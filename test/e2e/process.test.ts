@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { testDatabase } from '../support/database.js';
+import { ApiClient } from '../support/service.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const JWT_SECRET = 'process-test-secret-that-is-long-enough-0123456789';
+
+/** Every variable the service reads, so nothing from the outer shell leaks into a child. */
+const SERVICE_VARIABLES = [
+  'NODE_ENV', 'PORT', 'DATABASE_URL', 'DATABASE_POOL_MAX', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'DATA_DIR', 'JWT_SECRET',
+  'JWT_LIFETIME_SECONDS', 'PASSWORD_HASH_COST', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'DEMO_DATA', 'DATA_PLATFORM_URL',
+  'ORDER_RESERVATION_TTL_SECONDS', 'PENDING_RECOVERY_AFTER_SECONDS', 'PAYMENT_GATEWAY', 'PAYMENT_GATEWAY_SANDBOX_MODE',
+  'RATE_LIMIT_ORDERS_PER_SECOND', 'RATE_LIMIT_COUPON_ISSUES_PER_MINUTE', 'FAILURE_BLOCK_THRESHOLD', 'FAILURE_BLOCK_SECONDS',
+  'POPULAR_CACHE_TTL_SECONDS', 'JOB_INTERVAL_MS', 'OUTBOX_MAX_ATTEMPTS', 'OUTBOX_RETRY_BASE_MS', 'IDEMPOTENCY_RETENTION_HOURS',
+  'LOG_LEVEL', 'WALLET_MIN_CHARGE', 'WALLET_MAX_CHARGE', 'WALLET_CHARGE_UNIT', 'WALLET_MAX_BALANCE', 'NODE_OPTIONS',
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Child {
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in stdout; rejects on exit or after `ms`. */
+  waitForOutput(pattern: RegExp, ms: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code and signal; rejects after `ms`. */
+  waitForExit(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+
+/**
+ * `tsx src/main.ts` as its own process. Run as `node --import tsx` (what `npx tsx` runs) so that
+ * nothing stands between the test and the service: signals reach it directly, and stderr holds
+ * only what the service writes (npx adds its own warnings there).
+ */
+function startMain(env: Record<string, string>): Child {
+  const base: Record<string, string | undefined> = { ...process.env };
+  for (const name of SERVICE_VARIABLES) delete base[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const describeOutput = () => `\nstdout:\n${out}\nstderr:\n${err}`;
+
+  return {
+    process: child,
+    stdout: () => out,
+    stderr: () => err,
+    waitForOutput(pattern, ms) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = out.match(pattern);
+          if (!match) return false;
+          cleanup();
+          resolve(match);
+          return true;
+        };
+        const onData = () => void check();
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no ${pattern} within ${ms} ms${describeOutput()}`));
+        }, ms);
+        const cleanup = () => {
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+        };
+        void exited.then(({ code, signal }) => {
+          if (check()) return;
+          cleanup();
+          reject(new Error(`exited (${code ?? signal}) before printing ${pattern}${describeOutput()}`));
+        });
+        if (!check()) child.stdout!.on('data', onData);
+      });
+    },
+    waitForExit(ms) {
+      return Promise.race([
+        exited,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms${describeOutput()}`)), ms).unref()),
+      ]);
+    },
+  };
+}
+
+describe('e2e: the process (src/main.ts)', function () {
+  this.timeout(60_000);
+
+  afterEach(function () {
+    // Whatever a failed test left running: only the children this file started, by pid.
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('prints "listening on http://localhost:<port>", answers /health/live, and exits 0 within 10 s of SIGTERM', async function () {
+    const port = await freePort();
+    const database = await testDatabase();
+    const env: Record<string, string> = {
+      PORT: String(port),
+      PASSWORD_HASH_COST: '10',
+      LOG_LEVEL: 'error',
+      DEMO_DATA: 'false',
+      JWT_SECRET,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-main-')),
+    };
+    if (database.kind === 'postgres') env['DATABASE_URL'] = database.url!;
+    const child = startMain(env);
+
+    const [, printedPort] = await child.waitForOutput(/listening on http:\/\/localhost:(\d+)/, 50_000);
+    expect(Number(printedPort)).to.equal(port);
+
+    const live = await new ApiClient(`http://localhost:${port}`).get('/health/live');
+    expect(live.status).to.equal(200);
+    expect(live.body).to.deep.equal({ status: 'ok' });
+
+    child.process.kill('SIGTERM');
+    const exit = await child.waitForExit(10_000);
+    expect(exit, child.stderr()).to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('PORT=abc: exit code 1 and exactly one line on stderr, starting "Invalid configuration: PORT"', async function () {
+    const child = startMain({ PORT: 'abc', LOG_LEVEL: 'error', JWT_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-badport-')) });
+
+    const exit = await child.waitForExit(30_000);
+
+    expect(exit).to.deep.equal({ code: 1, signal: null });
+    const stderr = child.stderr();
+    expect(stderr).to.match(/^Invalid configuration: PORT[^\n]*\n$/);
+    expect(child.stdout()).to.not.match(/listening/);
+  });
+
+  it('with no DATABASE_URL and DEMO_DATA unset: starts on the embedded database, prints the demo logins, and the demo buyer has 500000', async function () {
+    const port = await freePort();
+    const child = startMain({
+      PORT: String(port),
+      PASSWORD_HASH_COST: '10',
+      LOG_LEVEL: 'error',
+      JWT_SECRET,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-embedded-')),
+    });
+
+    await child.waitForOutput(/listening on http:\/\/localhost:(\d+)/, 55_000);
+    const [, password] = await child.waitForOutput(/buyer1@demo\.shop \/ (\S+)/, 5_000);
+    expect(child.stdout()).to.match(/embedded/i);
+
+    const api = new ApiClient(`http://localhost:${port}`);
+    const login = await api.post('/api/v1/auth/login', { email: 'buyer1@demo.shop', password });
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
+    const balance = await api.get('/api/v1/balances/me', { token: login.body.accessToken });
+    expect(balance.status).to.equal(200);
+    expect(balance.body.balance).to.equal(500_000);
+
+    child.process.kill('SIGTERM');
+    expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });
+  });
+});
