@@ -31,6 +31,8 @@ export interface Config {
   idempotencyRetentionHours: number;
   logLevel: string;
   wallet: WalletPolicy;
+  lowStockThreshold: number;
+  catalogCacheTtlSeconds: number;
 }
 
 const count = () => Joi.number().integer().min(0);
@@ -65,6 +67,8 @@ const schema = Joi.object({
   OUTBOX_RETRY_BASE_MS: positive().default(1000),
   IDEMPOTENCY_RETENTION_HOURS: positive().default(24),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
+  LOW_STOCK_THRESHOLD: count().default(5),
+  CATALOG_CACHE_TTL_SECONDS: positive().max(300).default(30),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
   WALLET_MAX_CHARGE: positive().default(DEFAULT_WALLET_POLICY.maxCharge),
   WALLET_CHARGE_UNIT: positive().default(DEFAULT_WALLET_POLICY.chargeUnit),
@@ -123,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outboxRetryBaseMs: v['OUTBOX_RETRY_BASE_MS'],
     idempotencyRetentionHours: v['IDEMPOTENCY_RETENTION_HOURS'],
     logLevel: v['LOG_LEVEL'],
+    lowStockThreshold: v['LOW_STOCK_THRESHOLD'],
+    catalogCacheTtlSeconds: v['CATALOG_CACHE_TTL_SECONDS'],
     wallet: {
       minCharge,
       maxCharge,

@@ -12,23 +12,34 @@ import type { Logger } from '../application/ports/logger.js';
 import type { PasswordHasher } from '../application/ports/password-hasher.js';
 import type { TokenService } from '../application/ports/token-service.js';
 import type { TransactionManager } from '../application/ports/transaction-manager.js';
+import { GetProduct, ListProducts } from '../application/catalog/browse-products.js';
+import type { CatalogSettings } from '../application/catalog/catalog-settings.js';
+import { ChangeProduct, ListProductForSale, RestockOption } from '../application/catalog/manage-products.js';
+import type { Cache } from '../application/ports/cache.js';
 import { CreateAccount } from '../application/users/create-account.js';
 import { EnsureAdminAccount } from '../application/users/ensure-admin-account.js';
 import { GetUser } from '../application/users/get-user.js';
 import { ChargeWallet } from '../application/wallet/charge-wallet.js';
 import { GetBalance, GetBalanceHistory } from '../application/wallet/get-balance.js';
+import type { ProductRepository } from '../domain/catalog/product-repository.js';
+import type { StockRepository } from '../domain/catalog/stock-repository.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { UserRepository } from '../domain/user/user-repository.js';
 import type { WalletRepository } from '../domain/wallet/wallet-repository.js';
+import { MemoryCatalog, MemoryProductRepository, MemoryStockRepository } from '../adapters/memory/catalog.js';
 import { MemoryFailureLimiter } from '../adapters/memory/failure-limiter.js';
+import { InProcessCache } from '../adapters/memory/in-process-cache.js';
 import { MemoryIdempotencyStore } from '../adapters/memory/idempotency-store.js';
 import { MemoryTransactionManager } from '../adapters/memory/memory-transaction-manager.js';
 import { MemoryUserRepository } from '../adapters/memory/user-repository.js';
 import { MemoryWalletRepository } from '../adapters/memory/wallet-repository.js';
 import { PostgresIdempotencyStore } from '../adapters/postgres/idempotency-store.js';
+import { PostgresProductRepository } from '../adapters/postgres/product-repository.js';
+import { PostgresStockRepository } from '../adapters/postgres/stock-repository.js';
 import { KnexTransactionManager } from '../adapters/postgres/knex-transaction-manager.js';
 import { PostgresUserRepository } from '../adapters/postgres/user-repository.js';
 import { PostgresWalletRepository } from '../adapters/postgres/wallet-repository.js';
+import { RedisCache } from '../adapters/redis/redis-cache.js';
 import { RedisFailureLimiter } from '../adapters/redis/redis-failure-limiter.js';
 import { JwtTokenService } from '../adapters/security/jwt-token-service.js';
 import { ScryptPasswordHasher } from '../adapters/security/scrypt-password-hasher.js';
@@ -61,6 +72,14 @@ export const TOKENS = {
   getBalance: token<GetBalance>('GetBalance'),
   getBalanceHistory: token<GetBalanceHistory>('GetBalanceHistory'),
   runIdempotently: token<RunIdempotently>('RunIdempotently'),
+  cache: token<Cache>('Cache'),
+  products: token<ProductRepository>('ProductRepository'),
+  stock: token<StockRepository>('StockRepository'),
+  listProducts: token<ListProducts>('ListProducts'),
+  getProduct: token<GetProduct>('GetProduct'),
+  listProductForSale: token<ListProductForSale>('ListProductForSale'),
+  changeProduct: token<ChangeProduct>('ChangeProduct'),
+  restockOption: token<RestockOption>('RestockOption'),
 } as const;
 
 export interface ContainerInputs {
@@ -107,13 +126,19 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(TOKENS.users).toConstantValue(new PostgresUserRepository(tx));
     c.bind(TOKENS.wallets).toConstantValue(new PostgresWalletRepository(tx));
     c.bind(TOKENS.idempotencyStore).toConstantValue(new PostgresIdempotencyStore(tx, idempotencyTimings));
+    c.bind(TOKENS.products).toConstantValue(new PostgresProductRepository(tx));
+    c.bind(TOKENS.stock).toConstantValue(new PostgresStockRepository(tx));
   } else {
     const tx = new MemoryTransactionManager();
     c.bind(TOKENS.transactions).toConstantValue(tx);
     c.bind(TOKENS.users).toConstantValue(new MemoryUserRepository(tx));
     c.bind(TOKENS.wallets).toConstantValue(new MemoryWalletRepository(tx));
     c.bind(TOKENS.idempotencyStore).toConstantValue(new MemoryIdempotencyStore(tx, idempotencyTimings));
+    const catalog = new MemoryCatalog(tx);
+    c.bind(TOKENS.products).toConstantValue(new MemoryProductRepository(catalog));
+    c.bind(TOKENS.stock).toConstantValue(new MemoryStockRepository(catalog));
   }
+  bind(TOKENS.cache, (get) => (redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock))));
   bind(TOKENS.failureLimiter, (get) =>
     redis
       ? new RedisFailureLimiter(redis, failurePolicy, logger)
@@ -137,6 +162,22 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.getBalanceHistory, (get) => new GetBalanceHistory(get(TOKENS.wallets)));
   bind(TOKENS.runIdempotently, (get) =>
     new RunIdempotently(get(TOKENS.idempotencyStore), get(TOKENS.transactions), get(TOKENS.clock)),
+  );
+
+  const catalogSettings: CatalogSettings = {
+    lowStockThreshold: config.lowStockThreshold,
+    cacheTtlSeconds: config.catalogCacheTtlSeconds,
+  };
+  bind(TOKENS.listProducts, (get) => new ListProducts(get(TOKENS.products), get(TOKENS.cache), catalogSettings));
+  bind(TOKENS.getProduct, (get) => new GetProduct(get(TOKENS.products), get(TOKENS.cache), catalogSettings));
+  bind(TOKENS.listProductForSale, (get) =>
+    new ListProductForSale(get(TOKENS.products), get(TOKENS.transactions), get(TOKENS.cache), catalogSettings, get(TOKENS.clock)),
+  );
+  bind(TOKENS.changeProduct, (get) =>
+    new ChangeProduct(get(TOKENS.products), get(TOKENS.transactions), get(TOKENS.cache), catalogSettings, get(TOKENS.clock)),
+  );
+  bind(TOKENS.restockOption, (get) =>
+    new RestockOption(get(TOKENS.products), get(TOKENS.stock), get(TOKENS.transactions), get(TOKENS.cache), catalogSettings),
   );
   return c;
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from './config.js';
@@ -24,7 +25,12 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
   }
   const dir = path.resolve(config.dataDir, 'pgdata');
   await mkdir(dir, { recursive: true });
-  return { db: openEmbedded(new PGlite(dir)), kind: 'embedded', description: `embedded PostgreSQL (PGlite) in ${dir}` };
+  return { db: openEmbedded(createPglite(dir)), kind: 'embedded', description: `embedded PostgreSQL (PGlite) in ${dir}` };
+}
+
+/** PGlite with the extensions the migrations use; no directory keeps everything in memory. */
+export function createPglite(dir?: string): PGlite {
+  return new PGlite(dir, { extensions: { pg_trgm } });
 }
 
 /** knex over a PGlite instance; `new PGlite()` with no directory keeps everything in memory. */

@@ -1,7 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import { migrateToLatest } from '../../src/adapters/postgres/migration-source.js';
-import { openEmbedded } from '../../src/infrastructure/database.js';
+import { createPglite, openEmbedded } from '../../src/infrastructure/database.js';
 import { inCi, runId } from './environment.js';
 
 export interface TestDatabase {
@@ -35,7 +34,7 @@ async function provision(): Promise<TestDatabase> {
   if (!serverUrl) {
     if (inCi()) throw new Error('TEST_DATABASE_URL must be set in CI: tests run against real PostgreSQL there');
     // No server at all: the embedded database still serves everything but the locking tests.
-    const db = openEmbedded(new PGlite());
+    const db = openEmbedded(createPglite());
     await migrateToLatest(db);
     cleanup = () => db.destroy();
     return { kind: 'embedded', db, url: null, connect: () => db };

@@ -10,10 +10,11 @@ import { HttpProblem, problem, type Problem, type ProblemCode } from './problem.
 import { requestContext } from './request-context.js';
 import { type AccountUseCases, accountRoutes } from './routes/accounts.js';
 import { type BalanceUseCases, balanceRoutes } from './routes/balances.js';
+import { type ProductUseCases, productRoutes } from './routes/products.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 
 export interface HttpDependencies {
-  useCases: AccountUseCases & BalanceUseCases;
+  useCases: AccountUseCases & BalanceUseCases & ProductUseCases;
   tokens: TokenService;
   health: HealthChecks;
   metrics: Registry;
@@ -52,6 +53,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument));
   app.use('/api/v1', accountRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', balanceRoutes(deps.useCases, deps.tokens));
+  app.use('/api/v1', productRoutes(deps.useCases, deps.tokens));
 
   app.use((req, _res, next) => {
     next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${req.path}`));

@@ -42,6 +42,8 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       outboxRetryBaseMs: 1000,
       idempotencyRetentionHours: 24,
       logLevel: 'info',
+      lowStockThreshold: 5,
+      catalogCacheTtlSeconds: 30,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
     });
   });

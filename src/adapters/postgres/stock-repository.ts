@@ -1,0 +1,100 @@
+import type { Knex } from 'knex';
+import { InsufficientStock } from '../../domain/catalog/errors.js';
+import type { StockLevels } from '../../domain/catalog/stock.js';
+import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
+import { InvalidState, NotFound } from '../../domain/shared/errors.js';
+import type { KnexTransactionManager } from './knex-transaction-manager.js';
+
+interface OptionRow {
+  total_stock: number;
+  reserved_stock: number;
+  sold_quantity: number;
+}
+
+const toLevels = (row: OptionRow): StockLevels => ({
+  total: Number(row.total_stock),
+  reserved: Number(row.reserved_stock),
+  sold: Number(row.sold_quantity),
+});
+
+/** Ascending option id: every transaction takes its stock row locks in the same order. */
+function inLockOrder(lines: StockLine[]): StockLine[] {
+  return [...lines].sort((a, b) => a.optionId - b.optionId);
+}
+
+/**
+ * Every move is one UPDATE whose WHERE clause is the rule itself, so two buyers can never both
+ * take the last unit: the second UPDATE waits for the first's row lock, then re-checks the
+ * guard against the committed row. No read-modify-write in application code.
+ */
+export class PostgresStockRepository implements StockRepository {
+  constructor(private readonly tx: KnexTransactionManager) {}
+
+  async reserve(lines: StockLine[]): Promise<void> {
+    await this.inTransaction(async (db) => {
+      for (const { optionId, quantity } of inLockOrder(lines)) {
+        const moved = await db('product_options')
+          .where('id', optionId)
+          .andWhereRaw('total_stock - reserved_stock >= ?', [quantity])
+          .increment('reserved_stock', quantity)
+          .returning('id');
+        if (moved.length === 0) {
+          const levels = await this.levels(optionId);
+          if (!levels) throw new NotFound('Option', optionId);
+          throw new InsufficientStock(`Option ${optionId}: ${levels.total - levels.reserved} available, ${quantity} requested`);
+        }
+      }
+    });
+  }
+
+  async confirm(lines: StockLine[]): Promise<void> {
+    await this.moveEach(lines, 'reserved_stock >= ?', (q) => ({
+      total_stock: this.tx.db.raw('total_stock - ?', [q]),
+      reserved_stock: this.tx.db.raw('reserved_stock - ?', [q]),
+      sold_quantity: this.tx.db.raw('sold_quantity + ?', [q]),
+    }));
+  }
+
+  async release(lines: StockLine[]): Promise<void> {
+    await this.moveEach(lines, 'reserved_stock >= ?', (q) => ({ reserved_stock: this.tx.db.raw('reserved_stock - ?', [q]) }));
+  }
+
+  async returnSold(lines: StockLine[]): Promise<void> {
+    await this.moveEach(lines, 'sold_quantity >= ?', (q) => ({
+      total_stock: this.tx.db.raw('total_stock + ?', [q]),
+      sold_quantity: this.tx.db.raw('sold_quantity - ?', [q]),
+    }));
+  }
+
+  async restock({ optionId, quantity }: StockLine): Promise<StockLevels> {
+    const [row] = await this.tx
+      .connection()<OptionRow>('product_options')
+      .where('id', optionId)
+      .increment('total_stock', quantity)
+      .returning(['total_stock', 'reserved_stock', 'sold_quantity']);
+    if (!row) throw new NotFound('Option', optionId);
+    return toLevels(row as OptionRow);
+  }
+
+  async levels(optionId: number): Promise<StockLevels | null> {
+    const row = await this.tx
+      .connection()<OptionRow>('product_options')
+      .where('id', optionId)
+      .first('total_stock', 'reserved_stock', 'sold_quantity');
+    return row ? toLevels(row) : null;
+  }
+
+  private async moveEach(lines: StockLine[], guard: string, change: (quantity: number) => Record<string, Knex.Raw>): Promise<void> {
+    await this.inTransaction(async (db) => {
+      for (const { optionId, quantity } of inLockOrder(lines)) {
+        const moved = await db('product_options').where('id', optionId).andWhereRaw(guard, [quantity]).update(change(quantity)).returning('id');
+        if (moved.length === 0) throw new InvalidState(`Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`);
+      }
+    });
+  }
+
+  /** Several lines are all or nothing: join the caller's transaction, or open one. */
+  private inTransaction(work: (db: Knex) => Promise<void>): Promise<void> {
+    return this.tx.run(() => work(this.tx.connection()));
+  }
+}
