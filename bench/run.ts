@@ -1,11 +1,20 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startBenchServer } from './server.js';
+import { productsScenario } from './products.js';
 import { walletScenario } from './wallet.js';
+import type { BenchServer } from './server.js';
 
-const SCENARIOS = {
-  wallet: walletScenario,
-} as const;
+interface Scenario {
+  run(server: BenchServer | null, options: { connections: number; seconds: number }): Promise<void>;
+  /** Scenarios that start their own servers (e.g. one per configuration) say so. */
+  ownServers?: boolean;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  wallet: { run: (server, options) => walletScenario(server as BenchServer, options) },
+  products: { run: productsScenario, ownServers: true },
+};
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -24,13 +33,14 @@ if (unknown.length > 0) {
 const options = { connections: Number(values.connections), seconds: Number(values.seconds) };
 
 for (const name of names) {
-  const server = await startBenchServer();
+  const scenario = SCENARIOS[name] as Scenario;
+  const server = scenario.ownServers ? null : await startBenchServer();
   console.log(
-    `\n== ${name}: ${options.connections} connections, ${options.seconds} s per step, ${server.database}, ${os.cpus().length} cores, Node ${process.version}`,
+    `\n== ${name}: ${options.connections} connections, ${options.seconds} s per step, ${server?.database ?? 'PostgreSQL'}, ${os.cpus().length} cores, Node ${process.version}`,
   );
   try {
-    await SCENARIOS[name as keyof typeof SCENARIOS](server, options);
+    await scenario.run(server, options);
   } finally {
-    await server.stop();
+    await server?.stop();
   }
 }

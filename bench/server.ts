@@ -8,8 +8,16 @@ import knexFactory from 'knex';
 export interface BenchServer {
   url: string;
   database: string;
+  /** The bench database's connection string, for seeding (null on the embedded database). */
+  databaseUrl: string | null;
   stop(): Promise<void>;
 }
+
+/** The machine's PostgreSQL by default; BENCH_DATABASE_URL=embedded runs on PGlite instead. */
+export const benchServerUrl = (): string | null => {
+  const configured = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  return configured === 'embedded' ? null : configured;
+};
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,12 +33,12 @@ function freePort(): Promise<number> {
 /**
  * Starts the compiled service (`node dist/main.js`, as in production) in its own process, so the
  * load generator and the service compete for the machine as a real client and server would.
- * With BENCH_DATABASE_URL a fresh database is created on that server and dropped afterwards;
- * without it the service runs on the embedded database.
+ * A fresh database is created on the PostgreSQL server (BENCH_DATABASE_URL, default the local
+ * one) and dropped afterwards; BENCH_DATABASE_URL=embedded runs on the embedded database.
  */
 export async function startBenchServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchServer> {
   const port = await freePort();
-  const serverUrl = process.env['BENCH_DATABASE_URL'];
+  const serverUrl = benchServerUrl();
   let databaseUrl: string | undefined;
   let drop: (() => Promise<void>) | null = null;
   if (serverUrl) {
@@ -53,6 +61,7 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
       DEMO_DATA: 'false',
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-bench-')),
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
+      REDIS_KEY_PREFIX: `bench:${process.pid}:`,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '20' } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       ...env,
@@ -70,6 +79,7 @@ export async function startBenchServer(env: Record<string, string> = {}, nodeArg
   return {
     url: `http://127.0.0.1:${port}`,
     database: databaseUrl ? 'PostgreSQL' : 'embedded PGlite',
+    databaseUrl: databaseUrl ?? null,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -38,3 +38,6 @@ CREATE INDEX products_status_newest ON products (status, created_at DESC, id DES
 CREATE INDEX products_status_price ON products (status, price, id);
 CREATE INDEX products_name_trigram ON products USING gin (lower(name) gin_trgm_ops);
 CREATE INDEX products_by_seller ON products (seller_id);
+
+-- No option holds more than MAX_STOCK (src/domain/catalog/stock.ts); the columns stay far from overflow.
+ALTER TABLE product_options ADD CONSTRAINT product_options_total_within_max CHECK (total_stock <= 1000000000);

@@ -68,7 +68,7 @@ const schema = Joi.object({
   IDEMPOTENCY_RETENTION_HOURS: positive().default(24),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
   LOW_STOCK_THRESHOLD: count().default(5),
-  CATALOG_CACHE_TTL_SECONDS: positive().max(300).default(30),
+  CATALOG_CACHE_TTL_SECONDS: count().max(300).default(30),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
   WALLET_MAX_CHARGE: positive().default(DEFAULT_WALLET_POLICY.maxCharge),
   WALLET_CHARGE_UNIT: positive().default(DEFAULT_WALLET_POLICY.chargeUnit),

@@ -28,7 +28,7 @@ import type { UserRepository } from '../domain/user/user-repository.js';
 import type { WalletRepository } from '../domain/wallet/wallet-repository.js';
 import { MemoryCatalog, MemoryProductRepository, MemoryStockRepository } from '../adapters/memory/catalog.js';
 import { MemoryFailureLimiter } from '../adapters/memory/failure-limiter.js';
-import { InProcessCache } from '../adapters/memory/in-process-cache.js';
+import { InProcessCache, NoCache } from '../adapters/memory/in-process-cache.js';
 import { MemoryIdempotencyStore } from '../adapters/memory/idempotency-store.js';
 import { MemoryTransactionManager } from '../adapters/memory/memory-transaction-manager.js';
 import { MemoryUserRepository } from '../adapters/memory/user-repository.js';
@@ -138,7 +138,10 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(TOKENS.products).toConstantValue(new MemoryProductRepository(catalog));
     c.bind(TOKENS.stock).toConstantValue(new MemoryStockRepository(catalog));
   }
-  bind(TOKENS.cache, (get) => (redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock))));
+  bind(TOKENS.cache, (get) => {
+    if (config.catalogCacheTtlSeconds === 0) return new NoCache();
+    return redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock));
+  });
   bind(TOKENS.failureLimiter, (get) =>
     redis
       ? new RedisFailureLimiter(redis, failurePolicy, logger)

@@ -11,18 +11,18 @@ import { problem, type ProblemCode } from './problem.js';
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-/** Codes of API.md's error table that no endpoint of this version answers yet. */
+/**
+ * Codes of API.md's error table that the service cannot produce yet (not in problem.ts's
+ * STATUS_OF). INVALID_PRICE, INSUFFICIENT_STOCK and PRODUCT_UNAVAILABLE came with the catalog.
+ */
 type PlannedCode =
   | 'COUPON_CODE_TAKEN'
-  | 'INSUFFICIENT_STOCK'
   | 'PAYMENT_DECLINED'
   | 'COUPON_EXHAUSTED'
   | 'COUPON_ALREADY_ISSUED'
   | 'COUPON_NOT_ISSUABLE'
   | 'ORDER_LIMIT_EXCEEDED'
-  | 'COUPON_NOT_APPLICABLE'
-  | 'INVALID_PRICE'
-  | 'PRODUCT_UNAVAILABLE';
+  | 'COUPON_NOT_APPLICABLE';
 
 /**
  * Every code of API.md's error table with its status. A Record, so that a code the HTTP layer
@@ -183,6 +183,16 @@ const userIdOrMe = (description: string): JsonObject => ({
   example: 'me',
 });
 
+const CATALOG_CACHE_NOTE =
+  'May be served from a short-lived cache (`CATALOG_CACHE_TTL_SECONDS`, default 30): every change to the catalog (a new product, an edit, a restock) invalidates the affected entries at once, on every instance, so an answer is never older than the last acknowledged change.';
+
+const productPrice = (description: string): JsonObject => ({
+  type: 'integer',
+  format: 'int64',
+  description,
+  example: 39000,
+});
+
 const requestIdField: JsonObject = {
   type: 'string',
   minLength: 1,
@@ -282,6 +292,67 @@ const schemas: JsonObject = {
       { type: 'object', properties: { items: { type: 'array', items: schemaRef('LedgerEntry') } } },
     ],
   },
+  ProductStatus: {
+    type: 'string',
+    enum: ['ACTIVE', 'DISCONTINUED'],
+    description: 'ACTIVE: on sale. DISCONTINUED: the seller stopped selling it (it stays listed and can be made ACTIVE again).',
+  },
+  StockStatus: {
+    type: 'string',
+    enum: ['DISCONTINUED', 'SOLD', 'OUT_OF_STOCK', 'RESERVED', 'LOW_STOCK', 'AVAILABLE'],
+    description:
+      'What a buyer is told about stock, of one option or (from the sums over its options) of a whole product. The first that applies wins:\n' +
+      '- `DISCONTINUED`: the seller stopped the product (its status is DISCONTINUED), whatever the stock.\n' +
+      '- `SOLD`: nothing available, nothing reserved, and stock existed and all of it was sold.\n' +
+      '- `OUT_OF_STOCK`: nothing available, nothing reserved, and none was ever sold.\n' +
+      '- `RESERVED`: nothing available, but units are reserved by unpaid orders and may come back (if those orders are cancelled, fail or expire).\n' +
+      '- `LOW_STOCK`: 0 < `availableStock` ≤ the low-stock threshold (`LOW_STOCK_THRESHOLD`, default 5).\n' +
+      '- `AVAILABLE`: more than the low-stock threshold available.',
+    example: 'AVAILABLE',
+  },
+  ProductOption: {
+    type: 'object',
+    description: 'One variant of a product (a size, a colour); stock is kept per option.',
+    required: ['id', 'name', 'totalStock', 'reservedStock', 'availableStock', 'stockStatus'],
+    properties: {
+      id: positiveId('Option id'),
+      name: { type: 'string', minLength: 1, maxLength: 50, example: '270 mm' },
+      totalStock: { type: 'integer', minimum: 0, description: 'Units the shop holds, reserved ones included', example: 12 },
+      reservedStock: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Units held for unpaid orders; never more than `totalStock`',
+        example: 2,
+      },
+      availableStock: { type: 'integer', minimum: 0, description: '`totalStock - reservedStock`: what can be ordered now', example: 10 },
+      stockStatus: schemaRef('StockStatus'),
+    },
+  },
+  Product: {
+    type: 'object',
+    description: `A product a seller lists, with its options. ${CATALOG_CACHE_NOTE}`,
+    required: ['id', 'sellerId', 'name', 'description', 'category', 'price', 'status', 'stockStatus', 'availableStock', 'options', 'createdAt'],
+    properties: {
+      id: positiveId('Product id'),
+      sellerId: positiveId('The SELLER (or ADMIN) who listed it'),
+      name: { type: 'string', minLength: 1, maxLength: 100, example: 'Canvas sneakers' },
+      description: { type: 'string', maxLength: 5000, description: 'Empty when not given', example: 'Low-top, cotton canvas.' },
+      category: { type: 'string', minLength: 1, maxLength: 50, example: 'shoes' },
+      price: { ...productPrice('Integer KRW (won): positive and a multiple of 100'), minimum: 100, multipleOf: 100 },
+      status: schemaRef('ProductStatus'),
+      stockStatus: { allOf: [schemaRef('StockStatus')], description: 'Of the whole product, from the sums over its options' },
+      availableStock: { type: 'integer', minimum: 0, description: 'Sum of the options\' `availableStock`', example: 10 },
+      options: { type: 'array', minItems: 1, items: schemaRef('ProductOption'), description: 'In the order they were created (by id)' },
+      createdAt: isoTime('When the product was listed'),
+    },
+  },
+  ProductPage: {
+    description: `A page of products in the requested order; ties (same creation time or price) are broken by id, so pages never repeat or skip a product. ${CATALOG_CACHE_NOTE}`,
+    allOf: [
+      schemaRef('Page'),
+      { type: 'object', properties: { items: { type: 'array', items: schemaRef('Product') } } },
+    ],
+  },
   FieldError: {
     type: 'object',
     required: ['field', 'message'],
@@ -339,6 +410,7 @@ const schemas: JsonObject = {
       },
       password: { type: 'string', format: 'password', minLength: 8, maxLength: 200, example: 'correct horse' },
       name: { type: 'string', minLength: 1, maxLength: 100, description: 'Trimmed', example: 'Kim Minji' },
+      requestId: requestIdField,
     },
   },
   LoginRequest: {
@@ -400,6 +472,54 @@ const schemas: JsonObject = {
       requestId: requestIdField,
     },
   },
+  NewProductOption: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'stock'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 50, description: 'Trimmed; the names of one product\'s options must differ (case-insensitively), else 400', example: '270 mm' },
+      stock: { type: 'integer', minimum: 0, maximum: 1000000, description: 'Units on hand at creation; 0 is allowed', example: 12 },
+    },
+  },
+  CreateProductRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'category', 'price', 'options'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100, description: 'Trimmed', example: 'Canvas sneakers' },
+      description: { type: 'string', maxLength: 5000, description: 'May be empty; defaults to empty', example: 'Low-top, cotton canvas.' },
+      category: { type: 'string', minLength: 1, maxLength: 50, description: 'Trimmed', example: 'shoes' },
+      price: productPrice(
+        'Integer KRW (won). Only the type is a shape rule (a non-integer is 400); not positive or not a multiple of 100 is 422 INVALID_PRICE.',
+      ),
+      options: { type: 'array', minItems: 1, maxItems: 100, items: schemaRef('NewProductOption') },
+      requestId: requestIdField,
+    },
+  },
+  UpdateProductRequest: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Any of the fields, at least one; the ones left out keep their value. Options and stock are not changed here (see restock).',
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100, description: 'Trimmed', example: 'Canvas sneakers' },
+      description: { type: 'string', maxLength: 5000, description: 'May be empty' },
+      category: { type: 'string', minLength: 1, maxLength: 50, description: 'Trimmed', example: 'shoes' },
+      price: productPrice(
+        'Integer KRW (won). A non-integer is 400; not positive or not a multiple of 100 is 422 INVALID_PRICE.',
+      ),
+      status: schemaRef('ProductStatus'),
+    },
+  },
+  RestockRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['quantity'],
+    properties: {
+      quantity: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Units added to the option\'s `totalStock`', example: 20 },
+      requestId: requestIdField,
+    },
+  },
 
   // Operations
   Liveness: {
@@ -441,9 +561,23 @@ const parameters: JsonObject = {
     description:
       'Makes the request safe to retry. Same key and same body: the first answer is replayed (with `Idempotent-Replayed: true`) and nothing is done twice. ' +
       'Same key, different body: 422 IDEMPOTENCY_KEY_REUSED. Same key while the first request still runs: 409 IDEMPOTENCY_IN_PROGRESS. ' +
-      'Keys are scoped to the authenticated user and kept 24 hours; a request that fails releases its key. The body field `requestId` means the same.',
+      'Keys are scoped to the authenticated user (anonymous sign-ups all share one scope, where the fingerprint of the whole body, password included, tells requests apart) and kept 24 hours; a request that fails releases its key. The body field `requestId` means the same.',
     schema: { type: 'string', minLength: 1, maxLength: 255 },
     example: '3f1c9a4e-5d7b-4a0e-9a51-7b2f0e6d8c11',
+  },
+  ProductId: {
+    name: 'productId',
+    in: 'path',
+    required: true,
+    description: 'A product id (a positive integer; anything else is 400).',
+    schema: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+  },
+  OptionId: {
+    name: 'optionId',
+    in: 'path',
+    required: true,
+    description: 'An option id of that product (a positive integer; anything else is 400).',
+    schema: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
   },
   UserId: {
     name: 'userId',
@@ -528,15 +662,21 @@ const paths: JsonObject = {
       tags: ['Auth'],
       operationId: 'signUp',
       summary: 'Sign up as a BUYER',
-      description: 'Public. Creates a BUYER account (and its empty wallet). Takes no Idempotency-Key: the caller is anonymous; a repeat answers 409 EMAIL_TAKEN.',
+      description:
+        'Public. Creates a BUYER account (and its empty wallet). Idempotent with `Idempotency-Key` (or `requestId`): anonymous callers all share one key scope, and the fingerprint covers the whole body, password included, ' +
+        'so only the identical request replays the first answer (201 with `Idempotent-Replayed: true`); the same key with any other body is 422 IDEMPOTENCY_KEY_REUSED, and 409 IDEMPOTENCY_IN_PROGRESS while the first still runs. ' +
+        'Without a key, a repeat answers 409 EMAIL_TAKEN.',
       security: PUBLIC,
+      parameters: [ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('SignUpRequest'),
       responses: {
-        '201': jsonResponse('The new user (role BUYER)', schemaRef('User')),
+        '201': jsonResponse('The new user (role BUYER)', schemaRef('User'), ['IdempotentReplayed']),
         ...BODY_ERRORS,
-        '409': problemResponse('EMAIL_TAKEN: the e-mail is already registered (case-insensitively).', [
+        '409': problemResponse('EMAIL_TAKEN: the e-mail is already registered (case-insensitively); or IDEMPOTENCY_IN_PROGRESS.', [
           { code: 'EMAIL_TAKEN', detail: 'The e-mail buyer@example.com is already registered' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
         ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
         ...SERVER_ERRORS,
       },
     },
@@ -659,6 +799,140 @@ const paths: JsonObject = {
       },
     },
   },
+  '/api/v1/products': {
+    get: {
+      tags: ['Products'],
+      operationId: 'listProducts',
+      summary: 'Browse the catalog',
+      description:
+        'Public. Products of every status unless `status` is given. Ordered by `sort`, ties broken by id, so paging through a list that does not change never repeats or skips a product. ' +
+        `Unknown query parameters are 400. ${CATALOG_CACHE_NOTE}`,
+      security: PUBLIC,
+      parameters: [
+        ref('parameters', 'Page'),
+        ref('parameters', 'Size'),
+        {
+          name: 'sort',
+          in: 'query',
+          required: false,
+          description: '`newest`: newest first (then by id, descending); `price_asc`: cheapest first (then by id); `price_desc`: dearest first (then by id, descending).',
+          schema: { type: 'string', enum: ['newest', 'price_asc', 'price_desc'], default: 'newest' },
+        },
+        {
+          name: 'category',
+          in: 'query',
+          required: false,
+          description: 'Only this category (trimmed, exact match).',
+          schema: { type: 'string', minLength: 1, maxLength: 50 },
+          example: 'shoes',
+        },
+        {
+          name: 'q',
+          in: 'query',
+          required: false,
+          description: 'Only products whose name contains this text, case-insensitively (trimmed; `%` and `_` match themselves).',
+          schema: { type: 'string', minLength: 1, maxLength: 100 },
+          example: 'sneak',
+        },
+        {
+          name: 'status',
+          in: 'query',
+          required: false,
+          description: 'Only products of this status.',
+          schema: schemaRef('ProductStatus'),
+        },
+      ],
+      responses: {
+        '200': jsonResponse('A page of products', schemaRef('ProductPage')),
+        '400': ref('responses', 'ValidationFailed'),
+        ...SERVER_ERRORS,
+      },
+    },
+    post: {
+      tags: ['Products'],
+      operationId: 'createProduct',
+      summary: 'List a product for sale (SELLER or ADMIN)',
+      description:
+        'SELLER or ADMIN; the caller becomes its seller. The product starts ACTIVE with the given options and stock. Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('CreateProductRequest'),
+      responses: {
+        '201': jsonResponse('The new product', schemaRef('Product'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse('FORBIDDEN: the caller is a BUYER.', [{ code: 'FORBIDDEN', detail: 'This requires the role SELLER or ADMIN' }]),
+        '409': ref('responses', 'IdempotencyInProgress'),
+        '422': problemResponse('INVALID_PRICE (price not positive or not a multiple of 100), or IDEMPOTENCY_KEY_REUSED.', [
+          { code: 'INVALID_PRICE', detail: 'A price must be a multiple of 100 won, got 39050' },
+          { code: 'IDEMPOTENCY_KEY_REUSED', detail: 'This Idempotency-Key was already used for a different request' },
+        ]),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/products/{productId}': {
+    get: {
+      tags: ['Products'],
+      operationId: 'getProduct',
+      summary: 'One product',
+      description: `Public. ${CATALOG_CACHE_NOTE}`,
+      security: PUBLIC,
+      parameters: [ref('parameters', 'ProductId')],
+      responses: {
+        '200': jsonResponse('The product', schemaRef('Product')),
+        '400': ref('responses', 'ValidationFailed'),
+        '404': problemResponse('NOT_FOUND: no such product.', [{ code: 'NOT_FOUND', detail: 'Product 999 does not exist' }]),
+        ...SERVER_ERRORS,
+      },
+    },
+    patch: {
+      tags: ['Products'],
+      operationId: 'updateProduct',
+      summary: "Change a product's details or status",
+      description:
+        'Its seller or an ADMIN. Changes any of name, description, category, price and status (DISCONTINUED stops sales; ACTIVE resumes them). Takes no Idempotency-Key: applying the same change again gives the same product.',
+      parameters: [ref('parameters', 'ProductId')],
+      requestBody: jsonBody('UpdateProductRequest'),
+      responses: {
+        '200': jsonResponse('The product after the change', schemaRef('Product')),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the caller is a BUYER, or a SELLER and the product is another seller's.", [
+          { code: 'FORBIDDEN', detail: 'Only the product’s seller or an ADMIN may change it' },
+        ]),
+        '404': problemResponse('NOT_FOUND: no such product.', [{ code: 'NOT_FOUND', detail: 'Product 999 does not exist' }]),
+        '422': problemResponse('INVALID_PRICE: price not positive or not a multiple of 100.', [
+          { code: 'INVALID_PRICE', detail: 'A price must be a positive whole number of won, got 0' },
+        ]),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/products/{productId}/options/{optionId}/restock': {
+    post: {
+      tags: ['Products'],
+      operationId: 'restockOption',
+      summary: "Add units to an option's stock",
+      description:
+        "Its seller or an ADMIN. Adds `quantity` to the option's `totalStock` (in one guarded statement, safe alongside concurrent orders). Idempotent with `Idempotency-Key` (or `requestId`): a replay adds nothing.",
+      parameters: [ref('parameters', 'ProductId'), ref('parameters', 'OptionId'), ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('RestockRequest'),
+      responses: {
+        '200': jsonResponse('The whole product after the restock', schemaRef('Product'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the caller is a BUYER, or a SELLER and the product is another seller's.", [
+          { code: 'FORBIDDEN', detail: 'Only the product’s seller or an ADMIN may change it' },
+        ]),
+        '404': problemResponse('NOT_FOUND: no such product, or the option is not one of its options.', [
+          { code: 'NOT_FOUND', detail: 'Option 999 does not exist' },
+        ]),
+        '409': ref('responses', 'IdempotencyInProgress'),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
   '/health/live': {
     get: {
       tags: ['Operations'],
@@ -725,13 +999,14 @@ const paths: JsonObject = {
 
 // ---------------------------------------------------------------------------------------------
 
-const description = `E-commerce order service: accounts, pre-charged wallets (and, in later versions, catalog, coupons, orders and payments).
+const description = `E-commerce order service: accounts, pre-charged wallets and the catalog (and, in later versions, coupons, orders and payments).
 
 **Conventions**
 - JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
 - Money is integer KRW (won), never fractional. Times are ISO 8601 strings in UTC.
-- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, health, metrics and docs.
-- Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`.
+- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list and detail, health, metrics and docs.
+- Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`; pages are stably ordered (ties broken by id).
+- The product list and detail may be served from a short-lived cache; every change to the catalog invalidates it at once, so an answer is never older than the last acknowledged change.
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
 - \`429\` answers carry \`Retry-After\` (seconds).
 
@@ -739,7 +1014,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets (an
 
 **Errors** are RFC 9457 problem details (\`application/problem+json\`) with a stable \`code\`; see the Problem schema for every code. Shape problems, including unknown body fields, are 400 VALIDATION_FAILED with \`errors: [{field, message}]\`. Bodies over 1 MB are 413 PAYLOAD_TOO_LARGE; a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE.
 
-**Idempotency**: state-changing POSTs by an authenticated user accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Sign-up and login take no Idempotency-Key since their callers are anonymous.`;
+**Idempotency**: state-changing POSTs, sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -753,6 +1028,7 @@ export const openApiDocument = {
     { name: 'Auth', description: 'Sign-up and login (public)' },
     { name: 'Users', description: 'User accounts' },
     { name: 'Balances', description: 'Wallets and their ledger' },
+    { name: 'Products', description: 'The catalog: products, their options and stock (browsing is public)' },
     { name: 'Operations', description: 'Health, metrics and documentation (public)' },
   ],
   security: BEARER,

@@ -52,3 +52,12 @@ export class InProcessCache implements Cache {
     }
   }
 }
+
+/** No caching at all (a TTL of 0): every read goes to the database. */
+export class NoCache implements Cache {
+  getOrLoad<T>(_namespace: string, _key: string, _ttlSeconds: number, load: () => Promise<T>): Promise<T> {
+    return load();
+  }
+
+  async invalidate(): Promise<void> {}
+}

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { InsufficientStock } from '../../domain/catalog/errors.js';
-import type { StockLevels } from '../../domain/catalog/stock.js';
+import { MAX_STOCK, type StockLevels } from '../../domain/catalog/stock.js';
 import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
@@ -70,10 +70,12 @@ export class PostgresStockRepository implements StockRepository {
     const [row] = await this.tx
       .connection()<OptionRow>('product_options')
       .where('id', optionId)
+      .andWhereRaw('total_stock <= ?', [MAX_STOCK - quantity])
       .increment('total_stock', quantity)
       .returning(['total_stock', 'reserved_stock', 'sold_quantity']);
-    if (!row) throw new NotFound('Option', optionId);
-    return toLevels(row as OptionRow);
+    if (row) return toLevels(row as OptionRow);
+    if (!(await this.levels(optionId))) throw new NotFound('Option', optionId);
+    throw new InvalidState(`Option ${optionId} would hold more than ${MAX_STOCK} units`);
   }
 
   async levels(optionId: number): Promise<StockLevels | null> {

@@ -6,6 +6,9 @@ export type StockStatus = (typeof STOCK_STATUSES)[number];
 
 export const DEFAULT_LOW_STOCK_THRESHOLD = 5;
 
+/** Most units one option may hold; well inside the database's integer columns. */
+export const MAX_STOCK = 1_000_000_000;
+
 /** The counts behind one option's stock (or the sums over a product's options). */
 export interface StockLevels {
   /** Units the shop holds, reserved ones included. */
@@ -108,6 +111,9 @@ export class Stock {
   /** The seller adds units. */
   restock(quantity: number): void {
     assertQuantity(quantity);
+    if (this.levels.total + quantity > MAX_STOCK) {
+      throw new InvalidState(`Option ${this.optionId} would hold more than ${MAX_STOCK} units`);
+    }
     this.levels.total += quantity;
   }
 

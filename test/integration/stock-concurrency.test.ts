@@ -1,0 +1,152 @@
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { Product } from '../../src/domain/catalog/product.js';
+import type { StockLine } from '../../src/domain/catalog/stock-repository.js';
+import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transaction-manager.js';
+import { PostgresProductRepository } from '../../src/adapters/postgres/product-repository.js';
+import { PostgresStockRepository } from '../../src/adapters/postgres/stock-repository.js';
+import { requireRealPostgres, testDatabase } from '../support/database.js';
+import { uniqueEmail } from '../support/environment.js';
+
+interface Levels {
+  total: number;
+  reserved: number;
+  sold: number;
+}
+
+/** Real parallel transactions on real PostgreSQL: no unit may ever be sold twice. */
+describe('stock under concurrency (PostgreSQL)', function () {
+  this.timeout(60_000);
+  let db: Knex;
+  let tx: KnexTransactionManager;
+  let stock: PostgresStockRepository;
+  let products: PostgresProductRepository;
+  let sellerId: number;
+
+  before(async function () {
+    const database = await testDatabase();
+    requireRealPostgres(this, database);
+    db = database.connect(25);
+    tx = new KnexTransactionManager(db);
+    stock = new PostgresStockRepository(tx);
+    products = new PostgresProductRepository(tx);
+    const [row] = await db('users').insert({ email: uniqueEmail('seller'), name: 'S', role: 'SELLER', business_number: '123-45-67890', password_hash: 'x' }).returning('id');
+    sellerId = Number(row.id);
+  });
+
+  async function optionsWithStock(...stocks: number[]): Promise<number[]> {
+    const draft = Product.list(sellerId, { name: 'Contended', category: 'race', price: 1_000, options: stocks.map((s, i) => ({ name: `o${i}`, stock: s })) }, new Date());
+    const product = await products.add(draft);
+    return product.options.map((o) => o.id);
+  }
+
+  async function levels(optionId: number): Promise<Levels> {
+    const row = await db('product_options').where({ id: optionId }).first('total_stock', 'reserved_stock', 'sold_quantity');
+    return { total: Number(row.total_stock), reserved: Number(row.reserved_stock), sold: Number(row.sold_quantity) };
+  }
+
+  const codeOf = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'OK');
+
+  it('100 parallel reservations of 1 unit against 10 available: exactly 10 succeed, reserved 10', async function () {
+    const [optionId] = (await optionsWithStock(10)) as [number];
+    const results = await Promise.allSettled(Array.from({ length: 100 }, () => tx.run(() => stock.reserve([{ optionId, quantity: 1 }]))));
+
+    const outcomes = results.map(codeOf);
+    expect(outcomes.filter((c) => c === 'OK')).to.have.length(10);
+    expect(outcomes.filter((c) => c === 'INSUFFICIENT_STOCK')).to.have.length(90);
+    expect(await levels(optionId)).to.deep.equal({ total: 10, reserved: 10, sold: 0 });
+  });
+
+  it('orders of several lines in opposite orders never deadlock and are all or nothing', async function () {
+    const [a, b] = (await optionsWithStock(30, 30)) as [number, number];
+    // Half the orders name a then b, half b then a; the repository locks in id order either way.
+    const orders: StockLine[][] = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0
+        ? [
+            { optionId: a, quantity: 1 },
+            { optionId: b, quantity: 2 },
+          ]
+        : [
+            { optionId: b, quantity: 2 },
+            { optionId: a, quantity: 1 },
+          ],
+    );
+    const results = await Promise.allSettled(orders.map((lines) => tx.run(() => stock.reserve(lines))));
+
+    const outcomes = results.map(codeOf);
+    expect(outcomes.filter((c) => c !== 'OK' && c !== 'INSUFFICIENT_STOCK'), 'only stock may refuse (no deadlock)').to.deep.equal([]);
+    const won = outcomes.filter((c) => c === 'OK').length;
+    // b runs out first: 30 units / 2 per order.
+    expect(won).to.equal(15);
+    expect(await levels(a)).to.deep.equal({ total: 30, reserved: won, sold: 0 });
+    expect(await levels(b)).to.deep.equal({ total: 30, reserved: 2 * won, sold: 0 });
+  });
+
+  it('a mix of reserve, confirm, release, restock and refund at once keeps total >= reserved >= 0 and the books balanced', async function () {
+    const [optionId] = (await optionsWithStock(50)) as [number];
+    const line = (quantity: number): StockLine[] => [{ optionId, quantity }];
+    // Each "buyer" reserves, then pays (confirm) or walks away (release); some paid ones refund.
+    let restocked = 0;
+    const journeys = Array.from({ length: 60 }, (_, i) => async (): Promise<'paid' | 'refunded' | 'released' | 'refused'> => {
+      const quantity = 1 + (i % 3);
+      try {
+        await tx.run(() => stock.reserve(line(quantity)));
+      } catch {
+        return 'refused';
+      }
+      if (i % 4 === 0) {
+        await tx.run(() => stock.release(line(quantity)));
+        return 'released';
+      }
+      await tx.run(() => stock.confirm(line(quantity)));
+      if (i % 5 === 0) {
+        await tx.run(() => stock.returnSold(line(quantity)));
+        return 'refunded';
+      }
+      return 'paid';
+    });
+    const restocks = Array.from({ length: 10 }, () => async () => {
+      await tx.run(() => stock.restock({ optionId, quantity: 2 }));
+      restocked += 2;
+      return 'restocked' as const;
+    });
+    // Watch the row while everything runs: the invariant must hold at every moment, not just at the end.
+    let watching = true;
+    const violations: Levels[] = [];
+    const watcher = (async () => {
+      while (watching) {
+        const l = await levels(optionId);
+        if (!(l.total >= l.reserved && l.reserved >= 0 && l.total >= 0)) violations.push(l);
+      }
+    })();
+    const outcomes = await Promise.all([...journeys, ...restocks].map((run) => run()));
+    watching = false;
+    await watcher;
+
+    expect(violations).to.deep.equal([]);
+    const quantities = outcomes.map((outcome, i) => ({ outcome, quantity: 1 + (i % 3) }));
+    const sold = quantities.filter((q) => q.outcome === 'paid').reduce((s, q) => s + q.quantity, 0);
+    const final = await levels(optionId);
+    expect(restocked).to.equal(20);
+    expect(final).to.deep.equal({ total: 50 + restocked - sold, reserved: 0, sold });
+  });
+
+  it('the database refuses a move that would break total >= reserved, whatever the application does', async function () {
+    const [optionId] = (await optionsWithStock(1)) as [number];
+    let error: unknown = null;
+    try {
+      await db('product_options').where({ id: optionId }).update({ reserved_stock: 2 });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error | null)?.message).to.match(/product_options_reserved_within_total/);
+    error = null;
+    try {
+      await db('product_options').where({ id: optionId }).update({ reserved_stock: -1 });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error | null)?.message).to.match(/check constraint/);
+    expect(await levels(optionId)).to.deep.equal({ total: 1, reserved: 0, sold: 0 });
+  });
+});
