@@ -41,3 +41,6 @@ CREATE INDEX products_by_seller ON products (seller_id);
 
 -- No option holds more than MAX_STOCK (src/domain/catalog/stock.ts); the columns stay far from overflow.
 ALTER TABLE product_options ADD CONSTRAINT product_options_total_within_max CHECK (total_stock <= 1000000000);
+
+-- Prices stay within MAX_PRICE (src/domain/catalog/price.ts).
+ALTER TABLE products ADD CONSTRAINT products_price_within_max CHECK (price <= 1000000000);

@@ -30,7 +30,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
 
 /** PGlite with the extensions the migrations use; no directory keeps everything in memory. */
 export function createPglite(dir?: string): PGlite {
-  return new PGlite(dir, { extensions: { pg_trgm } });
+  // PGlite ignores the options argument when the directory is undefined: pass one object.
+  return new PGlite({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
 }
 
 /** knex over a PGlite instance; `new PGlite()` with no directory keeps everything in memory. */

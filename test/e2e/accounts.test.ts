@@ -88,9 +88,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expectValidation(res, SIGNUP, 'nickname');
       });
 
-      // BUG (contract conflict, see report): API.md puts an Idempotency-Key (or body requestId) on
-      // every state-changing POST; sign-up ignores the header (a repeat is 409 EMAIL_TAKEN) and
-      // refuses requestId as an unknown field. The OpenAPI document says so on purpose.
+      // API.md: every state-changing POST takes an Idempotency-Key (or body requestId), sign-up too.
       it('replays a sign-up repeated with the same Idempotency-Key: 201 again with Idempotent-Replayed: true', async function () {
         const body = { email: uniqueEmail('signup-key'), password: PASSWORD, name: 'Retry' };
         const headers = { 'Idempotency-Key': `signup-${body.email}` };

@@ -157,9 +157,7 @@ describe('e2e: HTTP conventions and operations endpoints', function () {
       });
     }
 
-    // BUG (see report): each of these answers 500 INTERNAL today. A string the database cannot
-    // store is a shape problem of the client's request (API.md: shape problems are 400), not
-    // "anything unexpected"; and a login whose e-mail names no account is at worst 401.
+    // A string the database cannot store is a shape problem of the request (400), never a 500.
     for (const c of NUL_CASES) {
       it(`a NUL character in the ${c.label} is 400 VALIDATION_FAILED naming ${c.field}, not 500`, async function () {
         const res = await t.api.post(c.path, c.body(), { token: buyer.token });

@@ -122,8 +122,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expectProblem(await charge(t.admin, { userId: UNKNOWN_USER, amount: 1_000 }), 404, 'NOT_FOUND', CHARGE);
       });
 
-      // BUG (see report): answers 422 INVALID_CHARGE_AMOUNT today, because ChargeWallet checks the
-      // amount before it looks the wallet up. API.md: existence (404) comes before business rules (422).
+      // API.md's order of checks: existence (404) before business rules (422).
       it('checks existence before business rules: an ADMIN charging an invalid amount to a user that does not exist gets 404', async function () {
         expectProblem(await charge(t.admin, { userId: UNKNOWN_USER, amount: 999 }), 404, 'NOT_FOUND', CHARGE);
       });

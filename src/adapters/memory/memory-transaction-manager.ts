@@ -3,12 +3,17 @@ import type { TransactionManager } from '../../application/ports/transaction-man
 
 type Undo = () => void;
 
+interface OpenTransaction {
+  undo: Undo[];
+  afterCommit: (() => Promise<void>)[];
+}
+
 /**
  * Transactions over in-memory tables: one at a time (as if every transaction locked everything
  * it touched), with an undo log replayed when the work throws.
  */
 export class MemoryTransactionManager implements TransactionManager {
-  private readonly current = new AsyncLocalStorage<Undo[]>();
+  private readonly current = new AsyncLocalStorage<OpenTransaction>();
   private tail: Promise<void> = Promise.resolve();
 
   async run<T>(work: () => Promise<T>): Promise<T> {
@@ -17,15 +22,24 @@ export class MemoryTransactionManager implements TransactionManager {
     let release!: () => void;
     this.tail = new Promise((resolve) => (release = resolve));
     await previous;
-    const undo: Undo[] = [];
+    const open: OpenTransaction = { undo: [], afterCommit: [] };
+    let result: T;
     try {
-      return await this.current.run(undo, work);
+      result = await this.current.run(open, work);
     } catch (error) {
-      for (const step of undo.reverse()) step();
+      for (const step of open.undo.reverse()) step();
       throw error;
     } finally {
       release();
     }
+    for (const effect of open.afterCommit) await effect();
+    return result;
+  }
+
+  async afterCommit(effect: () => Promise<void>): Promise<void> {
+    const open = this.current.getStore();
+    if (open) open.afterCommit.push(effect);
+    else await effect();
   }
 
   /** Runs writes that commit on their own, whatever transaction the caller has open. */
@@ -35,7 +49,7 @@ export class MemoryTransactionManager implements TransactionManager {
 
   /** Remembers how to take back a write, when the write happens inside a transaction. */
   recordUndo(step: Undo): void {
-    this.current.getStore()?.push(step);
+    this.current.getStore()?.undo.push(step);
   }
 }
 

@@ -2,23 +2,37 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Knex } from 'knex';
 import type { TransactionManager } from '../../application/ports/transaction-manager.js';
 
+interface OpenTransaction {
+  trx: Knex.Transaction;
+  afterCommit: (() => Promise<void>)[];
+}
+
 /**
  * Keeps the open knex transaction in AsyncLocalStorage, so repositories find it without the use
  * cases ever handling a connection.
  */
 export class KnexTransactionManager implements TransactionManager {
-  private readonly current = new AsyncLocalStorage<Knex.Transaction>();
+  private readonly current = new AsyncLocalStorage<OpenTransaction>();
 
   constructor(readonly db: Knex) {}
 
-  run<T>(work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return work();
-    return this.db.transaction((trx) => this.current.run(trx, work));
+    const effects: (() => Promise<void>)[] = [];
+    const result = await this.db.transaction((trx) => this.current.run({ trx, afterCommit: effects }, work));
+    for (const effect of effects) await effect();
+    return result;
+  }
+
+  async afterCommit(effect: () => Promise<void>): Promise<void> {
+    const open = this.current.getStore();
+    if (open) open.afterCommit.push(effect);
+    else await effect();
   }
 
   /** The open transaction, or the pool when there is none. */
   connection(): Knex {
-    return this.current.getStore() ?? this.db;
+    return this.current.getStore()?.trx ?? this.db;
   }
 
   inTransaction(): boolean {

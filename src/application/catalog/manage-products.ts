@@ -29,7 +29,7 @@ export class ListProductForSale {
     assertRole(actor, 'SELLER', 'ADMIN');
     const draft = Product.list(actor.userId, details, this.clock.now());
     const product = await this.transactions.run(() => this.products.add(draft));
-    await this.cache.invalidate(PRODUCT_LISTS);
+    await this.transactions.afterCommit(() => this.cache.invalidate(PRODUCT_LISTS));
     return productView(product, this.settings.lowStockThreshold);
   }
 }
@@ -53,8 +53,9 @@ export class ChangeProduct {
       await this.products.save(found);
       return found;
     });
-    // After commit: a reader on any instance now misses and reads the new row.
-    await this.cache.invalidate(productNamespace(productId), PRODUCT_LISTS);
+    // After commit (of the caller's transaction too, when there is one): a reader on any instance
+    // then misses and reads the new row; before it, a reader could cache the old row again.
+    await this.transactions.afterCommit(() => this.cache.invalidate(productNamespace(productId), PRODUCT_LISTS));
     return productView(product, this.settings.lowStockThreshold);
   }
 }
@@ -73,12 +74,12 @@ export class RestockOption {
     const product = await this.transactions.run(async () => {
       const found = await this.products.get(productId);
       if (!found) throw new NotFound('Product', productId);
-      if (!found.option(optionId)) throw new NotFound('Option', optionId);
       assertManages(actor, found);
+      if (!found.option(optionId)) throw new NotFound('Option', optionId);
       await this.stock.restock({ optionId, quantity });
       return (await this.products.get(productId)) as Product;
     });
-    await this.cache.invalidate(productNamespace(productId), PRODUCT_LISTS);
+    await this.transactions.afterCommit(() => this.cache.invalidate(productNamespace(productId), PRODUCT_LISTS));
     return productView(product, this.settings.lowStockThreshold);
   }
 }

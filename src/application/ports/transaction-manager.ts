@@ -4,4 +4,10 @@
  */
 export interface TransactionManager {
   run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a side effect (cache invalidation, publishing) once the outermost transaction has
+   * committed, and not at all if it rolls back; at once when no transaction is open. Whoever runs
+   * the outermost transaction gets control back only after its effects have run.
+   */
+  afterCommit(effect: () => Promise<void>): Promise<void>;
 }

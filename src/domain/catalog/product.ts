@@ -59,7 +59,6 @@ export class Product {
   }
 
   static list(sellerId: number, details: ProductDetails, at: Date): NewProduct {
-    assertValidPrice(details.price);
     if (details.options.length === 0) {
       throw new ValidationFailed([{ field: 'options', message: 'a product needs at least one option' }]);
     }
@@ -72,6 +71,8 @@ export class Product {
         throw new ValidationFailed([{ field: 'options.stock', message: 'must be a whole number, 0 or more' }]);
       }
     }
+    // Shape problems (above) come before the price rule (422), as everywhere in the API.
+    assertValidPrice(details.price);
     return {
       sellerId,
       name: details.name.trim(),

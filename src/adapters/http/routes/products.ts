@@ -41,6 +41,9 @@ const optionParams = Joi.object<{ productId: number; optionId: number }>({
   productId: positiveId.required(),
   optionId: positiveId.required(),
 });
+const sameOptionName = (a: unknown, b: unknown) =>
+  typeof a === 'string' && typeof b === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
+
 const createBody = Joi.object<ProductDetails & { requestId?: string }>({
   name: name.required(),
   description,
@@ -53,6 +56,8 @@ const createBody = Joi.object<ProductDetails & { requestId?: string }>({
         stock: Joi.number().integer().min(0).max(1_000_000).required(),
       }),
     )
+    .unique((a: { name?: unknown }, b: { name?: unknown }) => sameOptionName(a.name, b.name))
+    .message('option names must differ')
     .min(1)
     .max(100)
     .required(),
