@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Product, type NewProduct, type ProductOptionSnapshot, type ProductStatus } from '../../domain/catalog/product.js';
 import type { ProductQuery, ProductRepository } from '../../domain/catalog/product-repository.js';
+import { NotFound } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 
@@ -109,14 +110,18 @@ export class PostgresProductRepository implements ProductRepository {
 
   async save(product: Product): Promise<void> {
     const p = product.toSnapshot();
-    await this.tx.connection()('products').where({ id: p.id }).update({
+    const updated = await this.tx.connection()('products').where({ id: p.id }).update(
+      {
       name: p.name,
       description: p.description,
       category: p.category,
       price: p.price,
       status: p.status,
       updated_at: p.updatedAt,
-    });
+      },
+      ['id'],
+    );
+    if (updated.length === 0) throw new NotFound('Product', p.id);
   }
 
   async list(query: ProductQuery): Promise<Page<Product>> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { InsufficientStock } from '../../domain/catalog/errors.js';
-import { MAX_STOCK, type StockLevels } from '../../domain/catalog/stock.js';
+import { assertQuantity, MAX_STOCK, type StockLevels } from '../../domain/catalog/stock.js';
 import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
@@ -17,8 +17,12 @@ const toLevels = (row: OptionRow): StockLevels => ({
   sold: Number(row.sold_quantity),
 });
 
-/** Ascending option id: every transaction takes its stock row locks in the same order. */
+/**
+ * Ascending option id: every transaction takes its stock row locks in the same order. Quantities
+ * are checked first: a negative one would run each guard backwards (reserve(-1) releases).
+ */
 function inLockOrder(lines: StockLine[]): StockLine[] {
+  for (const line of lines) assertQuantity(line.quantity);
   return [...lines].sort((a, b) => a.optionId - b.optionId);
 }
 
@@ -67,6 +71,7 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   async restock({ optionId, quantity }: StockLine): Promise<StockLevels> {
+    assertQuantity(quantity);
     const [row] = await this.tx
       .connection()<OptionRow>('product_options')
       .where('id', optionId)
@@ -90,7 +95,10 @@ export class PostgresStockRepository implements StockRepository {
     await this.inTransaction(async (db) => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
         const moved = await db('product_options').where('id', optionId).andWhereRaw(guard, [quantity]).update(change(quantity)).returning('id');
-        if (moved.length === 0) throw new InvalidState(`Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`);
+        if (moved.length === 0) {
+          if (!(await this.levels(optionId))) throw new NotFound('Option', optionId);
+          throw new InvalidState(`Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`);
+        }
       }
     });
   }

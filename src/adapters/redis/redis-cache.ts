@@ -5,11 +5,13 @@ import type { Logger } from '../../application/ports/logger.js';
 
 /**
  * Reads the namespace's generation and the entry stored under it in one round trip.
- * KEYS[1]: generation key; KEYS[2]: entry key without the generation.
+ * KEYS[1]: generation key; KEYS[2]: the namespace's entry prefix; ARGV[1]: the entry's key.
+ * Entry keys are `cache:<namespace>@<generation>|<key>`: namespaces never contain '@', so no two
+ * (namespace, key) pairs can share a Redis key.
  */
 const READ = `
 local generation = redis.call('GET', KEYS[1]) or '0'
-return { generation, redis.call('GET', KEYS[2] .. ':' .. generation) }
+return { generation, redis.call('GET', KEYS[2] .. '@' .. generation .. '|' .. ARGV[1]) }
 `;
 
 /** Generations outlive every entry, so an entry can never be read under a reset generation. */
@@ -30,10 +32,10 @@ export class RedisCache implements Cache {
   ) {}
 
   async getOrLoad<T>(namespace: string, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
-    const entryKey = `cache:${namespace}:${key}`;
+    const prefix = `cache:${namespace}`;
     let generation: string | null = null;
     try {
-      const [gen, cached] = (await this.redis.eval(READ, 2, `cache-gen:${namespace}`, entryKey)) as [string, string | null];
+      const [gen, cached] = (await this.redis.eval(READ, 2, `cache-gen:${namespace}`, prefix, key)) as [string, string | null];
       if (cached !== null) return JSON.parse(cached) as T;
       generation = gen;
     } catch (error) {
@@ -42,7 +44,7 @@ export class RedisCache implements Cache {
     const value = await load();
     if (generation !== null && value !== null && value !== undefined) {
       try {
-        await this.redis.set(`${entryKey}:${generation}`, JSON.stringify(value), 'EX', Math.min(ttlSeconds, this.maxTtlSeconds));
+        await this.redis.set(`${prefix}@${generation}|${key}`, JSON.stringify(value), 'EX', Math.min(ttlSeconds, this.maxTtlSeconds));
       } catch (error) {
         this.warn('write', error);
       }
@@ -56,7 +58,9 @@ export class RedisCache implements Cache {
     try {
       const pipeline = this.redis.pipeline();
       for (const namespace of namespaces) pipeline.set(`cache-gen:${namespace}`, randomUUID(), 'EX', ttl);
-      await pipeline.exec();
+      // A pipeline resolves even when its commands failed: look at each answer.
+      const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
     } catch (error) {
       this.warn('invalidate', error);
     }

@@ -50,6 +50,15 @@ export interface ProductDetails {
 
 export type ProductChanges = Partial<Pick<ProductSnapshot, 'name' | 'description' | 'category' | 'price' | 'status'>>;
 
+export const MAX_NAME_LENGTH = 100;
+
+function assertName(name: string): void {
+  const length = name.trim().length;
+  if (length < 1 || length > MAX_NAME_LENGTH) {
+    throw new ValidationFailed([{ field: 'name', message: `must be 1 to ${MAX_NAME_LENGTH} characters` }]);
+  }
+}
+
 /** A product a seller lists, with its options (sizes, colours); stock lives on the options. */
 export class Product {
   private constructor(private state: ProductSnapshot) {}
@@ -59,6 +68,7 @@ export class Product {
   }
 
   static list(sellerId: number, details: ProductDetails, at: Date): NewProduct {
+    assertName(details.name);
     if (details.options.length === 0) {
       throw new ValidationFailed([{ field: 'options', message: 'a product needs at least one option' }]);
     }
@@ -111,6 +121,7 @@ export class Product {
 
   /** Name, description, category, price and status are the seller's to change. */
   change(changes: ProductChanges, at: Date): void {
+    if (changes.name !== undefined) assertName(changes.name);
     if (changes.price !== undefined) assertValidPrice(changes.price);
     this.state = {
       ...this.state,

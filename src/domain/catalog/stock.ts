@@ -45,7 +45,8 @@ export function sumLevels(all: StockLevels[]): StockLevels {
   });
 }
 
-function assertQuantity(quantity: number): void {
+/** Every stock move is a positive whole number of units; zero or less would turn a guard around. */
+export function assertQuantity(quantity: number): void {
   if (!Number.isSafeInteger(quantity) || quantity <= 0) {
     throw new RangeError(`A stock quantity must be a positive whole number, got ${quantity}`);
   }

@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import sinon from 'sinon';
+import { InProcessCache } from '../../src/adapters/memory/in-process-cache.js';
+import { RedisCache } from '../../src/adapters/redis/redis-cache.js';
+import { createLogger } from '../../src/infrastructure/logger.js';
+import { ManualClock } from '../support/clock.js';
+import { requireRedis, type TestRedis } from '../support/redis.js';
+import { cacheContract } from './cache.contract.js';
+import { uniqueToken } from './contract-support.js';
+
+describe('Cache contract', function () {
+  describe('in-process adapter', function () {
+    cacheContract(async () => {
+      const clock = new ManualClock();
+      return { cache: new InProcessCache(clock), passTime: async (ms) => clock.advance(ms) };
+    });
+  });
+
+  describe('Redis adapter', function () {
+    let redis: TestRedis;
+    let client: Redis;
+    const logger = createLogger('error', true);
+
+    before(async function () {
+      redis = await requireRedis(this);
+      client = redis.connect();
+    });
+
+    // Redis keeps its own time: the TTL really has to be waited for.
+    cacheContract(async () => ({
+      cache: new RedisCache(client, logger),
+      passTime: async (ms) => {
+        await sleep(ms);
+      },
+    }));
+
+    it('instances sharing one Redis share entries: what one loaded, the other reads without loading', async function () {
+      const first = new RedisCache(redis.connect(), logger);
+      const second = new RedisCache(redis.connect(), logger);
+      const ns = uniqueToken('shared');
+
+      await first.getOrLoad(ns, 'k', 30, async () => ({ price: 59_000 }));
+      const load = sinon.spy(async () => ({ price: 0 }));
+      expect(await second.getOrLoad(ns, 'k', 30, load)).to.deep.equal({ price: 59_000 });
+      expect(load.callCount).to.equal(0);
+    });
+
+    it('an invalidate on one instance is seen at once by another instance', async function () {
+      const first = new RedisCache(redis.connect(), logger);
+      const second = new RedisCache(redis.connect(), logger);
+      const ns = uniqueToken('shared');
+
+      await first.getOrLoad(ns, 'k', 30, async () => ({ price: 59_000 }));
+      await second.getOrLoad(ns, 'k', 30, async () => ({ price: 59_000 }));
+
+      await second.invalidate(ns); // the change was made on the second instance
+
+      expect(await first.getOrLoad(ns, 'k', 30, async () => ({ price: 45_000 }))).to.deep.equal({ price: 45_000 });
+      expect(await second.getOrLoad(ns, 'k', 30, async () => ({ price: 1 }))).to.deep.equal({ price: 45_000 });
+    });
+
+    it('a reader on one instance racing an invalidate on another cannot put the old value back', async function () {
+      const reader = new RedisCache(redis.connect(), logger);
+      const writer = new RedisCache(redis.connect(), logger);
+      const ns = uniqueToken('shared');
+      let release!: () => void;
+      const loading = new Promise<void>((r) => (release = r));
+      let started!: () => void;
+      const loaderStarted = new Promise<void>((r) => (started = r));
+
+      const racing = reader.getOrLoad(ns, 'k', 30, async () => {
+        started();
+        await loading;
+        return 'old row';
+      });
+      await loaderStarted; // the reader has missed and is loading the old row
+      await writer.invalidate(ns);
+      release();
+      expect(await racing).to.equal('old row');
+
+      expect(await writer.getOrLoad(ns, 'k', 30, async () => 'new row')).to.equal('new row');
+      expect(await reader.getOrLoad(ns, 'k', 30, async () => 'newer row')).to.equal('new row');
+    });
+  });
+
+  describe('Redis adapter, Redis unreachable', function () {
+    let unreachable: Redis;
+    let logger: ReturnType<typeof createLogger>;
+    let warn: sinon.SinonSpy;
+    let cache: RedisCache;
+
+    beforeEach(function () {
+      unreachable = new Redis('redis://127.0.0.1:1', {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      unreachable.on('error', () => {});
+      logger = createLogger('error', true);
+      warn = sinon.spy(logger, 'warn');
+      cache = new RedisCache(unreachable, logger);
+    });
+
+    afterEach(function () {
+      unreachable.disconnect();
+    });
+
+    it('getOrLoad still returns the loaded value, every time (nothing is cached), and a null too', async function () {
+      const ns = uniqueToken('offline');
+      const load = sinon.spy(async () => ({ id: 7, name: 'from the database' }));
+
+      expect(await cache.getOrLoad(ns, 'k', 30, load)).to.deep.equal({ id: 7, name: 'from the database' });
+      expect(await cache.getOrLoad(ns, 'k', 30, load)).to.deep.equal({ id: 7, name: 'from the database' });
+      expect(await cache.getOrLoad(ns, 'missing', 30, async () => null)).to.equal(null);
+
+      expect(load.callCount).to.equal(2);
+      expect(warn.getCalls().map((call) => call.args[1]?.['operation'])).to.deep.equal(['read', 'read', 'read']);
+    });
+
+    it('invalidate resolves', async function () {
+      await cache.invalidate(uniqueToken('offline'), 'product-lists');
+    });
+
+    it('a failed invalidation is logged (Cache port: "invalidations are logged"), like a failed read', async function () {
+      await cache.invalidate(uniqueToken('offline'), 'product-lists');
+
+      expect(
+        warn.getCalls().map((call) => call.args[1]?.['operation']),
+        'an invalidation that did not reach Redis leaves other instances serving the old value until the TTL; it must show in the log',
+      ).to.deep.equal(['invalidate']);
+    });
+  });
+});
