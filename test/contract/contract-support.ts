@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { runId } from '../support/environment.js';
+import { uniqueName } from '../support/environment.js';
 
 /** The error a promise rejects with; fails the test when it resolves instead. */
 export async function rejectionOf(work: Promise<unknown>): Promise<Error & { code?: unknown }> {
@@ -16,8 +16,7 @@ let counter = 0;
 
 /** A name no other test of this run (nor of an earlier run) uses: keys, subjects, scopes. */
 export function uniqueToken(label: string): string {
-  counter += 1;
-  return `${label}-${runId}-${counter}`;
+  return uniqueName(label);
 }
 
 /** A number no other test of this run uses, e.g. a user id where no row is needed. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
-import { runId } from '../support/environment.js';
+import { uniqueName } from '../support/environment.js';
 import type { Account, ApiResponse, TestService } from '../support/service.js';
 import { expectIsoTime } from './problem.js';
 
@@ -56,25 +56,22 @@ const PRODUCT_KEYS = ['id', 'sellerId', 'name', 'description', 'category', 'pric
 const OPTION_KEYS = ['id', 'name', 'totalStock', 'reservedStock', 'availableStock', 'stockStatus'];
 const PAGE_KEYS = ['items', 'page', 'size', 'totalItems', 'totalPages'];
 
-let counter = 0;
-const next = () => ++counter;
-
 /**
  * The test database is shared by the whole run (and the catalog is never emptied), so every test
  * gives its products a category of its own and reads lists filtered by it.
  */
 export function freshCategory(): string {
-  return `cat-${runId}-${next()}`;
+  return uniqueName('cat');
 }
 
 export function freshKey(label = 'products'): string {
-  return `${label}-${runId}-${next()}`;
+  return uniqueName(label);
 }
 
 /** A valid creation body: one option with 10 units, 10,000 won. */
 export function productBody(category: string, overrides: Partial<NewProductBody> = {}): NewProductBody {
   return {
-    name: `Product ${runId} ${next()}`,
+    name: uniqueName("Product"),
     description: 'A thing worth selling',
     category,
     price: 10_000,

@@ -5,7 +5,13 @@ export const inCi = (): boolean => Boolean(process.env['CI']) && process.env['CI
 export const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
 let counter = 0;
-export function uniqueEmail(label = 'user'): string {
+
+/** A name no other test of this run (nor of an earlier run) uses; one counter for every helper. */
+export function uniqueName(label: string): string {
   counter += 1;
-  return `${label}-${runId}-${counter}@test.shop`;
+  return `${label}-${runId}-${counter}`;
+}
+
+export function uniqueEmail(label = 'user'): string {
+  return `${uniqueName(label)}@test.shop`;
 }

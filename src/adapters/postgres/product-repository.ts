@@ -137,13 +137,19 @@ export class PostgresProductRepository implements ProductRepository {
     const page = filtered(db('products').select('*'));
     for (const [column, direction] of ORDERS[query.sort]) page.orderBy(column, direction);
     page.limit(query.size).offset(offsetOf(query));
-    const listing = db.select('products.*', db.raw(OPTIONS_OF_PRODUCT)).from(page.as('products'));
+    // The total rides along as an uncorrelated scalar subquery (computed once): one round trip
+    // a page instead of two, which is most of a page's cost when the cache is off.
+    const total = filtered(db('products').count('*'));
+    const listing = db
+      .select('products.*', db.raw(OPTIONS_OF_PRODUCT), db.raw('(?) AS total_items', [total]))
+      .from(page.as('products'));
     for (const [column, direction] of ORDERS[query.sort]) listing.orderBy(`products.${column}`, direction);
-    const [rows, [counted]] = await Promise.all([
-      listing as Promise<ProductRow[]>,
-      filtered(db('products')).count({ count: '*' }) as Promise<{ count: string | number }[]>,
-    ]);
-    return pageOf(rows.map(toProduct), query, Number(counted?.count ?? 0));
+    const rows = (await listing) as (ProductRow & { total_items: string | number })[];
+    // Past the last page there is no row to carry the total: count on its own (rare).
+    const totalItems = rows[0]
+      ? Number(rows[0].total_items)
+      : Number(((await filtered(db('products')).count({ count: '*' })) as { count: string | number }[])[0]?.count ?? 0);
+    return pageOf(rows.map(toProduct), query, totalItems);
   }
 
   private select(db: Knex): Knex.QueryBuilder<ProductRow, ProductRow[]> {
