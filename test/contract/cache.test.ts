@@ -6,7 +6,7 @@ import { InProcessCache } from '../../src/adapters/memory/in-process-cache.js';
 import { RedisCache } from '../../src/adapters/redis/redis-cache.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { ManualClock } from '../support/clock.js';
-import { requireRedis, type TestRedis } from '../support/redis.js';
+import { requireRedis, type TestRedis, unreachableRedis } from '../support/redis.js';
 import { cacheContract } from './cache.contract.js';
 import { uniqueToken } from './contract-support.js';
 
@@ -92,13 +92,7 @@ describe('Cache contract', function () {
     let cache: RedisCache;
 
     beforeEach(function () {
-      unreachable = new Redis('redis://127.0.0.1:1', {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      unreachable.on('error', () => {});
+      unreachable = unreachableRedis();
       logger = createLogger('error', true);
       warn = sinon.spy(logger, 'warn');
       cache = new RedisCache(unreachable, logger);

@@ -6,7 +6,7 @@ import { MemoryFailureLimiter } from '../../src/adapters/memory/failure-limiter.
 import { RedisFailureLimiter } from '../../src/adapters/redis/redis-failure-limiter.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { ManualClock } from '../support/clock.js';
-import { requireRedis, type TestRedis } from '../support/redis.js';
+import { requireRedis, type TestRedis, unreachableRedis } from '../support/redis.js';
 import { uniqueToken } from './contract-support.js';
 import { CONTRACT_POLICY, failureLimiterContract } from './failure-limiter.contract.js';
 
@@ -68,13 +68,7 @@ describe('FailureLimiter contract', function () {
     });
 
     it('fails open when Redis cannot be reached: every call resolves, nothing is blocked, and it says so in the log', async function () {
-      const unreachable = new Redis('redis://127.0.0.1:1', {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      unreachable.on('error', () => {});
+      const unreachable = unreachableRedis();
       const quietLogger = createLogger('error', true);
       const warn = sinon.spy(quietLogger, 'warn');
       const limiter = new RedisFailureLimiter(unreachable, { threshold: 1, blockSeconds: 600 }, quietLogger);

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
+import type { ProductView } from '../../src/application/catalog/product-view.js';
+import { STOCK_STATUSES } from '../../src/domain/catalog/stock.js';
 import { uniqueName } from '../support/environment.js';
 import type { Account, ApiResponse, TestService } from '../support/service.js';
 import { expectIsoTime } from './problem.js';
@@ -10,31 +12,9 @@ export const PRODUCTS = '/api/v1/products';
 export const productPath = (productId: number | string) => `${PRODUCTS}/${productId}`;
 export const restockPath = (productId: number | string, optionId: number | string) => `${PRODUCTS}/${productId}/options/${optionId}/restock`;
 
-export const STOCK_STATUSES = ['DISCONTINUED', 'SOLD', 'OUT_OF_STOCK', 'RESERVED', 'LOW_STOCK', 'AVAILABLE'] as const;
-export type StockStatus = (typeof STOCK_STATUSES)[number];
-
-export interface OptionView {
-  id: number;
-  name: string;
-  totalStock: number;
-  reservedStock: number;
-  availableStock: number;
-  stockStatus: StockStatus;
-}
-
-export interface ProductView {
-  id: number;
-  sellerId: number;
-  name: string;
-  description: string;
-  category: string;
-  price: number;
-  status: 'ACTIVE' | 'DISCONTINUED';
-  stockStatus: StockStatus;
-  availableStock: number;
-  options: OptionView[];
-  createdAt: string;
-}
+// The shapes the service answers with; the key lists below check them independently.
+export type { ProductOptionView as OptionView, ProductView } from '../../src/application/catalog/product-view.js';
+export { STOCK_STATUSES } from '../../src/domain/catalog/stock.js';
 
 export interface ProductPage {
   items: ProductView[];

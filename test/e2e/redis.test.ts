@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { requireRedis } from '../support/redis.js';
+import { requireRedis, unreachableRedis } from '../support/redis.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { expectProblem } from './problem.js';
 
@@ -12,13 +12,7 @@ describe('e2e: when Redis is down', function () {
 
   before(async function () {
     // Nothing listens on port 1: every command fails at once, as with Redis gone.
-    deadRedis = new Redis('redis://127.0.0.1:1', {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    deadRedis.on('error', () => {});
+    deadRedis = unreachableRedis();
     t = await startTestService({ redis: deadRedis, env: { FAILURE_BLOCK_THRESHOLD: '3' } });
   });
   after(async function () {

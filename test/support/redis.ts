@@ -55,6 +55,19 @@ async function provision(): Promise<TestRedis | null> {
   };
 }
 
+/** A client for a Redis that is not there (a closed port), failing at once: for fail-open tests. */
+export function unreachableRedis(): Redis {
+  const client = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  clients.push(client);
+  return client;
+}
+
 export async function cleanUpTestRedis(): Promise<void> {
   const redis = shared ? await shared.catch(() => null) : null;
   if (redis) {

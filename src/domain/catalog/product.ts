@@ -29,16 +29,8 @@ export interface NewOption {
   stock: number;
 }
 
-export interface NewProduct {
-  sellerId: number;
-  name: string;
-  description: string;
-  category: string;
-  price: number;
-  status: ProductStatus;
-  createdAt: Date;
-  options: NewOption[];
-}
+/** What listing a product stores; ids and stock levels come from the repository. */
+export type NewProduct = Omit<ProductSnapshot, 'id' | 'updatedAt' | 'options'> & { options: NewOption[] };
 
 export interface ProductDetails {
   name: string;
