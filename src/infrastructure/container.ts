@@ -16,12 +16,31 @@ import { GetProduct, ListProducts } from '../application/catalog/browse-products
 import type { CatalogSettings } from '../application/catalog/catalog-settings.js';
 import { ChangeProduct, ListProductForSale, RestockOption } from '../application/catalog/manage-products.js';
 import type { Cache } from '../application/ports/cache.js';
+import type { DistributedLock } from '../application/ports/distributed-lock.js';
+import type { Outbox } from '../application/ports/outbox.js';
+import type { PaymentGateway } from '../application/ports/payment-gateway.js';
+import type { RateLimiter } from '../application/ports/rate-limiter.js';
+import { GetPayment } from '../application/ordering/get-payment.js';
+import {
+  AdvanceFulfilment,
+  CancelOrder,
+  CompleteOrder,
+  ExpireReservations,
+  GetOrder,
+  ListOrders,
+  RefundOrder,
+} from '../application/ordering/manage-orders.js';
+import { ORDER_RATE_LIMIT, type OrderingContext } from '../application/ordering/ordering-context.js';
+import { PayForOrder } from '../application/ordering/pay-for-order.js';
+import { PlaceOrder } from '../application/ordering/place-order.js';
+import { SettlePendingPayment } from '../application/ordering/settle-pending-payments.js';
 import { CreateAccount } from '../application/users/create-account.js';
 import { EnsureAdminAccount } from '../application/users/ensure-admin-account.js';
 import { GetUser } from '../application/users/get-user.js';
 import { ChargeWallet } from '../application/wallet/charge-wallet.js';
 import { GetBalance, GetBalanceHistory } from '../application/wallet/get-balance.js';
 import type { ProductRepository } from '../domain/catalog/product-repository.js';
+import type { OrderRepository, PaymentRepository, RefundRepository } from '../domain/ordering/repositories.js';
 import type { StockRepository } from '../domain/catalog/stock-repository.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { UserRepository } from '../domain/user/user-repository.js';
@@ -29,6 +48,20 @@ import type { WalletRepository } from '../domain/wallet/wallet-repository.js';
 import { MemoryCatalog, MemoryProductRepository, MemoryStockRepository } from '../adapters/memory/catalog.js';
 import { MemoryFailureLimiter } from '../adapters/memory/failure-limiter.js';
 import { InProcessCache, NoCache } from '../adapters/memory/in-process-cache.js';
+import { MemoryLock } from '../adapters/memory/memory-lock.js';
+import { MemoryOrderRepository, MemoryOutbox, MemoryPaymentRepository, MemoryRefundRepository } from '../adapters/memory/ordering.js';
+import { MemoryRateLimiter, type RateLimits } from '../adapters/memory/rate-limiter.js';
+import { InternalGateway } from '../adapters/payment-gateway/internal-gateway.js';
+import { SandboxGateway } from '../adapters/payment-gateway/sandbox-gateway.js';
+import { PostgresLeaseLock } from '../adapters/postgres/lease-lock.js';
+import {
+  PostgresOrderRepository,
+  PostgresOutbox,
+  PostgresPaymentRepository,
+  PostgresRefundRepository,
+} from '../adapters/postgres/ordering.js';
+import { RedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
+import { RedlockLock } from '../adapters/redis/redlock-lock.js';
 import { MemoryIdempotencyStore } from '../adapters/memory/idempotency-store.js';
 import { MemoryTransactionManager } from '../adapters/memory/memory-transaction-manager.js';
 import { MemoryUserRepository } from '../adapters/memory/user-repository.js';
@@ -80,6 +113,25 @@ export const TOKENS = {
   listProductForSale: token<ListProductForSale>('ListProductForSale'),
   changeProduct: token<ChangeProduct>('ChangeProduct'),
   restockOption: token<RestockOption>('RestockOption'),
+  orders: token<OrderRepository>('OrderRepository'),
+  payments: token<PaymentRepository>('PaymentRepository'),
+  refunds: token<RefundRepository>('RefundRepository'),
+  outbox: token<Outbox>('Outbox'),
+  gateway: token<PaymentGateway>('PaymentGateway'),
+  locks: token<DistributedLock>('DistributedLock'),
+  rateLimiter: token<RateLimiter>('RateLimiter'),
+  ordering: token<OrderingContext>('OrderingContext'),
+  placeOrder: token<PlaceOrder>('PlaceOrder'),
+  getOrder: token<GetOrder>('GetOrder'),
+  listOrders: token<ListOrders>('ListOrders'),
+  cancelOrder: token<CancelOrder>('CancelOrder'),
+  refundOrder: token<RefundOrder>('RefundOrder'),
+  advanceFulfilment: token<AdvanceFulfilment>('AdvanceFulfilment'),
+  completeOrder: token<CompleteOrder>('CompleteOrder'),
+  payForOrder: token<PayForOrder>('PayForOrder'),
+  settlePendingPayment: token<SettlePendingPayment>('SettlePendingPayment'),
+  getPayment: token<GetPayment>('GetPayment'),
+  expireReservations: token<ExpireReservations>('ExpireReservations'),
 } as const;
 
 export interface ContainerInputs {
@@ -89,7 +141,11 @@ export interface ContainerInputs {
   /** Absent: the in-memory adapters (one process, nothing kept). */
   db: Knex | null;
   redis: Redis | null;
+  /** Every Redis node for Redlock (the first is `redis`); defaults to just `redis`. */
+  redisNodes?: Redis[];
   clock?: Clock;
+  /** Replaces the configured payment gateway (tests that make a gateway fail on purpose). */
+  gateway?: PaymentGateway;
 }
 
 /**
@@ -128,6 +184,14 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(TOKENS.idempotencyStore).toConstantValue(new PostgresIdempotencyStore(tx, idempotencyTimings));
     c.bind(TOKENS.products).toConstantValue(new PostgresProductRepository(tx));
     c.bind(TOKENS.stock).toConstantValue(new PostgresStockRepository(tx));
+    c.bind(TOKENS.orders).toConstantValue(new PostgresOrderRepository(tx));
+    c.bind(TOKENS.payments).toConstantValue(new PostgresPaymentRepository(tx));
+    c.bind(TOKENS.refunds).toConstantValue(new PostgresRefundRepository(tx));
+    c.bind(TOKENS.outbox).toConstantValue(new PostgresOutbox(tx));
+    bind(TOKENS.locks, (get) => {
+      const lease = new PostgresLeaseLock(tx, get(TOKENS.clock));
+      return redis ? new RedlockLock(inputs.redisNodes ?? [redis], logger, lease) : lease;
+    });
   } else {
     const tx = new MemoryTransactionManager();
     c.bind(TOKENS.transactions).toConstantValue(tx);
@@ -137,6 +201,11 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     const catalog = new MemoryCatalog(tx);
     c.bind(TOKENS.products).toConstantValue(new MemoryProductRepository(catalog));
     c.bind(TOKENS.stock).toConstantValue(new MemoryStockRepository(catalog));
+    c.bind(TOKENS.orders).toConstantValue(new MemoryOrderRepository(tx));
+    c.bind(TOKENS.payments).toConstantValue(new MemoryPaymentRepository(tx));
+    c.bind(TOKENS.refunds).toConstantValue(new MemoryRefundRepository(tx));
+    c.bind(TOKENS.outbox).toConstantValue(new MemoryOutbox(tx));
+    bind(TOKENS.locks, (get) => new MemoryLock(get(TOKENS.clock)));
   }
   bind(TOKENS.cache, (get) => {
     if (config.catalogCacheTtlSeconds === 0) return new NoCache();
@@ -182,6 +251,45 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.restockOption, (get) =>
     new RestockOption(get(TOKENS.products), get(TOKENS.stock), get(TOKENS.transactions), get(TOKENS.cache), catalogSettings),
   );
+
+  const rateLimits: RateLimits = {
+    [ORDER_RATE_LIMIT]: { limit: config.rateLimitOrdersPerSecond, windowMs: 1_000 },
+  };
+  bind(TOKENS.rateLimiter, (get) =>
+    redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock)),
+  );
+  c.bind(TOKENS.gateway).toConstantValue(
+    inputs.gateway ?? (config.paymentGateway === 'sandbox' ? new SandboxGateway(config.paymentGatewaySandboxMode) : new InternalGateway()),
+  );
+  bind(TOKENS.ordering, (get) => ({
+    orders: get(TOKENS.orders),
+    payments: get(TOKENS.payments),
+    refunds: get(TOKENS.refunds),
+    products: get(TOKENS.products),
+    stock: get(TOKENS.stock),
+    wallets: get(TOKENS.wallets),
+    outbox: get(TOKENS.outbox),
+    gateway: get(TOKENS.gateway),
+    cache: get(TOKENS.cache),
+    locks: get(TOKENS.locks),
+    rateLimiter: get(TOKENS.rateLimiter),
+    failures: get(TOKENS.failureLimiter),
+    transactions: get(TOKENS.transactions),
+    clock: get(TOKENS.clock),
+    logger,
+    policy: { maxUnitsPerOption: 10, maxUnitsPerOrder: 30, reservationTtlSeconds: config.orderReservationTtlSeconds },
+  }));
+  bind(TOKENS.placeOrder, (get) => new PlaceOrder(get(TOKENS.ordering)));
+  bind(TOKENS.getOrder, (get) => new GetOrder(get(TOKENS.ordering)));
+  bind(TOKENS.listOrders, (get) => new ListOrders(get(TOKENS.ordering)));
+  bind(TOKENS.refundOrder, (get) => new RefundOrder(get(TOKENS.ordering)));
+  bind(TOKENS.cancelOrder, (get) => new CancelOrder(get(TOKENS.ordering), get(TOKENS.refundOrder)));
+  bind(TOKENS.advanceFulfilment, (get) => new AdvanceFulfilment(get(TOKENS.ordering)));
+  bind(TOKENS.completeOrder, (get) => new CompleteOrder(get(TOKENS.ordering)));
+  bind(TOKENS.payForOrder, (get) => new PayForOrder(get(TOKENS.ordering)));
+  bind(TOKENS.settlePendingPayment, (get) => new SettlePendingPayment(get(TOKENS.ordering), get(TOKENS.payForOrder)));
+  bind(TOKENS.getPayment, (get) => new GetPayment(get(TOKENS.ordering)));
+  bind(TOKENS.expireReservations, (get) => new ExpireReservations(get(TOKENS.ordering)));
   return c;
 }
 

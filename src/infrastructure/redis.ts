@@ -11,6 +11,8 @@ export function connectRedis(url: string, keyPrefix: string, logger: Logger): Re
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // A slow Redis must not hold up a request: past this, callers fall back as if it were down.
+    commandTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   let down = false;

@@ -9,6 +9,7 @@ import type { DependencyState } from '../adapters/http/routes/operations.js';
 import { migrateToLatest } from '../adapters/postgres/migration-source.js';
 import { isDatabaseUnavailable } from '../adapters/postgres/pg-errors.js';
 import type { Logger } from '../application/ports/logger.js';
+import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { Config } from './config.js';
 import { buildContainer, resolve, TOKENS } from './container.js';
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   db?: Knex | null;
   redis?: Redis | null;
   clock?: Clock;
+  /** Replaces the configured payment gateway (tests). */
+  gateway?: PaymentGateway;
   /** Start the background jobs (default true). */
   jobs?: boolean;
 }
@@ -46,13 +49,24 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   const ownsRedis = options.redis === undefined;
   let redis: Redis | null = options.redis ?? null;
-  if (ownsRedis && config.redisUrls[0]) {
-    redis = connectRedis(config.redisUrls[0], config.redisKeyPrefix, logger);
-    if (!(await waitForRedis(redis))) logger.warn('Redis is not reachable yet; running degraded until it is');
+  let redisNodes: Redis[] = redis ? [redis] : [];
+  if (ownsRedis && config.redisUrls.length > 0) {
+    redisNodes = config.redisUrls.map((url) => connectRedis(url, config.redisKeyPrefix, logger));
+    redis = redisNodes[0] ?? null;
+    if (redis && !(await waitForRedis(redis))) logger.warn('Redis is not reachable yet; running degraded until it is');
   }
 
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
-  const container = await buildContainer({ config, logger, jwtSecret, db, redis, ...(options.clock ? { clock: options.clock } : {}) });
+  const container = await buildContainer({
+    config,
+    logger,
+    jwtSecret,
+    db,
+    redis,
+    redisNodes,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.gateway ? { gateway: options.gateway } : {}),
+  });
 
   if (config.admin) {
     const result = await resolve(container, TOKENS.ensureAdminAccount).execute(config.admin.email, config.admin.password);
@@ -64,6 +78,10 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const idempotency = resolve(container, TOKENS.idempotencyStore);
   const clock = resolve(container, TOKENS.clock);
   jobs.add('idempotency-key-purge', Math.max(config.jobIntervalMs, 60_000), () => idempotency.purgeExpired(clock.now()));
+  const sweeper = resolve(container, TOKENS.expireReservations);
+  jobs.add('reservation-sweeper', config.jobIntervalMs, () => sweeper.execute());
+  const recovery = resolve(container, TOKENS.settlePendingPayment);
+  jobs.add('pending-payment-recovery', config.jobIntervalMs, () => recovery.recover(config.pendingRecoveryAfterSeconds));
   if (options.jobs !== false) jobs.start();
 
   const app = createHttpApp({
@@ -81,6 +99,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
       listProductForSale: resolve(container, TOKENS.listProductForSale),
       changeProduct: resolve(container, TOKENS.changeProduct),
       restockOption: resolve(container, TOKENS.restockOption),
+      placeOrder: resolve(container, TOKENS.placeOrder),
+      getOrder: resolve(container, TOKENS.getOrder),
+      listOrders: resolve(container, TOKENS.listOrders),
+      cancelOrder: resolve(container, TOKENS.cancelOrder),
+      advanceFulfilment: resolve(container, TOKENS.advanceFulfilment),
+      completeOrder: resolve(container, TOKENS.completeOrder),
+      payForOrder: resolve(container, TOKENS.payForOrder),
+      settlePendingPayment: resolve(container, TOKENS.settlePendingPayment),
+      getPayment: resolve(container, TOKENS.getPayment),
+      refundOrder: resolve(container, TOKENS.refundOrder),
     },
     tokens: resolve(container, TOKENS.tokens),
     metrics: resolve(container, TOKENS.metrics),
@@ -106,7 +134,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       clearTimeout(force);
       await jobs.stop();
       if (ownsDb && db) await db.destroy();
-      if (ownsRedis && redis) await redis.quit().catch(() => redis?.disconnect());
+      if (ownsRedis) await Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect())));
       logger.info('stopped');
     })();
     return stopping;

@@ -10,6 +10,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DEMO_DATA: 'false',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'error',
+    // Tests that exercise the order rate limit switch it back on.
+    RATE_LIMIT_ORDERS_PER_SECOND: '0',
     ...env,
   });
 }

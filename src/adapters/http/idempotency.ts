@@ -43,15 +43,24 @@ function scopeOf(res: Response): number {
  * Runs a state-changing handler under the request's Idempotency-Key (or body `requestId`),
  * and sends its answer, first or replayed.
  */
-export function idempotentHandler(runIdempotently: RunIdempotently, work: (req: Request, res: Response) => Promise<StoredResponse>) {
+export function idempotentHandler(
+  runIdempotently: RunIdempotently,
+  work: (req: Request, res: Response) => Promise<StoredResponse>,
+  options: {
+    atomic?: () => boolean;
+    /** Admission checks (rate limits, blocks) that call out: run first, with no transaction open. */
+    admit?: (res: Response) => Promise<void>;
+  } = {},
+) {
   return async (req: Request, res: Response) => {
+    await options.admit?.(res);
     const key = idempotencyKeyOf(req);
     const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const fingerprint = createHash('sha256')
       .update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`)
       .digest('base64url');
     const outcome = await runIdempotently.execute(
-      { scope: key === null ? null : { userId: scopeOf(res), key }, fingerprint },
+      { scope: key === null ? null : { userId: scopeOf(res), key }, fingerprint, atomic: options.atomic?.() ?? true },
       () => work(req, res),
     );
     if (outcome.replayed) res.set('Idempotent-Replayed', 'true');

@@ -6,6 +6,7 @@ type Undo = () => void;
 interface OpenTransaction {
   undo: Undo[];
   afterCommit: (() => Promise<void>)[];
+  afterRollback: (() => Promise<void>)[];
 }
 
 /**
@@ -22,16 +23,17 @@ export class MemoryTransactionManager implements TransactionManager {
     let release!: () => void;
     this.tail = new Promise((resolve) => (release = resolve));
     await previous;
-    const open: OpenTransaction = { undo: [], afterCommit: [] };
+    const open: OpenTransaction = { undo: [], afterCommit: [], afterRollback: [] };
     let result: T;
     try {
       result = await this.current.run(open, work);
     } catch (error) {
       for (const step of open.undo.reverse()) step();
-      throw error;
-    } finally {
       release();
+      for (const effect of open.afterRollback) await effect();
+      throw error;
     }
+    release();
     for (const effect of open.afterCommit) await effect();
     return result;
   }
@@ -39,6 +41,12 @@ export class MemoryTransactionManager implements TransactionManager {
   async afterCommit(effect: () => Promise<void>): Promise<void> {
     const open = this.current.getStore();
     if (open) open.afterCommit.push(effect);
+    else await effect();
+  }
+
+  async afterRollback(effect: () => Promise<void>): Promise<void> {
+    const open = this.current.getStore();
+    if (open) open.afterRollback.push(effect);
     else await effect();
   }
 

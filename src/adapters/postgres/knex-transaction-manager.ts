@@ -5,6 +5,7 @@ import type { TransactionManager } from '../../application/ports/transaction-man
 interface OpenTransaction {
   trx: Knex.Transaction;
   afterCommit: (() => Promise<void>)[];
+  afterRollback: (() => Promise<void>)[];
 }
 
 /**
@@ -18,15 +19,28 @@ export class KnexTransactionManager implements TransactionManager {
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return work();
-    const effects: (() => Promise<void>)[] = [];
-    const result = await this.db.transaction((trx) => this.current.run({ trx, afterCommit: effects }, work));
-    for (const effect of effects) await effect();
+    const afterCommit: (() => Promise<void>)[] = [];
+    const afterRollback: (() => Promise<void>)[] = [];
+    let result: T;
+    try {
+      result = await this.db.transaction((trx) => this.current.run({ trx, afterCommit, afterRollback }, work));
+    } catch (error) {
+      for (const effect of afterRollback) await effect();
+      throw error;
+    }
+    for (const effect of afterCommit) await effect();
     return result;
   }
 
   async afterCommit(effect: () => Promise<void>): Promise<void> {
     const open = this.current.getStore();
     if (open) open.afterCommit.push(effect);
+    else await effect();
+  }
+
+  async afterRollback(effect: () => Promise<void>): Promise<void> {
+    const open = this.current.getStore();
+    if (open) open.afterRollback.push(effect);
     else await effect();
   }
 

@@ -22,6 +22,13 @@ export interface IdempotentRequest {
   scope: IdempotencyScope | null;
   /** Identifies the request's content (method, path, body). */
   fingerprint: string;
+  /**
+   * False for work that opens its own transactions around a network call (an external payment
+   * gateway): it is not wrapped, and the answer is recorded right after it. A crash in between
+   * leaves the claim to expire; a retry then meets the work's own state checks (e.g. an order
+   * already paid is 409), so nothing is done twice. Default true.
+   */
+  atomic?: boolean;
 }
 
 export interface IdempotentOutcome {
@@ -46,7 +53,7 @@ export class RunIdempotently {
   async execute(request: IdempotentRequest, work: () => Promise<StoredResponse>): Promise<IdempotentOutcome> {
     const { scope } = request;
     if (!scope) {
-      return { response: await this.transactions.run(work), replayed: false };
+      return { response: request.atomic === false ? await work() : await this.transactions.run(work), replayed: false };
     }
     const claim = await this.store.claim(scope, request.fingerprint, this.clock.now());
     switch (claim.kind) {
@@ -60,6 +67,11 @@ export class RunIdempotently {
         break;
     }
     try {
+      if (request.atomic === false) {
+        const answer = await work();
+        await this.transactions.run(() => this.store.complete(scope, answer, this.clock.now()));
+        return { response: answer, replayed: false };
+      }
       const response = await this.transactions.run(async () => {
         const answer = await work();
         await this.store.complete(scope, answer, this.clock.now());

@@ -10,4 +10,9 @@ export interface TransactionManager {
    * the outermost transaction gets control back only after its effects have run.
    */
   afterCommit(effect: () => Promise<void>): Promise<void>;
+  /**
+   * Runs an effect once the outermost transaction has rolled back (at once when none is open):
+   * for records that must survive the failure they describe, such as a refused payment.
+   */
+  afterRollback(effect: () => Promise<void>): Promise<void>;
 }

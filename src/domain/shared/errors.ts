@@ -20,7 +20,10 @@ export type ErrorCode =
   | 'CONCURRENT_MODIFICATION'
   | 'INVALID_PRICE'
   | 'INSUFFICIENT_STOCK'
-  | 'PRODUCT_UNAVAILABLE';
+  | 'PRODUCT_UNAVAILABLE'
+  | 'ORDER_LIMIT_EXCEEDED'
+  | 'PAYMENT_DECLINED'
+  | 'COUPON_NOT_APPLICABLE';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

@@ -1,0 +1,213 @@
+import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
+import { type NewOrder, Order, type OrderSnapshot } from '../../domain/ordering/order.js';
+import { type NewPayment, Payment, type PaymentSnapshot } from '../../domain/ordering/payment.js';
+import type { NewRefund, RefundSnapshot } from '../../domain/ordering/refund.js';
+import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
+import { ConcurrentModification, InvalidState, NotFound } from '../../domain/shared/errors.js';
+import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
+import { MemorySequence, MemoryTable, type MemoryTransactionManager } from './memory-transaction-manager.js';
+
+/**
+ * The CHECK constraints of `orders` and `order_items` (migrations/0004): a row the database would
+ * refuse is refused here too, so code that works in memory cannot break on PostgreSQL.
+ */
+function assertOrderRow(order: NewOrder): void {
+  const problems: string[] = [];
+  if (order.items.length === 0) problems.push('an order needs at least one line');
+  if (!(order.totalAmount > 0)) problems.push('total_amount must be > 0');
+  if (!(order.discountAmount >= 0 && order.discountAmount <= order.totalAmount)) problems.push('discount_amount must be within 0..total_amount');
+  if (order.finalAmount !== order.totalAmount - order.discountAmount) problems.push('final_amount must be total_amount - discount_amount');
+  if (!(order.version >= 0)) problems.push('version must be >= 0');
+  const options = new Set<number>();
+  for (const item of order.items) {
+    if (options.has(item.optionId)) problems.push(`option ${item.optionId} is on two lines`);
+    options.add(item.optionId);
+    if (!(item.unitPrice > 0) || !(item.quantity >= 1)) problems.push(`option ${item.optionId}: unit_price > 0 and quantity >= 1`);
+    if (item.amount !== item.unitPrice * item.quantity) problems.push(`option ${item.optionId}: amount must be unit_price * quantity`);
+  }
+  if (problems.length > 0) throw new Error(`order row refused (check constraint): ${problems.join('; ')}`);
+}
+
+const NEWEST_FIRST = (a: OrderSnapshot, b: OrderSnapshot) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
+
+/**
+ * Orders in a MemoryTable, so a failed transaction takes its writes back. Memory transactions run
+ * one at a time, so loading an order inside one is as good as locking it.
+ */
+export class MemoryOrderRepository implements OrderRepository {
+  private readonly orders: MemoryTable<number, OrderSnapshot>;
+  private readonly ids = new MemorySequence();
+
+  constructor(transactions: MemoryTransactionManager) {
+    this.orders = new MemoryTable(transactions);
+  }
+
+  async add(order: NewOrder): Promise<Order> {
+    assertOrderRow(order);
+    const row: OrderSnapshot = { ...order, id: this.ids.next() };
+    this.orders.set(row.id, row);
+    return Order.fromSnapshot(row);
+  }
+
+  async get(id: number): Promise<Order | null> {
+    const row = this.orders.get(id);
+    return row ? Order.fromSnapshot(row) : null;
+  }
+
+  /** Transactions here run one at a time, so loading is locking. */
+  getForUpdate(id: number): Promise<Order | null> {
+    return this.get(id);
+  }
+
+  /**
+   * Like `UPDATE orders SET status, cancel_reason, updated_at, version = version + 1 WHERE id AND
+   * version`: only what the state machine moves is written (lines and amounts never change).
+   */
+  async save(order: Order): Promise<Order> {
+    const s = order.toSnapshot();
+    const stored = this.orders.get(s.id);
+    if (!stored || stored.version !== s.version) {
+      throw new ConcurrentModification(`Order ${s.id} changed since it was loaded`);
+    }
+    const saved: OrderSnapshot = { ...stored, status: s.status, cancelReason: s.cancelReason, updatedAt: s.updatedAt, version: s.version + 1 };
+    this.orders.set(s.id, saved);
+    return Order.fromSnapshot(saved);
+  }
+
+  async list(query: OrderQuery): Promise<Page<Order>> {
+    const matching = this.orders
+      .values()
+      .filter((o) => query.userId === undefined || o.userId === query.userId)
+      .filter((o) => query.status === undefined || o.status === query.status)
+      .sort(NEWEST_FIRST);
+    const start = offsetOf(query);
+    return pageOf(matching.slice(start, start + query.size).map((o) => Order.fromSnapshot(o)), query, matching.length);
+  }
+
+  /** CREATED orders whose reservation ran out by `now` (inclusive), the longest expired first. */
+  async lockExpired(now: Date, limit: number): Promise<Order[]> {
+    return this.orders
+      .values()
+      .filter((o) => o.status === 'CREATED' && o.reservationExpiresAt.getTime() <= now.getTime())
+      .sort((a, b) => a.reservationExpiresAt.getTime() - b.reservationExpiresAt.getTime() || a.id - b.id)
+      .slice(0, limit)
+      .map((o) => Order.fromSnapshot(o));
+  }
+
+  async pendingSince(before: Date, limit: number): Promise<number[]> {
+    return this.orders
+      .values()
+      .filter((o) => o.status === 'PENDING' && o.updatedAt.getTime() < before.getTime())
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.id - b.id)
+      .slice(0, limit)
+      .map((o) => o.id);
+  }
+}
+
+/** Payments; like the partial unique index `payments_one_live_per_order`, one live (not FAILED) payment per order. */
+export class MemoryPaymentRepository implements PaymentRepository {
+  private readonly payments: MemoryTable<number, PaymentSnapshot>;
+  private readonly ids = new MemorySequence();
+
+  constructor(transactions: MemoryTransactionManager) {
+    this.payments = new MemoryTable(transactions);
+  }
+
+  async add(payment: NewPayment): Promise<Payment> {
+    const row: PaymentSnapshot = { ...payment, id: this.ids.next() };
+    this.assertOneLive(row);
+    this.payments.set(row.id, row);
+    return Payment.fromSnapshot(row);
+  }
+
+  async get(id: number): Promise<Payment | null> {
+    const row = this.payments.get(id);
+    return row ? Payment.fromSnapshot(row) : null;
+  }
+
+  /** Writes how far the payment got: status, failure reason, updated time. */
+  async save(payment: Payment): Promise<void> {
+    const s = payment.toSnapshot();
+    const stored = this.payments.get(s.id);
+    if (!stored) throw new NotFound('Payment', s.id);
+    const saved: PaymentSnapshot = { ...stored, status: s.status, failureReason: s.failureReason, updatedAt: s.updatedAt };
+    this.assertOneLive(saved);
+    this.payments.set(s.id, saved);
+  }
+
+  async latestFor(orderId: number): Promise<Payment | null> {
+    return (await this.latestForEach([orderId])).get(orderId) ?? null;
+  }
+
+  async latestForEach(orderIds: number[]): Promise<Map<number, Payment>> {
+    const wanted = new Set(orderIds);
+    const latest = new Map<number, PaymentSnapshot>();
+    for (const row of this.payments.values()) {
+      if (!wanted.has(row.orderId)) continue;
+      const seen = latest.get(row.orderId);
+      if (!seen || seen.id < row.id) latest.set(row.orderId, row);
+    }
+    return new Map([...latest].map(([orderId, row]) => [orderId, Payment.fromSnapshot(row)]));
+  }
+
+  private assertOneLive(row: PaymentSnapshot): void {
+    if (row.status === 'FAILED') return;
+    const live = this.payments.values().find((p) => p.orderId === row.orderId && p.id !== row.id && p.status !== 'FAILED');
+    if (live) {
+      throw new InvalidState(`Order ${row.orderId} already has payment ${live.id} (${live.status}); only a failed one may be retried`);
+    }
+  }
+}
+
+/** Refunds; like `refunds_once_per_order`, at most one refund of an order that is not FAILED. */
+export class MemoryRefundRepository implements RefundRepository {
+  private readonly refunds: MemoryTable<number, RefundSnapshot>;
+  private readonly ids = new MemorySequence();
+
+  constructor(transactions: MemoryTransactionManager) {
+    this.refunds = new MemoryTable(transactions);
+  }
+
+  async add(refund: NewRefund): Promise<RefundSnapshot> {
+    const row: RefundSnapshot = { ...refund, id: this.ids.next() };
+    if (row.status !== 'FAILED') {
+      const live = this.refunds.values().find((r) => r.orderId === row.orderId && r.status !== 'FAILED');
+      if (live) throw new InvalidState(`Order ${row.orderId} was refunded already (refund ${live.id})`);
+    }
+    this.refunds.set(row.id, row);
+    return { ...row };
+  }
+
+  /** The order's refund that stands (not FAILED), or null: a failed attempt does not stop another. */
+  async forOrder(orderId: number): Promise<RefundSnapshot | null> {
+    return this.refunds.values().find((r) => r.orderId === orderId && r.status !== 'FAILED') ?? null;
+  }
+}
+
+/**
+ * The transactional outbox in memory: events written in a transaction that fails are gone with
+ * it. Payloads are kept as JSON, as the `jsonb` column keeps them (dates become strings).
+ */
+export class MemoryOutbox implements Outbox {
+  private readonly rows: MemoryTable<number, OutboxEvent>;
+  private readonly seq = new MemorySequence();
+
+  constructor(transactions: MemoryTransactionManager) {
+    this.rows = new MemoryTable(transactions);
+  }
+
+  async add(...events: OutboxEvent[]): Promise<void> {
+    for (const event of events) {
+      const payload: unknown = JSON.parse(JSON.stringify(event.payload ?? null));
+      this.rows.set(this.seq.next(), { ...event, payload });
+    }
+  }
+
+  /** Every event written so far, in the order written (copies): for tests and the demo. */
+  events(): OutboxEvent[] {
+    return this.rows
+      .entries()
+      .sort(([a], [b]) => a - b)
+      .map(([, event]) => event);
+  }
+}

@@ -1,0 +1,71 @@
+import type { RateLimiter } from '../../application/ports/rate-limiter.js';
+import type { Clock } from '../../domain/shared/clock.js';
+
+/** At most `limit` takes per subject in each fixed window of `windowMs`; a limit of 0 switches the action's limit off. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/** Limits by action name; an action not listed is never limited. */
+export type RateLimits = Record<string, RateLimit>;
+
+/** Refuses a limit that cannot mean anything (negative, fractional, an empty window). */
+export function assertRateLimits(limits: RateLimits): void {
+  for (const [action, { limit, windowMs }] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`Rate limit of ${action}: limit must be a whole number >= 0, got ${limit}`);
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1) throw new RangeError(`Rate limit of ${action}: windowMs must be a whole number >= 1, got ${windowMs}`);
+  }
+}
+
+/** The fixed window `nowMs` falls in: its index (the same on every instance) and when it ends. */
+export function windowAt(nowMs: number, windowMs: number): { index: number; endsAt: number } {
+  const index = Math.floor(nowMs / windowMs);
+  return { index, endsAt: (index + 1) * windowMs };
+}
+
+/** Whole seconds until the window ends, at least 1 (a refused caller is never told "retry in 0"). */
+export function secondsUntil(endsAt: number, nowMs: number): number {
+  return Math.max(1, Math.ceil((endsAt - nowMs) / 1000));
+}
+
+interface Window {
+  index: number;
+  endsAt: number;
+  count: number;
+}
+
+/** Sweep windows that ended once this many (action, subject) pairs are counted. */
+const SWEEP_AT = 10_000;
+
+/** Fixed-window counting in this process: right for one instance (and for tests). */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly clock: Clock,
+  ) {
+    assertRateLimits(limits);
+  }
+
+  async take(action: string, subject: string): Promise<number> {
+    const rule = Object.hasOwn(this.limits, action) ? this.limits[action] : undefined;
+    if (!rule || rule.limit === 0) return 0;
+    const now = this.clock.now().getTime();
+    const { index, endsAt } = windowAt(now, rule.windowMs);
+    const key = `${action}\u0000${subject}`;
+    let window = this.windows.get(key);
+    if (!window || window.index !== index) {
+      if (this.windows.size >= SWEEP_AT) this.sweep(now);
+      window = { index, endsAt, count: 0 };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    return window.count <= rule.limit ? 0 : secondsUntil(endsAt, now);
+  }
+
+  private sweep(now: number): void {
+    for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
+  }
+}

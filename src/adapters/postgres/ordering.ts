@@ -1,0 +1,337 @@
+import type { Knex } from 'knex';
+import { type NewOrder, Order, type OrderLine, type OrderStatus } from '../../domain/ordering/order.js';
+import { type NewPayment, Payment, type PaymentStatus } from '../../domain/ordering/payment.js';
+import type { NewRefund, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
+import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
+import { ConcurrentModification, InvalidState } from '../../domain/shared/errors.js';
+import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
+import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
+import type { KnexTransactionManager } from './knex-transaction-manager.js';
+import { isUniqueViolation } from './pg-errors.js';
+
+type Num = string | number;
+
+interface OrderRow {
+  id: Num;
+  user_id: Num;
+  status: OrderStatus;
+  total_amount: Num;
+  discount_amount: Num;
+  final_amount: Num;
+  user_coupon_id: Num | null;
+  reservation_expires_at: Date;
+  cancel_reason: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface ItemRow {
+  order_id: Num;
+  line_no: number;
+  product_id: Num;
+  option_id: Num;
+  seller_id: Num;
+  product_name: string;
+  option_name: string;
+  unit_price: Num;
+  quantity: number;
+  amount: Num;
+}
+
+const toLine = (r: ItemRow): OrderLine => ({
+  productId: Number(r.product_id),
+  optionId: Number(r.option_id),
+  sellerId: Number(r.seller_id),
+  productName: r.product_name,
+  optionName: r.option_name,
+  unitPrice: Number(r.unit_price),
+  quantity: Number(r.quantity),
+  amount: Number(r.amount),
+});
+
+function toOrder(row: OrderRow, items: ItemRow[]): Order {
+  return Order.fromSnapshot({
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    status: row.status,
+    items: items.sort((a, b) => a.line_no - b.line_no).map(toLine),
+    totalAmount: Number(row.total_amount),
+    discountAmount: Number(row.discount_amount),
+    finalAmount: Number(row.final_amount),
+    userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id),
+    reservationExpiresAt: new Date(row.reservation_expires_at),
+    cancelReason: row.cancel_reason,
+    version: row.version,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  });
+}
+
+export class PostgresOrderRepository implements OrderRepository {
+  constructor(private readonly tx: KnexTransactionManager) {}
+
+  async add(order: NewOrder): Promise<Order> {
+    const db = this.tx.connection();
+    const [row] = await db<OrderRow>('orders')
+      .insert({
+        user_id: order.userId,
+        status: order.status,
+        total_amount: order.totalAmount,
+        discount_amount: order.discountAmount,
+        final_amount: order.finalAmount,
+        user_coupon_id: order.userCouponId,
+        reservation_expires_at: order.reservationExpiresAt,
+        cancel_reason: order.cancelReason,
+        version: order.version,
+        created_at: order.createdAt,
+        updated_at: order.updatedAt,
+      })
+      .returning('*');
+    const id = Number((row as OrderRow).id);
+    const items = await db<ItemRow>('order_items')
+      .insert(
+        order.items.map((i, index) => ({
+          order_id: id,
+          line_no: index + 1,
+          product_id: i.productId,
+          option_id: i.optionId,
+          seller_id: i.sellerId,
+          product_name: i.productName,
+          option_name: i.optionName,
+          unit_price: i.unitPrice,
+          quantity: i.quantity,
+          amount: i.amount,
+        })),
+      )
+      .returning('*');
+    return toOrder(row as OrderRow, items as ItemRow[]);
+  }
+
+  async get(id: number): Promise<Order | null> {
+    const [order] = await this.withItems(await this.tx.connection()<OrderRow>('orders').where({ id }));
+    return order ?? null;
+  }
+
+  async getForUpdate(id: number): Promise<Order | null> {
+    const [order] = await this.withItems(await this.tx.connection()<OrderRow>('orders').where({ id }).forUpdate());
+    return order ?? null;
+  }
+
+  async save(order: Order): Promise<Order> {
+    const o = order.toSnapshot();
+    const [row] = await this.tx
+      .connection()<OrderRow>('orders')
+      .where({ id: o.id, version: o.version })
+      .update({ status: o.status, cancel_reason: o.cancelReason, updated_at: o.updatedAt, version: o.version + 1 }, '*');
+    if (!row) throw new ConcurrentModification(`Order ${o.id} changed since it was loaded`);
+    return Order.fromSnapshot({ ...o, version: o.version + 1 });
+  }
+
+  async list(query: OrderQuery): Promise<Page<Order>> {
+    const db = this.tx.connection();
+    const filtered = (q: Knex.QueryBuilder) => {
+      if (query.userId !== undefined) q.where('user_id', query.userId);
+      if (query.status !== undefined) q.where('status', query.status);
+      return q;
+    };
+    const rows = (await filtered(db('orders').select('*', db.raw('count(*) OVER () AS total_items')))
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(query.size)
+      .offset(offsetOf(query))) as (OrderRow & { total_items: Num })[];
+    const total = rows[0]
+      ? Number(rows[0].total_items)
+      : Number(((await filtered(db('orders')).count({ count: '*' })) as { count: Num }[])[0]?.count ?? 0);
+    return pageOf(await this.withItems(rows), query, total);
+  }
+
+  async lockExpired(now: Date, limit: number): Promise<Order[]> {
+    const rows = await this.tx
+      .connection()<OrderRow>('orders')
+      .where('status', 'CREATED')
+      .andWhere('reservation_expires_at', '<=', now)
+      .orderBy('reservation_expires_at')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked();
+    return this.withItems(rows);
+  }
+
+  async pendingSince(before: Date, limit: number): Promise<number[]> {
+    const rows = await this.tx
+      .connection()<OrderRow>('orders')
+      .where('status', 'PENDING')
+      .andWhere('updated_at', '<', before)
+      .orderBy('updated_at')
+      .limit(limit)
+      .select('id');
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** One query for the lines of all the rows. */
+  private async withItems(rows: OrderRow[]): Promise<Order[]> {
+    if (rows.length === 0) return [];
+    const items = await this.tx
+      .connection()<ItemRow>('order_items')
+      .whereIn(
+        'order_id',
+        rows.map((r) => r.id),
+      );
+    const byOrder = new Map<number, ItemRow[]>();
+    for (const item of items) {
+      const list = byOrder.get(Number(item.order_id)) ?? [];
+      list.push(item);
+      byOrder.set(Number(item.order_id), list);
+    }
+    return rows.map((row) => toOrder(row, byOrder.get(Number(row.id)) ?? []));
+  }
+}
+
+interface PaymentRow {
+  id: Num;
+  order_id: Num;
+  user_id: Num;
+  amount: Num;
+  status: PaymentStatus;
+  failure_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toPayment = (r: PaymentRow): Payment =>
+  Payment.fromSnapshot({
+    id: Number(r.id),
+    orderId: Number(r.order_id),
+    userId: Number(r.user_id),
+    amount: Number(r.amount),
+    status: r.status,
+    failureReason: r.failure_reason,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+  });
+
+export class PostgresPaymentRepository implements PaymentRepository {
+  constructor(private readonly tx: KnexTransactionManager) {}
+
+  async add(payment: NewPayment): Promise<Payment> {
+    try {
+      const [row] = await this.tx
+        .connection()<PaymentRow>('payments')
+        .insert({
+          order_id: payment.orderId,
+          user_id: payment.userId,
+          amount: payment.amount,
+          status: payment.status,
+          failure_reason: payment.failureReason,
+          created_at: payment.createdAt,
+          updated_at: payment.updatedAt,
+        })
+        .returning('*');
+      return toPayment(row as PaymentRow);
+    } catch (error) {
+      if (isUniqueViolation(error, 'payments_one_live_per_order')) {
+        throw new InvalidState(`Order ${payment.orderId} already has a payment in progress or completed`);
+      }
+      throw error;
+    }
+  }
+
+  async get(id: number): Promise<Payment | null> {
+    const row = await this.tx.connection()<PaymentRow>('payments').where({ id }).first();
+    return row ? toPayment(row) : null;
+  }
+
+  async save(payment: Payment): Promise<void> {
+    const p = payment.toSnapshot();
+    await this.tx
+      .connection()('payments')
+      .where({ id: p.id })
+      .update({ status: p.status, failure_reason: p.failureReason, updated_at: p.updatedAt });
+  }
+
+  async latestFor(orderId: number): Promise<Payment | null> {
+    const row = await this.tx.connection()<PaymentRow>('payments').where({ order_id: orderId }).orderBy('id', 'desc').first();
+    return row ? toPayment(row) : null;
+  }
+
+  async latestForEach(orderIds: number[]): Promise<Map<number, Payment>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = (await this.tx
+      .connection()
+      .select('*')
+      .from('payments')
+      .whereIn('id', (q) => q.max('id').from('payments').whereIn('order_id', orderIds).groupBy('order_id'))) as PaymentRow[];
+    return new Map(rows.map((r) => [Number(r.order_id), toPayment(r)]));
+  }
+}
+
+interface RefundRow {
+  id: Num;
+  order_id: Num;
+  payment_id: Num;
+  amount: Num;
+  status: RefundStatus;
+  reason: string | null;
+  created_at: Date;
+}
+
+const toRefund = (r: RefundRow): RefundSnapshot => ({
+  id: Number(r.id),
+  orderId: Number(r.order_id),
+  paymentId: Number(r.payment_id),
+  amount: Number(r.amount),
+  status: r.status,
+  reason: r.reason,
+  createdAt: new Date(r.created_at),
+});
+
+export class PostgresRefundRepository implements RefundRepository {
+  constructor(private readonly tx: KnexTransactionManager) {}
+
+  async add(refund: NewRefund): Promise<RefundSnapshot> {
+    try {
+      const [row] = await this.tx
+        .connection()<RefundRow>('refunds')
+        .insert({
+          order_id: refund.orderId,
+          payment_id: refund.paymentId,
+          amount: refund.amount,
+          status: refund.status,
+          reason: refund.reason,
+          created_at: refund.createdAt,
+        })
+        .returning('*');
+      return toRefund(row as RefundRow);
+    } catch (error) {
+      if (isUniqueViolation(error, 'refunds_once_per_order')) throw new InvalidState(`Order ${refund.orderId} was refunded already`);
+      throw error;
+    }
+  }
+
+  async forOrder(orderId: number): Promise<RefundSnapshot | null> {
+    const row = await this.tx.connection()<RefundRow>('refunds').where({ order_id: orderId }).whereNot('status', 'FAILED').first();
+    return row ? toRefund(row) : null;
+  }
+}
+
+/** Events go into outbox_events inside the caller's transaction; the relay delivers them later. */
+export class PostgresOutbox implements Outbox {
+  constructor(private readonly tx: KnexTransactionManager) {}
+
+  async add(...events: OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.tx.connection()('outbox_events').insert(
+      events.map((e) => ({
+        type: e.type,
+        aggregate_type: e.aggregateType,
+        aggregate_id: e.aggregateId,
+        payload: JSON.stringify(e.payload),
+        next_attempt_at: e.occurredAt,
+        occurred_at: e.occurredAt,
+      })),
+    );
+  }
+}

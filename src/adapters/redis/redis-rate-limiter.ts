@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../application/ports/logger.js';
+import type { RateLimiter } from '../../application/ports/rate-limiter.js';
+import type { Clock } from '../../domain/shared/clock.js';
+import { assertRateLimits, type RateLimits, secondsUntil, windowAt } from '../memory/rate-limiter.js';
+
+/**
+ * Counts one take in the window's key and returns the count; the first take of a window sets the
+ * key to expire when the window is over. KEYS: the window's counter. ARGV: milliseconds to keep it.
+ */
+const TAKE = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return count
+`;
+
+/**
+ * A counter outlives its window by this much, so an instance whose clock runs a little behind
+ * still finds the window's count instead of starting it again at 1.
+ */
+const CLOCK_SKEW_MARGIN_MS = 1_000;
+
+/**
+ * Fixed windows shared by every instance through Redis. The window comes from the Clock (wall
+ * time, so instances agree on it) and is part of the key: `rate:<action>:<subject>:<window>`.
+ * Redis only saves work here: when it is down every take is allowed (fails open) and logged.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly limits: RateLimits,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    assertRateLimits(limits);
+  }
+
+  async take(action: string, subject: string): Promise<number> {
+    const rule = Object.hasOwn(this.limits, action) ? this.limits[action] : undefined;
+    if (!rule || rule.limit === 0) return 0;
+    const now = this.clock.now().getTime();
+    const { index, endsAt } = windowAt(now, rule.windowMs);
+    let count: number;
+    try {
+      count = Number(await this.redis.eval(TAKE, 1, `rate:${action}:${subject}:${index}`, endsAt - now + CLOCK_SKEW_MARGIN_MS));
+    } catch (error) {
+      this.logger.warn('rate limiter: Redis unavailable, letting the action through', {
+        action,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return 0;
+    }
+    return count <= rule.limit ? 0 : secondsUntil(endsAt, now);
+  }
+}

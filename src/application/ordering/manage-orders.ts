@@ -1,0 +1,156 @@
+import type { FulfilmentStep, Order } from '../../domain/ordering/order.js';
+import type { Payment } from '../../domain/ordering/payment.js';
+import type { OrderQuery } from '../../domain/ordering/repositories.js';
+import { Forbidden, InvalidState, NotFound } from '../../domain/shared/errors.js';
+import { type Page, type PageRequest } from '../../domain/shared/page.js';
+import type { Actor } from '../../domain/user/actor.js';
+import type { OrderStatus } from '../../domain/ordering/order.js';
+import type { OrderingContext } from './ordering-context.js';
+import { OrderSettlement } from './settlement.js';
+import { orderView, type OrderView, refundView, type RefundView } from './views.js';
+
+function assertOwnerOrAdmin(actor: Actor, order: Order, action: string): void {
+  if (actor.role !== 'ADMIN' && order.userId !== actor.userId) throw new Forbidden(`Only the order’s buyer may ${action} it`);
+}
+
+/** Loads an order or answers 404; the permission check that follows decides 403. */
+async function orderOr404(ctx: OrderingContext, orderId: number): Promise<Order> {
+  const order = await ctx.orders.get(orderId);
+  if (!order) throw new NotFound('Order', orderId);
+  return order;
+}
+
+async function completedPaymentOf(ctx: OrderingContext, order: Order): Promise<Payment> {
+  const payment = await ctx.payments.latestFor(order.id);
+  if (!payment || payment.status !== 'COMPLETED') throw new InvalidState(`Order ${order.id} has no completed payment`);
+  return payment;
+}
+
+export class GetOrder {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  /** Its buyer, an ADMIN, or a seller of one of its items. */
+  async execute(actor: Actor, orderId: number): Promise<OrderView> {
+    const order = await orderOr404(this.ctx, orderId);
+    if (actor.role !== 'ADMIN' && order.userId !== actor.userId && !order.isSoldBy(actor.userId)) {
+      throw new Forbidden('This order is someone else’s');
+    }
+    return orderView(order, await this.ctx.payments.latestFor(order.id));
+  }
+}
+
+export class ListOrders {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  /** A buyer sees their own orders; an ADMIN sees everyone's. */
+  async execute(actor: Actor, query: PageRequest & { status?: OrderStatus }): Promise<Page<OrderView>> {
+    const scoped: OrderQuery = { ...query, ...(actor.role === 'ADMIN' ? {} : { userId: actor.userId }) };
+    const page = await this.ctx.orders.list(scoped);
+    const payments = await this.ctx.payments.latestForEach(page.items.map((o) => o.id));
+    return { ...page, items: page.items.map((o) => orderView(o, payments.get(o.id) ?? null)) };
+  }
+}
+
+export class RefundOrder {
+  private readonly settle: OrderSettlement;
+
+  constructor(private readonly ctx: OrderingContext) {
+    this.settle = new OrderSettlement(ctx);
+  }
+
+  /** A paid order not yet shipped: balance, stock and coupon come back; at most once. */
+  async execute(actor: Actor, orderId: number, reason: string | null): Promise<RefundView> {
+    assertOwnerOrAdmin(actor, await orderOr404(this.ctx, orderId), 'refund');
+    return refundView(await this.ctx.transactions.run(() => this.refundLocked(orderId, reason)));
+  }
+
+  /** Inside a transaction: locks the order and refunds it. */
+  async refundLocked(orderId: number, reason: string | null) {
+    const order = await this.ctx.orders.getForUpdate(orderId);
+    if (!order) throw new NotFound('Order', orderId);
+    if (await this.ctx.refunds.forOrder(orderId)) throw new InvalidState(`Order ${orderId} was refunded already`);
+    if (!order.isRefundable()) throw new InvalidState(`Order ${orderId} is ${order.status}: only a CONFIRMED or PREPARING order can be refunded`);
+    return this.settle.refund(order, await completedPaymentOf(this.ctx, order), reason);
+  }
+}
+
+export class CancelOrder {
+  private readonly settle: OrderSettlement;
+
+  constructor(
+    private readonly ctx: OrderingContext,
+    private readonly refunds: RefundOrder,
+  ) {
+    this.settle = new OrderSettlement(ctx);
+  }
+
+  /** Unpaid: the stock is released. Paid but not shipped: refunded first. Otherwise 409. */
+  async execute(actor: Actor, orderId: number, reason: string | null): Promise<OrderView> {
+    assertOwnerOrAdmin(actor, await orderOr404(this.ctx, orderId), 'cancel');
+    const order = await this.ctx.transactions.run(async () => {
+      const locked = await this.ctx.orders.getForUpdate(orderId);
+      if (!locked) throw new NotFound('Order', orderId);
+      if (locked.status === 'CREATED') return this.settle.releaseUnpaid(locked, { expired: false, reason });
+      if (locked.isRefundable()) {
+        await this.refunds.refundLocked(orderId, reason);
+        return (await this.ctx.orders.get(orderId)) as Order;
+      }
+      throw new InvalidState(`Order ${orderId} is ${locked.status}: it can no longer be cancelled`);
+    });
+    return orderView(order, await this.ctx.payments.latestFor(orderId));
+  }
+}
+
+export class AdvanceFulfilment {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  /** A seller of the order's items, or an ADMIN, moves it one step towards delivery. */
+  async execute(actor: Actor, orderId: number, step: FulfilmentStep): Promise<OrderView> {
+    if (actor.role === 'BUYER') throw new Forbidden('Only a seller of its items or an ADMIN may fulfil an order');
+    const order = await orderOr404(this.ctx, orderId);
+    if (actor.role !== 'ADMIN' && !order.isSoldBy(actor.userId)) throw new Forbidden('None of this order’s items is yours');
+    const saved = await this.ctx.transactions.run(async () => {
+      const locked = (await this.ctx.orders.getForUpdate(orderId)) as Order;
+      locked.advanceFulfilment(step, this.ctx.clock.now());
+      return this.ctx.orders.save(locked);
+    });
+    return orderView(saved, await this.ctx.payments.latestFor(orderId));
+  }
+}
+
+export class CompleteOrder {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  /** The buyer confirms the purchase of a delivered order. */
+  async execute(actor: Actor, orderId: number): Promise<OrderView> {
+    const order = await orderOr404(this.ctx, orderId);
+    if (order.userId !== actor.userId) throw new Forbidden('Only the order’s buyer may confirm the purchase');
+    const saved = await this.ctx.transactions.run(async () => {
+      const locked = (await this.ctx.orders.getForUpdate(orderId)) as Order;
+      locked.complete(this.ctx.clock.now());
+      return this.ctx.orders.save(locked);
+    });
+    return orderView(saved, await this.ctx.payments.latestFor(orderId));
+  }
+}
+
+export class ExpireReservations {
+  private readonly settle: OrderSettlement;
+
+  constructor(private readonly ctx: OrderingContext) {
+    this.settle = new OrderSettlement(ctx);
+  }
+
+  /**
+   * The sweeper: cancels unpaid orders whose reservation ran out and releases their stock.
+   * Rows another instance has locked are skipped, so several sweepers share the work and each
+   * order is cancelled exactly once. Returns how many it cancelled.
+   */
+  async execute(batch = 100): Promise<number> {
+    return this.ctx.transactions.run(async () => {
+      const expired = await this.ctx.orders.lockExpired(this.ctx.clock.now(), batch);
+      for (const order of expired) await this.settle.releaseUnpaid(order, { expired: true });
+      return expired.length;
+    });
+  }
+}

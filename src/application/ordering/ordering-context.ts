@@ -1,0 +1,37 @@
+import type { ProductRepository } from '../../domain/catalog/product-repository.js';
+import type { StockRepository } from '../../domain/catalog/stock-repository.js';
+import type { OrderPolicy } from '../../domain/ordering/order.js';
+import type { OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
+import type { Clock } from '../../domain/shared/clock.js';
+import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
+import type { Cache } from '../ports/cache.js';
+import type { DistributedLock } from '../ports/distributed-lock.js';
+import type { FailureLimiter } from '../ports/failure-limiter.js';
+import type { Logger } from '../ports/logger.js';
+import type { Outbox } from '../ports/outbox.js';
+import type { PaymentGateway } from '../ports/payment-gateway.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { TransactionManager } from '../ports/transaction-manager.js';
+
+/** Everything the ordering use cases share; one object keeps their constructors readable. */
+export interface OrderingContext {
+  orders: OrderRepository;
+  payments: PaymentRepository;
+  refunds: RefundRepository;
+  products: ProductRepository;
+  stock: StockRepository;
+  wallets: WalletRepository;
+  outbox: Outbox;
+  gateway: PaymentGateway;
+  cache: Cache;
+  locks: DistributedLock;
+  rateLimiter: RateLimiter;
+  failures: FailureLimiter;
+  transactions: TransactionManager;
+  clock: Clock;
+  logger: Logger;
+  policy: OrderPolicy;
+}
+
+export const ORDER_RATE_LIMIT = 'orders';
+export const PAYMENT_FAILURES = 'payment';

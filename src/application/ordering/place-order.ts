@@ -1,0 +1,105 @@
+import { ProductUnavailable } from '../../domain/catalog/errors.js';
+import type { Product } from '../../domain/catalog/product.js';
+import { CouponNotApplicable } from '../../domain/ordering/errors.js';
+import { Order, type PricedLine } from '../../domain/ordering/order.js';
+import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
+import type { Actor } from '../../domain/user/actor.js';
+import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
+import { ORDER_RATE_LIMIT, type OrderingContext } from './ordering-context.js';
+import { orderView, type OrderView } from './views.js';
+
+export interface OrderLineRequest {
+  productId: number;
+  /** May be left out when the product has a single option. */
+  optionId?: number;
+  quantity: number;
+}
+
+export interface PlaceOrderInput {
+  items: OrderLineRequest[];
+  userCouponId?: number;
+}
+
+/**
+ * A buyer orders: the lines are checked, every line's stock is reserved (all or nothing), the
+ * amounts are worked out and the order is recorded with its OrderCreated event, in one
+ * transaction. The reservation holds until `reservationExpiresAt`.
+ */
+export class PlaceOrder {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  /**
+   * At most RATE_LIMIT_ORDERS_PER_SECOND orders a user. Asked before anything else, and apart
+   * from execute() so that no transaction is open during the (Redis) call.
+   */
+  async admit(actor: Actor): Promise<void> {
+    const retryAfter = await this.ctx.rateLimiter.take(ORDER_RATE_LIMIT, String(actor.userId));
+    if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many orders; wait a moment');
+  }
+
+  async execute(actor: Actor, input: PlaceOrderInput): Promise<OrderView> {
+    const lines = await this.priceLines(input.items);
+    if (input.userCouponId !== undefined) {
+      // Until coupons can be issued no user coupon exists, so none can apply (coupon issue).
+      throw new CouponNotApplicable(`User coupon ${input.userCouponId} does not apply to this order`);
+    }
+    const at = this.ctx.clock.now();
+    const draft = Order.place({ userId: actor.userId, lines, discountAmount: 0, userCouponId: null, at }, this.ctx.policy);
+
+    const order = await this.ctx.transactions.run(async () => {
+      await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity })));
+      const placed = await this.ctx.orders.add(draft);
+      await this.ctx.outbox.add({
+        type: 'OrderCreated',
+        aggregateType: 'Order',
+        aggregateId: placed.id,
+        occurredAt: at,
+        payload: orderView(placed, null),
+      });
+      const namespaces = [...new Set(placed.items.map((i) => productNamespace(i.productId))), PRODUCT_LISTS];
+      await this.ctx.transactions.afterCommit(() => this.ctx.cache.invalidate(...namespaces));
+      return placed;
+    });
+    return orderView(order, null);
+  }
+
+  /** Resolves each line's option and takes the product's current name and price. */
+  private async priceLines(requests: OrderLineRequest[]): Promise<PricedLine[]> {
+    const products = new Map<number, Product>();
+    const lines: PricedLine[] = [];
+    for (const [index, request] of requests.entries()) {
+      let product = products.get(request.productId);
+      if (!product) {
+        const found = await this.ctx.products.get(request.productId);
+        if (!found) throw new NotFound('Product', request.productId);
+        products.set(found.id, found);
+        product = found;
+      }
+      if (product.isDiscontinued()) throw new ProductUnavailable(`Product ${product.id} is no longer sold`);
+      const option = this.optionOf(product, request, index);
+      lines.push({
+        productId: product.id,
+        optionId: option.id,
+        sellerId: product.sellerId,
+        productName: product.toSnapshot().name,
+        optionName: option.name,
+        unitPrice: product.price,
+        quantity: request.quantity,
+      });
+    }
+    return lines;
+  }
+
+  private optionOf(product: Product, request: OrderLineRequest, index: number) {
+    if (request.optionId === undefined) {
+      const [only, ...others] = product.options;
+      if (only && others.length === 0) return only;
+      throw new ValidationFailed([
+        { field: `items.${index}.optionId`, message: `is required: product ${product.id} has ${product.options.length} options` },
+      ]);
+    }
+    const option = product.option(request.optionId);
+    if (!option) throw new NotFound('Option', request.optionId);
+    return option;
+  }
+}

@@ -1,0 +1,110 @@
+import type { Order } from '../../domain/ordering/order.js';
+import type { Payment } from '../../domain/ordering/payment.js';
+import type { RefundSnapshot } from '../../domain/ordering/refund.js';
+import { NotFound } from '../../domain/shared/errors.js';
+import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
+import type { EventType } from '../ports/outbox.js';
+import type { OrderingContext } from './ordering-context.js';
+import { orderView, refundView } from './views.js';
+
+/**
+ * The moves that finish an order one way or another, each giving back exactly what the order
+ * took. Every method runs inside the caller's transaction, with the order already locked
+ * (locks are taken order first, then stock by option id, then coupon, then wallet).
+ */
+export class OrderSettlement {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  /** The gateway approved: the reserved stock leaves the shop, the order is paid. */
+  async completePayment(order: Order, payment: Payment): Promise<Order> {
+    const at = this.ctx.clock.now();
+    await this.ctx.stock.confirm(order.stockLines());
+    // The coupon bound to the order becomes USED here (coupon issue).
+    order.confirmPayment(at);
+    payment.reach('COMPLETED', at);
+    await this.ctx.payments.save(payment);
+    const saved = await this.ctx.orders.save(order);
+    await this.record('PaymentCompleted', saved, payment);
+    await this.invalidateStock(saved);
+    return saved;
+  }
+
+  /**
+   * The payment did not go through (declined, or never approved): the debited balance comes
+   * back, the stock is released, the order FAILS.
+   */
+  async failPayment(order: Order, payment: Payment, reason: string, balanceWasDebited: boolean): Promise<Order> {
+    const at = this.ctx.clock.now();
+    await this.ctx.stock.release(order.stockLines());
+    // The coupon goes back to ISSUED here: it was never used (coupon issue).
+    if (balanceWasDebited) {
+      const wallet = await this.ctx.wallets.getForUpdate(order.userId);
+      if (!wallet) throw new NotFound('Wallet of user', order.userId);
+      wallet.refund(payment.amount, order.id, { actorId: null, at, reason: `payment ${payment.id} not approved: ${reason}` });
+      await this.ctx.wallets.save(wallet);
+    }
+    order.fail(reason, at);
+    payment.fail(reason, at);
+    await this.ctx.payments.save(payment);
+    const saved = await this.ctx.orders.save(order);
+    await this.record('OrderFailed', saved, payment);
+    await this.invalidateStock(saved);
+    return saved;
+  }
+
+  /** An unpaid order is cancelled (by its buyer, or because its reservation ran out). */
+  async releaseUnpaid(order: Order, how: { expired: true } | { expired: false; reason: string | null }): Promise<Order> {
+    const at = this.ctx.clock.now();
+    await this.ctx.stock.release(order.stockLines());
+    // The coupon goes back to ISSUED here (coupon issue).
+    if (how.expired) order.expire(at);
+    else order.cancel(how.reason, at);
+    const saved = await this.ctx.orders.save(order);
+    await this.record('OrderCancelled', saved, await this.ctx.payments.latestFor(saved.id));
+    await this.invalidateStock(saved);
+    return saved;
+  }
+
+  /** A paid order, not yet shipped, is refunded: balance back, stock back, order cancelled. */
+  async refund(order: Order, payment: Payment, reason: string | null): Promise<RefundSnapshot> {
+    const at = this.ctx.clock.now();
+    order.cancelForRefund(reason, at);
+    await this.ctx.stock.returnSold(order.stockLines());
+    // The coupon becomes REFUNDED (usable again) here (coupon issue).
+    const wallet = await this.ctx.wallets.getForUpdate(order.userId);
+    if (!wallet) throw new NotFound('Wallet of user', order.userId);
+    wallet.refund(payment.amount, order.id, { actorId: null, at, reason: reason ?? 'refund' });
+    await this.ctx.wallets.save(wallet);
+    const refund = await this.ctx.refunds.add({
+      orderId: order.id,
+      paymentId: payment.id,
+      amount: payment.amount,
+      status: 'REFUNDED',
+      reason,
+      createdAt: at,
+    });
+    const saved = await this.ctx.orders.save(order);
+    await this.ctx.outbox.add(
+      { type: 'RefundCompleted', aggregateType: 'Order', aggregateId: saved.id, occurredAt: at, payload: refundView(refund) },
+      { type: 'OrderCancelled', aggregateType: 'Order', aggregateId: saved.id, occurredAt: at, payload: orderView(saved, payment) },
+    );
+    await this.invalidateStock(saved);
+    return refund;
+  }
+
+  private async record(type: EventType, order: Order, payment: Payment | null): Promise<void> {
+    await this.ctx.outbox.add({
+      type,
+      aggregateType: 'Order',
+      aggregateId: order.id,
+      occurredAt: this.ctx.clock.now(),
+      payload: orderView(order, payment),
+    });
+  }
+
+  /** Buyers see stock through the catalog cache: after commit, drop what this order moved. */
+  private async invalidateStock(order: Order): Promise<void> {
+    const namespaces = [...new Set(order.items.map((i) => productNamespace(i.productId))), PRODUCT_LISTS];
+    await this.ctx.transactions.afterCommit(() => this.ctx.cache.invalidate(...namespaces));
+  }
+}

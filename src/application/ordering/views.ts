@@ -1,0 +1,102 @@
+import type { Order, OrderStatus } from '../../domain/ordering/order.js';
+import type { Payment, PaymentStatus } from '../../domain/ordering/payment.js';
+import type { RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
+
+/** Orders, payments and refunds as the API (and the data platform) sees them: plain JSON. */
+export interface PaymentView {
+  id: number;
+  orderId: number;
+  amount: number;
+  status: PaymentStatus;
+  failureReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OrderItemView {
+  productId: number;
+  optionId: number;
+  productName: string;
+  optionName: string;
+  unitPrice: number;
+  quantity: number;
+  amount: number;
+}
+
+export interface OrderView {
+  id: number;
+  userId: number;
+  status: OrderStatus;
+  items: OrderItemView[];
+  totalAmount: number;
+  discountAmount: number;
+  finalAmount: number;
+  userCouponId: number | null;
+  reservationExpiresAt: string;
+  cancelReason: string | null;
+  payment: PaymentView | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RefundView {
+  id: number;
+  orderId: number;
+  paymentId: number;
+  amount: number;
+  status: RefundStatus;
+  reason: string | null;
+  createdAt: string;
+}
+
+export function paymentView(payment: Payment): PaymentView {
+  const p = payment.toSnapshot();
+  return {
+    id: p.id,
+    orderId: p.orderId,
+    amount: p.amount,
+    status: p.status,
+    failureReason: p.failureReason,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+export function orderView(order: Order, payment: Payment | null): OrderView {
+  const o = order.toSnapshot();
+  return {
+    id: o.id,
+    userId: o.userId,
+    status: o.status,
+    items: o.items.map(({ productId, optionId, productName, optionName, unitPrice, quantity, amount }) => ({
+      productId,
+      optionId,
+      productName,
+      optionName,
+      unitPrice,
+      quantity,
+      amount,
+    })),
+    totalAmount: o.totalAmount,
+    discountAmount: o.discountAmount,
+    finalAmount: o.finalAmount,
+    userCouponId: o.userCouponId,
+    reservationExpiresAt: o.reservationExpiresAt.toISOString(),
+    cancelReason: o.cancelReason,
+    payment: payment ? paymentView(payment) : null,
+    createdAt: o.createdAt.toISOString(),
+    updatedAt: o.updatedAt.toISOString(),
+  };
+}
+
+export function refundView(r: RefundSnapshot): RefundView {
+  return {
+    id: r.id,
+    orderId: r.orderId,
+    paymentId: r.paymentId,
+    amount: r.amount,
+    status: r.status,
+    reason: r.reason,
+    createdAt: r.createdAt.toISOString(),
+  };
+}

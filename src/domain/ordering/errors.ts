@@ -1,0 +1,13 @@
+import { DomainError } from '../shared/errors.js';
+
+export class OrderLimitExceeded extends DomainError {
+  readonly code = 'ORDER_LIMIT_EXCEEDED' as const;
+}
+
+export class PaymentDeclined extends DomainError {
+  readonly code = 'PAYMENT_DECLINED' as const;
+}
+
+export class CouponNotApplicable extends DomainError {
+  readonly code = 'COUPON_NOT_APPLICABLE' as const;
+}

@@ -1,0 +1,249 @@
+import { InvalidState, ValidationFailed } from '../shared/errors.js';
+import type { StockLine } from '../catalog/stock-repository.js';
+import { OrderLimitExceeded } from './errors.js';
+
+export const ORDER_STATUSES = [
+  'CREATED',
+  'PENDING',
+  'CONFIRMED',
+  'PREPARING',
+  'SHIPPED',
+  'DELIVERED',
+  'COMPLETED',
+  'CANCELLED',
+  'FAILED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const FULFILMENT_STEPS = ['PREPARING', 'SHIPPED', 'DELIVERED'] as const;
+export type FulfilmentStep = (typeof FULFILMENT_STEPS)[number];
+
+/** What the seller does next, from each status: one step at a time, never back. */
+const NEXT_FULFILMENT: Partial<Record<OrderStatus, FulfilmentStep>> = {
+  CONFIRMED: 'PREPARING',
+  PREPARING: 'SHIPPED',
+  SHIPPED: 'DELIVERED',
+};
+
+export const EXPIRED = 'EXPIRED';
+
+export interface OrderPolicy {
+  maxUnitsPerOption: number;
+  maxUnitsPerOrder: number;
+  reservationTtlSeconds: number;
+}
+
+export const DEFAULT_ORDER_POLICY: OrderPolicy = { maxUnitsPerOption: 10, maxUnitsPerOrder: 30, reservationTtlSeconds: 30 };
+
+/** One line of an order, with the product's name and price as they were when it was placed. */
+export interface OrderLine {
+  productId: number;
+  optionId: number;
+  /** Whose product it is: the seller may fulfil the order. */
+  sellerId: number;
+  productName: string;
+  optionName: string;
+  unitPrice: number;
+  quantity: number;
+  amount: number;
+}
+
+export interface OrderSnapshot {
+  id: number;
+  userId: number;
+  status: OrderStatus;
+  items: OrderLine[];
+  totalAmount: number;
+  discountAmount: number;
+  finalAmount: number;
+  userCouponId: number | null;
+  reservationExpiresAt: Date;
+  cancelReason: string | null;
+  /** Bumped on every save; a save against a stale version is refused. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewOrder = Omit<OrderSnapshot, 'id'>;
+
+export type PricedLine = Omit<OrderLine, 'amount'>;
+
+export interface PlaceOrder {
+  userId: number;
+  lines: PricedLine[];
+  /** Worked out by the coupon, already capped at the total. */
+  discountAmount: number;
+  userCouponId: number | null;
+  at: Date;
+}
+
+/**
+ * A buyer's order: its lines, its amounts, and where it stands. Orders are never deleted; every
+ * change is a move of the state machine (DOMAIN.md "Orders"), and every illegal move throws.
+ */
+export class Order {
+  private constructor(private state: OrderSnapshot) {}
+
+  static fromSnapshot(snapshot: OrderSnapshot): Order {
+    return new Order({ ...snapshot, items: snapshot.items.map((i) => ({ ...i })) });
+  }
+
+  /** Checks the lines against the order limits and works out the amounts. */
+  static place(input: PlaceOrder, policy: OrderPolicy): NewOrder {
+    assertLines(input.lines, policy);
+    const items = input.lines.map((l) => ({ ...l, amount: l.unitPrice * l.quantity }));
+    const totalAmount = items.reduce((sum, i) => sum + i.amount, 0);
+    if (!Number.isSafeInteger(input.discountAmount) || input.discountAmount < 0 || input.discountAmount > totalAmount) {
+      throw new RangeError(`A discount must be between 0 and the total (${totalAmount}), got ${input.discountAmount}`);
+    }
+    return {
+      userId: input.userId,
+      status: 'CREATED',
+      items,
+      totalAmount,
+      discountAmount: input.discountAmount,
+      finalAmount: totalAmount - input.discountAmount,
+      userCouponId: input.userCouponId,
+      reservationExpiresAt: new Date(input.at.getTime() + policy.reservationTtlSeconds * 1000),
+      cancelReason: null,
+      version: 0,
+      createdAt: input.at,
+      updatedAt: input.at,
+    };
+  }
+
+  get id(): number {
+    return this.state.id;
+  }
+  get userId(): number {
+    return this.state.userId;
+  }
+  get status(): OrderStatus {
+    return this.state.status;
+  }
+  get finalAmount(): number {
+    return this.state.finalAmount;
+  }
+  get userCouponId(): number | null {
+    return this.state.userCouponId;
+  }
+  get items(): readonly OrderLine[] {
+    return this.state.items;
+  }
+  get version(): number {
+    return this.state.version;
+  }
+
+  /** The stock this order holds (or held), one line per option. */
+  stockLines(): StockLine[] {
+    return this.state.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }));
+  }
+
+  isSoldBy(sellerId: number): boolean {
+    return this.state.items.some((i) => i.sellerId === sellerId);
+  }
+
+  isExpired(at: Date): boolean {
+    return at.getTime() >= this.state.reservationExpiresAt.getTime();
+  }
+
+  /** Unpaid, and its reservation still holds. */
+  assertPayable(at: Date): void {
+    this.expect('pay', 'CREATED');
+    if (this.isExpired(at)) {
+      throw new InvalidState(`Order ${this.id}: its reservation expired at ${this.state.reservationExpiresAt.toISOString()}`);
+    }
+  }
+
+  /** An external gateway has the payment and has not answered yet. */
+  awaitGateway(at: Date): void {
+    this.assertPayable(at);
+    this.move('PENDING', at);
+  }
+
+  confirmPayment(at: Date): void {
+    if (this.state.status === 'CREATED') this.assertPayable(at);
+    else this.expect('confirm the payment of', 'PENDING');
+    this.move('CONFIRMED', at);
+  }
+
+  /** The gateway declined, or never approved: everything the order held is given back. */
+  fail(reason: string, at: Date): void {
+    this.expect('fail', 'CREATED', 'PENDING');
+    this.move('FAILED', at, reason);
+  }
+
+  /** The buyer (or an admin) cancels an unpaid order. */
+  cancel(reason: string | null, at: Date): void {
+    this.expect('cancel', 'CREATED');
+    this.move('CANCELLED', at, reason ?? 'CANCELLED_BY_USER');
+  }
+
+  /** The sweeper cancels an unpaid order whose reservation ran out. */
+  expire(at: Date): void {
+    this.expect('expire', 'CREATED');
+    if (!this.isExpired(at)) throw new InvalidState(`Order ${this.id}: its reservation has not expired yet`);
+    this.move('CANCELLED', at, EXPIRED);
+  }
+
+  /** A paid order, not yet shipped, is refunded and so cancelled. */
+  cancelForRefund(reason: string | null, at: Date): void {
+    this.expect('refund', 'CONFIRMED', 'PREPARING');
+    this.move('CANCELLED', at, reason ?? 'REFUNDED');
+  }
+
+  isRefundable(): boolean {
+    return this.state.status === 'CONFIRMED' || this.state.status === 'PREPARING';
+  }
+
+  /** The seller moves the order one step: CONFIRMED → PREPARING → SHIPPED → DELIVERED. */
+  advanceFulfilment(to: FulfilmentStep, at: Date): void {
+    if (NEXT_FULFILMENT[this.state.status] !== to) {
+      throw new InvalidState(`Order ${this.id} is ${this.state.status}: it cannot move to ${to}`);
+    }
+    this.move(to, at);
+  }
+
+  /** The buyer confirms the purchase. */
+  complete(at: Date): void {
+    this.expect('complete', 'DELIVERED');
+    this.move('COMPLETED', at);
+  }
+
+  toSnapshot(): OrderSnapshot {
+    return { ...this.state, items: this.state.items.map((i) => ({ ...i })) };
+  }
+
+  private expect(action: string, ...allowed: OrderStatus[]): void {
+    if (!allowed.includes(this.state.status)) {
+      throw new InvalidState(`Cannot ${action} order ${this.id}: it is ${this.state.status}`);
+    }
+  }
+
+  private move(status: OrderStatus, at: Date, cancelReason?: string): void {
+    this.state = { ...this.state, status, updatedAt: at, ...(cancelReason !== undefined ? { cancelReason } : {}) };
+  }
+}
+
+function assertLines(lines: PricedLine[], policy: OrderPolicy): void {
+  if (lines.length === 0) throw new ValidationFailed([{ field: 'items', message: 'an order needs at least one line' }]);
+  const seen = new Set<number>();
+  let units = 0;
+  for (const [index, line] of lines.entries()) {
+    if (seen.has(line.optionId)) {
+      throw new ValidationFailed([{ field: `items.${index}`, message: `option ${line.optionId} is on two lines` }]);
+    }
+    seen.add(line.optionId);
+    if (!Number.isSafeInteger(line.quantity) || line.quantity < 1) {
+      throw new ValidationFailed([{ field: `items.${index}.quantity`, message: 'must be a whole number of 1 or more' }]);
+    }
+    if (line.quantity > policy.maxUnitsPerOption) {
+      throw new OrderLimitExceeded(`At most ${policy.maxUnitsPerOption} units of one option per order (line ${index + 1} has ${line.quantity})`);
+    }
+    units += line.quantity;
+  }
+  if (units > policy.maxUnitsPerOrder) {
+    throw new OrderLimitExceeded(`At most ${policy.maxUnitsPerOrder} units per order (this one has ${units})`);
+  }
+}

@@ -1,0 +1,43 @@
+import type { Page, PageRequest } from '../shared/page.js';
+import type { NewOrder, Order, OrderStatus } from './order.js';
+import type { NewPayment, Payment } from './payment.js';
+import type { NewRefund, RefundSnapshot } from './refund.js';
+
+export interface OrderQuery extends PageRequest {
+  /** Absent: every user's orders (admins). */
+  userId?: number;
+  status?: OrderStatus;
+}
+
+export interface OrderRepository {
+  add(order: NewOrder): Promise<Order>;
+  get(id: number): Promise<Order | null>;
+  /** Loads and locks the order: every transaction that changes an order locks it first. */
+  getForUpdate(id: number): Promise<Order | null>;
+  /** Writes the status (and reason); refuses (ConcurrentModification) a stale version. */
+  save(order: Order): Promise<Order>;
+  /** Newest first. */
+  list(query: OrderQuery): Promise<Page<Order>>;
+  /**
+   * Unpaid orders whose reservation ran out, locked; rows another transaction holds are skipped
+   * (several sweepers share the work, none waits).
+   */
+  lockExpired(now: Date, limit: number): Promise<Order[]>;
+  /** Ids of orders PENDING since before `before`, oldest first. */
+  pendingSince(before: Date, limit: number): Promise<number[]>;
+}
+
+export interface PaymentRepository {
+  add(payment: NewPayment): Promise<Payment>;
+  get(id: number): Promise<Payment | null>;
+  save(payment: Payment): Promise<void>;
+  /** The order's most recent payment attempt. */
+  latestFor(orderId: number): Promise<Payment | null>;
+  latestForEach(orderIds: number[]): Promise<Map<number, Payment>>;
+}
+
+export interface RefundRepository {
+  /** Refuses a second refund of one order (InvalidState). */
+  add(refund: NewRefund): Promise<RefundSnapshot>;
+  forOrder(orderId: number): Promise<RefundSnapshot | null>;
+}

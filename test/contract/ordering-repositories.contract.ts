@@ -1,0 +1,579 @@
+import { expect } from 'chai';
+import type { OutboxEvent } from '../../src/application/ports/outbox.js';
+import type { TransactionManager } from '../../src/application/ports/transaction-manager.js';
+import { DEFAULT_ORDER_POLICY, type NewOrder, Order, type OrderStatus, type PricedLine } from '../../src/domain/ordering/order.js';
+import { type NewPayment, Payment } from '../../src/domain/ordering/payment.js';
+import type { NewRefund } from '../../src/domain/ordering/refund.js';
+import type { OrderRepository, PaymentRepository, RefundRepository } from '../../src/domain/ordering/repositories.js';
+import type { Outbox } from '../../src/application/ports/outbox.js';
+import { rejectionOf, UNKNOWN_ID } from './contract-support.js';
+
+/** Rows that orders refer to; on PostgreSQL they must exist (foreign keys). */
+export interface OrderingFixtures {
+  /** Two different buyers, nobody else's: their orders are only this test's. */
+  buyers: [number, number];
+  sellerId: number;
+  /** The seller's product, with three options to put on order lines. */
+  productId: number;
+  optionIds: [number, number, number];
+}
+
+export interface OrderingRepositoriesSubject {
+  orders: OrderRepository;
+  payments: PaymentRepository;
+  refunds: RefundRepository;
+  outbox: Outbox;
+  /** The events the outbox holds for one aggregate, in the order they were written. */
+  outboxEvents(aggregateType: OutboxEvent['aggregateType'], aggregateId: number): Promise<OutboxEvent[]>;
+  transactions: TransactionManager;
+  /** Fresh users and a product with options (a new set on every call). */
+  fixtures(): Promise<OrderingFixtures>;
+}
+
+const T0 = new Date('2026-01-15T09:00:00.000Z');
+/** The n-th second after T0, with milliseconds that must survive the store. */
+const at = (n: number, from = T0) => new Date(from.getTime() + n * 1_000 + 7);
+
+/*
+ * Queries over every user's orders (the sweeper's, the recovery job's, the admin's list) see the
+ * whole store, which on PostgreSQL the whole run shares. Each test that asserts on one gets an
+ * era of its own: the sweeper and recovery tests go back a year each time (so orders of a test
+ * that ran before are never due in a later one), the admin-list tests forward (so a later test's
+ * orders are the newest).
+ */
+let pastEras = 0;
+let futureEras = 0;
+const pastEra = () => new Date(Date.UTC(1990 - ++pastEras, 0, 1));
+const futureEra = () => new Date(Date.UTC(2990 + ++futureEras, 0, 1));
+
+/** What every set of ordering repositories must do, whatever it stores orders in. */
+export function orderingRepositoriesContract(makeSubject: () => Promise<OrderingRepositoriesSubject>): void {
+  let subject: OrderingRepositoriesSubject;
+  let orders: OrderRepository;
+  let payments: PaymentRepository;
+  let refunds: RefundRepository;
+  let transactions: TransactionManager;
+  let fx: OrderingFixtures;
+  let buyer: number;
+  let otherBuyer: number;
+
+  beforeEach(async function () {
+    subject = await makeSubject();
+    ({ orders, payments, refunds, transactions } = subject);
+    fx = await subject.fixtures();
+    [buyer, otherBuyer] = fx.buyers;
+  });
+
+  /** An order of `lines` lines (1 to 3): 2 × 1,500 won, then 1 × 12,000, then 3 × 700. */
+  function newOrder(userId: number, placedAt: Date, options: { ttlSeconds?: number; discount?: number; lines?: number; userCouponId?: number } = {}): NewOrder {
+    const priced: Omit<PricedLine, 'productId' | 'optionId' | 'sellerId'>[] = [
+      { productName: 'Contract Sneaker', optionName: 'size 250', unitPrice: 1_500, quantity: 2 },
+      { productName: 'Contract Sneaker', optionName: 'size 255', unitPrice: 12_000, quantity: 1 },
+      { productName: 'Contract Sneaker', optionName: 'size 260', unitPrice: 700, quantity: 3 },
+    ];
+    const lines = priced
+      .slice(0, options.lines ?? 2)
+      .map((line, i) => ({ ...line, productId: fx.productId, optionId: fx.optionIds[i] as number, sellerId: fx.sellerId }));
+    return Order.place(
+      { userId, lines, discountAmount: options.discount ?? 0, userCouponId: options.userCouponId ?? null, at: placedAt },
+      { ...DEFAULT_ORDER_POLICY, reservationTtlSeconds: options.ttlSeconds ?? DEFAULT_ORDER_POLICY.reservationTtlSeconds },
+    );
+  }
+
+  const add = (order: NewOrder) => transactions.run(() => orders.add(order));
+
+  /** Loads the order locked, moves it and saves it, in one transaction. */
+  function move(id: number, act: (order: Order) => void): Promise<Order> {
+    return transactions.run(async () => {
+      const order = await orders.getForUpdate(id);
+      if (!order) throw new Error(`no order ${id}`);
+      act(order);
+      return orders.save(order);
+    });
+  }
+
+  /** An order moved to `status` through the state machine, every move at `when`. */
+  async function orderIn(status: OrderStatus, userId: number, placedAt: Date, when = placedAt): Promise<Order> {
+    const order = await add(newOrder(userId, placedAt));
+    switch (status) {
+      case 'CREATED':
+        return order;
+      case 'PENDING':
+        return move(order.id, (o) => o.awaitGateway(when));
+      case 'CONFIRMED':
+        return move(order.id, (o) => o.confirmPayment(when));
+      case 'CANCELLED':
+        return move(order.id, (o) => o.cancel(null, when));
+      case 'FAILED':
+        return move(order.id, (o) => o.fail('DECLINED', when));
+      default:
+        throw new Error(`orderIn does not make ${status} orders`);
+    }
+  }
+
+  const idsOf = (list: Order[]) => list.map((o) => o.id);
+
+  describe('orders', function () {
+    it('add stores the order with its lines, amounts and times; get returns it as stored', async function () {
+      const placed = newOrder(buyer, at(1), { lines: 3, discount: 1_234, userCouponId: 4_242 });
+
+      const added = await add(placed);
+
+      expect(Number.isSafeInteger(added.id) && added.id > 0).to.equal(true);
+      const expected = { ...placed, id: added.id };
+      expect(added).to.be.instanceOf(Order);
+      expect(added.toSnapshot()).to.deep.equal(expected);
+      expect(expected).to.include({ status: 'CREATED', version: 0, totalAmount: 17_100, discountAmount: 1_234, finalAmount: 15_866 });
+      expect((await orders.get(added.id))?.toSnapshot()).to.deep.equal(expected);
+      expect(added.items.map((i) => i.optionId)).to.deep.equal(fx.optionIds);
+    });
+
+    it('get and getForUpdate of an unknown order are null', async function () {
+      expect(await orders.get(UNKNOWN_ID)).to.equal(null);
+      expect(await transactions.run(() => orders.getForUpdate(UNKNOWN_ID))).to.equal(null);
+    });
+
+    it('getForUpdate returns the same state as get', async function () {
+      const order = await orderIn('CONFIRMED', buyer, at(1), at(2));
+
+      const plain = await orders.get(order.id);
+      const locked = await transactions.run(() => orders.getForUpdate(order.id));
+
+      expect(locked?.toSnapshot()).to.deep.equal(plain?.toSnapshot());
+      expect(locked?.toSnapshot()).to.include({ status: 'CONFIRMED', version: 1 });
+    });
+
+    it('every add gets a new, larger id', async function () {
+      const ids: number[] = [];
+      for (let n = 0; n < 3; n += 1) ids.push((await add(newOrder(buyer, at(n)))).id);
+
+      expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+      expect(new Set(ids).size).to.equal(3);
+    });
+
+    it('save writes the move, bumps the version by one, and returns an order that can move again', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+
+      const confirmed = await move(order.id, (o) => o.confirmPayment(at(2)));
+      expect(confirmed).to.be.instanceOf(Order);
+      expect(confirmed.toSnapshot()).to.deep.equal({ ...order.toSnapshot(), status: 'CONFIRMED', updatedAt: at(2), version: 1 });
+
+      const preparing = await transactions.run(async () => {
+        confirmed.advanceFulfilment('PREPARING', at(3));
+        return orders.save(confirmed);
+      });
+
+      const expected = { ...order.toSnapshot(), status: 'PREPARING', updatedAt: at(3), version: 2 };
+      expect(preparing.toSnapshot()).to.deep.equal(expected);
+      expect((await orders.get(order.id))?.toSnapshot()).to.deep.equal(expected);
+    });
+
+    it('save keeps the cancel or failure reason', async function () {
+      const cancelled = await orderIn('CREATED', buyer, at(1)).then((o) => move(o.id, (x) => x.cancel('changed my mind', at(2))));
+      const failed = await orderIn('PENDING', buyer, at(1), at(2)).then((o) => move(o.id, (x) => x.fail('NOT_APPROVED_BY_GATEWAY', at(3))));
+
+      expect((await orders.get(cancelled.id))?.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'changed my mind', version: 1 });
+      expect((await orders.get(failed.id))?.toSnapshot()).to.include({ status: 'FAILED', cancelReason: 'NOT_APPROVED_BY_GATEWAY', version: 2 });
+    });
+
+    it('refuses to save a stale copy with CONCURRENT_MODIFICATION and keeps the first save', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+      const copyA = await orders.get(order.id);
+      const copyB = await orders.get(order.id);
+      copyA!.confirmPayment(at(2));
+      copyB!.cancel(null, at(3));
+
+      await transactions.run(() => orders.save(copyA!));
+      const error = await rejectionOf(transactions.run(() => orders.save(copyB!)));
+
+      expect(error.code).to.equal('CONCURRENT_MODIFICATION');
+      expect((await orders.get(order.id))?.toSnapshot()).to.include({ status: 'CONFIRMED', version: 1, cancelReason: null });
+    });
+
+    it('a save inside a transaction that then throws is undone', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+      const boom = new Error('boom after the save');
+
+      const error = await rejectionOf(
+        transactions.run(async () => {
+          const locked = await orders.getForUpdate(order.id);
+          locked!.confirmPayment(at(2));
+          await orders.save(locked!);
+          throw boom;
+        }),
+      );
+
+      expect(error).to.equal(boom);
+      expect((await orders.get(order.id))?.toSnapshot()).to.deep.equal(order.toSnapshot());
+      // Nothing left behind that would stop the next move.
+      expect((await move(order.id, (o) => o.cancel(null, at(3)))).toSnapshot()).to.include({ status: 'CANCELLED', version: 1 });
+    });
+
+    it('an add inside a transaction that then throws leaves no order', async function () {
+      let id = 0;
+
+      await rejectionOf(
+        transactions.run(async () => {
+          id = (await orders.add(newOrder(buyer, at(1)))).id;
+          throw new Error('boom after the add');
+        }),
+      );
+
+      expect(id).to.be.greaterThan(0);
+      expect(await orders.get(id)).to.equal(null);
+      expect((await orders.list({ userId: buyer, page: 1, size: 10 })).totalItems).to.equal(0);
+    });
+
+    it('refuses an order whose amounts do not add up', async function () {
+      const placed = newOrder(buyer, at(1));
+
+      await rejectionOf(add({ ...placed, finalAmount: placed.finalAmount - 1 }));
+
+      expect((await orders.list({ userId: buyer, page: 1, size: 10 })).totalItems).to.equal(0);
+    });
+
+    describe('list', function () {
+      it("a user's orders, newest first (equal times: the larger id first), paged with totals", async function () {
+        const first = await add(newOrder(buyer, at(1)));
+        const tiedA = await add(newOrder(buyer, at(5)));
+        const tiedB = await add(newOrder(buyer, at(5)));
+        const latest = await add(newOrder(buyer, at(9)));
+        const middle = await add(newOrder(buyer, at(3)));
+        await add(newOrder(otherBuyer, at(4)));
+
+        const page1 = await orders.list({ userId: buyer, page: 1, size: 2 });
+        const page2 = await orders.list({ userId: buyer, page: 2, size: 2 });
+        const page3 = await orders.list({ userId: buyer, page: 3, size: 2 });
+        const page4 = await orders.list({ userId: buyer, page: 4, size: 2 });
+
+        const totals = { size: 2, totalItems: 5, totalPages: 3 };
+        expect(page1).to.include({ page: 1, ...totals });
+        expect(page4).to.include({ page: 4, ...totals });
+        expect([...idsOf(page1.items), ...idsOf(page2.items), ...idsOf(page3.items)]).to.deep.equal([
+          latest.id,
+          Math.max(tiedA.id, tiedB.id),
+          Math.min(tiedA.id, tiedB.id),
+          middle.id,
+          first.id,
+        ]);
+        expect(page4.items).to.deep.equal([]);
+        expect(page1.items[0]).to.be.instanceOf(Order);
+        expect(page1.items[0]?.toSnapshot()).to.deep.equal(latest.toSnapshot());
+      });
+
+      it("filters a user's orders by status", async function () {
+        const paidEarly = await orderIn('CONFIRMED', buyer, at(1));
+        await orderIn('CREATED', buyer, at(2));
+        await orderIn('CANCELLED', buyer, at(3));
+        const paidLate = await orderIn('CONFIRMED', buyer, at(4));
+        await orderIn('CONFIRMED', otherBuyer, at(5));
+
+        const paid = await orders.list({ userId: buyer, status: 'CONFIRMED', page: 1, size: 10 });
+
+        expect(idsOf(paid.items)).to.deep.equal([paidLate.id, paidEarly.id]);
+        expect(paid).to.include({ totalItems: 2, totalPages: 1 });
+        expect((await orders.list({ userId: buyer, status: 'SHIPPED', page: 1, size: 10 })).totalItems).to.equal(0);
+      });
+
+      it('a user without orders has an empty first page', async function () {
+        expect(await orders.list({ userId: buyer, page: 1, size: 20 })).to.deep.equal({
+          items: [],
+          page: 1,
+          size: 20,
+          totalItems: 0,
+          totalPages: 0,
+        });
+      });
+
+      it("without a user: every user's orders, newest first, and the status filter alone", async function () {
+        const era = futureEra();
+        const a1 = await orderIn('CREATED', buyer, at(1, era));
+        const b1 = await orderIn('PENDING', otherBuyer, at(2, era));
+        const a2 = await orderIn('PENDING', buyer, at(3, era));
+        const b2 = await orderIn('CREATED', otherBuyer, at(4, era));
+
+        const all = await orders.list({ page: 1, size: 4 });
+        const pending = await orders.list({ status: 'PENDING', page: 1, size: 2 });
+
+        expect(idsOf(all.items)).to.deep.equal([b2.id, a2.id, b1.id, a1.id]);
+        expect(all.totalItems).to.be.at.least(4);
+        expect(idsOf(pending.items)).to.deep.equal([a2.id, b1.id]);
+        expect(pending.items.every((o) => o.status === 'PENDING')).to.equal(true);
+      });
+    });
+
+    describe('lockExpired', function () {
+      it('returns the CREATED orders whose reservation ran out by now (inclusive), the longest expired first', async function () {
+        const era = pastEra();
+        const now = at(100, era);
+        const expiresAtNow = await add(newOrder(buyer, at(70, era), { ttlSeconds: 30 }));
+        const expiredFirst = await add(newOrder(otherBuyer, at(10, era), { ttlSeconds: 30 }));
+        const expiredSecond = await add(newOrder(buyer, at(20, era), { ttlSeconds: 60 }));
+        await add(newOrder(buyer, at(71, era), { ttlSeconds: 30 })); // expires a second after now
+        await orderIn('CONFIRMED', buyer, at(5, era)); // expired since, but paid
+        await orderIn('CANCELLED', buyer, at(6, era));
+        await orderIn('PENDING', buyer, at(7, era));
+
+        const due = await transactions.run(() => orders.lockExpired(now, 10));
+
+        expect(idsOf(due)).to.deep.equal([expiredFirst.id, expiredSecond.id, expiresAtNow.id]);
+        expect(due[0]).to.be.instanceOf(Order);
+        expect(due[0]?.toSnapshot()).to.deep.equal(expiredFirst.toSnapshot());
+      });
+
+      it('returns at most `limit` orders, and what it returns can be expired and saved', async function () {
+        const era = pastEra();
+        const now = at(500, era);
+        const placed: Order[] = [];
+        for (let n = 0; n < 3; n += 1) placed.push(await add(newOrder(buyer, at(n, era))));
+
+        const firstBatch = await transactions.run(async () => {
+          const due = await orders.lockExpired(now, 2);
+          for (const order of due) {
+            order.expire(now);
+            await orders.save(order);
+          }
+          return due;
+        });
+
+        expect(idsOf(firstBatch)).to.deep.equal(idsOf(placed.slice(0, 2)));
+        expect((await orders.get(placed[0]!.id))?.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'EXPIRED', version: 1 });
+        expect(idsOf(await transactions.run(() => orders.lockExpired(now, 2)))).to.deep.equal([placed[2]!.id]);
+      });
+
+      it('returns nothing when no reservation has run out', async function () {
+        const era = pastEra();
+        await add(newOrder(buyer, at(0, era), { ttlSeconds: 30 }));
+
+        expect(await transactions.run(() => orders.lockExpired(at(29, era), 10))).to.deep.equal([]);
+      });
+    });
+
+    describe('pendingSince', function () {
+      it('ids of the orders PENDING since before the given time (exclusive), oldest first, at most `limit`', async function () {
+        const era = pastEra();
+        const pendingFirst = await orderIn('PENDING', buyer, at(0, era), at(1, era));
+        const pendingLate = await orderIn('PENDING', otherBuyer, at(0, era), at(5, era));
+        const pendingSecond = await orderIn('PENDING', buyer, at(0, era), at(3, era));
+        await orderIn('CREATED', buyer, at(0, era));
+        const settled = await orderIn('PENDING', buyer, at(0, era), at(2, era));
+        await move(settled.id, (o) => o.confirmPayment(at(4, era)));
+
+        expect(await orders.pendingSince(at(5, era), 10)).to.deep.equal([pendingFirst.id, pendingSecond.id]);
+        expect(await orders.pendingSince(at(5, era), 1)).to.deep.equal([pendingFirst.id]);
+        expect(await orders.pendingSince(at(6, era), 10)).to.deep.equal([pendingFirst.id, pendingSecond.id, pendingLate.id]);
+        expect(await orders.pendingSince(at(1, era), 10)).to.deep.equal([]);
+      });
+    });
+  });
+
+  describe('payments', function () {
+    const start = (order: Order, n: number): NewPayment => Payment.start(order.id, order.userId, order.finalAmount, at(n));
+
+    it('add stores the payment; get returns it as stored', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+
+      const payment = await transactions.run(() => payments.add(start(order, 2)));
+
+      expect(payment).to.be.instanceOf(Payment);
+      expect(Number.isSafeInteger(payment.id) && payment.id > 0).to.equal(true);
+      const expected = { ...start(order, 2), id: payment.id };
+      expect(payment.toSnapshot()).to.deep.equal(expected);
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.equal(expected);
+      expect(await payments.get(UNKNOWN_ID)).to.equal(null);
+    });
+
+    it('save writes how far it got, and why it failed', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+      const payment = await transactions.run(() => payments.add(start(order, 2)));
+
+      await transactions.run(async () => {
+        payment.reach('DEBITED', at(3));
+        await payments.save(payment);
+      });
+      expect((await payments.get(payment.id))?.toSnapshot()).to.include({ status: 'DEBITED', failureReason: null });
+      expect((await payments.get(payment.id))?.toSnapshot().updatedAt).to.deep.equal(at(3));
+
+      await transactions.run(async () => {
+        payment.fail('DECLINED', at(4));
+        await payments.save(payment);
+      });
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.equal({
+        ...start(order, 2),
+        id: payment.id,
+        status: 'FAILED',
+        failureReason: 'DECLINED (at DEBITED)',
+        updatedAt: at(4),
+      });
+    });
+
+    it('refuses a second live payment of one order (INVALID_STATE); once it failed, another may start', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+      const first = await transactions.run(() => payments.add(start(order, 2)));
+
+      const error = await rejectionOf(transactions.run(() => payments.add(start(order, 3))));
+      expect(error.code).to.equal('INVALID_STATE');
+      // A failed attempt may be recorded beside the live one.
+      const refused = await transactions.run(() => payments.add({ ...start(order, 3), status: 'FAILED', failureReason: 'INSUFFICIENT_BALANCE' }));
+      expect(refused.status).to.equal('FAILED');
+
+      await transactions.run(async () => {
+        first.fail('DECLINED', at(4));
+        await payments.save(first);
+      });
+      const retry = await transactions.run(() => payments.add(start(order, 5)));
+
+      expect(retry.id).to.be.greaterThan(refused.id);
+      expect((await payments.latestFor(order.id))?.id).to.equal(retry.id);
+    });
+
+    it('a payment of another order does not count as live for this one', async function () {
+      const [one, two] = [await add(newOrder(buyer, at(1))), await add(newOrder(buyer, at(1)))];
+
+      await transactions.run(() => payments.add(start(one, 2)));
+      const other = await transactions.run(() => payments.add(start(two, 2)));
+
+      expect(other.orderId).to.equal(two.id);
+    });
+
+    it("latestFor is the order's most recent attempt; latestForEach gives it for several orders", async function () {
+      const [one, two, none] = [await add(newOrder(buyer, at(1))), await add(newOrder(buyer, at(1))), await add(newOrder(buyer, at(1)))];
+      const failed = await transactions.run(() => payments.add({ ...start(one, 2), status: 'FAILED', failureReason: 'x' }));
+      const oneLatest = await transactions.run(() => payments.add(start(one, 3)));
+      const twoLatest = await transactions.run(() => payments.add(start(two, 4)));
+
+      expect(oneLatest.id).to.be.greaterThan(failed.id);
+      expect((await payments.latestFor(one.id))?.toSnapshot()).to.deep.equal(oneLatest.toSnapshot());
+      expect(await payments.latestFor(none.id)).to.equal(null);
+      const each = await payments.latestForEach([one.id, two.id, none.id]);
+      expect([...each.keys()].sort((a, b) => a - b)).to.deep.equal([one.id, two.id]);
+      expect(each.get(one.id)).to.be.instanceOf(Payment);
+      expect(each.get(one.id)?.toSnapshot()).to.deep.equal(oneLatest.toSnapshot());
+      expect(each.get(two.id)?.toSnapshot()).to.deep.equal(twoLatest.toSnapshot());
+      expect((await payments.latestForEach([])).size).to.equal(0);
+    });
+
+    it('a payment added in a transaction that then throws is gone', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+
+      await rejectionOf(
+        transactions.run(async () => {
+          await payments.add(start(order, 2));
+          throw new Error('boom after the payment');
+        }),
+      );
+
+      expect(await payments.latestFor(order.id)).to.equal(null);
+      // And it does not block the next attempt.
+      expect((await transactions.run(() => payments.add(start(order, 3)))).status).to.equal('INITIATED');
+    });
+  });
+
+  describe('refunds', function () {
+    async function paidOrder(): Promise<{ order: Order; payment: Payment }> {
+      const order = await orderIn('CONFIRMED', buyer, at(1));
+      const payment = await transactions.run(() => payments.add({ ...Payment.start(order.id, buyer, order.finalAmount, at(1)), status: 'COMPLETED' }));
+      return { order, payment };
+    }
+
+    const refundOf = ({ order, payment }: { order: Order; payment: Payment }, n: number, status: NewRefund['status'] = 'REFUNDED'): NewRefund => ({
+      orderId: order.id,
+      paymentId: payment.id,
+      amount: payment.amount,
+      status,
+      reason: `contract refund ${n}`,
+      createdAt: at(n),
+    });
+
+    it('add stores the refund; forOrder returns it', async function () {
+      const paid = await paidOrder();
+
+      const refund = await transactions.run(() => refunds.add(refundOf(paid, 2)));
+
+      expect(Number.isSafeInteger(refund.id) && refund.id > 0).to.equal(true);
+      expect(refund).to.deep.equal({ ...refundOf(paid, 2), id: refund.id });
+      expect(await refunds.forOrder(paid.order.id)).to.deep.equal(refund);
+    });
+
+    it('forOrder of an order never refunded is null', async function () {
+      const paid = await paidOrder();
+
+      expect(await refunds.forOrder(paid.order.id)).to.equal(null);
+      expect(await refunds.forOrder(UNKNOWN_ID)).to.equal(null);
+    });
+
+    it('refuses a second refund of one order (INVALID_STATE)', async function () {
+      const paid = await paidOrder();
+      const refund = await transactions.run(() => refunds.add(refundOf(paid, 2)));
+
+      const error = await rejectionOf(transactions.run(() => refunds.add(refundOf(paid, 3, 'MANUAL'))));
+
+      expect(error.code).to.equal('INVALID_STATE');
+      expect(await refunds.forOrder(paid.order.id)).to.deep.equal(refund);
+    });
+
+    it('a failed refund does not count: forOrder ignores it, another may follow, and forOrder gives the one that stands', async function () {
+      const paid = await paidOrder();
+      await transactions.run(() => refunds.add(refundOf(paid, 2, 'FAILED')));
+      expect(await refunds.forOrder(paid.order.id)).to.equal(null);
+
+      const standing = await transactions.run(() => refunds.add(refundOf(paid, 3)));
+      await transactions.run(() => refunds.add(refundOf(paid, 4, 'FAILED')));
+
+      expect(await refunds.forOrder(paid.order.id)).to.deep.equal(standing);
+    });
+
+    it('a refund added in a transaction that then throws is gone', async function () {
+      const paid = await paidOrder();
+
+      await rejectionOf(
+        transactions.run(async () => {
+          await refunds.add(refundOf(paid, 2));
+          throw new Error('boom after the refund');
+        }),
+      );
+
+      expect(await refunds.forOrder(paid.order.id)).to.equal(null);
+      expect((await transactions.run(() => refunds.add(refundOf(paid, 3)))).status).to.equal('REFUNDED');
+    });
+  });
+
+  describe('outbox', function () {
+    const event = (orderId: number, type: OutboxEvent['type'], n: number, payload: unknown): OutboxEvent => ({
+      type,
+      aggregateType: 'Order',
+      aggregateId: orderId,
+      occurredAt: at(n),
+      payload,
+    });
+
+    it('keeps the events of an aggregate in the order written, payloads as JSON', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+
+      await transactions.run(() => subject.outbox.add(event(order.id, 'OrderCreated', 1, { id: order.id, placedAt: at(1), items: [{ quantity: 2 }] })));
+      await transactions.run(() =>
+        subject.outbox.add(event(order.id, 'PaymentCompleted', 2, { amount: 15_000 }), event(order.id, 'OrderCancelled', 3, { reason: null })),
+      );
+
+      expect(await subject.outboxEvents('Order', order.id)).to.deep.equal([
+        event(order.id, 'OrderCreated', 1, { id: order.id, placedAt: at(1).toISOString(), items: [{ quantity: 2 }] }),
+        event(order.id, 'PaymentCompleted', 2, { amount: 15_000 }),
+        event(order.id, 'OrderCancelled', 3, { reason: null }),
+      ]);
+    });
+
+    it('events written in a transaction that then throws are gone with it', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+      await transactions.run(() => subject.outbox.add(event(order.id, 'OrderCreated', 1, {})));
+
+      await rejectionOf(
+        transactions.run(async () => {
+          await subject.outbox.add(event(order.id, 'OrderCancelled', 2, {}));
+          throw new Error('boom after the event');
+        }),
+      );
+
+      expect((await subject.outboxEvents('Order', order.id)).map((e) => e.type)).to.deep.equal(['OrderCreated']);
+    });
+  });
+}
