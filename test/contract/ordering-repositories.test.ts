@@ -6,12 +6,67 @@ import {
   MemoryPaymentRepository,
   MemoryRefundRepository,
 } from '../../src/adapters/memory/ordering.js';
+import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transaction-manager.js';
+import {
+  PostgresOrderRepository,
+  PostgresOutbox,
+  PostgresPaymentRepository,
+  PostgresRefundRepository,
+} from '../../src/adapters/postgres/ordering.js';
+import type { OutboxEvent } from '../../src/application/ports/outbox.js';
+import { testDatabase } from '../support/database.js';
+import { uniqueEmail } from '../support/environment.js';
 import { uniqueNumber } from './contract-support.js';
-import { orderingRepositoriesContract } from './ordering-repositories.contract.js';
+import { orderingRepositoriesContract, type OrderingRepositoriesSubject } from './ordering-repositories.contract.js';
 
-// The PostgreSQL repositories join this file with their own describe, giving the contract
-// fixtures() that insert the users and the product the orders refer to.
 describe('Ordering repositories contract', function () {
+  describe('PostgreSQL adapters (TEST_DATABASE_URL, else the embedded database)', function () {
+    orderingRepositoriesContract(async (): Promise<OrderingRepositoriesSubject> => {
+      const { db } = await testDatabase();
+      const transactions = new KnexTransactionManager(db);
+      const user = async (role: 'BUYER' | 'SELLER') =>
+        Number(
+          (
+            await db('users')
+              .insert({ email: uniqueEmail(role.toLowerCase()), name: role, role, password_hash: 'x', ...(role === 'SELLER' ? { business_number: '123-45-67890' } : {}) })
+              .returning('id')
+          )[0].id,
+        );
+      return {
+        orders: new PostgresOrderRepository(transactions),
+        payments: new PostgresPaymentRepository(transactions),
+        refunds: new PostgresRefundRepository(transactions),
+        outbox: new PostgresOutbox(transactions),
+        outboxEvents: async (aggregateType, aggregateId) =>
+          (
+            await db('outbox_events').where({ aggregate_type: aggregateType, aggregate_id: aggregateId }).orderBy('seq')
+          ).map(
+            (row): OutboxEvent => ({
+              type: row.type,
+              aggregateType: row.aggregate_type,
+              aggregateId: Number(row.aggregate_id),
+              occurredAt: new Date(row.occurred_at),
+              payload: row.payload,
+            }),
+          ),
+        transactions,
+        // Orders refer to real users, products and options.
+        fixtures: async () => {
+          const sellerId = await user('SELLER');
+          const [product] = await db('products')
+            .insert({ seller_id: sellerId, name: 'Fixture', category: 'fixtures', price: 1_000, created_at: new Date(), updated_at: new Date() })
+            .returning('id');
+          const productId = Number(product.id);
+          const options = await db('product_options')
+            .insert(['a', 'b', 'c'].map((name) => ({ product_id: productId, name, total_stock: 100 })))
+            .returning('id');
+          const [a, b, c] = options.map((o: { id: string }) => Number(o.id)) as [number, number, number];
+          return { buyers: [await user('BUYER'), await user('BUYER')], sellerId, productId, optionIds: [a, b, c] };
+        },
+      };
+    });
+  });
+
   describe('memory adapters', function () {
     orderingRepositoriesContract(async () => {
       const transactions = new MemoryTransactionManager();

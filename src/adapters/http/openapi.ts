@@ -13,16 +13,10 @@ type JsonObject = { [key: string]: Json };
 
 /**
  * Codes of API.md's error table that the service cannot produce yet (not in problem.ts's
- * STATUS_OF). INVALID_PRICE, INSUFFICIENT_STOCK and PRODUCT_UNAVAILABLE came with the catalog.
+ * STATUS_OF). INVALID_PRICE, INSUFFICIENT_STOCK and PRODUCT_UNAVAILABLE came with the catalog;
+ * ORDER_LIMIT_EXCEEDED, PAYMENT_DECLINED and COUPON_NOT_APPLICABLE with orders and payments.
  */
-type PlannedCode =
-  | 'COUPON_CODE_TAKEN'
-  | 'PAYMENT_DECLINED'
-  | 'COUPON_EXHAUSTED'
-  | 'COUPON_ALREADY_ISSUED'
-  | 'COUPON_NOT_ISSUABLE'
-  | 'ORDER_LIMIT_EXCEEDED'
-  | 'COUPON_NOT_APPLICABLE';
+type PlannedCode = 'COUPON_CODE_TAKEN' | 'COUPON_EXHAUSTED' | 'COUPON_ALREADY_ISSUED' | 'COUPON_NOT_ISSUABLE';
 
 /**
  * Every code of API.md's error table with its status. A Record, so that a code the HTTP layer

@@ -45,7 +45,8 @@ export class PostgresStockRepository implements StockRepository {
         if (moved.length === 0) {
           const levels = await this.levels(optionId);
           if (!levels) throw new NotFound('Option', optionId);
-          throw new InsufficientStock(`Option ${optionId}: ${levels.total - levels.reserved} available, ${quantity} requested`);
+          const available = levels.total - levels.reserved;
+          throw new InsufficientStock(`Option ${optionId}: ${available} available, ${quantity} requested`, optionId, available);
         }
       }
     });

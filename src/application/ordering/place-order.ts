@@ -1,7 +1,7 @@
-import { ProductUnavailable } from '../../domain/catalog/errors.js';
+import { InsufficientStock, ProductUnavailable } from '../../domain/catalog/errors.js';
 import type { Product } from '../../domain/catalog/product.js';
 import { CouponNotApplicable } from '../../domain/ordering/errors.js';
-import { Order, type PricedLine } from '../../domain/ordering/order.js';
+import { Order, type OrderLine, type PricedLine } from '../../domain/ordering/order.js';
 import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
@@ -47,7 +47,9 @@ export class PlaceOrder {
     const draft = Order.place({ userId: actor.userId, lines, discountAmount: 0, userCouponId: null, at }, this.ctx.policy);
 
     const order = await this.ctx.transactions.run(async () => {
-      await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity })));
+      await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
+        throw error instanceof InsufficientStock ? nameTheLine(error, draft.items) : error;
+      });
       const placed = await this.ctx.orders.add(draft);
       await this.ctx.outbox.add({
         type: 'OrderCreated',
@@ -102,4 +104,17 @@ export class PlaceOrder {
     if (!option) throw new NotFound('Option', request.optionId);
     return option;
   }
+}
+
+/** The buyer knows lines, not option ids: say which line ran short. */
+function nameTheLine(error: InsufficientStock, items: readonly OrderLine[]): InsufficientStock {
+  const index = items.findIndex((i) => i.optionId === error.optionId);
+  const line = items[index];
+  if (!line) return error;
+  const available = error.available === null ? '' : `only ${error.available} available, `;
+  return new InsufficientStock(
+    `Line ${index + 1} (${line.productName} / ${line.optionName}): ${available}${line.quantity} requested`,
+    error.optionId,
+    error.available,
+  );
 }

@@ -6,6 +6,14 @@ export class InvalidPrice extends DomainError {
 
 export class InsufficientStock extends DomainError {
   readonly code = 'INSUFFICIENT_STOCK' as const;
+  constructor(
+    message: string,
+    /** The option that ran short, when known, so the caller can name the line. */
+    readonly optionId: number | null = null,
+    readonly available: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 export class ProductUnavailable extends DomainError {

@@ -84,7 +84,7 @@ export class Stock {
   reserve(quantity: number): void {
     assertQuantity(quantity);
     if (this.available < quantity) {
-      throw new InsufficientStock(`Option ${this.optionId} has ${this.available} available, ${quantity} requested`);
+      throw new InsufficientStock(`Option ${this.optionId} has ${this.available} available, ${quantity} requested`, this.optionId, this.available);
     }
     this.levels.reserved += quantity;
   }
