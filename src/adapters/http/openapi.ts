@@ -347,6 +347,167 @@ const schemas: JsonObject = {
       { type: 'object', properties: { items: { type: 'array', items: schemaRef('Product') } } },
     ],
   },
+  OrderStatus: {
+    type: 'string',
+    enum: ['CREATED', 'PENDING', 'CONFIRMED', 'PREPARING', 'SHIPPED', 'DELIVERED', 'COMPLETED', 'CANCELLED', 'FAILED'],
+    description:
+      'Where an order stands. Orders are never deleted; only the status changes, one move of this state machine at a time (skipping a step or going back is 409 INVALID_STATE):\n' +
+      '```\n' +
+      'CREATED --pay--> CONFIRMED --> PREPARING --> SHIPPED --> DELIVERED --> COMPLETED\n' +
+      'CREATED --cancel or reservation expiry--> CANCELLED\n' +
+      'CREATED --gateway declines--> FAILED                 (stock and coupon given back)\n' +
+      'CREATED --gateway outcome unknown--> PENDING\n' +
+      'PENDING --recovery: gateway says approved--> CONFIRMED\n' +
+      'PENDING --recovery: not approved--> FAILED           (balance refunded, stock and coupon given back)\n' +
+      'CONFIRMED | PREPARING --refund--> CANCELLED          (balance refunded, stock restocked, coupon REFUNDED)\n' +
+      '```\n' +
+      '- `CREATED`: placed and unpaid; its stock is reserved until `reservationExpiresAt`.\n' +
+      '- `PENDING`: the wallet was debited and an external gateway has the payment but its answer is unknown; settled by `POST /api/v1/payments/confirm` or by recovery.\n' +
+      '- `CONFIRMED`: paid; the stock has left the shop.\n' +
+      '- `PREPARING`, `SHIPPED`, `DELIVERED`: moved by a seller of its items (or an ADMIN), one step at a time.\n' +
+      '- `COMPLETED`: the buyer confirmed the purchase. Final.\n' +
+      '- `CANCELLED`: cancelled unpaid (by its buyer or an ADMIN, or by the sweeper when the reservation expired), or refunded after payment. Final.\n' +
+      '- `FAILED`: the payment was declined or never approved; everything the order held was given back. Final.',
+    example: 'CREATED',
+  },
+  OrderItem: {
+    type: 'object',
+    description: "One line of an order, with the product's name and price as they were when the order was placed.",
+    required: ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount'],
+    properties: {
+      productId: positiveId('Product id'),
+      optionId: positiveId('Option id (filled in when the request left it out)'),
+      productName: { type: 'string', example: 'Canvas sneakers' },
+      optionName: { type: 'string', example: '270 mm' },
+      unitPrice: { type: 'integer', format: 'int64', minimum: 100, description: 'Integer KRW (won), the price when ordered', example: 39000 },
+      quantity: { type: 'integer', minimum: 1, maximum: 10, example: 2 },
+      amount: { type: 'integer', format: 'int64', minimum: 100, description: '`unitPrice × quantity`', example: 78000 },
+    },
+  },
+  Order: {
+    type: 'object',
+    description: 'A buyer\'s order. See OrderStatus for its state machine.',
+    required: [
+      'id',
+      'userId',
+      'status',
+      'items',
+      'totalAmount',
+      'discountAmount',
+      'finalAmount',
+      'userCouponId',
+      'reservationExpiresAt',
+      'cancelReason',
+      'payment',
+      'createdAt',
+      'updatedAt',
+    ],
+    properties: {
+      id: positiveId('Order id'),
+      userId: positiveId('The buyer'),
+      status: schemaRef('OrderStatus'),
+      items: { type: 'array', minItems: 1, maxItems: 100, items: schemaRef('OrderItem'), description: 'In the order of the request' },
+      totalAmount: { type: 'integer', format: 'int64', minimum: 0, description: 'Sum of the lines\' `amount` (KRW)', example: 78000 },
+      discountAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: 'The coupon\'s discount, `0 ≤ discountAmount ≤ totalAmount` (KRW); 0 without a coupon',
+        example: 0,
+      },
+      finalAmount: { type: 'integer', format: 'int64', minimum: 0, description: '`totalAmount - discountAmount`: what the payment debits (KRW)', example: 78000 },
+      userCouponId: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        nullable: true,
+        description: 'The user coupon applied to the order; null without one.',
+        example: null,
+      },
+      reservationExpiresAt: isoTime(
+        'Until when the stock is held for this unpaid order: `createdAt` + `ORDER_RESERVATION_TTL_SECONDS` (default 30). From then on it cannot be paid, and the sweeper cancels it (reason `EXPIRED`)',
+      ),
+      cancelReason: {
+        type: 'string',
+        nullable: true,
+        description:
+          'Why the order was CANCELLED or FAILED; null otherwise. The reason given by the buyer or ADMIN, else `CANCELLED_BY_USER` (cancelled unpaid) or `REFUNDED` (refunded); ' +
+          '`EXPIRED` (cancelled by the sweeper); `DECLINED` (the gateway declined) or `NOT_APPROVED_BY_GATEWAY` (recovery found it never approved).',
+        example: null,
+      },
+      payment: {
+        allOf: [schemaRef('Payment')],
+        nullable: true,
+        description:
+          'The latest payment attempt; null until there is one. A payment refused for want of balance is on record (FAILED) while the order stays CREATED and payable.',
+      },
+      createdAt: isoTime('When the order was placed'),
+      updatedAt: isoTime('Last change of the order'),
+    },
+  },
+  OrderPage: {
+    description: 'A page of orders, newest first (ties broken by id, descending).',
+    allOf: [
+      schemaRef('Page'),
+      { type: 'object', properties: { items: { type: 'array', items: schemaRef('Order') } } },
+    ],
+  },
+  PaymentStatus: {
+    type: 'string',
+    enum: ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED', 'FAILED'],
+    description:
+      'How far a payment got; steps only go forward, and a payment is recorded with the furthest step it reached so an operator can see where a failed or pending one stopped. ' +
+      'Clients normally see only `GATEWAY_REQUESTED`, `COMPLETED` and `FAILED`.\n' +
+      '- `INITIATED`: the attempt is recorded; nothing checked yet.\n' +
+      '- `VALIDATING`: the order is being checked (CREATED, reservation still holding) and the wallet looked up.\n' +
+      "- `LOCK_ACQUIRED`: the buyer's wallet is locked for the debit.\n" +
+      '- `DEBITED`: the wallet was debited (ledger entry `PAYMENT`).\n' +
+      '- `GATEWAY_REQUESTED`: the payment gateway was asked and its answer is not known yet (lost, or not given); the order is PENDING until the payment is settled by `POST /api/v1/payments/confirm` or by recovery.\n' +
+      '- `COMPLETED`: approved: the stock is confirmed and the order CONFIRMED. Final.\n' +
+      '- `FAILED`: did not go through; `failureReason` says why and at which step. Whatever was debited was given back. Final.',
+    example: 'COMPLETED',
+  },
+  Payment: {
+    type: 'object',
+    description: 'One attempt to pay an order from the buyer\'s wallet.',
+    required: ['id', 'orderId', 'amount', 'status', 'failureReason', 'createdAt', 'updatedAt'],
+    properties: {
+      id: positiveId('Payment id'),
+      orderId: positiveId('The order paid for'),
+      amount: { type: 'integer', format: 'int64', minimum: 0, description: "The order's `finalAmount` (KRW)", example: 78000 },
+      status: schemaRef('PaymentStatus'),
+      failureReason: {
+        type: 'string',
+        nullable: true,
+        description:
+          'Null unless FAILED. The reason, then the step it stopped at in parentheses: e.g. `DECLINED (at GATEWAY_REQUESTED)`, `NOT_APPROVED_BY_GATEWAY (at GATEWAY_REQUESTED)`, `INSUFFICIENT_BALANCE: ... (at LOCK_ACQUIRED)`.',
+        example: null,
+      },
+      createdAt: isoTime('When the attempt started'),
+      updatedAt: isoTime('Last change of the payment'),
+    },
+  },
+  RefundStatus: {
+    type: 'string',
+    enum: ['REFUND_REQUESTED', 'PROCESSING', 'REFUNDED', 'FAILED', 'MANUAL'],
+    description:
+      '`REFUND_REQUESTED`: asked for; `PROCESSING`: under way; `REFUNDED`: the money is back in the wallet (what a refund from the wallet answers, at once); `FAILED`: did not go through; `MANUAL`: left to an operator.',
+    example: 'REFUNDED',
+  },
+  Refund: {
+    type: 'object',
+    description: 'The refund of a paid order: balance credited (ledger `REFUND`, not blocked by the balance cap), stock restocked, coupon usable again, order CANCELLED.',
+    required: ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'createdAt'],
+    properties: {
+      id: positiveId('Refund id'),
+      orderId: positiveId('The refunded order'),
+      paymentId: positiveId('The completed payment it gives back'),
+      amount: { type: 'integer', format: 'int64', minimum: 0, description: "The payment's amount (KRW), all of it", example: 78000 },
+      status: schemaRef('RefundStatus'),
+      reason: { type: 'string', nullable: true, description: 'As given; null when not given', example: 'Changed my mind' },
+      createdAt: isoTime('When the refund was made'),
+    },
+  },
   FieldError: {
     type: 'object',
     required: ['field', 'message'],
@@ -514,6 +675,110 @@ const schemas: JsonObject = {
       requestId: requestIdField,
     },
   },
+  NewOrderLine: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['productId', 'quantity'],
+    properties: {
+      productId: { ...positiveId('An ACTIVE product (unknown: 404; DISCONTINUED: 422 PRODUCT_UNAVAILABLE)'), maximum: Number.MAX_SAFE_INTEGER },
+      optionId: {
+        ...positiveId('One of its options (unknown or another product\'s: 404). May be left out when the product has exactly one option; left out for a product with several, 400.'),
+        maximum: Number.MAX_SAFE_INTEGER,
+      },
+      quantity: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 1000000,
+        description:
+          'Units of the option. Only the type and 1..1,000,000 are shape rules (400); more than 10 of one option, or more than 30 over the whole order, is 422 ORDER_LIMIT_EXCEEDED.',
+        example: 2,
+      },
+    },
+  },
+  PlaceOrderRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items'],
+    description: 'Two lines for the same option are 400.',
+    properties: {
+      items: { type: 'array', minItems: 1, maxItems: 100, items: schemaRef('NewOrderLine') },
+      userCouponId: {
+        ...positiveId(
+          'A user coupon of the caller to apply. Unknown, someone else\'s, used, expired, below its minimum order amount, or bound to another live unpaid order: 422 COUPON_NOT_APPLICABLE (nothing reserved).',
+        ),
+        maximum: Number.MAX_SAFE_INTEGER,
+      },
+      requestId: requestIdField,
+    },
+  },
+  CancelOrderRequest: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      reason: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 500,
+        description: 'Kept as the order\'s `cancelReason` (and the refund\'s `reason`). Must not start or end with spaces (400).',
+        example: 'Ordered the wrong size',
+      },
+      requestId: requestIdField,
+    },
+  },
+  FulfilmentRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['status'],
+    properties: {
+      status: {
+        type: 'string',
+        enum: ['PREPARING', 'SHIPPED', 'DELIVERED'],
+        description: 'The next step only: CONFIRMED → PREPARING → SHIPPED → DELIVERED. Any other move is 409 INVALID_STATE.',
+        example: 'PREPARING',
+      },
+      requestId: requestIdField,
+    },
+  },
+  CompleteOrderRequest: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'The body may be left out.',
+    properties: { requestId: requestIdField },
+  },
+  PayRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId'],
+    properties: {
+      orderId: { ...positiveId('The order to pay: CREATED and its reservation still holding'), maximum: Number.MAX_SAFE_INTEGER },
+      requestId: requestIdField,
+    },
+  },
+  ConfirmPaymentRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['paymentId'],
+    properties: {
+      paymentId: { ...positiveId('The payment to settle'), maximum: Number.MAX_SAFE_INTEGER },
+      requestId: requestIdField,
+    },
+  },
+  RefundRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId'],
+    properties: {
+      orderId: { ...positiveId('The order to refund: CONFIRMED or PREPARING, not refunded before'), maximum: Number.MAX_SAFE_INTEGER },
+      reason: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 500,
+        description: 'Kept as the refund\'s `reason` and the order\'s `cancelReason`. Must not start or end with spaces (400).',
+        example: 'Changed my mind',
+      },
+      requestId: requestIdField,
+    },
+  },
 
   // Operations
   Liveness: {
@@ -571,6 +836,20 @@ const parameters: JsonObject = {
     in: 'path',
     required: true,
     description: 'An option id of that product (a positive integer; anything else is 400).',
+    schema: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+  },
+  OrderId: {
+    name: 'orderId',
+    in: 'path',
+    required: true,
+    description: 'An order id (a positive integer; anything else is 400).',
+    schema: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+  },
+  PaymentId: {
+    name: 'paymentId',
+    in: 'path',
+    required: true,
+    description: 'A payment id (a positive integer; anything else is 400).',
     schema: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
   },
   UserId: {
@@ -649,6 +928,9 @@ const responses: JsonObject = {
 
 // ---------------------------------------------------------------------------------------------
 // Paths
+
+const ORDER_NOT_FOUND = problemResponse('NOT_FOUND: no such order.', [{ code: 'NOT_FOUND', detail: 'Order 999 does not exist' }]);
+const PAYMENT_NOT_FOUND = problemResponse('NOT_FOUND: no such payment.', [{ code: 'NOT_FOUND', detail: 'Payment 999 does not exist' }]);
 
 const paths: JsonObject = {
   '/api/v1/auth/signup': {
@@ -927,6 +1209,288 @@ const paths: JsonObject = {
       },
     },
   },
+  '/api/v1/orders': {
+    post: {
+      tags: ['Orders'],
+      operationId: 'placeOrder',
+      summary: 'Place an order',
+      description:
+        'Any authenticated user; the caller is the buyer. In one transaction: the lines are checked, the stock of every line is reserved (all or nothing), the coupon is checked and bound, the amounts are worked out and the order is recorded CREATED. ' +
+        'The reservation holds for `ORDER_RESERVATION_TTL_SECONDS` (default 30, see `reservationExpiresAt`): pay before then, or the sweeper cancels the order (reason `EXPIRED`) and releases the stock. ' +
+        'Whenever the order is refused, nothing is reserved. Checked in this order after the shape: the rate limit (429), each line\'s product and option (404, 422 PRODUCT_UNAVAILABLE), the coupon (422), the order limits (422), the stock (409). ' +
+        'At most `RATE_LIMIT_ORDERS_PER_SECOND` (default 1; 0 switches it off) orders a second per user, across all instances: more is 429 RATE_LIMITED with `Retry-After`. The limit is taken before the Idempotency-Key is looked at, so an immediate retry may be 429 too: wait `Retry-After` and retry with the same key. ' +
+        'Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('PlaceOrderRequest'),
+      responses: {
+        '201': jsonResponse('The new order, CREATED, its stock reserved until `reservationExpiresAt`', schemaRef('Order'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '404': problemResponse('NOT_FOUND: a line names a product that does not exist, or an option that is not one of its options.', [
+          { code: 'NOT_FOUND', detail: 'Product 999 does not exist' },
+        ]),
+        '409': problemResponse('INSUFFICIENT_STOCK: a line asks for more than is available (`detail` names the line; nothing is reserved); or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INSUFFICIENT_STOCK', detail: 'Line 1 (Canvas sneakers / 270 mm): only 2 available, 3 requested' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': problemResponse(
+          'ORDER_LIMIT_EXCEEDED (more than 10 units of one option, or more than 30 in all), PRODUCT_UNAVAILABLE (a product is DISCONTINUED), COUPON_NOT_APPLICABLE, or IDEMPOTENCY_KEY_REUSED.',
+          [
+            { code: 'ORDER_LIMIT_EXCEEDED', detail: 'At most 10 units of one option per order (line 1 has 11)' },
+            { code: 'PRODUCT_UNAVAILABLE', detail: 'Product 7 is no longer sold' },
+            { code: 'COUPON_NOT_APPLICABLE', detail: 'User coupon 5 does not apply to this order' },
+            { code: 'IDEMPOTENCY_KEY_REUSED', detail: 'This Idempotency-Key was already used for a different request' },
+          ],
+        ),
+        '429': problemResponse(
+          'RATE_LIMITED: over `RATE_LIMIT_ORDERS_PER_SECOND` orders a second for this user.',
+          [{ code: 'RATE_LIMITED', detail: 'Too many orders; wait a moment' }],
+          ['RetryAfter'],
+        ),
+        ...SERVER_ERRORS,
+      },
+    },
+    get: {
+      tags: ['Orders'],
+      operationId: 'listOrders',
+      summary: 'List orders, newest first',
+      description:
+        "A non-ADMIN (a SELLER included) sees the orders they placed; an ADMIN sees everyone's. Newest first, ties broken by id. Unknown query parameters are 400.",
+      parameters: [
+        ref('parameters', 'Page'),
+        ref('parameters', 'Size'),
+        {
+          name: 'status',
+          in: 'query',
+          required: false,
+          description: 'Only orders of this status.',
+          schema: schemaRef('OrderStatus'),
+        },
+      ],
+      responses: {
+        '200': jsonResponse('A page of orders', schemaRef('OrderPage')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/orders/{orderId}': {
+    get: {
+      tags: ['Orders'],
+      operationId: 'getOrder',
+      summary: 'One order',
+      description: 'Its buyer, an ADMIN, or a SELLER of one of its items.',
+      parameters: [ref('parameters', 'OrderId')],
+      responses: {
+        '200': jsonResponse('The order, with its latest payment', schemaRef('Order')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the order is someone else's.", [{ code: 'FORBIDDEN', detail: 'This order is someone else’s' }]),
+        '404': ORDER_NOT_FOUND,
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/orders/{orderId}/cancel': {
+    put: {
+      tags: ['Orders'],
+      operationId: 'cancelOrder',
+      summary: 'Cancel an order',
+      description:
+        'Its buyer or an ADMIN. CREATED (unpaid): CANCELLED, its stock released and its coupon free again. CONFIRMED or PREPARING (paid, not shipped): refunded first (as `POST /api/v1/refunds`: balance credited, stock restocked, coupon usable again), then CANCELLED. ' +
+        'Any other status (PENDING included: settle the payment first) is 409 INVALID_STATE. The body may be left out. Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'OrderId'), ref('parameters', 'IdempotencyKey')],
+      requestBody: {
+        required: false,
+        content: { 'application/json': { schema: schemaRef('CancelOrderRequest') } },
+      },
+      responses: {
+        '200': jsonResponse('The order, CANCELLED', schemaRef('Order'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the caller is neither the order's buyer nor an ADMIN.", [
+          { code: 'FORBIDDEN', detail: 'Only the order’s buyer may cancel it' },
+        ]),
+        '404': ORDER_NOT_FOUND,
+        '409': problemResponse('INVALID_STATE: the order is PENDING, SHIPPED or later, or already CANCELLED or FAILED; or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'Order 42 is SHIPPED: it can no longer be cancelled' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/orders/{orderId}/fulfillment': {
+    post: {
+      tags: ['Orders'],
+      operationId: 'advanceFulfillment',
+      summary: 'Move an order one step towards delivery (SELLER of its items, or ADMIN)',
+      description:
+        'A SELLER of one of its items, or an ADMIN (a BUYER is 403 before the order is looked up). One step at a time, never back: CONFIRMED → PREPARING → SHIPPED → DELIVERED; any other move is 409 INVALID_STATE. ' +
+        'Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'OrderId'), ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('FulfilmentRequest'),
+      responses: {
+        '200': jsonResponse('The order in its new status', schemaRef('Order'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse('FORBIDDEN: the caller is a BUYER, or a SELLER none of whose products is in the order.', [
+          { code: 'FORBIDDEN', detail: 'Only a seller of its items or an ADMIN may fulfil an order' },
+        ]),
+        '404': ORDER_NOT_FOUND,
+        '409': problemResponse('INVALID_STATE: `status` is not the next step from where the order stands; or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'Order 42 is CONFIRMED: it cannot move to SHIPPED' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/orders/{orderId}/complete': {
+    post: {
+      tags: ['Orders'],
+      operationId: 'completeOrder',
+      summary: 'Confirm the purchase (the buyer)',
+      description:
+        'The order\'s buyer only (not an ADMIN): DELIVERED → COMPLETED. Any other status is 409 INVALID_STATE. The body may be left out. Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'OrderId'), ref('parameters', 'IdempotencyKey')],
+      requestBody: {
+        required: false,
+        content: { 'application/json': { schema: schemaRef('CompleteOrderRequest') } },
+      },
+      responses: {
+        '200': jsonResponse('The order, COMPLETED', schemaRef('Order'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the caller is not the order's buyer.", [
+          { code: 'FORBIDDEN', detail: 'Only the order’s buyer may confirm the purchase' },
+        ]),
+        '404': ORDER_NOT_FOUND,
+        '409': problemResponse('INVALID_STATE: the order is not DELIVERED; or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'Cannot complete order 42: it is SHIPPED' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/payments/process': {
+    post: {
+      tags: ['Payments'],
+      operationId: 'payOrder',
+      summary: 'Pay an order from the wallet',
+      description:
+        "The order's buyer (an ADMIN may too; the buyer's wallet pays). The order must be CREATED and its reservation still holding. The wallet is debited `finalAmount` (ledger `PAYMENT`), the stock confirmed, the coupon used, and the order CONFIRMED. " +
+        'With the internal gateway (`PAYMENT_GATEWAY=internal`, the default) this is one transaction and answers 200. With an external gateway, the gateway is called outside any transaction: when its answer is lost (timeout, crash) the answer is 202 with the payment `GATEWAY_REQUESTED` and the order PENDING, ' +
+        'settled later by `POST /api/v1/payments/confirm` or by recovery (after `PENDING_RECOVERY_AFTER_SECONDS`, default 60). ' +
+        'When the wallet does not cover the amount nothing changes (409 INSUFFICIENT_BALANCE; the refused attempt is on record as a FAILED payment): the buyer may charge and pay again until the reservation expires. ' +
+        'A declined payment (402) and a want of balance (409) count as failed payments; `FAILURE_BLOCK_THRESHOLD` (default 5; 0 switches it off) consecutive ones block the user\'s payments for `FAILURE_BLOCK_SECONDS` (default 600): 429 TOO_MANY_FAILURES with `Retry-After`, checked before anything else; a completed payment resets the count. ' +
+        'Idempotent with `Idempotency-Key` (or `requestId`): a replay answers the first answer as it was (`GET /api/v1/payments/{paymentId}` for the current state).',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('PayRequest'),
+      responses: {
+        '200': jsonResponse('The payment, COMPLETED; the order is CONFIRMED', schemaRef('Payment'), ['IdempotentReplayed']),
+        '202': jsonResponse(
+          "The payment, `GATEWAY_REQUESTED`: the gateway's answer is unknown, the order is PENDING and the wallet debited until the payment is settled (confirm, or recovery)",
+          schemaRef('Payment'),
+          ['IdempotentReplayed'],
+        ),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '402': problemResponse('PAYMENT_DECLINED: the gateway declined. The order is FAILED; the balance, the stock and the coupon were given back.', [
+          { code: 'PAYMENT_DECLINED', detail: 'The payment gateway declined payment 17; the order failed and its stock and balance were given back' },
+        ]),
+        '403': problemResponse("FORBIDDEN: the order is someone else's.", [{ code: 'FORBIDDEN', detail: 'Only the order’s buyer may pay for it' }]),
+        '404': ORDER_NOT_FOUND,
+        '409': problemResponse(
+          'INSUFFICIENT_BALANCE: the wallet does not cover `finalAmount` (nothing changes: the order stays CREATED and payable until it expires); INVALID_STATE: the order is not CREATED (paid, pending, cancelled, failed) or its reservation expired; or IDEMPOTENCY_IN_PROGRESS.',
+          [
+            { code: 'INSUFFICIENT_BALANCE', detail: 'The balance of 5000 won does not cover 78000 won' },
+            { code: 'INVALID_STATE', detail: 'Order 42: its reservation expired at 2025-01-31T09:30:30.000Z' },
+            { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+          ],
+        ),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        '429': problemResponse(
+          'TOO_MANY_FAILURES: the user\'s payments are blocked after `FAILURE_BLOCK_THRESHOLD` consecutive failed payments.',
+          [{ code: 'TOO_MANY_FAILURES', detail: 'Too many failed payments; try again later' }],
+          ['RetryAfter'],
+        ),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/payments/confirm': {
+    post: {
+      tags: ['Payments'],
+      operationId: 'confirmPayment',
+      summary: 'Settle a pending payment now',
+      description:
+        'The buyer or an ADMIN. Asks the gateway what became of a `GATEWAY_REQUESTED` payment and settles it at once, as recovery would: approved → COMPLETED (order CONFIRMED); not approved → FAILED (order FAILED, balance, stock and coupon given back). ' +
+        'Idempotent: a payment already settled is answered as it is, and a settlement never happens twice. When the gateway still cannot say, or another instance is settling it right now, the payment is answered unchanged (`GATEWAY_REQUESTED`). ' +
+        'Always 200, whatever the outcome: read `status`. Accepts `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('ConfirmPaymentRequest'),
+      responses: {
+        '200': jsonResponse('The payment: COMPLETED, FAILED, or still GATEWAY_REQUESTED', schemaRef('Payment'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the payment is someone else's.", [{ code: 'FORBIDDEN', detail: 'Only the buyer may confirm this payment' }]),
+        '404': PAYMENT_NOT_FOUND,
+        '409': ref('responses', 'IdempotencyInProgress'),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/payments/{paymentId}': {
+    get: {
+      tags: ['Payments'],
+      operationId: 'getPayment',
+      summary: 'One payment',
+      description: 'The buyer or an ADMIN.',
+      parameters: [ref('parameters', 'PaymentId')],
+      responses: {
+        '200': jsonResponse('The payment', schemaRef('Payment')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the payment is someone else's.", [{ code: 'FORBIDDEN', detail: 'This payment is someone else’s' }]),
+        '404': PAYMENT_NOT_FOUND,
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/refunds': {
+    post: {
+      tags: ['Refunds'],
+      operationId: 'refundOrder',
+      summary: 'Refund a paid order',
+      description:
+        "The order's buyer or an ADMIN. Only a CONFIRMED or PREPARING order (paid, not shipped), and at most once. In one transaction: the wallet is credited the whole payment (ledger `REFUND`; the balance cap does not block it), the stock restocked, the coupon made usable again (REFUNDED), the order CANCELLED. " +
+        'Idempotent with `Idempotency-Key` (or `requestId`); without a key, a second refund is 409 INVALID_STATE.',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('RefundRequest'),
+      responses: {
+        '201': jsonResponse('The refund, REFUNDED', schemaRef('Refund'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the caller is neither the order's buyer nor an ADMIN.", [
+          { code: 'FORBIDDEN', detail: 'Only the order’s buyer may refund it' },
+        ]),
+        '404': ORDER_NOT_FOUND,
+        '409': problemResponse('INVALID_STATE: the order was refunded already, or is not CONFIRMED or PREPARING; or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'Order 42 was refunded already' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
   '/health/live': {
     get: {
       tags: ['Operations'],
@@ -993,7 +1557,7 @@ const paths: JsonObject = {
 
 // ---------------------------------------------------------------------------------------------
 
-const description = `E-commerce order service: accounts, pre-charged wallets and the catalog (and, in later versions, coupons, orders and payments).
+const description = `E-commerce order service: accounts, pre-charged wallets, the catalog, orders, payments from the wallet and refunds (and, in a later version, coupons).
 
 **Conventions**
 - JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
@@ -1008,7 +1572,13 @@ const description = `E-commerce order service: accounts, pre-charged wallets and
 
 **Errors** are RFC 9457 problem details (\`application/problem+json\`) with a stable \`code\`; see the Problem schema for every code. Shape problems, including unknown body fields, are 400 VALIDATION_FAILED with \`errors: [{field, message}]\`. Bodies over 1 MB are 413 PAYLOAD_TOO_LARGE; a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE.
 
-**Idempotency**: state-changing POSTs, sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
+**Orders and payments**
+- An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
+- A reservation holds for \`ORDER_RESERVATION_TTL_SECONDS\` (default 30) after the order is placed (\`reservationExpiresAt\`). After that the order can no longer be paid, and the sweeper cancels it (reason \`EXPIRED\`) and releases its stock within a few job intervals (\`JOB_INTERVAL_MS\`, default 1000), on any instance, exactly once.
+- With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about PENDING orders older than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled.
+- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES).
+
+**Idempotency**: state-changing POSTs and PUTs, sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -1023,6 +1593,9 @@ export const openApiDocument = {
     { name: 'Users', description: 'User accounts' },
     { name: 'Balances', description: 'Wallets and their ledger' },
     { name: 'Products', description: 'The catalog: products, their options and stock (browsing is public)' },
+    { name: 'Orders', description: 'Placing orders, their stock reservation, cancellation, fulfilment and completion' },
+    { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
+    { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },
     { name: 'Operations', description: 'Health, metrics and documentation (public)' },
   ],
   security: BEARER,

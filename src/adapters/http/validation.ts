@@ -69,6 +69,18 @@ function findNulCharacter(value: unknown, path: string): string | null {
 }
 
 // Shared pieces of the contract.
+
+/**
+ * Text in a body: 1..max characters, not all blank. Bodies are checked without conversion (so
+ * "1000" is no number), which would make joi's trim() refuse " Bob" instead of trimming it: the
+ * domain trims instead.
+ */
+export const text = (max: number) =>
+  Joi.string()
+    .min(1)
+    .max(max)
+    .pattern(/\S/)
+    .message('{{#label}} must not be blank');
 export const positiveId = Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER);
 export const userIdOrMe = Joi.alternatives(Joi.string().valid('me'), positiveId);
 export const paging = {

@@ -66,8 +66,9 @@ export class OrderSettlement {
   }
 
   /** A paid order, not yet shipped, is refunded: balance back, stock back, order cancelled. */
-  async refund(order: Order, payment: Payment, reason: string | null): Promise<RefundSnapshot> {
+  async refund(order: Order, payment: Payment, requestedReason: string | null): Promise<RefundSnapshot> {
     const at = this.ctx.clock.now();
+    const reason = requestedReason?.trim() || null;
     order.cancelForRefund(reason, at);
     await this.ctx.stock.returnSold(order.stockLines());
     // The coupon becomes REFUNDED (usable again) here (coupon issue).

@@ -177,7 +177,7 @@ export class Order {
   /** The buyer (or an admin) cancels an unpaid order. */
   cancel(reason: string | null, at: Date): void {
     this.expect('cancel', 'CREATED');
-    this.move('CANCELLED', at, reason ?? 'CANCELLED_BY_USER');
+    this.move('CANCELLED', at, reason?.trim() || 'CANCELLED_BY_USER');
   }
 
   /** The sweeper cancels an unpaid order whose reservation ran out. */
@@ -190,7 +190,7 @@ export class Order {
   /** A paid order, not yet shipped, is refunded and so cancelled. */
   cancelForRefund(reason: string | null, at: Date): void {
     this.expect('refund', 'CONFIRMED', 'PREPARING');
-    this.move('CANCELLED', at, reason ?? 'REFUNDED');
+    this.move('CANCELLED', at, reason?.trim() || 'REFUNDED');
   }
 
   isRefundable(): boolean {

@@ -48,7 +48,7 @@ export class User {
   static register(details: AccountDetails, passwordHash: string, at: Date): NewUser {
     const problems: FieldProblem[] = [];
     const businessNumber = details.businessNumber ?? null;
-    const adminCode = details.adminCode ?? null;
+    const adminCode = details.adminCode?.trim() ?? null;
     if (details.role === 'SELLER') {
       if (!businessNumber) problems.push({ field: 'businessNumber', message: 'is required for a SELLER' });
       else if (!BUSINESS_NUMBER.test(businessNumber))

@@ -11,7 +11,7 @@ import { idempotentHandler } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
 import { userView } from '../presenters.js';
 import { routeDefiner } from '../route.js';
-import { requestIdField } from '../validation.js';
+import { requestIdField, text } from '../validation.js';
 
 export interface AccountUseCases {
   signUp: SignUp;
@@ -21,9 +21,9 @@ export interface AccountUseCases {
   runIdempotently: RunIdempotently;
 }
 
-const email = Joi.string().trim().email({ tlds: false }).max(254).required();
+const email = Joi.string().email({ tlds: false }).max(254).required();
 const password = Joi.string().min(MIN_PASSWORD_LENGTH).max(200).required();
-const name = Joi.string().trim().min(1).max(100).required();
+const name = text(100).required();
 
 const signUpBody = Joi.object<SignUpInput & { requestId?: string }>({ email, password, name, requestId: requestIdField });
 const logInBody = Joi.object<LogInInput>({
@@ -41,7 +41,7 @@ const createAccountBody = Joi.object<CreateAccountInput & { requestId?: string }
     .pattern(/^\d{3}-\d{2}-\d{5}$/)
     .message('businessNumber must look like NNN-NN-NNNNN')
     .when('role', { is: 'SELLER', then: Joi.required() }),
-  adminCode: Joi.string().trim().min(1).max(50).when('role', { is: 'ADMIN', then: Joi.required() }),
+  adminCode: text(50).when('role', { is: 'ADMIN', then: Joi.required() }),
   introduction: Joi.string().max(2000).allow(''),
   requestId: requestIdField,
 });

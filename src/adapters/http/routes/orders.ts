@@ -19,7 +19,7 @@ import type { PageRequest } from '../../../domain/shared/page.js';
 import { idempotentHandler } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
 import { routeDefiner } from '../route.js';
-import { paging, positiveId, requestIdField } from '../validation.js';
+import { paging, positiveId, requestIdField, text } from '../validation.js';
 
 export interface OrderUseCases {
   placeOrder: PlaceOrder;
@@ -35,7 +35,7 @@ export interface OrderUseCases {
   runIdempotently: RunIdempotently;
 }
 
-const reason = Joi.string().trim().min(1).max(500);
+const reason = text(500);
 const orderParams = Joi.object<{ orderId: number }>({ orderId: positiveId.required() });
 const placeBody = Joi.object<PlaceOrderInput & { requestId?: string }>({
   items: Joi.array()

@@ -9,7 +9,7 @@ import { PRODUCT_SORTS, type ProductQuery } from '../../../domain/catalog/produc
 import { idempotentHandler } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
 import { routeDefiner } from '../route.js';
-import { paging, positiveId, requestIdField } from '../validation.js';
+import { paging, positiveId, requestIdField, text } from '../validation.js';
 
 export interface ProductUseCases {
   listProducts: ListProducts;
@@ -20,9 +20,9 @@ export interface ProductUseCases {
   runIdempotently: RunIdempotently;
 }
 
-const name = Joi.string().trim().min(1).max(100);
+const name = text(100);
 const description = Joi.string().max(5000).allow('');
-const category = Joi.string().trim().min(1).max(50);
+const category = text(50);
 // Only the type is a shape rule: positive and a multiple of 100 is the price rule (422).
 const price = Joi.number().integer();
 const quantity = Joi.number().integer().min(1).max(1_000_000);
@@ -32,7 +32,8 @@ const listQuery = Joi.object<ProductQuery>({
   sort: Joi.string()
     .valid(...PRODUCT_SORTS)
     .default('newest'),
-  category,
+  // Query values are converted, so trim() trims here.
+  category: Joi.string().trim().min(1).max(50),
   q: Joi.string().trim().min(1).max(100),
   status: Joi.string().valid(...PRODUCT_STATUSES),
 });
@@ -52,7 +53,7 @@ const createBody = Joi.object<ProductDetails & { requestId?: string }>({
   options: Joi.array()
     .items(
       Joi.object({
-        name: Joi.string().trim().min(1).max(50).required(),
+        name: text(50).required(),
         stock: Joi.number().integer().min(0).max(1_000_000).required(),
       }),
     )
