@@ -68,6 +68,11 @@ function toOrder(row: OrderRow, items: ItemRow[]): Order {
   });
 }
 
+/** json_agg comes back parsed from node-postgres, as text from some drivers. */
+function itemsOf(row: { items: ItemRow[] | string }): ItemRow[] {
+  return typeof row.items === 'string' ? (JSON.parse(row.items) as ItemRow[]) : row.items;
+}
+
 export class PostgresOrderRepository implements OrderRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
 
@@ -109,13 +114,22 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   async get(id: number): Promise<Order | null> {
-    const [order] = await this.withItems(await this.tx.connection()<OrderRow>('orders').where({ id }));
-    return order ?? null;
+    const row = await this.selectWithItems().where('orders.id', id).first();
+    return row ? toOrder(row, itemsOf(row)) : null;
   }
 
+  /** The order and its lines in one round trip; only the order row is locked. */
   async getForUpdate(id: number): Promise<Order | null> {
-    const [order] = await this.withItems(await this.tx.connection()<OrderRow>('orders').where({ id }).forUpdate());
-    return order ?? null;
+    const row = await this.selectWithItems().where('orders.id', id).forUpdate('orders').first();
+    return row ? toOrder(row, itemsOf(row)) : null;
+  }
+
+  private selectWithItems(): Knex.QueryBuilder<OrderRow & { items: ItemRow[] | string }> {
+    const db = this.tx.connection();
+    return db('orders').select(
+      'orders.*',
+      db.raw(`(SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items`),
+    );
   }
 
   async save(order: Order): Promise<Order> {

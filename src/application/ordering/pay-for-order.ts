@@ -54,29 +54,26 @@ export class PayForOrder {
   }
 
   async execute(actor: Actor, orderId: number): Promise<PaymentOutcome> {
-    const found = await this.ctx.orders.get(orderId);
-    if (!found) throw new NotFound('Order', orderId);
-    assertPays(actor, found);
-    found.assertPayable(this.ctx.clock.now());
-
     // Failures are counted once whatever transaction the caller has open is over.
-    const buyer = String(found.userId);
+    const payer = String(actor.userId);
     try {
-      const outcome = this.ctx.gateway.settlesInTransaction ? await this.payInOneTransaction(orderId) : await this.payThroughGateway(orderId);
-      if (outcome.settled) await this.ctx.transactions.afterCommit(() => this.ctx.failures.reset(PAYMENT_FAILURES, buyer));
+      const outcome = this.ctx.gateway.settlesInTransaction
+        ? await this.payInOneTransaction(actor, orderId)
+        : await this.payThroughGateway(actor, orderId);
+      if (outcome.settled) await this.ctx.transactions.afterCommit(() => this.ctx.failures.reset(PAYMENT_FAILURES, payer));
       return outcome;
     } catch (error) {
       if (error instanceof InsufficientBalance || error instanceof PaymentDeclined) {
-        await this.ctx.transactions.afterRollback(() => this.ctx.failures.recordFailure(PAYMENT_FAILURES, buyer));
+        await this.ctx.transactions.afterRollback(() => this.ctx.failures.recordFailure(PAYMENT_FAILURES, payer));
       }
       throw error;
     }
   }
 
-  private async payInOneTransaction(orderId: number): Promise<PaymentOutcome> {
+  private async payInOneTransaction(actor: Actor, orderId: number): Promise<PaymentOutcome> {
     try {
       return await this.ctx.transactions.run(async () => {
-        const { order, payment } = await this.debit(orderId);
+        const { order, payment } = await this.debit(actor, orderId);
         const gateway = await this.ctx.gateway.request(toGateway(payment));
         if (gateway !== 'APPROVED') throw new Error(`the internal gateway answered ${gateway}`);
         await this.settle.completePayment(order, payment);
@@ -88,11 +85,11 @@ export class PayForOrder {
     }
   }
 
-  private async payThroughGateway(orderId: number): Promise<PaymentOutcome> {
+  private async payThroughGateway(actor: Actor, orderId: number): Promise<PaymentOutcome> {
     let debited: { payment: Payment };
     try {
       debited = await this.ctx.transactions.run(async () => {
-        const { order, payment } = await this.debit(orderId);
+        const { order, payment } = await this.debit(actor, orderId);
         payment.reach('GATEWAY_REQUESTED', this.ctx.clock.now());
         order.awaitGateway(this.ctx.clock.now());
         await this.ctx.payments.save(payment);
@@ -117,13 +114,14 @@ export class PayForOrder {
   }
 
   /**
-   * Locks the order, checks it is still payable, and debits the wallet (order, then wallet: the
-   * global lock order). Throws InsufficientBalance with nothing changed.
+   * Locks the order, checks who pays and that it is still payable, and debits the wallet (order,
+   * then wallet: the global lock order). Throws InsufficientBalance with nothing changed.
    */
-  private async debit(orderId: number): Promise<{ order: Order; payment: Payment }> {
+  private async debit(actor: Actor, orderId: number): Promise<{ order: Order; payment: Payment }> {
     const at = this.ctx.clock.now();
     const order = await this.ctx.orders.getForUpdate(orderId);
     if (!order) throw new NotFound('Order', orderId);
+    assertPays(actor, order);
     order.assertPayable(at);
     const payment = await this.ctx.payments.add(Payment.start(order.id, order.userId, order.finalAmount, at));
     payment.reach('VALIDATING', at);
