@@ -60,7 +60,7 @@ const schema = Joi.object({
   RATE_LIMIT_ORDERS_PER_SECOND: count().default(1),
   RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: count().default(3),
   FAILURE_BLOCK_THRESHOLD: count().default(5),
-  FAILURE_BLOCK_SECONDS: positive().default(600),
+  FAILURE_BLOCK_SECONDS: count().default(600),
   POPULAR_CACHE_TTL_SECONDS: positive().default(60),
   JOB_INTERVAL_MS: Joi.number().integer().min(50).default(1000),
   OUTBOX_MAX_ATTEMPTS: positive().default(10),

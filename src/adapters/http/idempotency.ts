@@ -53,14 +53,18 @@ export function idempotentHandler(
   } = {},
 ) {
   return async (req: Request, res: Response) => {
-    await options.admit?.(res);
     const key = idempotencyKeyOf(req);
     const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
     const fingerprint = createHash('sha256')
       .update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`)
       .digest('base64url');
     const outcome = await runIdempotently.execute(
-      { scope: key === null ? null : { userId: scopeOf(res), key }, fingerprint, atomic: options.atomic?.() ?? true },
+      {
+        scope: key === null ? null : { userId: scopeOf(res), key },
+        fingerprint,
+        atomic: options.atomic?.() ?? true,
+        admit: options.admit && (() => options.admit!(res)),
+      },
       () => work(req, res),
     );
     if (outcome.replayed) res.set('Idempotent-Replayed', 'true');

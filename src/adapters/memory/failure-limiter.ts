@@ -23,7 +23,8 @@ export class MemoryFailureLimiter implements FailureLimiter {
   }
 
   async recordFailure(action: string, subject: string): Promise<void> {
-    if (this.policy.threshold <= 0) return;
+    // Either setting at 0 switches blocking off.
+    if (this.policy.threshold <= 0 || this.policy.blockSeconds <= 0) return;
     const key = `${action}:${subject}`;
     const count = (this.failures.get(key) ?? 0) + 1;
     if (count >= this.policy.threshold) {

@@ -39,7 +39,8 @@ export class RedisFailureLimiter implements FailureLimiter {
   }
 
   async recordFailure(action: string, subject: string): Promise<void> {
-    if (this.policy.threshold <= 0) return;
+    // Either setting at 0 switches blocking off.
+    if (this.policy.threshold <= 0 || this.policy.blockSeconds <= 0) return;
     try {
       await this.redis.eval(
         RECORD_FAILURE,

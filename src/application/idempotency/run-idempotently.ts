@@ -29,6 +29,12 @@ export interface IdempotentRequest {
    * already paid is 409), so nothing is done twice. Default true.
    */
   atomic?: boolean;
+  /**
+   * Admission checks (rate limits, failure blocks): run only for a request that will really be
+   * worked on — never for a replay, which returns the first answer whatever the limits say — and
+   * before any transaction opens, since they may call out (Redis).
+   */
+  admit?: () => Promise<void>;
 }
 
 export interface IdempotentOutcome {
@@ -53,6 +59,7 @@ export class RunIdempotently {
   async execute(request: IdempotentRequest, work: () => Promise<StoredResponse>): Promise<IdempotentOutcome> {
     const { scope } = request;
     if (!scope) {
+      await request.admit?.();
       return { response: request.atomic === false ? await work() : await this.transactions.run(work), replayed: false };
     }
     const claim = await this.store.claim(scope, request.fingerprint, this.clock.now());
@@ -67,6 +74,7 @@ export class RunIdempotently {
         break;
     }
     try {
+      await request.admit?.();
       if (request.atomic === false) {
         const answer = await work();
         await this.transactions.run(() => this.store.complete(scope, answer, this.clock.now()));

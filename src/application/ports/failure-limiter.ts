@@ -13,5 +13,6 @@ export interface FailureLimiter {
 export interface FailureBlockPolicy {
   /** Consecutive failures that block the action; 0 switches blocking off. */
   threshold: number;
+  /** How long a block lasts; 0 switches blocking off too. */
   blockSeconds: number;
 }

@@ -1,0 +1,377 @@
+import { expect } from 'chai';
+import { uniqueName } from '../support/environment.js';
+import type { Account, ApiResponse, TestService } from '../support/service.js';
+import { expectIsoTime } from './problem.js';
+import { CatalogClient, freshCategory, type OptionView, productBody, type ProductView } from './products-support.js';
+
+/**
+ * Helpers for the ordering end-to-end suites (orders*.test.ts, payments*.test.ts,
+ * order-jobs*.test.ts): the API as API.md writes it, checked field by field.
+ */
+
+export const ORDERS = '/api/v1/orders';
+export const orderPath = (orderId: number | string) => `${ORDERS}/${orderId}`;
+export const cancelPath = (orderId: number | string) => `${orderPath(orderId)}/cancel`;
+export const fulfilmentPath = (orderId: number | string) => `${orderPath(orderId)}/fulfillment`;
+export const completePath = (orderId: number | string) => `${orderPath(orderId)}/complete`;
+export const PAY = '/api/v1/payments/process';
+export const CONFIRM = '/api/v1/payments/confirm';
+export const paymentPath = (paymentId: number | string) => `/api/v1/payments/${paymentId}`;
+export const REFUNDS = '/api/v1/refunds';
+export const UNKNOWN_ID = 999_999_999;
+
+export interface OrderItem {
+  productId: number;
+  optionId: number;
+  productName: string;
+  optionName: string;
+  unitPrice: number;
+  quantity: number;
+  amount: number;
+}
+
+export interface Payment {
+  id: number;
+  orderId: number;
+  amount: number;
+  status: string;
+  failureReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Order {
+  id: number;
+  userId: number;
+  status: string;
+  items: OrderItem[];
+  totalAmount: number;
+  discountAmount: number;
+  finalAmount: number;
+  userCouponId: number | null;
+  reservationExpiresAt: string;
+  cancelReason: string | null;
+  payment: Payment | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Refund {
+  id: number;
+  orderId: number;
+  paymentId: number;
+  amount: number;
+  status: string;
+  reason: string | null;
+  createdAt: string;
+}
+
+export interface OrderPage {
+  items: Order[];
+  page: number;
+  size: number;
+  totalItems: number;
+  totalPages: number;
+}
+
+export interface LedgerEntry {
+  id: number;
+  type: string;
+  amount: number;
+  balanceAfter: number;
+  orderId: number | null;
+  createdAt: string;
+}
+
+const ORDER_KEYS = [
+  'id',
+  'userId',
+  'status',
+  'items',
+  'totalAmount',
+  'discountAmount',
+  'finalAmount',
+  'userCouponId',
+  'reservationExpiresAt',
+  'cancelReason',
+  'payment',
+  'createdAt',
+  'updatedAt',
+];
+const ITEM_KEYS = ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount'];
+const PAYMENT_KEYS = ['id', 'orderId', 'amount', 'status', 'failureReason', 'createdAt', 'updatedAt'];
+const REFUND_KEYS = ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'createdAt'];
+const PAGE_KEYS = ['items', 'page', 'size', 'totalItems', 'totalPages'];
+export const ORDER_STATUSES = ['CREATED', 'PENDING', 'CONFIRMED', 'PREPARING', 'SHIPPED', 'DELIVERED', 'COMPLETED', 'CANCELLED', 'FAILED'];
+export const PAYMENT_STATUSES = ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED', 'FAILED'];
+
+const isId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const isMoney = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** A payment exactly as API.md's "Resource shapes" writes it. */
+export function expectPaymentShape(body: unknown): asserts body is Payment {
+  expect(body, 'payment').to.be.an('object');
+  const p = body as Record<string, unknown>;
+  expect(Object.keys(p), 'payment fields').to.have.members(PAYMENT_KEYS);
+  expect(isId(p['id']), 'payment id is a positive integer').to.equal(true);
+  expect(isId(p['orderId']), 'payment orderId is a positive integer').to.equal(true);
+  expect(isMoney(p['amount']), 'payment amount is integer won').to.equal(true);
+  expect(p['status']).to.be.oneOf(PAYMENT_STATUSES);
+  if (p['failureReason'] !== null) expect(p['failureReason']).to.be.a('string');
+  expectIsoTime(p['createdAt']);
+  expectIsoTime(p['updatedAt']);
+}
+
+/** An order exactly as API.md's "Resource shapes" writes it, with its amounts consistent. */
+export function expectOrderShape(body: unknown): asserts body is Order {
+  expect(body, 'order').to.be.an('object');
+  const o = body as Record<string, unknown>;
+  expect(Object.keys(o), 'order fields').to.have.members(ORDER_KEYS);
+  expect(isId(o['id']), 'order id is a positive integer').to.equal(true);
+  expect(isId(o['userId']), 'order userId is a positive integer').to.equal(true);
+  expect(o['status']).to.be.oneOf(ORDER_STATUSES);
+  expect(o['items'], 'items').to.be.an('array').that.is.not.empty;
+  let total = 0;
+  for (const item of o['items'] as Array<Record<string, unknown>>) {
+    expect(Object.keys(item), 'order item fields').to.have.members(ITEM_KEYS);
+    expect(isId(item['productId']) && isId(item['optionId']), 'item ids').to.equal(true);
+    expect(item['productName']).to.be.a('string').that.is.not.empty;
+    expect(item['optionName']).to.be.a('string').that.is.not.empty;
+    expect(isMoney(item['unitPrice']) && isMoney(item['amount']), 'item money is integer won').to.equal(true);
+    expect(isId(item['quantity']), 'item quantity is a positive integer').to.equal(true);
+    expect(item['amount'], 'amount = unitPrice × quantity').to.equal((item['unitPrice'] as number) * (item['quantity'] as number));
+    total += item['amount'] as number;
+  }
+  expect(o['totalAmount'], 'totalAmount = sum of the lines').to.equal(total);
+  expect(isMoney(o['discountAmount']), 'discountAmount is integer won').to.equal(true);
+  expect(o['discountAmount'] as number, 'discount <= total').to.be.at.most(total);
+  expect(o['finalAmount'], 'finalAmount = total - discount').to.equal(total - (o['discountAmount'] as number));
+  if (o['userCouponId'] !== null) expect(isId(o['userCouponId'])).to.equal(true);
+  if (o['cancelReason'] !== null) expect(o['cancelReason']).to.be.a('string');
+  if (o['payment'] !== null) {
+    expectPaymentShape(o['payment']);
+    expect((o['payment'] as Payment).orderId, 'payment.orderId').to.equal(o['id']);
+  }
+  expectIsoTime(o['reservationExpiresAt']);
+  expectIsoTime(o['createdAt']);
+  expectIsoTime(o['updatedAt']);
+}
+
+/** A refund exactly as API.md's "Resource shapes" writes it. */
+export function expectRefundShape(body: unknown): asserts body is Refund {
+  expect(body, 'refund').to.be.an('object');
+  const r = body as Record<string, unknown>;
+  expect(Object.keys(r), 'refund fields').to.have.members(REFUND_KEYS);
+  for (const key of ['id', 'orderId', 'paymentId'] as const) expect(isId(r[key]), `refund ${key}`).to.equal(true);
+  expect(isMoney(r['amount']), 'refund amount is integer won').to.equal(true);
+  expect(r['status']).to.be.oneOf(['REFUND_REQUESTED', 'PROCESSING', 'REFUNDED', 'FAILED', 'MANUAL']);
+  if (r['reason'] !== null) expect(r['reason']).to.be.a('string');
+  expectIsoTime(r['createdAt']);
+}
+
+function expectJson(res: ApiResponse, status: number): void {
+  expect(res.status, `status of ${JSON.stringify(res.body)}`).to.equal(status);
+  expect(res.headers.get('content-type') ?? '').to.match(/^application\/json\b/);
+}
+
+export function expectOrderAnswer(res: ApiResponse, status: number): Order {
+  expectJson(res, status);
+  expectOrderShape(res.body);
+  return res.body;
+}
+
+export function expectPaymentAnswer(res: ApiResponse, status: number): Payment {
+  expectJson(res, status);
+  expectPaymentShape(res.body);
+  return res.body;
+}
+
+export function expectRefundAnswer(res: ApiResponse, status: number): Refund {
+  expectJson(res, status);
+  expectRefundShape(res.body);
+  return res.body;
+}
+
+export function expectOrderPage(res: ApiResponse): OrderPage {
+  expectJson(res, 200);
+  const body = res.body as Record<string, unknown>;
+  expect(Object.keys(body), 'page fields').to.have.members(PAGE_KEYS);
+  expect(body['items']).to.be.an('array');
+  for (const item of body['items'] as unknown[]) expectOrderShape(item);
+  for (const key of ['page', 'size', 'totalItems', 'totalPages'] as const) {
+    expect(Number.isSafeInteger(body[key]), `${key} is an integer`).to.equal(true);
+  }
+  return res.body as OrderPage;
+}
+
+/** `Retry-After` as API.md asks of every 429: whole seconds, at least 1. */
+export function retryAfterOf(res: ApiResponse): number {
+  const header = res.headers.get('retry-after');
+  expect(header, 'Retry-After header').to.be.a('string');
+  expect(header as string, 'Retry-After in whole seconds').to.match(/^\d+$/);
+  const seconds = Number(header);
+  expect(seconds, 'Retry-After').to.be.at.least(1);
+  return seconds;
+}
+
+let keys = 0;
+export const freshIdempotencyKey = (label = 'order') => `${uniqueName(`e2e-${label}`)}-${++keys}`;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it answers something truthy or `timeoutMs` passes; answers the last value. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!done(value) && Date.now() < until) {
+    await sleep(everyMs);
+    value = await probe();
+  }
+  return value;
+}
+
+export type Line = { productId: number | string; optionId?: number | string; quantity: unknown };
+
+/** A seller's product ready to be ordered, and the option most tests order. */
+export interface Listing {
+  seller: Account;
+  product: ProductView;
+  option: OptionView;
+}
+
+/** The ordering endpoints of one running instance, plus the catalog and wallet calls they need. */
+export class OrderingClient {
+  readonly catalog: CatalogClient;
+
+  constructor(readonly t: TestService) {
+    this.catalog = new CatalogClient(t);
+  }
+
+  private opts(who: Account | null, headers?: Record<string, string>) {
+    return { ...(who ? { token: who.token } : {}), ...(headers ? { headers } : {}) };
+  }
+
+  /** A new SELLER with a product of its own (one option of 10 units at 10,000 won unless told). */
+  async listing(options: { seller?: Account; price?: number; options?: Array<{ name: string; stock: number }> } = {}): Promise<Listing> {
+    const seller = options.seller ?? (await this.t.newAccount('SELLER'));
+    const product = await this.catalog.createOk(
+      seller,
+      productBody(freshCategory(), {
+        price: options.price ?? 10_000,
+        options: options.options ?? [{ name: 'ONE', stock: 10 }],
+      }),
+    );
+    return { seller, product, option: product.options[0] as OptionView };
+  }
+
+  /** The option's stock as the product detail shows it now. */
+  async stockOf(productId: number, optionId: number): Promise<{ totalStock: number; reservedStock: number; availableStock: number }> {
+    const product = await this.catalog.getOk(productId);
+    const option = product.options.find((o) => o.id === optionId);
+    expect(option, `option ${optionId} of product ${productId}`).to.not.equal(undefined);
+    const { totalStock, reservedStock, availableStock } = option as OptionView;
+    return { totalStock, reservedStock, availableStock };
+  }
+
+  place(who: Account | null, body: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
+    return this.t.api.post(ORDERS, body, this.opts(who, headers));
+  }
+
+  async placeOk(who: Account, items: Line[]): Promise<Order> {
+    return expectOrderAnswer(await this.place(who, { items }), 201);
+  }
+
+  /** Orders `quantity` of a listing's option. */
+  async order(who: Account, listing: Listing, quantity = 1): Promise<Order> {
+    return this.placeOk(who, [{ productId: listing.product.id, optionId: listing.option.id, quantity }]);
+  }
+
+  get(who: Account | null, orderId: number | string): Promise<ApiResponse> {
+    return this.t.api.get(orderPath(orderId), this.opts(who));
+  }
+
+  async getOk(who: Account, orderId: number): Promise<Order> {
+    return expectOrderAnswer(await this.get(who, orderId), 200);
+  }
+
+  list(who: Account | null, query = ''): Promise<ApiResponse> {
+    return this.t.api.get(`${ORDERS}${query}`, this.opts(who));
+  }
+
+  async listOk(who: Account, query = ''): Promise<OrderPage> {
+    return expectOrderPage(await this.list(who, query));
+  }
+
+  pay(who: Account | null, body: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
+    return this.t.api.post(PAY, body, this.opts(who, headers));
+  }
+
+  async payOk(who: Account, orderId: number): Promise<Payment> {
+    return expectPaymentAnswer(await this.pay(who, { orderId }), 200);
+  }
+
+  confirm(who: Account | null, body: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
+    return this.t.api.post(CONFIRM, body, this.opts(who, headers));
+  }
+
+  getPayment(who: Account | null, paymentId: number | string): Promise<ApiResponse> {
+    return this.t.api.get(paymentPath(paymentId), this.opts(who));
+  }
+
+  refund(who: Account | null, body: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
+    return this.t.api.post(REFUNDS, body, this.opts(who, headers));
+  }
+
+  cancel(who: Account | null, orderId: number | string, body: unknown = {}, headers?: Record<string, string>): Promise<ApiResponse> {
+    return this.t.api.request('PUT', cancelPath(orderId), { ...this.opts(who, headers), body });
+  }
+
+  fulfil(who: Account | null, orderId: number | string, body: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
+    return this.t.api.post(fulfilmentPath(orderId), body, this.opts(who, headers));
+  }
+
+  async fulfilOk(who: Account, orderId: number, status: 'PREPARING' | 'SHIPPED' | 'DELIVERED'): Promise<Order> {
+    const order = expectOrderAnswer(await this.fulfil(who, orderId, { status }), 200);
+    expect(order.status).to.equal(status);
+    return order;
+  }
+
+  complete(who: Account | null, orderId: number | string, headers?: Record<string, string>): Promise<ApiResponse> {
+    return this.t.api.post(completePath(orderId), {}, this.opts(who, headers));
+  }
+
+  /** Charges a wallet by any multiple of 1,000 won, in charges of at most 100,000. */
+  async charge(who: Account, amount: number): Promise<void> {
+    for (let left = amount; left > 0; left -= 100_000) {
+      const res = await this.t.api.post('/api/v1/balances/charge', { amount: Math.min(left, 100_000) }, { token: who.token });
+      expect(res.status, `charge: ${JSON.stringify(res.body)}`).to.equal(200);
+    }
+  }
+
+  async balanceOf(who: Account): Promise<number> {
+    const res = await this.t.api.get('/api/v1/balances/me', { token: who.token });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.balance as number;
+  }
+
+  /** The wallet's ledger, newest first. */
+  async historyOf(who: Account): Promise<LedgerEntry[]> {
+    const res = await this.t.api.get('/api/v1/balances/me/history?size=100', { token: who.token });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.items as LedgerEntry[];
+  }
+
+  /** A buyer with `balance` won in the wallet. */
+  async buyerWith(balance: number): Promise<Account> {
+    const buyer = await this.t.newBuyer();
+    if (balance > 0) await this.charge(buyer, balance);
+    return buyer;
+  }
+
+  /** A CONFIRMED order: `quantity` of the listing's option, paid by `buyer`. */
+  async paidOrder(buyer: Account, listing: Listing, quantity = 1): Promise<{ order: Order; payment: Payment }> {
+    const order = await this.order(buyer, listing, quantity);
+    const payment = await this.payOk(buyer, order.id);
+    return { order, payment };
+  }
+}
