@@ -436,7 +436,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect(other.orderId).to.equal(two.id);
     });
 
-    it("latestFor is the order's most recent attempt; latestForEach gives it for several orders", async function () {
+    it("latestFor is the order's most recent attempt when none is live; latestForEach gives it for several orders", async function () {
       const [one, two, none] = [await add(newOrder(buyer, at(1))), await add(newOrder(buyer, at(1))), await add(newOrder(buyer, at(1)))];
       const failed = await transactions.run(() => payments.add({ ...start(one, 2), status: 'FAILED', failureReason: 'x' }));
       const oneLatest = await transactions.run(() => payments.add(start(one, 3)));
@@ -451,6 +451,22 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect(each.get(one.id)?.toSnapshot()).to.deep.equal(oneLatest.toSnapshot());
       expect(each.get(two.id)?.toSnapshot()).to.deep.equal(twoLatest.toSnapshot());
       expect((await payments.latestForEach([])).size).to.equal(0);
+    });
+
+    it("the order's live payment wins over a newer failed attempt (a refusal recorded after the order was paid)", async function () {
+      const [order, onlyFailed] = [await add(newOrder(buyer, at(1))), await add(newOrder(buyer, at(1)))];
+      const live = await transactions.run(() => payments.add(start(order, 2)));
+      const laterRefusal = await transactions.run(() => payments.add({ ...start(order, 3), status: 'FAILED', failureReason: 'late' }));
+      const first = await transactions.run(() => payments.add({ ...start(onlyFailed, 4), status: 'FAILED', failureReason: 'a' }));
+      const second = await transactions.run(() => payments.add({ ...start(onlyFailed, 5), status: 'FAILED', failureReason: 'b' }));
+
+      expect(laterRefusal.id).to.be.greaterThan(live.id);
+      expect((await payments.latestFor(order.id))?.id).to.equal(live.id);
+      expect(second.id).to.be.greaterThan(first.id);
+      expect((await payments.latestFor(onlyFailed.id))?.id).to.equal(second.id);
+      const each = await payments.latestForEach([order.id, onlyFailed.id]);
+      expect(each.get(order.id)?.id).to.equal(live.id);
+      expect(each.get(onlyFailed.id)?.id).to.equal(second.id);
     });
 
     it('a payment added in a transaction that then throws is gone', async function () {

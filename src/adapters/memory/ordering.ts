@@ -105,6 +105,14 @@ export class MemoryOrderRepository implements OrderRepository {
 }
 
 /** Payments; like the partial unique index `payments_one_live_per_order`, one live (not FAILED) payment per order. */
+/** The live payment (not FAILED) comes first; among the rest, the newest. */
+function ranksBefore(a: PaymentSnapshot, b: PaymentSnapshot): boolean {
+  const aLive = a.status !== 'FAILED';
+  const bLive = b.status !== 'FAILED';
+  if (aLive !== bLive) return aLive;
+  return a.id > b.id;
+}
+
 export class MemoryPaymentRepository implements PaymentRepository {
   private readonly payments: MemoryTable<number, PaymentSnapshot>;
   private readonly ids = new MemorySequence();
@@ -145,7 +153,7 @@ export class MemoryPaymentRepository implements PaymentRepository {
     for (const row of this.payments.values()) {
       if (!wanted.has(row.orderId)) continue;
       const seen = latest.get(row.orderId);
-      if (!seen || seen.id < row.id) latest.set(row.orderId, row);
+      if (!seen || ranksBefore(row, seen)) latest.set(row.orderId, row);
     }
     return new Map([...latest].map(([orderId, row]) => [orderId, Payment.fromSnapshot(row)]));
   }

@@ -267,17 +267,19 @@ export class PostgresPaymentRepository implements PaymentRepository {
   }
 
   async latestFor(orderId: number): Promise<Payment | null> {
-    const row = await this.tx.connection()<PaymentRow>('payments').where({ order_id: orderId }).orderBy('id', 'desc').first();
-    return row ? toPayment(row) : null;
+    const [payment] = (await this.latestForEach([orderId])).values();
+    return payment ?? null;
   }
 
   async latestForEach(orderIds: number[]): Promise<Map<number, Payment>> {
     if (orderIds.length === 0) return new Map();
+    // The live payment first (FAILED sorts last), then the newest attempt.
     const rows = (await this.tx
       .connection()
-      .select('*')
+      .select(this.tx.db.raw('DISTINCT ON (order_id) *'))
       .from('payments')
-      .whereIn('id', (q) => q.max('id').from('payments').whereIn('order_id', orderIds).groupBy('order_id'))) as PaymentRow[];
+      .whereIn('order_id', orderIds)
+      .orderByRaw(`order_id, (status = 'FAILED'), id DESC`)) as PaymentRow[];
     return new Map(rows.map((r) => [Number(r.order_id), toPayment(r)]));
   }
 }

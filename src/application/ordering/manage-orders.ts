@@ -61,16 +61,16 @@ export class RefundOrder {
   /** A paid order not yet shipped: balance, stock and coupon come back; at most once. */
   async execute(actor: Actor, orderId: number, reason: string | null): Promise<RefundView> {
     assertOwnerOrAdmin(actor, await orderOr404(this.ctx, orderId), 'refund');
-    return refundView(await this.ctx.transactions.run(() => this.refundLocked(orderId, reason)));
+    return refundView(await this.ctx.transactions.run(() => this.refundLocked(actor, orderId, reason)));
   }
 
   /** Inside a transaction: locks the order and refunds it. */
-  async refundLocked(orderId: number, reason: string | null) {
+  async refundLocked(actor: Actor, orderId: number, reason: string | null) {
     const order = await this.ctx.orders.getForUpdate(orderId);
     if (!order) throw new NotFound('Order', orderId);
     if (await this.ctx.refunds.forOrder(orderId)) throw new InvalidState(`Order ${orderId} was refunded already`);
     if (!order.isRefundable()) throw new InvalidState(`Order ${orderId} is ${order.status}: only a CONFIRMED or PREPARING order can be refunded`);
-    return this.settle.refund(order, await completedPaymentOf(this.ctx, order), reason);
+    return this.settle.refund(order, await completedPaymentOf(this.ctx, order), reason, actor.userId);
   }
 }
 
@@ -92,7 +92,7 @@ export class CancelOrder {
       if (!locked) throw new NotFound('Order', orderId);
       if (locked.status === 'CREATED') return this.settle.releaseUnpaid(locked, { expired: false, reason });
       if (locked.isRefundable()) {
-        await this.refunds.refundLocked(orderId, reason);
+        await this.refunds.refundLocked(actor, orderId, reason);
         return (await this.ctx.orders.get(orderId)) as Order;
       }
       throw new InvalidState(`Order ${orderId} is ${locked.status}: it can no longer be cancelled`);

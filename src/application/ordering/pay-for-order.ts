@@ -109,7 +109,11 @@ export class PayForOrder {
       return { payment: paymentView(debited.payment), settled: false };
     }
     const settled = await this.settlePending(orderId, debited.payment.id, answer === 'APPROVED' ? 'APPROVED' : 'NOT_APPROVED', 'DECLINED');
-    if (answer === 'DECLINED') throw new PaymentDeclined(`The payment gateway declined payment ${debited.payment.id}; the order failed and its stock and balance were given back`);
+    // A late approval can find the payment already failed (a status query settled it first):
+    // what counts is how it was settled, not what the gateway said last.
+    if (settled.status !== 'COMPLETED') {
+      throw new PaymentDeclined(`Payment ${debited.payment.id} was not approved; the order failed and its stock and balance were given back`);
+    }
     return { payment: settled, settled: true };
   }
 
@@ -128,24 +132,31 @@ export class PayForOrder {
     const wallet = await this.ctx.wallets.getForUpdate(order.userId);
     if (!wallet) throw new NotFound('Wallet of user', order.userId);
     payment.reach('LOCK_ACQUIRED', at);
-    wallet.pay(order.finalAmount, order.id, { actorId: order.userId, at, reason: `payment ${payment.id}` });
-    await this.ctx.wallets.save(wallet);
+    // A fully discounted order costs nothing: no debit, no ledger row.
+    if (order.finalAmount > 0) {
+      wallet.pay(order.finalAmount, order.id, { actorId: actor.userId, at, reason: `payment ${payment.id}` });
+      await this.ctx.wallets.save(wallet);
+    }
     payment.reach('DEBITED', at);
     return { order, payment };
   }
 
-  /** A payment refused for want of balance leaves the order as it was, but is on record. */
+  /**
+   * A payment refused for want of balance leaves the order as it was, but is on record (as a
+   * FAILED attempt, written once the refusing transaction is over). Best effort: the record must
+   * never replace the refusal the buyer is owed, e.g. when another attempt paid the order since.
+   */
   private async recordRefusal(orderId: number, error: InsufficientBalance): Promise<void> {
     await this.ctx.transactions.afterRollback(async () => {
-      await this.ctx.transactions.run(async () => {
-        const order = await this.ctx.orders.get(orderId);
-        if (!order) return;
-        const at = this.ctx.clock.now();
-        const payment = await this.ctx.payments.add(Payment.start(order.id, order.userId, order.finalAmount, at));
-        payment.reach('LOCK_ACQUIRED', at);
-        payment.fail(`INSUFFICIENT_BALANCE: ${error.message}`, at);
-        await this.ctx.payments.save(payment);
-      });
+      try {
+        await this.ctx.transactions.run(async () => {
+          const order = await this.ctx.orders.get(orderId);
+          if (!order || order.status !== 'CREATED') return;
+          await this.ctx.payments.add(Payment.refused(order.id, order.userId, order.finalAmount, `INSUFFICIENT_BALANCE: ${error.message}`, this.ctx.clock.now()));
+        });
+      } catch (recordError) {
+        this.ctx.logger.warn('could not record a refused payment', { orderId, error: String(recordError) });
+      }
     });
   }
 

@@ -37,7 +37,7 @@ export class OrderSettlement {
     const at = this.ctx.clock.now();
     await this.ctx.stock.release(order.stockLines());
     // The coupon goes back to ISSUED here: it was never used (coupon issue).
-    if (balanceWasDebited) {
+    if (balanceWasDebited && payment.amount > 0) {
       const wallet = await this.ctx.wallets.getForUpdate(order.userId);
       if (!wallet) throw new NotFound('Wallet of user', order.userId);
       wallet.refund(payment.amount, order.id, { actorId: null, at, reason: `payment ${payment.id} not approved: ${reason}` });
@@ -66,16 +66,18 @@ export class OrderSettlement {
   }
 
   /** A paid order, not yet shipped, is refunded: balance back, stock back, order cancelled. */
-  async refund(order: Order, payment: Payment, requestedReason: string | null): Promise<RefundSnapshot> {
+  async refund(order: Order, payment: Payment, requestedReason: string | null, actorId: number | null): Promise<RefundSnapshot> {
     const at = this.ctx.clock.now();
     const reason = requestedReason?.trim() || null;
     order.cancelForRefund(reason, at);
     await this.ctx.stock.returnSold(order.stockLines());
     // The coupon becomes REFUNDED (usable again) here (coupon issue).
-    const wallet = await this.ctx.wallets.getForUpdate(order.userId);
-    if (!wallet) throw new NotFound('Wallet of user', order.userId);
-    wallet.refund(payment.amount, order.id, { actorId: null, at, reason: reason ?? 'refund' });
-    await this.ctx.wallets.save(wallet);
+    if (payment.amount > 0) {
+      const wallet = await this.ctx.wallets.getForUpdate(order.userId);
+      if (!wallet) throw new NotFound('Wallet of user', order.userId);
+      wallet.refund(payment.amount, order.id, { actorId, at, reason: reason ?? 'refund' });
+      await this.ctx.wallets.save(wallet);
+    }
     const refund = await this.ctx.refunds.add({
       orderId: order.id,
       paymentId: payment.id,

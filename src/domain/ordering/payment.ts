@@ -30,6 +30,11 @@ export class Payment {
     return { orderId, userId, amount, status: 'INITIATED', failureReason: null, createdAt: at, updatedAt: at };
   }
 
+  /** An attempt refused before any money moved (it got as far as the wallet's lock). */
+  static refused(orderId: number, userId: number, amount: number, reason: string, at: Date): NewPayment {
+    return { orderId, userId, amount, status: 'FAILED', failureReason: `${reason} (at LOCK_ACQUIRED)`, createdAt: at, updatedAt: at };
+  }
+
   static fromSnapshot(snapshot: PaymentSnapshot): Payment {
     return new Payment({ ...snapshot });
   }

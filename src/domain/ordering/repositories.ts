@@ -31,7 +31,10 @@ export interface PaymentRepository {
   add(payment: NewPayment): Promise<Payment>;
   get(id: number): Promise<Payment | null>;
   save(payment: Payment): Promise<void>;
-  /** The order's most recent payment attempt. */
+  /**
+   * The order's payment: its live one (not FAILED: in progress or completed; there is at most
+   * one) when it has one, else its most recent failed attempt.
+   */
   latestFor(orderId: number): Promise<Payment | null>;
   latestForEach(orderIds: number[]): Promise<Map<number, Payment>>;
 }

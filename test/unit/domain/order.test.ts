@@ -1,0 +1,394 @@
+import { expect } from 'chai';
+import {
+  DEFAULT_ORDER_POLICY,
+  EXPIRED,
+  FULFILMENT_STEPS,
+  type FulfilmentStep,
+  Order,
+  ORDER_STATUSES,
+  type OrderPolicy,
+  type OrderStatus,
+  type PlaceOrder,
+  type PricedLine,
+} from '../../../src/domain/ordering/order.js';
+import { OrderLimitExceeded } from '../../../src/domain/ordering/errors.js';
+import { InvalidState, ValidationFailed } from '../../../src/domain/shared/errors.js';
+import { expectThrowsCode, thrownBy } from '../expect-error.js';
+
+const PLACED_AT = new Date('2026-01-15T09:00:00.000Z');
+const TTL_SECONDS = 30;
+const POLICY: OrderPolicy = { ...DEFAULT_ORDER_POLICY, reservationTtlSeconds: TTL_SECONDS };
+const EXPIRES_AT = new Date(PLACED_AT.getTime() + TTL_SECONDS * 1000);
+/** Well inside the reservation. */
+const LIVE = new Date(PLACED_AT.getTime() + 1_000);
+/** Past the reservation (the sweeper may not have run yet). */
+const LATE = new Date(EXPIRES_AT.getTime() + 1_000);
+
+const SELLER_A = 11;
+const SELLER_B = 12;
+
+const line = (overrides: Partial<PricedLine> = {}): PricedLine => ({
+  productId: 1,
+  optionId: 101,
+  sellerId: SELLER_A,
+  productName: 'Runner',
+  optionName: '260',
+  unitPrice: 59_000,
+  quantity: 1,
+  ...overrides,
+});
+
+const placeInput = (overrides: Partial<PlaceOrder> = {}): PlaceOrder => ({
+  userId: 7,
+  lines: [line()],
+  discountAmount: 0,
+  userCouponId: null,
+  at: PLACED_AT,
+  ...overrides,
+});
+
+/** An order as the repository hands it back: with an id, in the given status. */
+function orderIn(status: OrderStatus, overrides: Partial<PlaceOrder> = {}): Order {
+  const placed = Order.place(placeInput(overrides), POLICY);
+  return Order.fromSnapshot({ ...placed, id: 42, status, version: 3 });
+}
+
+/** Each move the state machine offers, called the way the use cases call it. */
+type Action = { name: string; run: (order: Order, at: Date) => void };
+const REASON = 'because';
+const ACTIONS: Action[] = [
+  { name: 'awaitGateway', run: (o, at) => o.awaitGateway(at) },
+  { name: 'confirmPayment', run: (o, at) => o.confirmPayment(at) },
+  { name: 'fail', run: (o, at) => o.fail(REASON, at) },
+  { name: 'cancel', run: (o, at) => o.cancel(REASON, at) },
+  { name: 'cancel (no reason)', run: (o, at) => o.cancel(null, at) },
+  { name: 'expire', run: (o, at) => o.expire(at) },
+  { name: 'cancelForRefund', run: (o, at) => o.cancelForRefund(REASON, at) },
+  { name: 'cancelForRefund (no reason)', run: (o, at) => o.cancelForRefund(null, at) },
+  ...FULFILMENT_STEPS.map((step: FulfilmentStep) => ({
+    name: `advanceFulfilment(${step})`,
+    run: (o: Order, at: Date) => o.advanceFulfilment(step, at),
+  })),
+  { name: 'complete', run: (o, at) => o.complete(at) },
+];
+
+/** What a successful move leads to: the new status and the cancel reason it records. */
+type Outcome = { status: OrderStatus; cancelReason: string | null };
+const to = (status: OrderStatus, cancelReason: string | null = null): Outcome => ({ status, cancelReason });
+
+/**
+ * The moves that succeed, by status and by whether the reservation has run out; every pair not
+ * listed must throw INVALID_STATE and leave the order as it was.
+ */
+const ALLOWED: Record<'live' | 'late', Partial<Record<OrderStatus, Record<string, Outcome>>>> = {
+  live: {
+    CREATED: {
+      awaitGateway: to('PENDING'),
+      confirmPayment: to('CONFIRMED'),
+      fail: to('FAILED', REASON),
+      cancel: to('CANCELLED', REASON),
+      'cancel (no reason)': to('CANCELLED', 'CANCELLED_BY_USER'),
+    },
+    PENDING: {
+      confirmPayment: to('CONFIRMED'),
+      fail: to('FAILED', REASON),
+    },
+    CONFIRMED: {
+      cancelForRefund: to('CANCELLED', REASON),
+      'cancelForRefund (no reason)': to('CANCELLED', 'REFUNDED'),
+      'advanceFulfilment(PREPARING)': to('PREPARING'),
+    },
+    PREPARING: {
+      cancelForRefund: to('CANCELLED', REASON),
+      'cancelForRefund (no reason)': to('CANCELLED', 'REFUNDED'),
+      'advanceFulfilment(SHIPPED)': to('SHIPPED'),
+    },
+    SHIPPED: { 'advanceFulfilment(DELIVERED)': to('DELIVERED') },
+    DELIVERED: { complete: to('COMPLETED') },
+  },
+  late: {
+    // Past its expiry an unpaid order can no longer be paid (nor handed to a gateway), only
+    // expired, cancelled or failed.
+    CREATED: {
+      fail: to('FAILED', REASON),
+      cancel: to('CANCELLED', REASON),
+      'cancel (no reason)': to('CANCELLED', 'CANCELLED_BY_USER'),
+      expire: to('CANCELLED', EXPIRED),
+    },
+    // A gateway that took the payment before the expiry may still approve it afterwards.
+    PENDING: {
+      confirmPayment: to('CONFIRMED'),
+      fail: to('FAILED', REASON),
+    },
+    CONFIRMED: {
+      cancelForRefund: to('CANCELLED', REASON),
+      'cancelForRefund (no reason)': to('CANCELLED', 'REFUNDED'),
+      'advanceFulfilment(PREPARING)': to('PREPARING'),
+    },
+    PREPARING: {
+      cancelForRefund: to('CANCELLED', REASON),
+      'cancelForRefund (no reason)': to('CANCELLED', 'REFUNDED'),
+      'advanceFulfilment(SHIPPED)': to('SHIPPED'),
+    },
+    SHIPPED: { 'advanceFulfilment(DELIVERED)': to('DELIVERED') },
+    DELIVERED: { complete: to('COMPLETED') },
+  },
+};
+
+describe('Order (the order state machine)', () => {
+  describe('every status × every move', () => {
+    for (const [when, at] of [
+      ['live', LIVE],
+      ['late', LATE],
+    ] as const) {
+      describe(when === 'live' ? 'while the reservation holds' : 'after the reservation ran out', () => {
+        for (const status of ORDER_STATUSES) {
+          for (const action of ACTIONS) {
+            const expected = ALLOWED[when][status]?.[action.name];
+            if (expected) {
+              it(`${status} --${action.name}--> ${expected.status} (cancelReason ${String(expected.cancelReason)})`, () => {
+                const order = orderIn(status);
+                const before = order.toSnapshot();
+                action.run(order, at);
+                expect(order.toSnapshot()).to.deep.equal({
+                  ...before,
+                  status: expected.status,
+                  cancelReason: expected.cancelReason,
+                  updatedAt: at,
+                });
+                // Only the repository bumps the version, when it saves the move.
+                expect(order.version).to.equal(before.version);
+              });
+            } else {
+              it(`${status} refuses ${action.name}: INVALID_STATE, and the order is unchanged`, () => {
+                const order = orderIn(status);
+                const before = order.toSnapshot();
+                const error = expectThrowsCode(() => action.run(order, at), 'INVALID_STATE');
+                expect(error).to.be.instanceOf(InvalidState);
+                expect(order.toSnapshot()).to.deep.equal(before);
+              });
+            }
+          }
+        }
+      });
+    }
+
+    it('the table covers every status and every move', () => {
+      expect(ACTIONS.map((a) => a.name)).to.include.members([
+        'awaitGateway',
+        'confirmPayment',
+        'fail',
+        'cancel',
+        'expire',
+        'cancelForRefund',
+        'advanceFulfilment(PREPARING)',
+        'advanceFulfilment(SHIPPED)',
+        'advanceFulfilment(DELIVERED)',
+        'complete',
+      ]);
+      expect(ORDER_STATUSES).to.have.length(9);
+    });
+  });
+
+  describe('expiry', () => {
+    it('confirmPayment of a CREATED order after its expiry is INVALID_STATE, and the order stays CREATED', () => {
+      const order = orderIn('CREATED');
+      expectThrowsCode(() => order.confirmPayment(LATE), 'INVALID_STATE');
+      expect(order.status).to.equal('CREATED');
+    });
+
+    it('the reservation runs out exactly at reservationExpiresAt: a millisecond before it is payable, at it is not', () => {
+      const order = orderIn('CREATED');
+      const justBefore = new Date(EXPIRES_AT.getTime() - 1);
+      expect(order.isExpired(justBefore)).to.equal(false);
+      expect(() => order.assertPayable(justBefore)).not.to.throw();
+      expect(order.isExpired(EXPIRES_AT)).to.equal(true);
+      expectThrowsCode(() => order.assertPayable(EXPIRES_AT), 'INVALID_STATE');
+      expectThrowsCode(() => order.awaitGateway(EXPIRES_AT), 'INVALID_STATE');
+    });
+
+    it('expire before the expiry is INVALID_STATE (the order stays CREATED); at the expiry it cancels with reason EXPIRED', () => {
+      const order = orderIn('CREATED');
+      expectThrowsCode(() => order.expire(new Date(EXPIRES_AT.getTime() - 1)), 'INVALID_STATE');
+      expect(order.toSnapshot()).to.include({ status: 'CREATED', cancelReason: null });
+      order.expire(EXPIRES_AT);
+      expect(order.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'EXPIRED' });
+    });
+
+    it('assertPayable refuses every status but CREATED, even inside the reservation', () => {
+      for (const status of ORDER_STATUSES.filter((s) => s !== 'CREATED')) {
+        expectThrowsCode(() => orderIn(status).assertPayable(LIVE), 'INVALID_STATE');
+      }
+    });
+  });
+
+  describe('fulfilment, one step at a time', () => {
+    it('CONFIRMED → PREPARING → SHIPPED → DELIVERED → COMPLETED', () => {
+      const order = orderIn('CONFIRMED');
+      for (const step of FULFILMENT_STEPS) {
+        order.advanceFulfilment(step, LIVE);
+        expect(order.status).to.equal(step);
+      }
+      order.complete(LIVE);
+      expect(order.status).to.equal('COMPLETED');
+    });
+
+    it('skipping a step is INVALID_STATE: CONFIRMED → SHIPPED, CONFIRMED → DELIVERED, PREPARING → DELIVERED', () => {
+      expectThrowsCode(() => orderIn('CONFIRMED').advanceFulfilment('SHIPPED', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('CONFIRMED').advanceFulfilment('DELIVERED', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('PREPARING').advanceFulfilment('DELIVERED', LIVE), 'INVALID_STATE');
+    });
+
+    it('going back or standing still is INVALID_STATE: SHIPPED → PREPARING, DELIVERED → SHIPPED, PREPARING → PREPARING', () => {
+      expectThrowsCode(() => orderIn('SHIPPED').advanceFulfilment('PREPARING', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('DELIVERED').advanceFulfilment('SHIPPED', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('PREPARING').advanceFulfilment('PREPARING', LIVE), 'INVALID_STATE');
+    });
+
+    it('a blank reason counts as none (CANCELLED_BY_USER, REFUNDED); a given one is trimmed', () => {
+      const cancelled = orderIn('CREATED');
+      cancelled.cancel('   ', LIVE);
+      expect(cancelled.toSnapshot().cancelReason).to.equal('CANCELLED_BY_USER');
+      const refunded = orderIn('CONFIRMED');
+      refunded.cancelForRefund('', LIVE);
+      expect(refunded.toSnapshot().cancelReason).to.equal('REFUNDED');
+      const trimmed = orderIn('PREPARING');
+      trimmed.cancelForRefund('  too late  ', LIVE);
+      expect(trimmed.toSnapshot().cancelReason).to.equal('too late');
+    });
+
+    it('isRefundable only while CONFIRMED or PREPARING', () => {
+      const refundable = ORDER_STATUSES.filter((s) => orderIn(s).isRefundable());
+      expect(refundable).to.deep.equal(['CONFIRMED', 'PREPARING']);
+    });
+  });
+
+  describe('Order.place', () => {
+    it('works out each line (unit price × quantity), the total, the discount and the final amount; reservationExpiresAt = at + ttl', () => {
+      const placed = Order.place(
+        placeInput({
+          lines: [line({ optionId: 101, unitPrice: 59_000, quantity: 2 }), line({ productId: 2, optionId: 201, unitPrice: 1_200, quantity: 3 })],
+          discountAmount: 5_000,
+          userCouponId: 9,
+        }),
+        POLICY,
+      );
+      expect(placed.items.map((i) => [i.optionId, i.unitPrice, i.quantity, i.amount])).to.deep.equal([
+        [101, 59_000, 2, 118_000],
+        [201, 1_200, 3, 3_600],
+      ]);
+      expect(placed).to.include({
+        userId: 7,
+        status: 'CREATED',
+        totalAmount: 121_600,
+        discountAmount: 5_000,
+        finalAmount: 116_600,
+        userCouponId: 9,
+        cancelReason: null,
+        version: 0,
+      });
+      expect(placed.reservationExpiresAt).to.deep.equal(EXPIRES_AT);
+      expect(placed.createdAt).to.deep.equal(PLACED_AT);
+      expect(placed.updatedAt).to.deep.equal(PLACED_AT);
+    });
+
+    it('the reservation lasts the policy’s ttl', () => {
+      const placed = Order.place(placeInput(), { ...POLICY, reservationTtlSeconds: 600 });
+      expect(placed.reservationExpiresAt.getTime() - PLACED_AT.getTime()).to.equal(600_000);
+    });
+
+    it('keeps the lines’ names, seller and price as given', () => {
+      const placed = Order.place(placeInput(), POLICY);
+      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000 }]);
+    });
+
+    it('a discount of 0 and a discount of the whole total are accepted (final 0)', () => {
+      expect(Order.place(placeInput({ discountAmount: 0 }), POLICY).finalAmount).to.equal(59_000);
+      expect(Order.place(placeInput({ discountAmount: 59_000 }), POLICY).finalAmount).to.equal(0);
+    });
+
+    it('a discount outside 0..total (or not a whole number) is a RangeError', () => {
+      for (const discountAmount of [-1, 59_001, 0.5, Number.NaN]) {
+        expect(thrownBy(() => Order.place(placeInput({ discountAmount }), POLICY)), String(discountAmount)).to.be.instanceOf(RangeError);
+      }
+    });
+
+    it('10 units of one option are accepted; 11 are ORDER_LIMIT_EXCEEDED', () => {
+      expect(Order.place(placeInput({ lines: [line({ quantity: 10 })] }), POLICY).totalAmount).to.equal(590_000);
+      const error = expectThrowsCode(() => Order.place(placeInput({ lines: [line({ quantity: 11 })] }), POLICY), 'ORDER_LIMIT_EXCEEDED');
+      expect(error).to.be.instanceOf(OrderLimitExceeded);
+    });
+
+    it('30 units in all are accepted; 31 are ORDER_LIMIT_EXCEEDED', () => {
+      const lines = (last: number) => [
+        line({ optionId: 1, quantity: 10 }),
+        line({ optionId: 2, quantity: 10 }),
+        line({ optionId: 3, quantity: 10 }),
+        ...(last > 0 ? [line({ optionId: 4, quantity: last })] : []),
+      ];
+      const thirty = Order.place(placeInput({ lines: lines(0) }), POLICY);
+      expect(thirty.items.reduce((n, i) => n + i.quantity, 0)).to.equal(30);
+      expectThrowsCode(() => Order.place(placeInput({ lines: lines(1) }), POLICY), 'ORDER_LIMIT_EXCEEDED');
+    });
+
+    it('the limits come from the policy', () => {
+      const tight: OrderPolicy = { ...POLICY, maxUnitsPerOption: 2, maxUnitsPerOrder: 3 };
+      expectThrowsCode(() => Order.place(placeInput({ lines: [line({ quantity: 3 })] }), tight), 'ORDER_LIMIT_EXCEEDED');
+      expectThrowsCode(
+        () => Order.place(placeInput({ lines: [line({ optionId: 1, quantity: 2 }), line({ optionId: 2, quantity: 2 })] }), tight),
+        'ORDER_LIMIT_EXCEEDED',
+      );
+    });
+
+    it('no lines is VALIDATION_FAILED', () => {
+      const error = expectThrowsCode(() => Order.place(placeInput({ lines: [] }), POLICY), 'VALIDATION_FAILED');
+      expect(error).to.be.instanceOf(ValidationFailed);
+    });
+
+    it('the same option on two lines is VALIDATION_FAILED (even for few units)', () => {
+      const error = expectThrowsCode(
+        () => Order.place(placeInput({ lines: [line({ quantity: 1 }), line({ quantity: 1 })] }), POLICY),
+        'VALIDATION_FAILED',
+      ) as ValidationFailed;
+      expect(error.errors[0]?.field).to.equal('items.1');
+    });
+
+    it('a quantity that is not a whole number of 1 or more is VALIDATION_FAILED', () => {
+      for (const quantity of [0, -1, 1.5]) {
+        expectThrowsCode(() => Order.place(placeInput({ lines: [line({ quantity })] }), POLICY), 'VALIDATION_FAILED');
+      }
+    });
+  });
+
+  describe('reading an order', () => {
+    const twoSellers = () =>
+      orderIn('CREATED', {
+        lines: [line({ optionId: 101, sellerId: SELLER_A, quantity: 2 }), line({ productId: 2, optionId: 201, sellerId: SELLER_B, quantity: 3 })],
+      });
+
+    it('isSoldBy: true for the seller of any of its lines, false for anyone else', () => {
+      const order = twoSellers();
+      expect(order.isSoldBy(SELLER_A)).to.equal(true);
+      expect(order.isSoldBy(SELLER_B)).to.equal(true);
+      expect(order.isSoldBy(99)).to.equal(false);
+      expect(order.isSoldBy(order.userId)).to.equal(false);
+    });
+
+    it('stockLines: one line per option with its quantity', () => {
+      expect(twoSellers().stockLines()).to.deep.equal([
+        { optionId: 101, quantity: 2 },
+        { optionId: 201, quantity: 3 },
+      ]);
+    });
+
+    it('snapshots are copies: changing one does not change the order', () => {
+      const order = twoSellers();
+      const snapshot = order.toSnapshot();
+      snapshot.items[0]!.quantity = 99;
+      expect(order.items[0]!.quantity).to.equal(2);
+      const rebuilt = Order.fromSnapshot(snapshot);
+      snapshot.items[0]!.quantity = 1;
+      expect(rebuilt.items[0]!.quantity).to.equal(99);
+    });
+  });
+});
