@@ -234,11 +234,11 @@ describe('ordering under concurrency (PostgreSQL)', function () {
     extraApps.push(first, second);
     const shopA = await Shop.open(first);
     const shopB = shopA.on(second);
-    const product = await shopA.product(1_000, [100, 100]);
+    const product = await shopA.product(1_000, [250, 250]);
     const [a, b] = product.optionIds as [number, number];
-    const buyers = await shopA.buyers(6, 30_000);
+    const buyers = await shopA.buyers(6, 100_000);
     const lines = (i: number): Line[] => (i % 3 === 0 ? [[a, 1]] : i % 3 === 1 ? [[b, 2]] : [[b, 1], [a, 2]]);
-    const placed = await Promise.all(Array.from({ length: 72 }, (_, i) => shopA.place(buyers[i % 6] as Actor, product, lines(i))));
+    const placed = await Promise.all(Array.from({ length: 180 }, (_, i) => shopA.place(buyers[i % 6] as Actor, product, lines(i))));
     // Some are paid and some cancelled before they expire: the sweeper must leave those alone.
     const paid = placed.filter((_, i) => i % 6 === 4);
     const cancelled = placed.filter((_, i) => i % 6 === 5);
@@ -270,8 +270,8 @@ describe('ordering under concurrency (PostgreSQL)', function () {
     );
     const soldOf = (optionId: number) =>
       paid.reduce((s, o) => s + o.items.filter((i) => i.optionId === optionId).reduce((q, i) => q + i.quantity, 0), 0);
-    expect(await stockOf(first.db, a)).to.deep.equal({ total: 100 - soldOf(a), reserved: 0, sold: soldOf(a) });
-    expect(await stockOf(first.db, b)).to.deep.equal({ total: 100 - soldOf(b), reserved: 0, sold: soldOf(b) });
+    expect(await stockOf(first.db, a)).to.deep.equal({ total: 250 - soldOf(a), reserved: 0, sold: soldOf(a) });
+    expect(await stockOf(first.db, b)).to.deep.equal({ total: 250 - soldOf(b), reserved: 0, sold: soldOf(b) });
     await expectBooksBalance(first.db, buyers.map((u) => u.userId));
   });
 
@@ -432,7 +432,7 @@ describe('ordering under concurrency (PostgreSQL)', function () {
     const expected = new Set(['OK', 'INVALID_STATE', 'INSUFFICIENT_STOCK', 'INSUFFICIENT_BALANCE']);
     const unexpected = outcomes.filter((o) => !expected.has(o.code));
     expect(unexpected, `unexpected errors: ${JSON.stringify(tally(unexpected.map((o) => `${o.op}:${o.code}`)))}`).to.deep.equal([]);
-    expect(outcomes.filter((o) => o.op !== 'place' && o.code === 'OK').length, 'the storm did real work').to.be.greaterThan(50);
+    expect(outcomes.filter((o) => o.op !== 'place' && o.code === 'OK').length, 'the storm did real work').to.be.greaterThan(30);
 
   });
 

@@ -85,10 +85,10 @@ export class MemoryOrderRepository implements OrderRepository {
   }
 
   /** CREATED orders whose reservation ran out by `now` (inclusive), the longest expired first. */
-  async lockExpired(now: Date, limit: number): Promise<Order[]> {
+  async lockExpired(now: Date, limit: number, excluding: number[] = []): Promise<Order[]> {
     return this.orders
       .values()
-      .filter((o) => o.status === 'CREATED' && o.reservationExpiresAt.getTime() <= now.getTime())
+      .filter((o) => o.status === 'CREATED' && o.reservationExpiresAt.getTime() <= now.getTime() && !excluding.includes(o.id))
       .sort((a, b) => a.reservationExpiresAt.getTime() - b.reservationExpiresAt.getTime() || a.id - b.id)
       .slice(0, limit)
       .map((o) => Order.fromSnapshot(o));

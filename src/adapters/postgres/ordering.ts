@@ -162,11 +162,12 @@ export class PostgresOrderRepository implements OrderRepository {
     return pageOf(await this.withItems(rows), query, total);
   }
 
-  async lockExpired(now: Date, limit: number): Promise<Order[]> {
+  async lockExpired(now: Date, limit: number, excluding: number[] = []): Promise<Order[]> {
     const rows = await this.tx
       .connection()<OrderRow>('orders')
       .where('status', 'CREATED')
       .andWhere('reservation_expires_at', '<=', now)
+      .whereNotIn('id', excluding)
       .orderBy('reservation_expires_at')
       .limit(limit)
       .forUpdate()

@@ -73,10 +73,10 @@ export class PayForOrder {
   private async payInOneTransaction(actor: Actor, orderId: number): Promise<PaymentOutcome> {
     try {
       return await this.ctx.transactions.run(async () => {
-        const { order, payment } = await this.debit(actor, orderId);
+        const { order, payment } = await this.debit(actor, orderId, { confirmStock: true });
         const gateway = await this.ctx.gateway.request(toGateway(payment));
         if (gateway !== 'APPROVED') throw new Error(`the internal gateway answered ${gateway}`);
-        await this.settle.completePayment(order, payment);
+        await this.settle.completePayment(order, payment, { stockConfirmed: true });
         return { payment: paymentView(payment), settled: true };
       });
     } catch (error) {
@@ -118,15 +118,19 @@ export class PayForOrder {
   }
 
   /**
-   * Locks the order, checks who pays and that it is still payable, and debits the wallet (order,
-   * then wallet: the global lock order). Throws InsufficientBalance with nothing changed.
+   * Locks the order, checks who pays and that it is still payable, and debits the wallet. With
+   * `confirmStock` (one-transaction payments) the stock is confirmed before the wallet is locked:
+   * every transaction takes order, then stock, then wallet, or two of them can deadlock (a payment
+   * and a refund of the same buyer on the same options did). Throws InsufficientBalance with
+   * nothing changed.
    */
-  private async debit(actor: Actor, orderId: number): Promise<{ order: Order; payment: Payment }> {
+  private async debit(actor: Actor, orderId: number, options: { confirmStock?: boolean } = {}): Promise<{ order: Order; payment: Payment }> {
     const at = this.ctx.clock.now();
     const order = await this.ctx.orders.getForUpdate(orderId);
     if (!order) throw new NotFound('Order', orderId);
     assertPays(actor, order);
     order.assertPayable(at);
+    if (options.confirmStock) await this.ctx.stock.confirm(order.stockLines());
     const payment = await this.ctx.payments.add(Payment.start(order.id, order.userId, order.finalAmount, at));
     payment.reach('VALIDATING', at);
     const wallet = await this.ctx.wallets.getForUpdate(order.userId);
@@ -166,14 +170,24 @@ export class PayForOrder {
    * PENDING), so it is safe to run from several places at once.
    */
   async settlePending(orderId: number, paymentId: number, status: 'APPROVED' | 'NOT_APPROVED', reason: string): Promise<PaymentView> {
+    return (await this.settlePendingOnce(orderId, paymentId, status, reason)).payment;
+  }
+
+  /** As settlePending, also telling whether this call did the settling (for the recovery's count). */
+  async settlePendingOnce(
+    orderId: number,
+    paymentId: number,
+    status: 'APPROVED' | 'NOT_APPROVED',
+    reason: string,
+  ): Promise<{ payment: PaymentView; settledNow: boolean }> {
     return this.ctx.transactions.run(async () => {
       const order = await this.ctx.orders.getForUpdate(orderId);
       const payment = await this.ctx.payments.get(paymentId);
       if (!order || !payment) throw new NotFound('Payment', paymentId);
-      if (order.status !== 'PENDING' || payment.isSettled()) return paymentView(payment);
+      if (order.status !== 'PENDING' || payment.isSettled()) return { payment: paymentView(payment), settledNow: false };
       if (status === 'APPROVED') await this.settle.completePayment(order, payment);
       else await this.settle.failPayment(order, payment, reason, true);
-      return paymentView(payment);
+      return { payment: paymentView(payment), settledNow: true };
     });
   }
 }

@@ -23,7 +23,7 @@ export class SettlePendingPayment {
     if (!payment) throw new NotFound('Payment', paymentId);
     if (actor.role !== 'ADMIN' && payment.userId !== actor.userId) throw new Forbidden('Only the buyer may confirm this payment');
     if (payment.isSettled()) return paymentView(payment);
-    return (await this.settle(payment.orderId, paymentId)) ?? paymentView(payment);
+    return (await this.settle(payment.orderId, paymentId))?.payment ?? paymentView(payment);
   }
 
   /** The recovery job: every order PENDING for longer than `afterSeconds`. Returns how many were settled. */
@@ -37,25 +37,26 @@ export class SettlePendingPayment {
         this.ctx.logger.error('payment recovery failed for an order; will retry', { orderId, error: String(error) });
         return null;
       });
-      if (result && (result.status === 'COMPLETED' || result.status === 'FAILED')) settled += 1;
+      // Only what this run settled: another instance may have settled the same order meanwhile.
+      if (result?.settledNow) settled += 1;
     }
     return settled;
   }
 
   /** Null when another instance holds the order's lock right now. */
-  private async settle(orderId: number, paymentId: number): Promise<PaymentView | null> {
+  private async settle(orderId: number, paymentId: number): Promise<{ payment: PaymentView; settledNow: boolean } | null> {
     const lease = await this.ctx.locks.tryAcquire(`payment-settlement:${orderId}`, LOCK_TTL_MS);
     if (!lease) return null;
     try {
       const payment = await this.ctx.payments.get(paymentId);
       if (!payment) throw new NotFound('Payment', paymentId);
-      if (payment.isSettled()) return paymentView(payment);
+      if (payment.isSettled()) return { payment: paymentView(payment), settledNow: false };
       // Outside any transaction: the gateway is a network call.
       const status = await this.ctx.gateway
         .status({ paymentId, orderId, userId: payment.userId, amount: payment.amount })
         .catch(() => 'UNKNOWN' as const);
-      if (status === 'UNKNOWN') return paymentView(payment);
-      return await this.pay.settlePending(orderId, paymentId, status, 'NOT_APPROVED_BY_GATEWAY');
+      if (status === 'UNKNOWN') return { payment: paymentView(payment), settledNow: false };
+      return await this.pay.settlePendingOnce(orderId, paymentId, status, 'NOT_APPROVED_BY_GATEWAY');
     } finally {
       await lease.release();
     }

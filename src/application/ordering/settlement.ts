@@ -15,10 +15,13 @@ import { orderView, refundView } from './views.js';
 export class OrderSettlement {
   constructor(private readonly ctx: OrderingContext) {}
 
-  /** The gateway approved: the reserved stock leaves the shop, the order is paid. */
-  async completePayment(order: Order, payment: Payment): Promise<Order> {
+  /**
+   * The gateway approved: the reserved stock leaves the shop, the order is paid. `stockConfirmed`
+   * when the caller already confirmed the stock (to keep the lock order: stock before wallet).
+   */
+  async completePayment(order: Order, payment: Payment, options: { stockConfirmed?: boolean } = {}): Promise<Order> {
     const at = this.ctx.clock.now();
-    await this.ctx.stock.confirm(order.stockLines());
+    if (!options.stockConfirmed) await this.ctx.stock.confirm(order.stockLines());
     // The coupon bound to the order becomes USED here (coupon issue).
     order.confirmPayment(at);
     payment.reach('COMPLETED', at);

@@ -22,7 +22,7 @@ export interface OrderRepository {
    * Unpaid orders whose reservation ran out, locked; rows another transaction holds are skipped
    * (several sweepers share the work, none waits).
    */
-  lockExpired(now: Date, limit: number): Promise<Order[]>;
+  lockExpired(now: Date, limit: number, excluding?: number[]): Promise<Order[]>;
   /** Ids of orders PENDING since before `before`, oldest first. */
   pendingSince(before: Date, limit: number): Promise<number[]>;
 }
