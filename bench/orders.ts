@@ -17,7 +17,7 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { label: 'spread (1,000 products, plenty of stock)', products: 1_000, stockPerProduct: 1_000_000 },
-  { label: 'hot (100 products, 20 units each: sells out)', products: 100, stockPerProduct: 20 },
+  { label: 'hot (100 products, 50 units each)', products: 100, stockPerProduct: 50 },
 ];
 
 interface Seeded {
@@ -82,6 +82,8 @@ interface FlowStats {
   pay: number[];
   flow: number[];
   seconds: number;
+  /** Seconds from the start to the last paid order: the rate's span once stock sells out. */
+  lastPaidAt: number;
 }
 
 const codeOf = (body: string): string => {
@@ -97,8 +99,9 @@ function report(label: string, s: FlowStats): void {
   const others = Object.values(s.otherFailures).reduce((a, b) => a + b, 0);
   const attempts = s.paid + s.soldOut + others;
   console.log(`${label}`);
+  const span = s.soldOut > 0 ? s.lastPaidAt : s.seconds;
   console.log(
-    `  paid orders ${(s.paid / s.seconds).toFixed(0)}/s (${s.paid} in ${s.seconds.toFixed(1)} s); sold out ${s.soldOut}; ` +
+    `  paid orders ${(s.paid / span).toFixed(0)}/s (${s.paid} in ${span.toFixed(1)} s${s.soldOut > 0 ? ', until sold out' : ''}); sold out ${s.soldOut}; ` +
       `other failures ${others} (${((others / Math.max(1, attempts)) * 100).toFixed(2)}% of ${attempts})` +
       (others > 0 ? ` ${JSON.stringify(s.otherFailures)}` : ''),
   );
@@ -110,14 +113,16 @@ function report(label: string, s: FlowStats): void {
 }
 
 /** Each connection: place an order of one unit, then pay it; again until time is up. */
-async function runHttp(url: string, seeded: Seeded, tokens: string[], options: { connections: number; seconds: number }): Promise<FlowStats> {
-  const client = new LoadClient(url, options.connections);
-  const stats: FlowStats = { paid: 0, soldOut: 0, otherFailures: {}, create: [], pay: [], flow: [], seconds: 0 };
+async function runHttp(urls: string[], seeded: Seeded, tokens: string[], options: { connections: number; seconds: number }): Promise<FlowStats> {
+  // Connections are spread evenly over the instances, as a balancer would.
+  const clients = urls.map((url) => new LoadClient(url, Math.ceil(options.connections / urls.length)));
+  const stats: FlowStats = { paid: 0, soldOut: 0, otherFailures: {}, create: [], pay: [], flow: [], seconds: 0, lastPaidAt: 0 };
   const fail = (what: string) => (stats.otherFailures[what] = (stats.otherFailures[what] ?? 0) + 1);
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
   await Promise.all(
     Array.from({ length: options.connections }, async (_, worker) => {
+      const client = clients[worker % clients.length] as LoadClient;
       for (let i = 0; performance.now() < deadline; i++) {
         const token = tokens[(worker + i * options.connections) % tokens.length] as string;
         const productId = seeded.productIds[(worker * 7919 + i * 104729) % seeded.productIds.length] as number;
@@ -144,11 +149,12 @@ async function runHttp(url: string, seeded: Seeded, tokens: string[], options: {
         if (paid.status === 200) {
           stats.paid++;
           stats.flow.push(performance.now() - t0);
+          stats.lastPaidAt = (performance.now() - started) / 1000;
         } else fail(`pay ${paid.status} ${codeOf(paid.body)}`);
       }
     }),
   );
-  client.close();
+  for (const client of clients) client.close();
   stats.seconds = (performance.now() - started) / 1000;
   return stats;
 }
@@ -161,7 +167,7 @@ async function runHttp(url: string, seeded: Seeded, tokens: string[], options: {
  */
 async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
-  const stats: FlowStats = { paid: 0, soldOut: 0, otherFailures: {}, create: [], pay: [], flow: [], seconds: 0 };
+  const stats: FlowStats = { paid: 0, soldOut: 0, otherFailures: {}, create: [], pay: [], flow: [], seconds: 0, lastPaidAt: 0 };
   const started = performance.now();
   const deadline = started + options.seconds * 1000;
   const inTransaction = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
@@ -263,6 +269,7 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
           stats.pay.push(performance.now() - t1);
           stats.paid++;
           stats.flow.push(performance.now() - t0);
+          stats.lastPaidAt = (performance.now() - started) / 1000;
         } catch (error) {
           stats.otherFailures[String(error)] = (stats.otherFailures[String(error)] ?? 0) + 1;
         }
@@ -287,25 +294,31 @@ async function logIn(url: string, emails: string[]): Promise<string[]> {
 }
 
 /** Create and pay from many buyers: spread over 1,000 products and hot on 100; with the direct-SQL ceiling of each. */
-export async function ordersScenario(_unused: unknown, options: { connections: number; seconds: number }): Promise<void> {
+export async function ordersScenario(_unused: unknown, options: { connections: number; seconds: number; instances: number }): Promise<void> {
+  const env = {
+    RATE_LIMIT_ORDERS_PER_SECOND: '0',
+    FAILURE_BLOCK_THRESHOLD: '0',
+    ORDER_RESERVATION_TTL_SECONDS: '300',
+    REDIS_URL: process.env['BENCH_REDIS_URL'] ?? '',
+    // The pool is shared out among the instances: together they hold what one would.
+    DATABASE_POOL_MAX: String(Math.max(2, Math.floor(20 / options.instances))),
+  };
   for (const variant of VARIANTS) {
-    const server = await startBenchServer({
-      RATE_LIMIT_ORDERS_PER_SECOND: '0',
-      FAILURE_BLOCK_THRESHOLD: '0',
-      ORDER_RESERVATION_TTL_SECONDS: '300',
-      REDIS_URL: process.env['BENCH_REDIS_URL'] ?? '',
-    });
+    const first = await startBenchServer(env);
+    const servers = [first];
     try {
-      if (!server.databaseUrl) throw new Error('the orders scenario needs PostgreSQL (BENCH_DATABASE_URL)');
-      console.log(`-- ${variant.label}, ${BUYERS} buyers`);
-      const seeded = await seed(server.databaseUrl, variant);
-      const tokens = await logIn(server.url, seeded.emails);
-      report('  service (HTTP):', await runHttp(server.url, seeded, tokens, options));
+      for (let i = 1; i < options.instances; i++) servers.push(await startBenchServer(env, [], first));
+      if (!first.databaseUrl) throw new Error('the orders scenario needs PostgreSQL (BENCH_DATABASE_URL)');
+      console.log(`-- ${variant.label}, ${BUYERS} buyers, ${options.instances} instance(s)`);
+      const seeded = await seed(first.databaseUrl, variant);
+      const tokens = await logIn(first.url, seeded.emails);
+      report('  service (HTTP):', await runHttp(servers.map((s) => s.url), seeded, tokens, options));
       // The ceiling runs on a fresh copy of the same catalog and buyers.
-      const fresh = await seed(server.databaseUrl, variant);
-      report('  ceiling (the same SQL transactions driven directly):', await runDirectSql(server.databaseUrl, fresh, options));
+      const fresh = await seed(first.databaseUrl, variant);
+      report('  ceiling (the same SQL transactions driven directly):', await runDirectSql(first.databaseUrl, fresh, options));
     } finally {
-      await server.stop();
+      // The first instance owns (and drops) the database: stop it last.
+      for (const server of servers.reverse()) await server.stop();
     }
   }
 }

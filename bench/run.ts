@@ -7,7 +7,7 @@ import { walletScenario } from './wallet.js';
 import type { BenchServer } from './server.js';
 
 interface Scenario {
-  run(server: BenchServer | null, options: { connections: number; seconds: number }): Promise<void>;
+  run(server: BenchServer | null, options: { connections: number; seconds: number; instances: number }): Promise<void>;
   /** Scenarios that start their own servers (e.g. one per configuration) say so. */
   ownServers?: boolean;
 }
@@ -23,6 +23,7 @@ const { values, positionals } = parseArgs({
   options: {
     connections: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '10' },
+    instances: { type: 'string', default: '1' },
   },
 });
 
@@ -32,7 +33,7 @@ if (unknown.length > 0) {
   console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${Object.keys(SCENARIOS).join(', ')}`);
   process.exit(2);
 }
-const options = { connections: Number(values.connections), seconds: Number(values.seconds) };
+const options = { connections: Number(values.connections), seconds: Number(values.seconds), instances: Number(values.instances) };
 
 for (const name of names) {
   const scenario = SCENARIOS[name] as Scenario;

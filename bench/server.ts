@@ -36,12 +36,17 @@ function freePort(): Promise<number> {
  * A fresh database is created on the PostgreSQL server (BENCH_DATABASE_URL, default the local
  * one) and dropped afterwards; BENCH_DATABASE_URL=embedded runs on the embedded database.
  */
-export async function startBenchServer(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchServer> {
+export async function startBenchServer(
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  /** Another instance on the database of an instance already started (several behind a balancer). */
+  shareDatabaseOf?: BenchServer,
+): Promise<BenchServer> {
   const port = await freePort();
   const serverUrl = benchServerUrl();
-  let databaseUrl: string | undefined;
+  let databaseUrl: string | undefined = shareDatabaseOf?.databaseUrl ?? undefined;
   let drop: (() => Promise<void>) | null = null;
-  if (serverUrl) {
+  if (serverUrl && !databaseUrl) {
     const name = `order_bench_${process.pid}_${Date.now().toString(36)}`;
     const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
     await admin.raw('CREATE DATABASE ??', [name]);

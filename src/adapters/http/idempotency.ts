@@ -54,10 +54,12 @@ export function idempotentHandler(
 ) {
   return async (req: Request, res: Response) => {
     const key = idempotencyKeyOf(req);
-    const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
-    const fingerprint = createHash('sha256')
-      .update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`)
-      .digest('base64url');
+    // Only a request with a key is ever compared with another: hash its content then, not always.
+    let fingerprint = '';
+    if (key !== null) {
+      const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
+      fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`).digest('base64url');
+    }
     const outcome = await runIdempotently.execute(
       {
         scope: key === null ? null : { userId: scopeOf(res), key },

@@ -76,41 +76,50 @@ function itemsOf(row: { items: ItemRow[] | string }): ItemRow[] {
 export class PostgresOrderRepository implements OrderRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
 
+  /** The order and its lines in one statement. */
   async add(order: NewOrder): Promise<Order> {
-    const db = this.tx.connection();
-    const [row] = await db<OrderRow>('orders')
-      .insert({
-        user_id: order.userId,
-        status: order.status,
-        total_amount: order.totalAmount,
-        discount_amount: order.discountAmount,
-        final_amount: order.finalAmount,
-        user_coupon_id: order.userCouponId,
-        reservation_expires_at: order.reservationExpiresAt,
-        cancel_reason: order.cancelReason,
-        version: order.version,
-        created_at: order.createdAt,
-        updated_at: order.updatedAt,
-      })
-      .returning('*');
-    const id = Number((row as OrderRow).id);
-    const items = await db<ItemRow>('order_items')
-      .insert(
-        order.items.map((i, index) => ({
-          order_id: id,
-          line_no: index + 1,
-          product_id: i.productId,
-          option_id: i.optionId,
-          seller_id: i.sellerId,
-          product_name: i.productName,
-          option_name: i.optionName,
-          unit_price: i.unitPrice,
-          quantity: i.quantity,
-          amount: i.amount,
-        })),
-      )
-      .returning('*');
-    return toOrder(row as OrderRow, items as ItemRow[]);
+    const lines = order.items.map((i, index) => ({
+      line_no: index + 1,
+      product_id: i.productId,
+      option_id: i.optionId,
+      seller_id: i.sellerId,
+      product_name: i.productName,
+      option_name: i.optionName,
+      unit_price: i.unitPrice,
+      quantity: i.quantity,
+      amount: i.amount,
+    }));
+    const result = await this.tx.connection().raw(
+      `WITH placed AS (
+         INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id,
+                             reservation_expires_at, cancel_reason, version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+       ), lines AS (
+         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount)
+         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount
+         FROM placed, jsonb_to_recordset(?::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
+              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint)
+         RETURNING *
+       )
+       SELECT placed.*, (SELECT coalesce(json_agg(lines ORDER BY lines.line_no), '[]'::json) FROM lines) AS items FROM placed`,
+      [
+        order.userId,
+        order.status,
+        order.totalAmount,
+        order.discountAmount,
+        order.finalAmount,
+        order.userCouponId,
+        order.reservationExpiresAt,
+        order.cancelReason,
+        order.version,
+        order.createdAt,
+        order.updatedAt,
+        JSON.stringify(lines),
+      ],
+    );
+    const [row] = (result as { rows: (OrderRow & { items: ItemRow[] | string })[] }).rows;
+    if (!row) throw new Error('the order was not written');
+    return toOrder(row, itemsOf(row));
   }
 
   async get(id: number): Promise<Order | null> {

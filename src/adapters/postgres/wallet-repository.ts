@@ -74,32 +74,42 @@ export class PostgresWalletRepository implements WalletRepository {
     return row ? toWallet(row) : null;
   }
 
+  /**
+   * One statement: the guarded balance update and its ledger rows together (the rows are written
+   * only if the update matched). Each round trip costs about as much as the work itself here.
+   */
   async save(wallet: Wallet): Promise<Wallet> {
-    const db = this.tx.connection();
     const s = wallet.toSnapshot();
-    const updated = await db<WalletRow>('wallets')
-      .where({ user_id: s.userId, version: s.version })
-      .update({ balance: s.balance, version: s.version + 1, updated_at: s.updatedAt })
-      .returning('*');
-    if (updated.length === 0) {
-      throw new ConcurrentModification(`Wallet of user ${s.userId} changed since it was loaded`);
-    }
-    const entries = wallet.pendingEntries();
-    if (entries.length > 0) {
-      await db('wallet_ledger').insert(
-        entries.map((e) => ({
-          user_id: e.userId,
-          type: e.type,
-          amount: e.amount,
-          balance_after: e.balanceAfter,
-          order_id: e.orderId,
-          actor_id: e.actorId,
-          reason: e.reason,
-          created_at: e.createdAt,
-        })),
-      );
-    }
-    return toWallet(updated[0] as WalletRow);
+    const entries = wallet.pendingEntries().map((e) => ({
+      user_id: e.userId,
+      type: e.type,
+      amount: e.amount,
+      balance_after: e.balanceAfter,
+      order_id: e.orderId,
+      actor_id: e.actorId,
+      reason: e.reason,
+      created_at: e.createdAt.toISOString(),
+    }));
+    const result = await this.tx.connection().raw(
+      `WITH updated AS (
+         UPDATE wallets SET balance = ?, version = version + 1, updated_at = ?
+         WHERE user_id = ? AND version = ? RETURNING *
+       ), ledger AS (
+         INSERT INTO wallet_ledger (user_id, type, amount, balance_after, order_id, actor_id, reason, created_at)
+         SELECT e.user_id, e.type, e.amount, e.balance_after, e.order_id, e.actor_id, e.reason, e.created_at
+         FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (user_id bigint, type text, amount bigint, balance_after bigint,
+              order_id bigint, actor_id bigint, reason text, created_at timestamptz))
+              WITH ORDINALITY AS e(user_id, type, amount, balance_after, order_id, actor_id, reason, created_at, n)
+         WHERE EXISTS (SELECT 1 FROM updated)
+         ORDER BY e.n
+         RETURNING id
+       )
+       SELECT updated.*, (SELECT count(*) FROM ledger) AS written FROM updated`,
+      [s.balance, s.updatedAt, s.userId, s.version, JSON.stringify(entries)],
+    );
+    const [row] = (result as { rows: WalletRow[] }).rows;
+    if (!row) throw new ConcurrentModification(`Wallet of user ${s.userId} changed since it was loaded`);
+    return toWallet(row);
   }
 
   async history(userId: number, page: PageRequest): Promise<Page<RecordedLedgerEntry>> {
