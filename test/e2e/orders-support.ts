@@ -1,3 +1,4 @@
+import type { OrderView as Order, PaymentView as Payment, RefundView as Refund } from '../../src/application/ordering/views.js';
 import { expect } from 'chai';
 import { uniqueName } from '../support/environment.js';
 import type { Account, ApiResponse, TestService } from '../support/service.js';
@@ -20,51 +21,8 @@ export const paymentPath = (paymentId: number | string) => `/api/v1/payments/${p
 export const REFUNDS = '/api/v1/refunds';
 export const UNKNOWN_ID = 999_999_999;
 
-export interface OrderItem {
-  productId: number;
-  optionId: number;
-  productName: string;
-  optionName: string;
-  unitPrice: number;
-  quantity: number;
-  amount: number;
-}
-
-export interface Payment {
-  id: number;
-  orderId: number;
-  amount: number;
-  status: string;
-  failureReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Order {
-  id: number;
-  userId: number;
-  status: string;
-  items: OrderItem[];
-  totalAmount: number;
-  discountAmount: number;
-  finalAmount: number;
-  userCouponId: number | null;
-  reservationExpiresAt: string;
-  cancelReason: string | null;
-  payment: Payment | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Refund {
-  id: number;
-  orderId: number;
-  paymentId: number;
-  amount: number;
-  status: string;
-  reason: string | null;
-  createdAt: string;
-}
+// The shapes the service answers with; the shape checks below verify them independently.
+export type { OrderItemView as OrderItem, OrderView as Order, PaymentView as Payment, RefundView as Refund } from '../../src/application/ordering/views.js';
 
 export interface OrderPage {
   items: Order[];
