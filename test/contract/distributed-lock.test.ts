@@ -10,7 +10,7 @@ import { RedlockLock } from '../../src/adapters/redis/redlock-lock.js';
 import type { DistributedLock } from '../../src/application/ports/distributed-lock.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { ManualClock } from '../support/clock.js';
-import { type TestDatabase, testDatabase } from '../support/database.js';
+import { requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
 import { requireRedis, type TestRedis, unreachableRedis } from '../support/redis.js';
 import { uniqueToken } from './contract-support.js';
 import { distributedLockContract } from './distributed-lock.contract.js';
@@ -50,7 +50,8 @@ describe('DistributedLock contract', function () {
     });
 
     it('takes its lease on the pool, committed at once, even when the caller has a transaction open', async function () {
-      if (database.kind === 'embedded') this.skip(); // one connection: held by the open transaction
+      // The embedded database has one connection, which the open transaction holds.
+      requireRealPostgres(this, database);
       const clock = new ManualClock();
       const tx = new KnexTransactionManager(database.db);
       const lock = new PostgresLeaseLock(tx, clock);
