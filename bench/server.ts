@@ -67,7 +67,7 @@ export async function startBenchServer(
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-bench-')),
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
       REDIS_KEY_PREFIX: `bench:${process.pid}:`,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '20' } : {}),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       ...env,
     },
