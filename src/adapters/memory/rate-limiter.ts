@@ -19,6 +19,12 @@ export function assertRateLimits(limits: RateLimits): void {
 }
 
 /** The fixed window `nowMs` falls in: its index (the same on every instance) and when it ends. */
+/** The action's limit, or null when it is not limited (not configured, or limit 0). */
+export function ruleOf(limits: RateLimits, action: string): RateLimit | null {
+  const rule = Object.hasOwn(limits, action) ? limits[action] : undefined;
+  return rule && rule.limit > 0 ? rule : null;
+}
+
 export function windowAt(nowMs: number, windowMs: number): { index: number; endsAt: number } {
   const index = Math.floor(nowMs / windowMs);
   return { index, endsAt: (index + 1) * windowMs };
@@ -50,8 +56,8 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async take(action: string, subject: string): Promise<number> {
-    const rule = Object.hasOwn(this.limits, action) ? this.limits[action] : undefined;
-    if (!rule || rule.limit === 0) return 0;
+    const rule = ruleOf(this.limits, action);
+    if (!rule) return 0;
     const now = this.clock.now().getTime();
     const { index, endsAt } = windowAt(now, rule.windowMs);
     const key = `${action}\u0000${subject}`;

@@ -49,7 +49,4 @@ export class KnexTransactionManager implements TransactionManager {
     return this.current.getStore()?.trx ?? this.db;
   }
 
-  inTransaction(): boolean {
-    return this.current.getStore() !== undefined;
-  }
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../application/ports/logger.js';
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import type { Clock } from '../../domain/shared/clock.js';
-import { assertRateLimits, type RateLimits, secondsUntil, windowAt } from '../memory/rate-limiter.js';
+import { assertRateLimits, type RateLimits, secondsUntil, windowAt, ruleOf } from '../memory/rate-limiter.js';
 
 /**
  * Counts one take in the window's key and returns the count; the first take of a window sets the
@@ -38,8 +38,8 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async take(action: string, subject: string): Promise<number> {
-    const rule = Object.hasOwn(this.limits, action) ? this.limits[action] : undefined;
-    if (!rule || rule.limit === 0) return 0;
+    const rule = ruleOf(this.limits, action);
+    if (!rule) return 0;
     const now = this.clock.now().getTime();
     const { index, endsAt } = windowAt(now, rule.windowMs);
     let count: number;

@@ -108,7 +108,7 @@ export class PayForOrder {
     if (answer === 'UNKNOWN') {
       return { payment: paymentView(debited.payment), settled: false };
     }
-    const settled = await this.settlePending(orderId, debited.payment.id, answer === 'APPROVED' ? 'APPROVED' : 'NOT_APPROVED', 'DECLINED');
+    const { payment: settled } = await this.settlePending(orderId, debited.payment.id, answer === 'APPROVED' ? 'APPROVED' : 'NOT_APPROVED', 'DECLINED');
     // A late approval can find the payment already failed (a status query settled it first):
     // what counts is how it was settled, not what the gateway said last.
     if (settled.status !== 'COMPLETED') {
@@ -167,14 +167,10 @@ export class PayForOrder {
   /**
    * Settles a PENDING order from the gateway's word: approved completes it, not approved gives
    * everything back. Does nothing if someone else settled it first (the order is no longer
-   * PENDING), so it is safe to run from several places at once.
+   * PENDING), so it is safe to run from several places at once; `settledNow` says whether this
+   * call did the settling (the recovery counts only those).
    */
-  async settlePending(orderId: number, paymentId: number, status: 'APPROVED' | 'NOT_APPROVED', reason: string): Promise<PaymentView> {
-    return (await this.settlePendingOnce(orderId, paymentId, status, reason)).payment;
-  }
-
-  /** As settlePending, also telling whether this call did the settling (for the recovery's count). */
-  async settlePendingOnce(
+  async settlePending(
     orderId: number,
     paymentId: number,
     status: 'APPROVED' | 'NOT_APPROVED',
@@ -186,7 +182,7 @@ export class PayForOrder {
       if (!order || !payment) throw new NotFound('Payment', paymentId);
       if (order.status !== 'PENDING' || payment.isSettled()) return { payment: paymentView(payment), settledNow: false };
       if (status === 'APPROVED') await this.settle.completePayment(order, payment);
-      else await this.settle.failPayment(order, payment, reason, true);
+      else await this.settle.failPayment(order, payment, reason);
       return { payment: paymentView(payment), settledNow: true };
     });
   }

@@ -56,7 +56,7 @@ export class SettlePendingPayment {
         .status({ paymentId, orderId, userId: payment.userId, amount: payment.amount })
         .catch(() => 'UNKNOWN' as const);
       if (status === 'UNKNOWN') return { payment: paymentView(payment), settledNow: false };
-      return await this.pay.settlePendingOnce(orderId, paymentId, status, 'NOT_APPROVED_BY_GATEWAY');
+      return await this.pay.settlePending(orderId, paymentId, status, 'NOT_APPROVED_BY_GATEWAY');
     } finally {
       await lease.release();
     }

@@ -36,11 +36,11 @@ export class OrderSettlement {
    * The payment did not go through (declined, or never approved): the debited balance comes
    * back, the stock is released, the order FAILS.
    */
-  async failPayment(order: Order, payment: Payment, reason: string, balanceWasDebited: boolean): Promise<Order> {
+  async failPayment(order: Order, payment: Payment, reason: string): Promise<Order> {
     const at = this.ctx.clock.now();
     await this.ctx.stock.release(order.stockLines());
     // The coupon goes back to ISSUED here: it was never used (coupon issue).
-    if (balanceWasDebited && payment.amount > 0) {
+    if (payment.amount > 0) {
       const wallet = await this.ctx.wallets.getForUpdate(order.userId);
       if (!wallet) throw new NotFound('Wallet of user', order.userId);
       wallet.refund(payment.amount, order.id, { actorId: null, at, reason: `payment ${payment.id} not approved: ${reason}` });
