@@ -2,6 +2,7 @@ import pg from 'pg';
 import knexFactory from 'knex';
 import { ScryptPasswordHasher } from '../src/adapters/security/scrypt-password-hasher.js';
 import { LoadClient, percentile } from './load.js';
+import { cpuSnapshot, describeCpu } from './cpu.js';
 import { startBenchServer } from './server.js';
 
 const BUYERS = 200;
@@ -315,10 +316,17 @@ export async function ordersScenario(_unused: unknown, options: { connections: n
       console.log(`-- ${variant.label}, ${BUYERS} buyers, ${options.instances} instance(s)`);
       const seeded = await seed(first.databaseUrl, variant);
       const tokens = await logIn(first.url, seeded.emails);
-      report('  service (HTTP):', await runHttp(servers.map((s) => s.url), seeded, tokens, options));
+      const pids = servers.map((s) => s.pid);
+      let before = cpuSnapshot(pids);
+      const viaHttp = await runHttp(servers.map((s) => s.url), seeded, tokens, options);
+      report('  service (HTTP):', viaHttp);
+      console.log(describeCpu(before, cpuSnapshot(pids), viaHttp.paid, { self: 'load generator', processes: 'service' }));
       // The ceiling runs on a fresh copy of the same catalog and buyers.
       const fresh = await seed(first.databaseUrl, variant);
-      report('  ceiling (the same SQL transactions driven directly):', await runDirectSql(first.databaseUrl, fresh, options));
+      before = cpuSnapshot([]);
+      const direct = await runDirectSql(first.databaseUrl, fresh, options);
+      report('  ceiling (the same SQL transactions driven directly):', direct);
+      console.log(describeCpu(before, cpuSnapshot([]), direct.paid, { self: 'SQL driver', processes: '' }));
     } finally {
       // The first instance owns (and drops) the database: stop it last.
       for (const server of servers.reverse()) await server.stop();

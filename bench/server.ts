@@ -10,6 +10,8 @@ export interface BenchServer {
   database: string;
   /** The bench database's connection string, for seeding (null on the embedded database). */
   databaseUrl: string | null;
+  /** The service process, for CPU accounting. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -58,7 +60,7 @@ export async function startBenchServer(
       await admin.destroy();
     };
   }
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...(process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), 'dist/main.js'], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -85,6 +87,7 @@ export async function startBenchServer(
     url: `http://127.0.0.1:${port}`,
     database: databaseUrl ? 'PostgreSQL' : 'embedded PGlite',
     databaseUrl: databaseUrl ?? null,
+    pid: child.pid ?? 0,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
