@@ -20,6 +20,14 @@ import type { DistributedLock } from '../application/ports/distributed-lock.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
+import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from '../application/coupons/coupon-context.js';
+import { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
+import { ChangeCouponStatus, CreateCoupon, ExpireCoupons, GetCoupon, ListUserCoupons } from '../application/coupons/manage-coupons.js';
+import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
+import type { CouponRepository, UserCouponRepository } from '../domain/coupon/repositories.js';
+import { MemoryCouponRepository, MemoryIssueGate, MemoryUserCouponRepository } from '../adapters/memory/coupons.js';
+import { PostgresCouponRepository, PostgresIssueGate, PostgresUserCouponRepository } from '../adapters/postgres/coupons.js';
+import { RedisCouponIssueGate } from '../adapters/redis/redis-coupon-issue-gate.js';
 import { GetPayment } from '../application/ordering/get-payment.js';
 import {
   AdvanceFulfilment,
@@ -132,6 +140,16 @@ export const TOKENS = {
   settlePendingPayment: token<SettlePendingPayment>('SettlePendingPayment'),
   getPayment: token<GetPayment>('GetPayment'),
   expireReservations: token<ExpireReservations>('ExpireReservations'),
+  coupons: token<CouponRepository>('CouponRepository'),
+  userCoupons: token<UserCouponRepository>('UserCouponRepository'),
+  couponIssueGate: token<CouponIssueGate>('CouponIssueGate'),
+  couponContext: token<CouponContext>('CouponContext'),
+  createCoupon: token<CreateCoupon>('CreateCoupon'),
+  getCoupon: token<GetCoupon>('GetCoupon'),
+  changeCouponStatus: token<ChangeCouponStatus>('ChangeCouponStatus'),
+  issueCoupon: token<IssueCouponFirstComeFirstServed>('IssueCouponFirstComeFirstServed'),
+  listUserCoupons: token<ListUserCoupons>('ListUserCoupons'),
+  expireCoupons: token<ExpireCoupons>('ExpireCoupons'),
 } as const;
 
 export interface ContainerInputs {
@@ -188,6 +206,10 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(TOKENS.payments).toConstantValue(new PostgresPaymentRepository(tx));
     c.bind(TOKENS.refunds).toConstantValue(new PostgresRefundRepository(tx));
     c.bind(TOKENS.outbox).toConstantValue(new PostgresOutbox(tx));
+    c.bind(TOKENS.coupons).toConstantValue(new PostgresCouponRepository(tx));
+    const userCoupons = new PostgresUserCouponRepository(tx);
+    c.bind(TOKENS.userCoupons).toConstantValue(userCoupons);
+    c.bind(TOKENS.couponIssueGate).toConstantValue(redis ? new RedisCouponIssueGate(redis, userCoupons, logger) : new PostgresIssueGate(tx));
     bind(TOKENS.locks, (get) => {
       const lease = new PostgresLeaseLock(tx, get(TOKENS.clock));
       return redis ? new RedlockLock(inputs.redisNodes ?? [redis], logger, lease) : lease;
@@ -205,6 +227,10 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(TOKENS.payments).toConstantValue(new MemoryPaymentRepository(tx));
     c.bind(TOKENS.refunds).toConstantValue(new MemoryRefundRepository(tx));
     c.bind(TOKENS.outbox).toConstantValue(new MemoryOutbox(tx));
+    c.bind(TOKENS.coupons).toConstantValue(new MemoryCouponRepository(tx));
+    const userCoupons = new MemoryUserCouponRepository(tx);
+    c.bind(TOKENS.userCoupons).toConstantValue(userCoupons);
+    c.bind(TOKENS.couponIssueGate).toConstantValue(redis ? new RedisCouponIssueGate(redis, userCoupons, logger) : new MemoryIssueGate(userCoupons));
     bind(TOKENS.locks, (get) => new MemoryLock(get(TOKENS.clock)));
   }
   bind(TOKENS.cache, (get) => {
@@ -254,6 +280,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
 
   const rateLimits: RateLimits = {
     [ORDER_RATE_LIMIT]: { limit: config.rateLimitOrdersPerSecond, windowMs: 1_000 },
+    [COUPON_ISSUE_RATE_LIMIT]: { limit: config.rateLimitCouponIssuesPerMinute, windowMs: 60_000 },
   };
   bind(TOKENS.rateLimiter, (get) =>
     redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock)),
@@ -268,6 +295,8 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     products: get(TOKENS.products),
     stock: get(TOKENS.stock),
     wallets: get(TOKENS.wallets),
+    coupons: get(TOKENS.coupons),
+    userCoupons: get(TOKENS.userCoupons),
     outbox: get(TOKENS.outbox),
     gateway: get(TOKENS.gateway),
     cache: get(TOKENS.cache),
@@ -290,6 +319,24 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.settlePendingPayment, (get) => new SettlePendingPayment(get(TOKENS.ordering), get(TOKENS.payForOrder)));
   bind(TOKENS.getPayment, (get) => new GetPayment(get(TOKENS.ordering)));
   bind(TOKENS.expireReservations, (get) => new ExpireReservations(get(TOKENS.ordering)));
+
+  bind(TOKENS.couponContext, (get) => ({
+    coupons: get(TOKENS.coupons),
+    userCoupons: get(TOKENS.userCoupons),
+    users: get(TOKENS.users),
+    gate: get(TOKENS.couponIssueGate),
+    outbox: get(TOKENS.outbox),
+    rateLimiter: get(TOKENS.rateLimiter),
+    transactions: get(TOKENS.transactions),
+    clock: get(TOKENS.clock),
+    logger,
+  }));
+  bind(TOKENS.createCoupon, (get) => new CreateCoupon(get(TOKENS.couponContext)));
+  bind(TOKENS.getCoupon, (get) => new GetCoupon(get(TOKENS.couponContext)));
+  bind(TOKENS.changeCouponStatus, (get) => new ChangeCouponStatus(get(TOKENS.couponContext)));
+  bind(TOKENS.issueCoupon, (get) => new IssueCouponFirstComeFirstServed(get(TOKENS.couponContext)));
+  bind(TOKENS.listUserCoupons, (get) => new ListUserCoupons(get(TOKENS.couponContext)));
+  bind(TOKENS.expireCoupons, (get) => new ExpireCoupons(get(TOKENS.couponContext)));
   return c;
 }
 

@@ -33,6 +33,13 @@ const CATALOG: { name: string; category: string; price: number; description: str
   { name: 'Classic Cap', category: 'accessories', price: 25_000, description: 'Last season\'s cap', options: [['one size', 10]], discontinued: true },
 ];
 
+/** Coupons to try: a limited first-come-first-served one, and an open one with a minimum. */
+const COUPONS = [
+  { code: 'WELCOME10', name: '10% off, at most 20,000 won', type: 'PERCENTAGE', discountValue: 10, maxDiscountAmount: 20_000, totalQuantity: 100 },
+  { code: 'FIVETHOUSAND', name: '5,000 won off orders from 50,000 won', type: 'FIXED', discountValue: 5_000, minOrderAmount: 50_000, perUserLimit: 3 },
+] as const;
+const COUPON_DAYS = 90;
+
 /** Each demo buyer starts with this much, charged through the wallet so the ledger is right. */
 const DEMO_BALANCE = 500_000;
 
@@ -50,6 +57,7 @@ export async function loadDemoData(container: Container, db: Knex | null): Promi
   const policy = resolve(container, TOKENS.config).wallet;
   const listForSale = resolve(container, TOKENS.listProductForSale);
   const changeProduct = resolve(container, TOKENS.changeProduct);
+  const createCoupon = resolve(container, TOKENS.createCoupon);
   let adminId = 0;
   for (const account of ACCOUNTS) {
     const user = await register.execute(account, DEMO_PASSWORD);
@@ -65,6 +73,10 @@ export async function loadDemoData(container: Container, db: Knex | null): Promi
           options: item.options.map(([name, stock]) => ({ name, stock })),
         });
         if (item.discontinued) await changeProduct.execute(seller, product.id, { status: 'DISCONTINUED' });
+      }
+      const now = resolve(container, TOKENS.clock).now();
+      for (const coupon of COUPONS) {
+        await createCoupon.execute(seller, { ...coupon, validFrom: now, validUntil: new Date(now.getTime() + COUPON_DAYS * 86_400_000) });
       }
     }
     if (account.role === 'BUYER') {

@@ -82,6 +82,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
   jobs.add('reservation-sweeper', config.jobIntervalMs, () => sweeper.execute());
   const recovery = resolve(container, TOKENS.settlePendingPayment);
   jobs.add('pending-payment-recovery', config.jobIntervalMs, () => recovery.recover(config.pendingRecoveryAfterSeconds));
+  const couponExpiry = resolve(container, TOKENS.expireCoupons);
+  jobs.add('coupon-expiry', config.jobIntervalMs, () => couponExpiry.execute());
   if (options.jobs !== false) jobs.start();
 
   const app = createHttpApp({
@@ -109,6 +111,11 @@ export async function startService(config: Config, logger: Logger, options: Serv
       settlePendingPayment: resolve(container, TOKENS.settlePendingPayment),
       getPayment: resolve(container, TOKENS.getPayment),
       refundOrder: resolve(container, TOKENS.refundOrder),
+      createCoupon: resolve(container, TOKENS.createCoupon),
+      getCoupon: resolve(container, TOKENS.getCoupon),
+      changeCouponStatus: resolve(container, TOKENS.changeCouponStatus),
+      issueCoupon: resolve(container, TOKENS.issueCoupon),
+      listUserCoupons: resolve(container, TOKENS.listUserCoupons),
     },
     tokens: resolve(container, TOKENS.tokens),
     metrics: resolve(container, TOKENS.metrics),

@@ -16,6 +16,8 @@ export interface OrderingFixtures {
   /** The seller's product, with three options to put on order lines. */
   productId: number;
   optionIds: [number, number, number];
+  /** A user coupon of the first buyer's, free to put on an order. */
+  userCouponId: number;
 }
 
 export interface OrderingRepositoriesSubject {
@@ -134,7 +136,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
 
   describe('orders', function () {
     it('add stores the order with its lines, amounts and times; get returns it as stored', async function () {
-      const placed = newOrder(buyer, at(1), { lines: 3, discount: 1_234, userCouponId: 4_242 });
+      const placed = newOrder(buyer, at(1), { lines: 3, discount: 1_234, userCouponId: fx.userCouponId });
 
       const added = await add(placed);
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/adapters/postgres/ordering.js';
 import type { OutboxEvent } from '../../src/application/ports/outbox.js';
 import { testDatabase } from '../support/database.js';
-import { uniqueEmail } from '../support/environment.js';
+import { uniqueEmail, uniqueName } from '../support/environment.js';
 import { uniqueNumber } from './contract-support.js';
 import { orderingRepositoriesContract, type OrderingRepositoriesSubject } from './ordering-repositories.contract.js';
 
@@ -61,7 +61,25 @@ describe('Ordering repositories contract', function () {
             .insert(['a', 'b', 'c'].map((name) => ({ product_id: productId, name, total_stock: 100 })))
             .returning('id');
           const [a, b, c] = options.map((o: { id: string }) => Number(o.id)) as [number, number, number];
-          return { buyers: [await user('BUYER'), await user('BUYER')], sellerId, productId, optionIds: [a, b, c] };
+          const buyers: [number, number] = [await user('BUYER'), await user('BUYER')];
+          const now = new Date();
+          const [coupon] = await db('coupons')
+            .insert({
+              code: uniqueName('FIX').replace(/[^A-Za-z0-9_-]/g, '').slice(-40),
+              name: 'Fixture',
+              type: 'FIXED',
+              discount_value: 1_000,
+              valid_from: now,
+              valid_until: new Date(now.getTime() + 86_400_000),
+              created_by: sellerId,
+              created_at: now,
+              updated_at: now,
+            })
+            .returning('id');
+          const [copy] = await db('user_coupons')
+            .insert({ coupon_id: coupon.id, user_id: buyers[0], n: 1, issued_at: now, expires_at: new Date(now.getTime() + 86_400_000) })
+            .returning('id');
+          return { buyers, sellerId, productId, optionIds: [a, b, c], userCouponId: Number(copy.id) };
         },
       };
     });
@@ -85,6 +103,7 @@ describe('Ordering repositories contract', function () {
           sellerId: uniqueNumber(),
           productId: uniqueNumber(),
           optionIds: [uniqueNumber(), uniqueNumber(), uniqueNumber()],
+          userCouponId: uniqueNumber(),
         }),
       };
     });

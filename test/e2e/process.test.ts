@@ -153,7 +153,7 @@ describe('e2e: the process (src/main.ts)', function () {
     expect(child.stdout()).to.not.match(/listening/);
   });
 
-  it('with no DATABASE_URL and DEMO_DATA unset: starts on the embedded database, prints the demo logins, and the demo buyer has 500000', async function () {
+  it('with no DATABASE_URL and DEMO_DATA unset: starts on the embedded database, prints the demo logins, the demo buyer has 500000 and can take a demo coupon', async function () {
     const port = await freePort();
     const child = startMain({
       PORT: String(port),
@@ -173,6 +173,11 @@ describe('e2e: the process (src/main.ts)', function () {
     const balance = await api.get('/api/v1/balances/me', { token: login.body.accessToken });
     expect(balance.status).to.equal(200);
     expect(balance.body.balance).to.equal(500_000);
+    // The demo coupons are there to try: the first is the limited WELCOME10.
+    const coupon = await api.get('/api/v1/coupons/1', { token: login.body.accessToken });
+    expect(coupon.body).to.deep.include({ code: 'WELCOME10', status: 'ACTIVE', totalQuantity: 100 });
+    const issued = await api.post('/api/v1/coupons/issue/limited', { couponId: 1 }, { token: login.body.accessToken });
+    expect(issued.status, JSON.stringify(issued.body)).to.equal(201);
 
     child.process.kill('SIGTERM');
     expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });

@@ -10,8 +10,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DEMO_DATA: 'false',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'error',
-    // Tests that exercise the order rate limit switch it back on.
+    // Tests that exercise the rate limits switch them back on.
     RATE_LIMIT_ORDERS_PER_SECOND: '0',
+    // Likewise the coupon issue limit (3 a minute would throttle every coupon suite).
+    RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '0',
     ...env,
   });
 }

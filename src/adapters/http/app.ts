@@ -10,12 +10,13 @@ import { HttpProblem, problem, type Problem, type ProblemCode } from './problem.
 import { requestContext } from './request-context.js';
 import { type AccountUseCases, accountRoutes } from './routes/accounts.js';
 import { type BalanceUseCases, balanceRoutes } from './routes/balances.js';
+import { type CouponUseCases, couponRoutes } from './routes/coupons.js';
 import { type OrderUseCases, orderRoutes } from './routes/orders.js';
 import { type ProductUseCases, productRoutes } from './routes/products.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 
 export interface HttpDependencies {
-  useCases: AccountUseCases & BalanceUseCases & ProductUseCases & OrderUseCases;
+  useCases: AccountUseCases & BalanceUseCases & ProductUseCases & OrderUseCases & CouponUseCases;
   tokens: TokenService;
   health: HealthChecks;
   metrics: Registry;
@@ -56,6 +57,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use('/api/v1', balanceRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', productRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', orderRoutes(deps.useCases, deps.tokens));
+  app.use('/api/v1', couponRoutes(deps.useCases, deps.tokens));
 
   app.use((req, _res, next) => {
     next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${req.path}`));

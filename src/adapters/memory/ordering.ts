@@ -1,4 +1,5 @@
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
+import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { type NewOrder, Order, type OrderSnapshot } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentSnapshot } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot } from '../../domain/ordering/refund.js';
@@ -44,6 +45,9 @@ export class MemoryOrderRepository implements OrderRepository {
 
   async add(order: NewOrder): Promise<Order> {
     assertOrderRow(order);
+    // The unique index orders_one_live_per_user_coupon.
+    const holder = order.userCouponId === null ? undefined : this.orders.values().find((o) => o.userCouponId === order.userCouponId && o.status !== 'CANCELLED' && o.status !== 'FAILED');
+    if (holder) throw new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`);
     const row: OrderSnapshot = { ...order, id: this.ids.next() };
     this.orders.set(row.id, row);
     return Order.fromSnapshot(row);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { type NewOrder, Order, type OrderLine, type OrderStatus } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentStatus } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
@@ -116,7 +117,12 @@ export class PostgresOrderRepository implements OrderRepository {
         order.updatedAt,
         JSON.stringify(lines),
       ],
-    );
+    ).catch((error: unknown) => {
+      if (isUniqueViolation(error, 'orders_one_live_per_user_coupon')) {
+        throw new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`);
+      }
+      throw error;
+    });
     const [row] = (result as { rows: (OrderRow & { items: ItemRow[] | string })[] }).rows;
     if (!row) throw new Error('the order was not written');
     return toOrder(row, itemsOf(row));

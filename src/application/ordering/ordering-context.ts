@@ -1,5 +1,6 @@
 import type { ProductRepository } from '../../domain/catalog/product-repository.js';
 import type { StockRepository } from '../../domain/catalog/stock-repository.js';
+import type { CouponRepository, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import type { OrderPolicy } from '../../domain/ordering/order.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
 import type { Clock } from '../../domain/shared/clock.js';
@@ -21,6 +22,8 @@ export interface OrderingContext {
   products: ProductRepository;
   stock: StockRepository;
   wallets: WalletRepository;
+  coupons: CouponRepository;
+  userCoupons: UserCouponRepository;
   outbox: Outbox;
   gateway: PaymentGateway;
   cache: Cache;

@@ -73,10 +73,10 @@ export class PayForOrder {
   private async payInOneTransaction(actor: Actor, orderId: number): Promise<PaymentOutcome> {
     try {
       return await this.ctx.transactions.run(async () => {
-        const { order, payment } = await this.debit(actor, orderId, { confirmStock: true });
+        const { order, payment } = await this.debit(actor, orderId, { takeHeldParts: true });
         const gateway = await this.ctx.gateway.request(toGateway(payment));
         if (gateway !== 'APPROVED') throw new Error(`the internal gateway answered ${gateway}`);
-        await this.settle.completePayment(order, payment, { stockConfirmed: true });
+        await this.settle.completePayment(order, payment, { heldPartsTaken: true });
         return { payment: paymentView(payment), settled: true };
       });
     } catch (error) {
@@ -119,18 +119,18 @@ export class PayForOrder {
 
   /**
    * Locks the order, checks who pays and that it is still payable, and debits the wallet. With
-   * `confirmStock` (one-transaction payments) the stock is confirmed before the wallet is locked:
-   * every transaction takes order, then stock, then wallet, or two of them can deadlock (a payment
-   * and a refund of the same buyer on the same options did). Throws InsufficientBalance with
-   * nothing changed.
+   * `takeHeldParts` (one-transaction payments) the stock is confirmed and the coupon used before
+   * the wallet is locked: every transaction takes order, then stock, then coupon, then wallet, or
+   * two of them can deadlock (a payment and a refund of the same buyer on the same options did).
+   * Throws InsufficientBalance with nothing changed.
    */
-  private async debit(actor: Actor, orderId: number, options: { confirmStock?: boolean } = {}): Promise<{ order: Order; payment: Payment }> {
+  private async debit(actor: Actor, orderId: number, options: { takeHeldParts?: boolean } = {}): Promise<{ order: Order; payment: Payment }> {
     const at = this.ctx.clock.now();
     const order = await this.ctx.orders.getForUpdate(orderId);
     if (!order) throw new NotFound('Order', orderId);
     assertPays(actor, order);
     order.assertPayable(at);
-    if (options.confirmStock) await this.ctx.stock.confirm(order.stockLines());
+    if (options.takeHeldParts) await this.settle.takeHeldParts(order);
     const payment = await this.ctx.payments.add(Payment.start(order.id, order.userId, order.finalAmount, at));
     payment.reach('VALIDATING', at);
     const wallet = await this.ctx.wallets.getForUpdate(order.userId);

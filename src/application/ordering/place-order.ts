@@ -1,6 +1,6 @@
 import { InsufficientStock, ProductUnavailable } from '../../domain/catalog/errors.js';
 import type { Product } from '../../domain/catalog/product.js';
-import { CouponNotApplicable } from '../../domain/ordering/errors.js';
+import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { Order, type OrderLine, type PricedLine } from '../../domain/ordering/order.js';
 import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
@@ -39,18 +39,28 @@ export class PlaceOrder {
 
   async execute(actor: Actor, input: PlaceOrderInput): Promise<OrderView> {
     const lines = await this.priceLines(input.items);
-    if (input.userCouponId !== undefined) {
-      // Until coupons can be issued no user coupon exists, so none can apply (coupon issue).
-      throw new CouponNotApplicable(`User coupon ${input.userCouponId} does not apply to this order`);
-    }
     const at = this.ctx.clock.now();
-    const draft = Order.place({ userId: actor.userId, lines, discountAmount: 0, userCouponId: null, at }, this.ctx.policy);
+    const userCouponId = input.userCouponId ?? null;
+    // Checked before anything is reserved, so a coupon that cannot apply costs nothing.
+    const discountAmount = userCouponId === null ? 0 : await this.discountOf(userCouponId, actor.userId, Order.totalOf(lines), at);
+    const draft = Order.place({ userId: actor.userId, lines, discountAmount, userCouponId, at }, this.ctx.policy);
 
     const order = await this.ctx.transactions.run(async () => {
       await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
         throw error instanceof InsufficientStock ? nameTheLine(error, draft.items) : error;
       });
+      // Locked after the stock (the lock order): a racing order for the same copy waits here
+      // and then finds it held.
+      const copy = userCouponId === null ? null : await this.ctx.userCoupons.getForUpdate(userCouponId);
+      if (userCouponId !== null) {
+        const whyNot = copy ? copy.whyNotApplicable(actor.userId, at) : 'it does not exist';
+        if (whyNot) throw new CouponNotApplicable(whyNot);
+      }
       const placed = await this.ctx.orders.add(draft);
+      if (copy) {
+        copy.bindTo(placed.id, actor.userId, at);
+        await this.ctx.userCoupons.save(copy);
+      }
       await this.ctx.outbox.add({
         type: 'OrderCreated',
         aggregateType: 'Order',
@@ -63,6 +73,23 @@ export class PlaceOrder {
       return placed;
     });
     return orderView(order, null);
+  }
+
+  /**
+   * The discount the buyer's coupon gives on `total`; COUPON_NOT_APPLICABLE when it is not
+   * theirs, used, expired, held by another unpaid order, or the order is below its minimum.
+   */
+  private async discountOf(userCouponId: number, userId: number, total: number, at: Date): Promise<number> {
+    const copy = await this.ctx.userCoupons.get(userCouponId);
+    // Unknown and someone else's read alike: nothing is said about other people's coupons.
+    if (!copy || copy.userId !== userId) throw new CouponNotApplicable(`User coupon ${userCouponId} is not one of yours`);
+    const reason = copy.whyNotApplicable(userId, at);
+    if (reason) throw new CouponNotApplicable(reason);
+    const coupon = await this.ctx.coupons.get(copy.couponId);
+    if (!coupon || !coupon.isRedeemableAt(at)) throw new CouponNotApplicable(`The coupon of user coupon ${userCouponId} is not redeemable now`);
+    const { minOrderAmount } = coupon.toSnapshot();
+    if (total < minOrderAmount) throw new CouponNotApplicable(`The order total ${total} is below the coupon's minimum of ${minOrderAmount}`);
+    return coupon.discountFor(total);
   }
 
   /** Resolves each line's option and takes the product's current name and price. */

@@ -1,3 +1,4 @@
+import type { UserCoupon } from '../../domain/coupon/user-coupon.js';
 import type { Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
 import type { RefundSnapshot } from '../../domain/ordering/refund.js';
@@ -16,13 +17,13 @@ export class OrderSettlement {
   constructor(private readonly ctx: OrderingContext) {}
 
   /**
-   * The gateway approved: the reserved stock leaves the shop, the order is paid. `stockConfirmed`
-   * when the caller already confirmed the stock (to keep the lock order: stock before wallet).
+   * The gateway approved: the reserved stock leaves the shop, the coupon is used, the order is
+   * paid. `heldPartsTaken` when the caller already did takeHeldParts() (to keep the lock order:
+   * stock and coupon before the wallet).
    */
-  async completePayment(order: Order, payment: Payment, options: { stockConfirmed?: boolean } = {}): Promise<Order> {
+  async completePayment(order: Order, payment: Payment, options: { heldPartsTaken?: boolean } = {}): Promise<Order> {
     const at = this.ctx.clock.now();
-    if (!options.stockConfirmed) await this.ctx.stock.confirm(order.stockLines());
-    // The coupon bound to the order becomes USED here (coupon issue).
+    if (!options.heldPartsTaken) await this.takeHeldParts(order);
     order.confirmPayment(at);
     payment.reach('COMPLETED', at);
     await this.ctx.payments.save(payment);
@@ -39,7 +40,7 @@ export class OrderSettlement {
   async failPayment(order: Order, payment: Payment, reason: string): Promise<Order> {
     const at = this.ctx.clock.now();
     await this.ctx.stock.release(order.stockLines());
-    // The coupon goes back to ISSUED here: it was never used (coupon issue).
+    await this.onCoupon(order, (copy) => copy.release(order.id));
     if (payment.amount > 0) {
       const wallet = await this.ctx.wallets.getForUpdate(order.userId);
       if (!wallet) throw new NotFound('Wallet of user', order.userId);
@@ -59,7 +60,7 @@ export class OrderSettlement {
   async releaseUnpaid(order: Order, how: { expired: true } | { expired: false; reason: string | null }): Promise<Order> {
     const at = this.ctx.clock.now();
     await this.ctx.stock.release(order.stockLines());
-    // The coupon goes back to ISSUED here (coupon issue).
+    await this.onCoupon(order, (copy) => copy.release(order.id));
     if (how.expired) order.expire(at);
     else order.cancel(how.reason, at);
     const saved = await this.ctx.orders.save(order);
@@ -74,7 +75,7 @@ export class OrderSettlement {
     const reason = requestedReason?.trim() || null;
     order.cancelForRefund(reason, at);
     await this.ctx.stock.returnSold(order.stockLines());
-    // The coupon becomes REFUNDED (usable again) here (coupon issue).
+    await this.onCoupon(order, (copy) => copy.refund(order.id));
     if (payment.amount > 0) {
       const wallet = await this.ctx.wallets.getForUpdate(order.userId);
       if (!wallet) throw new NotFound('Wallet of user', order.userId);
@@ -96,6 +97,22 @@ export class OrderSettlement {
     );
     await this.invalidateStock(saved);
     return refund;
+  }
+
+  /** What a paid order keeps: its reserved stock is sold, its coupon used. */
+  async takeHeldParts(order: Order): Promise<void> {
+    const at = this.ctx.clock.now();
+    await this.ctx.stock.confirm(order.stockLines());
+    await this.onCoupon(order, (copy) => copy.use(order.id, at));
+  }
+
+  /** Moves the order's coupon, if it has one (locked after the stock, before the wallet). */
+  private async onCoupon(order: Order, move: (copy: UserCoupon) => void): Promise<void> {
+    if (order.userCouponId === null) return;
+    const copy = await this.ctx.userCoupons.getForUpdate(order.userCouponId);
+    if (!copy) throw new NotFound('User coupon', order.userCouponId);
+    move(copy);
+    await this.ctx.userCoupons.save(copy);
   }
 
   private async record(type: EventType, order: Order, payment: Payment | null): Promise<void> {

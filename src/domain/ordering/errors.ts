@@ -7,7 +7,3 @@ export class OrderLimitExceeded extends DomainError {
 export class PaymentDeclined extends DomainError {
   readonly code = 'PAYMENT_DECLINED' as const;
 }
-
-export class CouponNotApplicable extends DomainError {
-  readonly code = 'COUPON_NOT_APPLICABLE' as const;
-}

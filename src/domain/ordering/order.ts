@@ -89,11 +89,16 @@ export class Order {
     return new Order({ ...snapshot, items: snapshot.items.map((i) => ({ ...i })) });
   }
 
+  /** What the lines come to before any discount. */
+  static totalOf(lines: readonly PricedLine[]): number {
+    return lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+  }
+
   /** Checks the lines against the order limits and works out the amounts. */
   static place(input: PlaceOrder, policy: OrderPolicy): NewOrder {
     assertLines(input.lines, policy);
     const items = input.lines.map((l) => ({ ...l, amount: l.unitPrice * l.quantity }));
-    const totalAmount = items.reduce((sum, i) => sum + i.amount, 0);
+    const totalAmount = Order.totalOf(input.lines);
     if (!Number.isSafeInteger(input.discountAmount) || input.discountAmount < 0 || input.discountAmount > totalAmount) {
       throw new RangeError(`A discount must be between 0 and the total (${totalAmount}), got ${input.discountAmount}`);
     }

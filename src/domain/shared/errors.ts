@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'PRODUCT_UNAVAILABLE'
   | 'ORDER_LIMIT_EXCEEDED'
   | 'PAYMENT_DECLINED'
-  | 'COUPON_NOT_APPLICABLE';
+  | 'COUPON_NOT_APPLICABLE'
+  | 'COUPON_EXHAUSTED'
+  | 'COUPON_ALREADY_ISSUED'
+  | 'COUPON_NOT_ISSUABLE'
+  | 'COUPON_CODE_TAKEN';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

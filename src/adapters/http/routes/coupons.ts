@@ -1,0 +1,124 @@
+import { Router } from 'express';
+import Joi from 'joi';
+import type { IssueCouponFirstComeFirstServed } from '../../../application/coupons/issue-coupon.js';
+import type { ChangeCouponStatus, CreateCoupon, GetCoupon, ListUserCoupons } from '../../../application/coupons/manage-coupons.js';
+import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
+import type { TokenService } from '../../../application/ports/token-service.js';
+import { COUPON_LIMITS, COUPON_TYPES, type CouponType, SETTABLE_COUPON_STATUSES, type SettableCouponStatus } from '../../../domain/coupon/coupon.js';
+import { USER_COUPON_STATUSES, type UserCouponStatus } from '../../../domain/coupon/user-coupon.js';
+import { idempotentHandler } from '../idempotency.js';
+import { actorOf, checked, resolveUserId } from '../locals.js';
+import { routeDefiner } from '../route.js';
+import { positiveId, requestIdField, text, userIdOrMe } from '../validation.js';
+
+export interface CouponUseCases {
+  createCoupon: CreateCoupon;
+  getCoupon: GetCoupon;
+  changeCouponStatus: ChangeCouponStatus;
+  issueCoupon: IssueCouponFirstComeFirstServed;
+  listUserCoupons: ListUserCoupons;
+  runIdempotently: RunIdempotently;
+}
+
+interface CreateBody {
+  code: string;
+  name: string;
+  type: CouponType;
+  discountValue: number;
+  maxDiscountAmount?: number | null;
+  minOrderAmount?: number;
+  totalQuantity?: number | null;
+  perUserLimit?: number;
+  validFrom: string;
+  validUntil: string;
+  requestId?: string;
+}
+
+const money = Joi.number().integer().max(Number.MAX_SAFE_INTEGER);
+const createBody = Joi.object<CreateBody>({
+  code: Joi.string().pattern(COUPON_LIMITS.codePattern).message('{{#label}} must be 1 to 40 letters, digits, "_" or "-"').required(),
+  name: text(COUPON_LIMITS.maxNameLength).required(),
+  type: Joi.string()
+    .valid(...COUPON_TYPES)
+    .required(),
+  discountValue: Joi.when('type', {
+    is: 'PERCENTAGE',
+    then: Joi.number().integer().min(1).max(100),
+    otherwise: Joi.number().integer().min(1).max(COUPON_LIMITS.maxFixedDiscount),
+  }).required(),
+  maxDiscountAmount: money.min(1).allow(null),
+  minOrderAmount: money.min(0),
+  totalQuantity: Joi.number().integer().min(1).max(COUPON_LIMITS.maxQuantity).allow(null),
+  perUserLimit: Joi.number().integer().min(1).max(COUPON_LIMITS.maxPerUserLimit),
+  validFrom: Joi.string().isoDate().required(),
+  validUntil: Joi.string().isoDate().required(),
+  requestId: requestIdField,
+});
+const couponParams = Joi.object<{ couponId: number }>({ couponId: positiveId.required() });
+const statusBody = Joi.object<{ status: SettableCouponStatus; requestId?: string }>({
+  status: Joi.string()
+    .valid(...SETTABLE_COUPON_STATUSES)
+    .required(),
+  requestId: requestIdField,
+});
+const issueBody = Joi.object<{ couponId: number; requestId?: string }>({ couponId: positiveId.required(), requestId: requestIdField });
+const userParams = Joi.object<{ userId: number | 'me' }>({ userId: userIdOrMe.required() });
+const userCouponQuery = Joi.object<{ status?: UserCouponStatus }>({ status: Joi.string().valid(...USER_COUPON_STATUSES) });
+
+export function couponRoutes(useCases: CouponUseCases, tokens: TokenService): Router {
+  const router = Router();
+  const route = routeDefiner(router, tokens);
+  const idempotent = (work: Parameters<typeof idempotentHandler>[1], options?: Parameters<typeof idempotentHandler>[2]) =>
+    idempotentHandler(useCases.runIdempotently, work, options);
+
+  route(
+    'post',
+    '/coupons',
+    { body: createBody },
+    idempotent(async (_req, res) => {
+      const { requestId: _key, validFrom, validUntil, ...input } = checked<CreateBody>(res).body;
+      const coupon = await useCases.createCoupon.execute(actorOf(res), { ...input, validFrom: new Date(validFrom), validUntil: new Date(validUntil) });
+      return { status: 201, body: coupon };
+    }),
+  );
+
+  // Before /coupons/:couponId would see "issue" as an id.
+  for (const [path, limitedOnly] of [
+    ['/coupons/issue', false],
+    ['/coupons/issue/limited', true],
+  ] as const) {
+    route(
+      'post',
+      path,
+      { body: issueBody },
+      idempotent(
+        async (_req, res) => {
+          const { couponId } = checked<{ couponId: number }>(res).body;
+          return { status: 201, body: await useCases.issueCoupon.execute(actorOf(res), { couponId, limitedOnly }) };
+        },
+        { admit: (res) => useCases.issueCoupon.admit(actorOf(res)) },
+      ),
+    );
+  }
+
+  route('get', '/coupons/user/:userId', { params: userParams, query: userCouponQuery }, async (_req, res) => {
+    const { params, query } = checked<unknown, { status?: UserCouponStatus }, { userId: number | 'me' }>(res);
+    res.json(await useCases.listUserCoupons.execute(actorOf(res), resolveUserId(res, params.userId), query.status));
+  });
+
+  route('get', '/coupons/:couponId', { params: couponParams }, async (_req, res) => {
+    res.json(await useCases.getCoupon.execute(checked<unknown, unknown, { couponId: number }>(res).params.couponId));
+  });
+
+  route(
+    'patch',
+    '/coupons/:couponId',
+    { params: couponParams, body: statusBody },
+    idempotent(async (_req, res) => {
+      const { params, body } = checked<{ status: SettableCouponStatus }, unknown, { couponId: number }>(res);
+      return { status: 200, body: await useCases.changeCouponStatus.execute(actorOf(res), params.couponId, body.status) };
+    }),
+  );
+
+  return router;
+}

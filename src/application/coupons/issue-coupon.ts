@@ -1,0 +1,94 @@
+import type { Coupon } from '../../domain/coupon/coupon.js';
+import { CouponAlreadyIssued, CouponExhausted } from '../../domain/coupon/errors.js';
+import { NotFound, RateLimited } from '../../domain/shared/errors.js';
+import type { Actor } from '../../domain/user/actor.js';
+import type { IssueTerms } from '../ports/coupon-issue-gate.js';
+import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from './coupon-context.js';
+import { userCouponView, type UserCouponView } from './views.js';
+
+export interface IssueRequest {
+  couponId: number;
+  /** The limited-issue endpoint: only coupons with a total quantity. */
+  limitedOnly: boolean;
+}
+
+const termsOf = (coupon: Coupon): IssueTerms => ({
+  couponId: coupon.id,
+  totalQuantity: coupon.totalQuantity ?? 0,
+  perUserLimit: coupon.perUserLimit,
+  validUntil: coupon.validUntil,
+});
+
+/**
+ * First come, first served. For a limited coupon the gate (Redis when configured) answers the
+ * crowd: only those it lets through reach the database, where a guarded counter and the unique
+ * per-user numbering decide for good. If the database refuses a claim the gate granted, the gate
+ * is told, so it never keeps a copy nobody holds nor hands one out twice.
+ */
+export class IssueCouponFirstComeFirstServed {
+  constructor(private readonly ctx: CouponContext) {}
+
+  /** At most RATE_LIMIT_COUPON_ISSUES_PER_MINUTE attempts a user, counted before anything else. */
+  async admit(actor: Actor): Promise<void> {
+    const retryAfter = await this.ctx.rateLimiter.take(COUPON_ISSUE_RATE_LIMIT, String(actor.userId));
+    if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many coupon requests; wait a moment');
+  }
+
+  async execute(actor: Actor, request: IssueRequest): Promise<UserCouponView> {
+    const now = this.ctx.clock.now();
+    const coupon = await this.ctx.coupons.get(request.couponId);
+    if (!coupon) throw new NotFound('Coupon', request.couponId);
+    try {
+      coupon.assertIssuable(now, { limitedOnly: request.limitedOnly });
+    } catch (error) {
+      // Run out: still asked of the gate and the counters, which tell a user who already holds
+      // it (COUPON_ALREADY_ISSUED) from one who came too late (COUPON_EXHAUSTED).
+      if (!(error instanceof CouponExhausted)) throw error;
+    }
+
+    const gated = coupon.isLimited;
+    if (gated) {
+      const answer = await this.ctx.gate.take(termsOf(coupon), actor.userId);
+      if (answer === 'ALREADY_ISSUED') throw alreadyIssued(coupon);
+      if (answer === 'EXHAUSTED') throw exhausted(coupon);
+    }
+    try {
+      return await this.ctx.transactions.run(() => this.issue(coupon, actor.userId, now));
+    } catch (error) {
+      if (gated) await this.undoClaim(coupon.id, actor.userId, error);
+      throw error;
+    }
+  }
+
+  private async issue(coupon: Coupon, userId: number, now: Date): Promise<UserCouponView> {
+    // Already holding is the better answer than "none left": asked first, settled by the insert.
+    if ((await this.ctx.userCoupons.heldBy(coupon.id, userId)) >= coupon.perUserLimit) throw alreadyIssued(coupon);
+    if (!(await this.ctx.coupons.countOneIssued(coupon.id, now))) {
+      // Why not? Re-read: it ran out, or it stopped being issued since it was read.
+      const current = await this.ctx.coupons.get(coupon.id);
+      current?.assertIssuable(now, { limitedOnly: false });
+      throw exhausted(coupon);
+    }
+    const copy = await this.ctx.userCoupons.issue({ couponId: coupon.id, userId, issuedAt: now, expiresAt: coupon.validUntil }, coupon.perUserLimit);
+    if (!copy) throw alreadyIssued(coupon);
+    const view = userCouponView(copy, coupon);
+    await this.ctx.outbox.add({ type: 'CouponIssued', aggregateType: 'Coupon', aggregateId: coupon.id, occurredAt: now, payload: view });
+    return view;
+  }
+
+  /** The database did not issue what the gate granted. */
+  private async undoClaim(couponId: number, userId: number, error: unknown): Promise<void> {
+    try {
+      // The gate counted wrong (it lost its state, or lags the database): let it start again
+      // from the database. Any other failure: the claim is simply given back.
+      if (error instanceof CouponExhausted || error instanceof CouponAlreadyIssued) await this.ctx.gate.forget(couponId);
+      else await this.ctx.gate.giveBack(couponId, userId);
+    } catch (gateError) {
+      this.ctx.logger.warn('could not undo a coupon claim in the issue gate', { couponId, userId, error: String(gateError) });
+    }
+  }
+}
+
+const alreadyIssued = (coupon: Coupon) =>
+  new CouponAlreadyIssued(`You already hold ${coupon.perUserLimit === 1 ? 'this coupon' : `${coupon.perUserLimit} of this coupon`}`);
+const exhausted = (coupon: Coupon) => new CouponExhausted(`Coupon ${coupon.id} has no copies left`);

@@ -1,0 +1,211 @@
+import { type FieldProblem, InvalidState, ValidationFailed } from '../shared/errors.js';
+import { CouponExhausted, CouponNotIssuable } from './errors.js';
+
+export const COUPON_TYPES = ['PERCENTAGE', 'FIXED'] as const;
+export type CouponType = (typeof COUPON_TYPES)[number];
+
+/** What a client sees: the set status, or what the window and the counters make of it. */
+export const COUPON_STATUSES = ['CREATED', 'ACTIVE', 'EXHAUSTED', 'EXPIRED', 'SUSPENDED', 'CANCELLED'] as const;
+export type CouponStatus = (typeof COUPON_STATUSES)[number];
+
+/** What its creator or an ADMIN may set. */
+export const SETTABLE_COUPON_STATUSES = ['SUSPENDED', 'ACTIVE', 'CANCELLED'] as const;
+export type SettableCouponStatus = (typeof SETTABLE_COUPON_STATUSES)[number];
+
+/** What is stored: the settable ones, and EXPIRED once the expiry job has seen the window end. */
+export type StoredCouponStatus = SettableCouponStatus | 'EXPIRED';
+
+export const COUPON_LIMITS = {
+  codePattern: /^[A-Za-z0-9_-]{1,40}$/,
+  maxNameLength: 100,
+  maxFixedDiscount: 1_000_000_000,
+  maxQuantity: 1_000_000_000,
+  maxPerUserLimit: 100,
+} as const;
+
+/** How much a coupon takes off an order. */
+export interface DiscountTerms {
+  type: CouponType;
+  /** Percent (1..100) or won. */
+  discountValue: number;
+  /** Caps a percentage discount; null: no cap. */
+  maxDiscountAmount: number | null;
+  minOrderAmount: number;
+}
+
+/**
+ * The discount on an order of `total` won: a percentage rounds down (1,235 at 10% is 123) and
+ * stops at the cap; a fixed amount covers at most the whole order. Never negative, never above
+ * the total.
+ */
+export function discountFor(terms: DiscountTerms, total: number): number {
+  const raw = terms.type === 'PERCENTAGE' ? Math.floor((total * terms.discountValue) / 100) : terms.discountValue;
+  const capped = terms.maxDiscountAmount === null ? raw : Math.min(raw, terms.maxDiscountAmount);
+  return Math.max(0, Math.min(capped, total));
+}
+
+export interface CouponSnapshot extends DiscountTerms {
+  id: number;
+  code: string;
+  name: string;
+  /** null: unlimited. */
+  totalQuantity: number | null;
+  issuedQuantity: number;
+  perUserLimit: number;
+  validFrom: Date;
+  validUntil: Date;
+  status: StoredCouponStatus;
+  createdBy: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewCoupon = Omit<CouponSnapshot, 'id'>;
+
+export interface CreateCouponInput {
+  code: string;
+  name: string;
+  type: CouponType;
+  discountValue: number;
+  maxDiscountAmount?: number | null;
+  minOrderAmount?: number;
+  totalQuantity?: number | null;
+  perUserLimit?: number;
+  validFrom: Date;
+  validUntil: Date;
+}
+
+const isIntegerIn = (value: number, min: number, max: number) => Number.isSafeInteger(value) && value >= min && value <= max;
+
+/**
+ * A discount campaign. Issued copies are counted here (the first-come-first-served counter);
+ * the copies themselves are UserCoupons.
+ */
+export class Coupon {
+  private constructor(private state: CouponSnapshot) {}
+
+  static fromSnapshot(snapshot: CouponSnapshot): Coupon {
+    return new Coupon({ ...snapshot });
+  }
+
+  /** Checks every rule of a new coupon; all broken ones are reported together. */
+  static create(input: CreateCouponInput, createdBy: number, at: Date): NewCoupon {
+    const problems: FieldProblem[] = [];
+    const problem = (field: string, message: string) => problems.push({ field, message });
+    const maxDiscountAmount = input.maxDiscountAmount ?? null;
+    const minOrderAmount = input.minOrderAmount ?? 0;
+    const totalQuantity = input.totalQuantity ?? null;
+    const perUserLimit = input.perUserLimit ?? 1;
+    const name = input.name.trim();
+
+    if (!COUPON_LIMITS.codePattern.test(input.code)) problem('code', 'must be 1 to 40 letters, digits, "_" or "-"');
+    if (name.length === 0 || name.length > COUPON_LIMITS.maxNameLength) problem('name', `must be 1 to ${COUPON_LIMITS.maxNameLength} characters`);
+    if (!COUPON_TYPES.includes(input.type)) problem('type', `must be one of ${COUPON_TYPES.join(', ')}`);
+    if (input.type === 'PERCENTAGE' && !isIntegerIn(input.discountValue, 1, 100)) problem('discountValue', 'must be a whole percentage from 1 to 100');
+    if (input.type === 'FIXED' && !isIntegerIn(input.discountValue, 1, COUPON_LIMITS.maxFixedDiscount)) {
+      problem('discountValue', `must be a whole amount from 1 to ${COUPON_LIMITS.maxFixedDiscount}`);
+    }
+    if (maxDiscountAmount !== null && !isIntegerIn(maxDiscountAmount, 1, Number.MAX_SAFE_INTEGER)) problem('maxDiscountAmount', 'must be a positive whole amount');
+    if (!isIntegerIn(minOrderAmount, 0, Number.MAX_SAFE_INTEGER)) problem('minOrderAmount', 'must be a whole amount, 0 or more');
+    if (totalQuantity !== null && !isIntegerIn(totalQuantity, 1, COUPON_LIMITS.maxQuantity)) problem('totalQuantity', `must be from 1 to ${COUPON_LIMITS.maxQuantity}`);
+    if (!isIntegerIn(perUserLimit, 1, COUPON_LIMITS.maxPerUserLimit)) problem('perUserLimit', `must be from 1 to ${COUPON_LIMITS.maxPerUserLimit}`);
+    if (Number.isNaN(input.validFrom.getTime())) problem('validFrom', 'must be a date-time');
+    if (Number.isNaN(input.validUntil.getTime())) problem('validUntil', 'must be a date-time');
+    else if (input.validUntil.getTime() <= input.validFrom.getTime()) problem('validUntil', 'must be after validFrom');
+    else if (input.validUntil.getTime() <= at.getTime()) problem('validUntil', 'must be in the future');
+    if (problems.length > 0) throw new ValidationFailed(problems);
+
+    return {
+      code: input.code,
+      name,
+      type: input.type,
+      discountValue: input.discountValue,
+      maxDiscountAmount,
+      minOrderAmount,
+      totalQuantity,
+      issuedQuantity: 0,
+      perUserLimit,
+      validFrom: input.validFrom,
+      validUntil: input.validUntil,
+      status: 'ACTIVE',
+      createdBy,
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
+
+  get id(): number {
+    return this.state.id;
+  }
+  get createdBy(): number {
+    return this.state.createdBy;
+  }
+  get totalQuantity(): number | null {
+    return this.state.totalQuantity;
+  }
+  get perUserLimit(): number {
+    return this.state.perUserLimit;
+  }
+  get validUntil(): Date {
+    return this.state.validUntil;
+  }
+  get isLimited(): boolean {
+    return this.state.totalQuantity !== null;
+  }
+  /** null: unlimited. */
+  get remainingQuantity(): number | null {
+    return this.state.totalQuantity === null ? null : Math.max(0, this.state.totalQuantity - this.state.issuedQuantity);
+  }
+
+  statusAt(now: Date): CouponStatus {
+    const { status } = this.state;
+    if (status === 'SUSPENDED' || status === 'CANCELLED' || status === 'EXPIRED') return status;
+    if (now.getTime() >= this.state.validUntil.getTime()) return 'EXPIRED';
+    if (now.getTime() < this.state.validFrom.getTime()) return 'CREATED';
+    if (this.remainingQuantity === 0) return 'EXHAUSTED';
+    return 'ACTIVE';
+  }
+
+  /**
+   * May a copy be issued now? `limitedOnly`: the limited-issue endpoint, for coupons with a
+   * total quantity. An exhausted coupon says so rather than "not issuable".
+   */
+  assertIssuable(now: Date, options: { limitedOnly: boolean }): void {
+    if (options.limitedOnly && !this.isLimited) throw new CouponNotIssuable(`Coupon ${this.id} has no limited quantity`);
+    const status = this.statusAt(now);
+    if (status === 'EXHAUSTED') throw new CouponExhausted(`Coupon ${this.id} has no copies left`);
+    if (status !== 'ACTIVE') throw new CouponNotIssuable(`Coupon ${this.id} is ${status}, not being issued`);
+  }
+
+  /** A copy already issued may be used while the campaign runs: not suspended, cancelled or over. */
+  isRedeemableAt(now: Date): boolean {
+    const status = this.statusAt(now);
+    return status === 'ACTIVE' || status === 'EXHAUSTED';
+  }
+
+  discountFor(total: number): number {
+    return discountFor(this.state, total);
+  }
+
+  /**
+   * Its creator (or an ADMIN) suspends, resumes or cancels it. Cancelled and expired coupons are
+   * final; setting the status it already has (ACTIVE on a running one) changes nothing.
+   */
+  changeStatus(to: SettableCouponStatus, now: Date): void {
+    const current = this.statusAt(now);
+    if (current === 'CANCELLED' || current === 'EXPIRED') throw new InvalidState(`Coupon ${this.id} is ${current}: it can no longer change`);
+    if (this.state.status === to) return;
+    this.state = { ...this.state, status: to, updatedAt: now };
+  }
+
+  /** The expiry job: the window has ended. */
+  expire(now: Date): void {
+    if (this.state.status === 'CANCELLED' || this.state.status === 'EXPIRED') return;
+    if (now.getTime() < this.state.validUntil.getTime()) throw new InvalidState(`Coupon ${this.id} runs until ${this.state.validUntil.toISOString()}`);
+    this.state = { ...this.state, status: 'EXPIRED', updatedAt: now };
+  }
+
+  toSnapshot(): CouponSnapshot {
+    return { ...this.state };
+  }
+}
