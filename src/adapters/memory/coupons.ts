@@ -1,10 +1,25 @@
 import type { CouponIssueGate, GateAnswer, IssueTerms } from '../../application/ports/coupon-issue-gate.js';
-import { Coupon, type CouponSnapshot, type NewCoupon } from '../../domain/coupon/coupon.js';
+import { COUPON_LIMITS, Coupon, type CouponSnapshot, type NewCoupon } from '../../domain/coupon/coupon.js';
 import { CouponCodeTaken } from '../../domain/coupon/errors.js';
 import type { CouponRepository, IssuedCopies, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import { type NewUserCoupon, UserCoupon, type UserCouponSnapshot, type UserCouponStatus } from '../../domain/coupon/user-coupon.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { MemorySequence, MemoryTable, type MemoryTransactionManager } from './memory-transaction-manager.js';
+
+/** The CHECK constraints of `coupons` (migrations/0005): what the database refuses is refused here too. */
+function assertCouponRow(c: NewCoupon): void {
+  const problems: string[] = [];
+  if (!COUPON_LIMITS.codePattern.test(c.code)) problems.push('code must match ^[A-Za-z0-9_-]{1,40}$');
+  if (c.name.length < 1 || c.name.length > COUPON_LIMITS.maxNameLength) problems.push('name must be 1..100 characters');
+  if (!(c.discountValue >= 1) || (c.type === 'PERCENTAGE' && c.discountValue > 100)) problems.push('discount_value out of range');
+  if (c.maxDiscountAmount !== null && !(c.maxDiscountAmount >= 1)) problems.push('max_discount_amount must be >= 1');
+  if (!(c.minOrderAmount >= 0)) problems.push('min_order_amount must be >= 0');
+  if (c.totalQuantity !== null && !(c.totalQuantity >= 1)) problems.push('total_quantity must be >= 1');
+  if (!(c.issuedQuantity >= 0) || (c.totalQuantity !== null && c.issuedQuantity > c.totalQuantity)) problems.push('issued_quantity must be within 0..total_quantity');
+  if (!(c.perUserLimit >= 1 && c.perUserLimit <= COUPON_LIMITS.maxPerUserLimit)) problems.push('per_user_limit must be within 1..100');
+  if (!(c.validUntil.getTime() > c.validFrom.getTime())) problems.push('valid_until must be after valid_from');
+  if (problems.length > 0) throw new Error(`coupon row refused (check constraint): ${problems.join('; ')}`);
+}
 
 /**
  * Coupons in a MemoryTable, with the database's guards (migrations/0005): unique code in any
@@ -20,6 +35,7 @@ export class MemoryCouponRepository implements CouponRepository {
   }
 
   async add(coupon: NewCoupon): Promise<Coupon> {
+    assertCouponRow(coupon);
     const code = coupon.code.toUpperCase();
     if (this.rows.values().some((c) => c.code.toUpperCase() === code)) throw new CouponCodeTaken(`The coupon code ${coupon.code} is already taken`);
     const row: CouponSnapshot = { ...coupon, id: this.ids.next() };

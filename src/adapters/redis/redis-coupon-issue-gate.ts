@@ -18,6 +18,11 @@ local counts = redis.call('HMGET', KEYS[1], 'total', 'issued')
 if tonumber(counts[2]) >= tonumber(counts[1]) then return 'EXHAUSTED' end
 redis.call('HINCRBY', KEYS[1], 'issued', 1)
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+-- The first holder creates the per-user hash: it goes when the counts go.
+if redis.call('PTTL', KEYS[2]) == -1 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
 return 'TAKEN'
 `;
 
