@@ -9,6 +9,7 @@ import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { isUniqueViolation } from './pg-errors.js';
+import { prepared } from './prepared.js';
 
 type Num = string | number;
 
@@ -117,7 +118,7 @@ export class PostgresOrderRepository implements OrderRepository {
         order.updatedAt,
         JSON.stringify(lines),
       ],
-    ).catch((error: unknown) => {
+    ).options(prepared('order_add')).catch((error: unknown) => {
       if (isUniqueViolation(error, 'orders_one_live_per_user_coupon')) {
         throw new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`);
       }
@@ -129,13 +130,13 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   async get(id: number): Promise<Order | null> {
-    const row = await this.selectWithItems().where('orders.id', id).first();
+    const row = await this.selectWithItems().where('orders.id', id).first().options(prepared('order_get'));
     return row ? toOrder(row, itemsOf(row)) : null;
   }
 
   /** The order and its lines in one round trip; only the order row is locked. */
   async getForUpdate(id: number): Promise<Order | null> {
-    const row = await this.selectWithItems().where('orders.id', id).forUpdate('orders').first();
+    const row = await this.selectWithItems().where('orders.id', id).forUpdate('orders').first().options(prepared('order_lock'));
     return row ? toOrder(row, itemsOf(row)) : null;
   }
 
@@ -152,7 +153,8 @@ export class PostgresOrderRepository implements OrderRepository {
     const [row] = await this.tx
       .connection()<OrderRow>('orders')
       .where({ id: o.id, version: o.version })
-      .update({ status: o.status, cancel_reason: o.cancelReason, updated_at: o.updatedAt, version: o.version + 1 }, '*');
+      .update({ status: o.status, cancel_reason: o.cancelReason, updated_at: o.updatedAt, version: o.version + 1 }, '*')
+      .options(prepared('order_save'));
     if (!row) throw new ConcurrentModification(`Order ${o.id} changed since it was loaded`);
     return Order.fromSnapshot({ ...o, version: o.version + 1 });
   }
@@ -259,7 +261,8 @@ export class PostgresPaymentRepository implements PaymentRepository {
           created_at: payment.createdAt,
           updated_at: payment.updatedAt,
         })
-        .returning('*');
+        .returning('*')
+        .options(prepared('payment_add'));
       return toPayment(row as PaymentRow);
     } catch (error) {
       if (isUniqueViolation(error, 'payments_one_live_per_order')) {
@@ -270,7 +273,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
   }
 
   async get(id: number): Promise<Payment | null> {
-    const row = await this.tx.connection()<PaymentRow>('payments').where({ id }).first();
+    const row = await this.tx.connection()<PaymentRow>('payments').where({ id }).first().options(prepared('payment_get'));
     return row ? toPayment(row) : null;
   }
 
@@ -279,7 +282,8 @@ export class PostgresPaymentRepository implements PaymentRepository {
     await this.tx
       .connection()('payments')
       .where({ id: p.id })
-      .update({ status: p.status, failure_reason: p.failureReason, updated_at: p.updatedAt });
+      .update({ status: p.status, failure_reason: p.failureReason, updated_at: p.updatedAt })
+      .options(prepared('payment_save'));
   }
 
   async latestFor(orderId: number): Promise<Payment | null> {
@@ -295,7 +299,8 @@ export class PostgresPaymentRepository implements PaymentRepository {
       .select(this.tx.db.raw('DISTINCT ON (order_id) *'))
       .from('payments')
       .whereIn('order_id', orderIds)
-      .orderByRaw(`order_id, (status = 'FAILED'), id DESC`)) as PaymentRow[];
+      .orderByRaw(`order_id, (status = 'FAILED'), id DESC`)
+      .options(prepared(`payment_latest_${orderIds.length}`))) as PaymentRow[];
     return new Map(rows.map((r) => [Number(r.order_id), toPayment(r)]));
   }
 }
@@ -355,15 +360,18 @@ export class PostgresOutbox implements Outbox {
 
   async add(...events: OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.tx.connection()('outbox_events').insert(
-      events.map((e) => ({
-        type: e.type,
-        aggregate_type: e.aggregateType,
-        aggregate_id: e.aggregateId,
-        payload: JSON.stringify(e.payload),
-        next_attempt_at: e.occurredAt,
-        occurred_at: e.occurredAt,
-      })),
-    );
+    await this.tx
+      .connection()('outbox_events')
+      .insert(
+        events.map((e) => ({
+          type: e.type,
+          aggregate_type: e.aggregateType,
+          aggregate_id: e.aggregateId,
+          payload: JSON.stringify(e.payload),
+          next_attempt_at: e.occurredAt,
+          occurred_at: e.occurredAt,
+        })),
+      )
+      .options(prepared(`outbox_add_${events.length}`));
   }
 }

@@ -4,6 +4,7 @@ import type { ProductQuery, ProductRepository } from '../../domain/catalog/produ
 import { NotFound } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
+import { prepared } from './prepared.js';
 
 interface ProductRow {
   id: string | number;
@@ -99,7 +100,7 @@ export class PostgresProductRepository implements ProductRepository {
   }
 
   async get(id: number): Promise<Product | null> {
-    const row = await this.select(this.tx.connection()).where('products.id', id).first();
+    const row = await this.select(this.tx.connection()).where('products.id', id).first().options(prepared('product_get'));
     return row ? toProduct(row) : null;
   }
 

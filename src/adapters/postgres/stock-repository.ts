@@ -4,6 +4,7 @@ import { assertQuantity, MAX_STOCK, type StockLevels } from '../../domain/catalo
 import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
+import { prepared } from './prepared.js';
 
 interface OptionRow {
   total_stock: number;
@@ -41,7 +42,8 @@ export class PostgresStockRepository implements StockRepository {
           .where('id', optionId)
           .andWhereRaw('total_stock - reserved_stock >= ?', [quantity])
           .increment('reserved_stock', quantity)
-          .returning('id');
+          .returning('id')
+          .options(prepared('stock_reserve'));
         if (moved.length === 0) {
           const levels = await this.levels(optionId);
           if (!levels) throw new NotFound('Option', optionId);
@@ -53,7 +55,7 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   async confirm(lines: StockLine[]): Promise<void> {
-    await this.moveEach(lines, 'reserved_stock >= ?', (q) => ({
+    await this.moveEach('stock_confirm', lines, 'reserved_stock >= ?', (q) => ({
       total_stock: this.tx.db.raw('total_stock - ?', [q]),
       reserved_stock: this.tx.db.raw('reserved_stock - ?', [q]),
       sold_quantity: this.tx.db.raw('sold_quantity + ?', [q]),
@@ -61,11 +63,11 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   async release(lines: StockLine[]): Promise<void> {
-    await this.moveEach(lines, 'reserved_stock >= ?', (q) => ({ reserved_stock: this.tx.db.raw('reserved_stock - ?', [q]) }));
+    await this.moveEach('stock_release', lines, 'reserved_stock >= ?', (q) => ({ reserved_stock: this.tx.db.raw('reserved_stock - ?', [q]) }));
   }
 
   async returnSold(lines: StockLine[]): Promise<void> {
-    await this.moveEach(lines, 'sold_quantity >= ?', (q) => ({
+    await this.moveEach('stock_return', lines, 'sold_quantity >= ?', (q) => ({
       total_stock: this.tx.db.raw('total_stock + ?', [q]),
       sold_quantity: this.tx.db.raw('sold_quantity - ?', [q]),
     }));
@@ -92,10 +94,15 @@ export class PostgresStockRepository implements StockRepository {
     return row ? toLevels(row) : null;
   }
 
-  private async moveEach(lines: StockLine[], guard: string, change: (quantity: number) => Record<string, Knex.Raw>): Promise<void> {
+  private async moveEach(name: string, lines: StockLine[], guard: string, change: (quantity: number) => Record<string, Knex.Raw>): Promise<void> {
     await this.inTransaction(async (db) => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
-        const moved = await db('product_options').where('id', optionId).andWhereRaw(guard, [quantity]).update(change(quantity)).returning('id');
+        const moved = await db('product_options')
+          .where('id', optionId)
+          .andWhereRaw(guard, [quantity])
+          .update(change(quantity))
+          .returning('id')
+          .options(prepared(name));
         if (moved.length === 0) {
           if (!(await this.levels(optionId))) throw new NotFound('Option', optionId);
           throw new InvalidState(`Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`);

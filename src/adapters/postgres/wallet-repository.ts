@@ -4,6 +4,7 @@ import type { LedgerType, RecordedLedgerEntry } from '../../domain/wallet/ledger
 import { Wallet } from '../../domain/wallet/wallet.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
+import { prepared } from './prepared.js';
 
 interface WalletRow {
   user_id: string | number;
@@ -61,7 +62,7 @@ export class PostgresWalletRepository implements WalletRepository {
   }
 
   async get(userId: number): Promise<Wallet | null> {
-    const row = await this.tx.connection()<WalletRow>('wallets').where({ user_id: userId }).first();
+    const row = await this.tx.connection()<WalletRow>('wallets').where({ user_id: userId }).first().options(prepared('wallet_get'));
     return row ? toWallet(row) : null;
   }
 
@@ -70,7 +71,8 @@ export class PostgresWalletRepository implements WalletRepository {
       .connection()<WalletRow>('wallets')
       .where({ user_id: userId })
       .forUpdate()
-      .first();
+      .first()
+      .options(prepared('wallet_lock'));
     return row ? toWallet(row) : null;
   }
 
@@ -106,7 +108,7 @@ export class PostgresWalletRepository implements WalletRepository {
        )
        SELECT updated.*, (SELECT count(*) FROM ledger) AS written FROM updated`,
       [s.balance, s.updatedAt, s.userId, s.version, JSON.stringify(entries)],
-    );
+    ).options(prepared('wallet_save'));
     const [row] = (result as { rows: WalletRow[] }).rows;
     if (!row) throw new ConcurrentModification(`Wallet of user ${s.userId} changed since it was loaded`);
     return toWallet(row);
