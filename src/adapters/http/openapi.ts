@@ -12,17 +12,10 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 /**
- * Codes of API.md's error table that the service cannot produce yet (not in problem.ts's
- * STATUS_OF). INVALID_PRICE, INSUFFICIENT_STOCK and PRODUCT_UNAVAILABLE came with the catalog;
- * ORDER_LIMIT_EXCEEDED, PAYMENT_DECLINED and COUPON_NOT_APPLICABLE with orders and payments.
- */
-type PlannedCode = 'COUPON_CODE_TAKEN' | 'COUPON_EXHAUSTED' | 'COUPON_ALREADY_ISSUED' | 'COUPON_NOT_ISSUABLE';
-
-/**
  * Every code of API.md's error table with its status. A Record, so that a code the HTTP layer
  * can answer but this list forgets is a compile error.
  */
-const ERROR_CODES: Record<ProblemCode | PlannedCode, number> = {
+const ERROR_CODES: Record<ProblemCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
   PAYMENT_DECLINED: 402,
@@ -107,16 +100,19 @@ interface ProblemCase {
   code: ProblemCode;
   detail: string;
   errors?: FieldProblem[];
+  /** The example's name and summary when one code has several examples (default: the code). */
+  example?: string;
 }
 
 /**
  * An error answer: application/problem+json with the Problem schema and one named example per
- * code it may carry.
+ * code it may carry (or per case, where a code has several).
  */
 function problemResponse(description: string, cases: ProblemCase[], extraHeaders: string[] = [], instance = '/api/v1/...'): JsonObject {
   const examples: JsonObject = {};
   for (const c of cases) {
-    examples[c.code] = { summary: c.code, value: problemExample(c.code, c.detail, instance, c.errors) };
+    const name = c.example ?? c.code;
+    examples[name] = { summary: name, value: problemExample(c.code, c.detail, instance, c.errors) };
   }
   return {
     description,
@@ -412,16 +408,18 @@ const schemas: JsonObject = {
         type: 'integer',
         format: 'int64',
         minimum: 0,
-        description: 'The coupon\'s discount, `0 ≤ discountAmount ≤ totalAmount` (KRW); 0 without a coupon',
+        description:
+          "The coupon's discount (KRW); 0 without a coupon. PERCENTAGE: floor(totalAmount × discountValue / 100), capped at the coupon's `maxDiscountAmount`; FIXED: min(discountValue, totalAmount) (also capped at `maxDiscountAmount` when set). Always `0 ≤ discountAmount ≤ totalAmount`.",
         example: 0,
       },
-      finalAmount: { type: 'integer', format: 'int64', minimum: 0, description: '`totalAmount - discountAmount`: what the payment debits (KRW)', example: 78000 },
+      finalAmount: { type: 'integer', format: 'int64', minimum: 0, description: '`totalAmount - discountAmount`: what the payment debits (KRW). May be 0 (paying it debits nothing).', example: 78000 },
       userCouponId: {
         type: 'integer',
         format: 'int64',
         minimum: 1,
         nullable: true,
-        description: 'The user coupon applied to the order; null without one.',
+        description:
+          'The user coupon applied to the order; null without one. While the order is unpaid (CREATED, PENDING) the user coupon is bound to it (its `orderId`, status unchanged); paying makes it USED; the unpaid order cancelled, expired or failed gives it back (ISSUED or REFUNDED as before, `orderId` null); refunding the paid order makes it REFUNDED, usable again. Stays on the order either way.',
         example: null,
       },
       reservationExpiresAt: isoTime(
@@ -508,6 +506,149 @@ const schemas: JsonObject = {
       createdAt: isoTime('When the refund was made'),
     },
   },
+  CouponType: {
+    type: 'string',
+    enum: ['PERCENTAGE', 'FIXED'],
+    description:
+      '`PERCENTAGE`: `discountValue` percent (1..100) of the order total, rounded down, capped at `maxDiscountAmount` when set. `FIXED`: `discountValue` won (1..1,000,000,000) off, also capped at `maxDiscountAmount` when set. Either way never more than the order total.',
+    example: 'PERCENTAGE',
+  },
+  CouponStatus: {
+    type: 'string',
+    enum: ['CREATED', 'ACTIVE', 'EXHAUSTED', 'EXPIRED', 'SUSPENDED', 'CANCELLED'],
+    description:
+      'Worked out each time the coupon is read, from what its creator set, its window and its counters. The first that applies wins:\n' +
+      '- `CANCELLED`: cancelled by its creator or an ADMIN. Final: it can no longer change.\n' +
+      '- `SUSPENDED`: suspended by its creator or an ADMIN; setting ACTIVE resumes it.\n' +
+      '- `EXPIRED`: at or after `validUntil` (or marked so by the expiry job, which also turns a SUSPENDED coupon past its window EXPIRED). Final.\n' +
+      '- `CREATED`: before `validFrom`: not issued yet.\n' +
+      '- `EXHAUSTED`: every copy is issued (`issuedQuantity` = `totalQuantity`, `remainingQuantity` 0); only a coupon with a `totalQuantity`.\n' +
+      '- `ACTIVE`: being issued.\n' +
+      'Only ACTIVE coupons are issued (EXHAUSTED answers 409 COUPON_EXHAUSTED, the others 409 COUPON_NOT_ISSUABLE). Copies already issued apply to orders while the coupon is ACTIVE or EXHAUSTED.',
+    example: 'ACTIVE',
+  },
+  Coupon: {
+    type: 'object',
+    description: 'A discount campaign opened by a SELLER or an ADMIN. Users are issued copies of it (user coupons), first come, first served.',
+    required: [
+      'id',
+      'code',
+      'name',
+      'type',
+      'discountValue',
+      'maxDiscountAmount',
+      'minOrderAmount',
+      'totalQuantity',
+      'issuedQuantity',
+      'remainingQuantity',
+      'perUserLimit',
+      'validFrom',
+      'validUntil',
+      'status',
+      'createdBy',
+    ],
+    properties: {
+      id: positiveId('Coupon id'),
+      code: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]{1,40}$',
+        minLength: 1,
+        maxLength: 40,
+        description: 'As given at creation; unique among all coupons, compared case-insensitively.',
+        example: 'WELCOME-10',
+      },
+      name: { type: 'string', minLength: 1, maxLength: 100, example: 'Welcome 10% off' },
+      type: schemaRef('CouponType'),
+      discountValue: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        maximum: 1000000000,
+        description: 'PERCENTAGE: percent, 1..100. FIXED: integer KRW (won), 1..1,000,000,000.',
+        example: 10,
+      },
+      maxDiscountAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        nullable: true,
+        description: 'The most the discount may be (KRW); null: no cap.',
+        example: 5000,
+      },
+      minOrderAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: 'The least order total (before the discount, KRW) the coupon applies to; 0: no minimum.',
+        example: 10000,
+      },
+      totalQuantity: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        maximum: 1000000000,
+        nullable: true,
+        description: 'How many copies may be issued in all; null: unlimited.',
+        example: 100,
+      },
+      issuedQuantity: { type: 'integer', format: 'int64', minimum: 0, description: 'Copies issued so far', example: 37 },
+      remainingQuantity: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        nullable: true,
+        description: '`totalQuantity - issuedQuantity`; null when unlimited.',
+        example: 63,
+      },
+      perUserLimit: { type: 'integer', minimum: 1, maximum: 100, description: 'How many copies one user may hold', example: 1 },
+      validFrom: isoTime('Issuing starts'),
+      validUntil: isoTime('Issuing ends and issued copies expire (their `expiresAt`)'),
+      status: schemaRef('CouponStatus'),
+      createdBy: positiveId('The SELLER or ADMIN who created it'),
+    },
+  },
+  UserCouponStatus: {
+    type: 'string',
+    enum: ['ISSUED', 'USED', 'EXPIRED', 'REFUNDED'],
+    description:
+      "Where a user's copy of a coupon stands: ISSUED → USED → REFUNDED (→ USED again ...), or EXPIRED.\n" +
+      '- `ISSUED`: held and not used. Applying it to an order binds it to that unpaid order (`orderId` set, status unchanged); the order being cancelled, expiring or failing gives it back (`orderId` null).\n' +
+      '- `USED`: the order it is bound to was paid (`usedAt`, `orderId` = that order). Applies to no other order.\n' +
+      '- `REFUNDED`: the paid order that used it was refunded (`POST /api/v1/refunds`, or cancelling a CONFIRMED or PREPARING order): `usedAt` and `orderId` null again, and it applies to a new order like an ISSUED one.\n' +
+      '- `EXPIRED`: past `expiresAt` without being used; set by the expiry job (every `JOB_INTERVAL_MS`) on ISSUED and REFUNDED copies not bound to an order. Final.',
+    example: 'ISSUED',
+  },
+  UserCoupon: {
+    type: 'object',
+    description: "A user's copy of a coupon, with its coupon's code, name, type and discount value.",
+    required: ['id', 'couponId', 'code', 'name', 'type', 'discountValue', 'status', 'issuedAt', 'usedAt', 'orderId', 'expiresAt'],
+    properties: {
+      id: positiveId('User coupon id: what `userCouponId` names on an order'),
+      couponId: positiveId('The coupon it is a copy of'),
+      code: { type: 'string', description: "The coupon's code", example: 'WELCOME-10' },
+      name: { type: 'string', description: "The coupon's name", example: 'Welcome 10% off' },
+      type: schemaRef('CouponType'),
+      discountValue: { type: 'integer', format: 'int64', minimum: 1, description: "The coupon's discount value (percent or KRW, as `type` says)", example: 10 },
+      status: schemaRef('UserCouponStatus'),
+      issuedAt: isoTime('When it was issued'),
+      usedAt: { ...isoTime('When the order that used it was paid; null unless USED'), nullable: true, example: null },
+      orderId: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        nullable: true,
+        description: 'The unpaid order it is bound to (CREATED or PENDING), or the paid order that used it (USED); null otherwise.',
+        example: null,
+      },
+      expiresAt: isoTime("Its coupon's `validUntil`: after that it applies to no order"),
+    },
+  },
+  UserCouponList: {
+    type: 'object',
+    description: "A user's coupons, newest first (latest issued first). Not paged: all of them.",
+    required: ['items'],
+    properties: { items: { type: 'array', items: schemaRef('UserCoupon') } },
+  },
   FieldError: {
     type: 'object',
     required: ['field', 'message'],
@@ -539,7 +680,7 @@ const schemas: JsonObject = {
           Object.entries(ERROR_CODES)
             .map(([code, status]) => `${code} ${status}`)
             .join(', ') +
-          '. Some codes belong to endpoints of later versions and are listed so clients can rely on the full set.',
+          '.',
       },
       instance: { type: 'string', format: 'uri-reference', description: 'The request path', example: '/api/v1/auth/signup' },
       errors: {
@@ -704,7 +845,10 @@ const schemas: JsonObject = {
       items: { type: 'array', minItems: 1, maxItems: 100, items: schemaRef('NewOrderLine') },
       userCouponId: {
         ...positiveId(
-          'A user coupon of the caller to apply. Unknown, someone else\'s, used, expired, below its minimum order amount, or bound to another live unpaid order: 422 COUPON_NOT_APPLICABLE (nothing reserved).',
+          'A user coupon of the caller (ISSUED or REFUNDED) to apply; it is bound to the new order until the order is paid (USED) or ends unpaid (given back). ' +
+            '422 COUPON_NOT_APPLICABLE, with nothing reserved, when it does not exist or is someone else\'s (the answer does not tell which), is USED or EXPIRED (or past its `expiresAt`), ' +
+            'its coupon is SUSPENDED or CANCELLED or outside its window (before `validFrom`, from `validUntil` on), the order total is below the coupon\'s `minOrderAmount`, or it is bound to another live unpaid order (CREATED or PENDING). ' +
+            'Discount: PERCENTAGE floor(total × discountValue / 100), capped at `maxDiscountAmount`; FIXED min(discountValue, total) (also capped at `maxDiscountAmount` when set); never above the total, so `finalAmount` may be 0.',
         ),
         maximum: Number.MAX_SAFE_INTEGER,
       },
@@ -779,6 +923,99 @@ const schemas: JsonObject = {
       requestId: requestIdField,
     },
   },
+  CreateCouponRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['code', 'name', 'type', 'discountValue', 'validFrom', 'validUntil'],
+    description:
+      'Every rule here is a shape rule: breaking one is 400 VALIDATION_FAILED naming the field (all broken ones together), except a code already taken, which is 409 COUPON_CODE_TAKEN.',
+    properties: {
+      code: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]{1,40}$',
+        minLength: 1,
+        maxLength: 40,
+        description: '1..40 letters, digits, `_` and `-`. Kept as sent; unique among all coupons compared case-insensitively (`welcome-10` is taken once `WELCOME-10` exists): 409 COUPON_CODE_TAKEN.',
+        example: 'WELCOME-10',
+      },
+      name: { type: 'string', minLength: 1, maxLength: 100, description: 'Not blank; trimmed', example: 'Welcome 10% off' },
+      type: schemaRef('CouponType'),
+      discountValue: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        maximum: 1000000000,
+        description: 'PERCENTAGE: a whole percent, 1..100. FIXED: integer KRW (won), 1..1,000,000,000. Outside its type\'s range: 400 naming `discountValue`.',
+        example: 10,
+      },
+      maxDiscountAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        nullable: true,
+        default: null,
+        description: 'The most the discount may be (KRW), for either type. Null or left out: no cap.',
+        example: 5000,
+      },
+      minOrderAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        default: 0,
+        description: 'The least order total (before the discount, KRW) the coupon applies to. Left out: 0 (no minimum). Not nullable.',
+        example: 10000,
+      },
+      totalQuantity: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        maximum: 1000000000,
+        nullable: true,
+        default: null,
+        description: 'How many copies may be issued in all. Null or left out: unlimited (such a coupon cannot be issued through `/coupons/issue/limited`).',
+        example: 100,
+      },
+      perUserLimit: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'How many copies one user may hold', example: 1 },
+      validFrom: {
+        ...isoTime(
+          'Issuing starts; may be in the past. Give an offset (`Z`, `+09:00`): a date alone is its midnight UTC, a date-time without an offset is read in the server\'s time zone',
+        ),
+        example: '2026-01-01T00:00:00.000Z',
+      },
+      validUntil: {
+        ...isoTime('Issuing ends and issued copies expire. Must be after `validFrom` and in the future (else 400 naming `validUntil`)'),
+        example: '2027-12-31T23:59:59.000Z',
+      },
+      requestId: requestIdField,
+    },
+  },
+  ChangeCouponStatusRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['status'],
+    properties: {
+      status: {
+        type: 'string',
+        enum: ['SUSPENDED', 'ACTIVE', 'CANCELLED'],
+        description:
+          '`SUSPENDED`: stop issuing (and applying) it for now. `ACTIVE`: resume a SUSPENDED coupon; on one that is not suspended it changes nothing (200 with the coupon, its status worked out as usual). `CANCELLED`: stop it for good. ' +
+          'A CANCELLED or EXPIRED coupon can no longer change: 409 INVALID_STATE, whatever is asked. Setting the status it already has changes nothing.',
+        example: 'SUSPENDED',
+      },
+      requestId: requestIdField,
+    },
+  },
+  IssueCouponRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['couponId'],
+    properties: {
+      couponId: { ...positiveId('The coupon to be issued a copy of (unknown: 404)'), maximum: Number.MAX_SAFE_INTEGER },
+      requestId: requestIdField,
+    },
+  },
 
   // Operations
   Liveness: {
@@ -850,6 +1087,13 @@ const parameters: JsonObject = {
     in: 'path',
     required: true,
     description: 'A payment id (a positive integer; anything else is 400).',
+    schema: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+  },
+  CouponId: {
+    name: 'couponId',
+    in: 'path',
+    required: true,
+    description: 'A coupon id (a positive integer; anything else is 400).',
     schema: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
   },
   UserId: {
@@ -931,6 +1175,56 @@ const responses: JsonObject = {
 
 const ORDER_NOT_FOUND = problemResponse('NOT_FOUND: no such order.', [{ code: 'NOT_FOUND', detail: 'Order 999 does not exist' }]);
 const PAYMENT_NOT_FOUND = problemResponse('NOT_FOUND: no such payment.', [{ code: 'NOT_FOUND', detail: 'Payment 999 does not exist' }]);
+
+const COUPON_NOT_FOUND = problemResponse('NOT_FOUND: no such coupon.', [{ code: 'NOT_FOUND', detail: 'Coupon 999 does not exist' }]);
+
+/** POST /api/v1/coupons/issue and /issue/limited: one operation, but for the limited-only rule. */
+function issueCouponOperation(limitedOnly: boolean): JsonObject {
+  const notIssuable = limitedOnly
+    ? 'COUPON_NOT_ISSUABLE when it has no `totalQuantity` (this endpoint is for limited coupons only; checked first), or is CREATED (before `validFrom`), SUSPENDED, CANCELLED or EXPIRED'
+    : 'COUPON_NOT_ISSUABLE when it is CREATED (before `validFrom`), SUSPENDED, CANCELLED or EXPIRED';
+  return {
+    tags: ['Coupons'],
+    operationId: limitedOnly ? 'issueLimitedCoupon' : 'issueCoupon',
+    summary: limitedOnly ? 'Be issued a copy of a limited coupon, first come, first served' : 'Be issued a copy of a coupon, first come, first served',
+    description:
+      (limitedOnly
+        ? 'The same as `POST /api/v1/coupons/issue`, for coupons with a `totalQuantity` only: a coupon without one (unlimited) is 409 COUPON_NOT_ISSUABLE. '
+        : 'For coupons with or without a `totalQuantity` (`POST /api/v1/coupons/issue/limited` takes limited ones only). ') +
+      "Any authenticated user, whatever the role, is issued one copy of an ACTIVE coupon: a user coupon, ISSUED, with `expiresAt` = the coupon's `validUntil`; the coupon's `issuedQuantity` counts one more. " +
+      `Checked in this order after the shape: the rate limit (429); the coupon (404; 409 ${notIssuable}); the copies the user holds (409 COUPON_ALREADY_ISSUED when they hold \`perUserLimit\` of it; asked before whether any are left, so the holder of the last copy is told this, not COUPON_EXHAUSTED); the copies left (409 COUPON_EXHAUSTED). ` +
+      'For a limited coupon a gate answers the crowd first: Redis when `REDIS_URL` is set (one atomic step per claim, shared by every instance), else a lock-free read of the database\'s counters. Only those it lets through reach the database, where a guarded counter (one more issued only while some are left and the coupon is being issued) and the unique numbering of each user\'s copies decide for good: ' +
+      'never more than `totalQuantity` copies in all nor `perUserLimit` for one user, even when Redis is down (the gate then lets everyone through to the database) or has lost its counts (reloaded from the database). ' +
+      'At most `RATE_LIMIT_COUPON_ISSUES_PER_MINUTE` (default 3; 0 switches it off) issue requests a minute per user, both issue endpoints together and across all instances, counting every attempt that gets past the shape check, refused ones (404, 409) included: more is 429 RATE_LIMITED with `Retry-After`. ' +
+      'A `CouponIssued` event goes out with the copy (outbox). Idempotent with `Idempotency-Key` (or `requestId`): a replay answers the same user coupon (201, `Idempotent-Replayed: true`), not COUPON_ALREADY_ISSUED, and is neither limited nor counted.',
+    parameters: [ref('parameters', 'IdempotencyKey')],
+    requestBody: jsonBody('IssueCouponRequest'),
+    responses: {
+      '201': jsonResponse('The new user coupon, ISSUED', schemaRef('UserCoupon'), ['IdempotentReplayed']),
+      ...BODY_ERRORS,
+      '401': ref('responses', 'Unauthenticated'),
+      '404': COUPON_NOT_FOUND,
+      '409': problemResponse(
+        `COUPON_EXHAUSTED: no copies left (first come, first served lost); COUPON_ALREADY_ISSUED: the user already holds \`perUserLimit\` of it; ${notIssuable}; or IDEMPOTENCY_IN_PROGRESS.`,
+        [
+          { code: 'COUPON_EXHAUSTED', detail: 'Coupon 7 has no copies left' },
+          { code: 'COUPON_ALREADY_ISSUED', detail: 'You already hold this coupon' },
+          limitedOnly
+            ? { code: 'COUPON_NOT_ISSUABLE', detail: 'Coupon 7 has no limited quantity' }
+            : { code: 'COUPON_NOT_ISSUABLE', detail: 'Coupon 7 is SUSPENDED, not being issued' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ],
+      ),
+      '422': ref('responses', 'IdempotencyKeyReused'),
+      '429': problemResponse(
+        'RATE_LIMITED: over `RATE_LIMIT_COUPON_ISSUES_PER_MINUTE` issue requests a minute for this user.',
+        [{ code: 'RATE_LIMITED', detail: 'Too many coupon requests; wait a moment' }],
+        ['RetryAfter'],
+      ),
+      ...SERVER_ERRORS,
+    },
+  };
+}
 
 const paths: JsonObject = {
   '/api/v1/auth/signup': {
@@ -1209,6 +1503,129 @@ const paths: JsonObject = {
       },
     },
   },
+  '/api/v1/coupons': {
+    post: {
+      tags: ['Coupons'],
+      operationId: 'createCoupon',
+      summary: 'Create a coupon (SELLER or ADMIN)',
+      description:
+        'SELLER or ADMIN (a BUYER is 403, after the shape check); the caller becomes its `createdBy`. Left out: `maxDiscountAmount` null (no cap), `minOrderAmount` 0, `totalQuantity` null (unlimited), `perUserLimit` 1. ' +
+        'It starts with `issuedQuantity` 0 and its status worked out from its window: CREATED while `validFrom` is in the future, else ACTIVE. Every broken rule of the body is 400 VALIDATION_FAILED naming the field (see CreateCouponRequest); a code already taken, compared case-insensitively, is 409 COUPON_CODE_TAKEN. ' +
+        'A `CouponCreated` event goes out with it (outbox). Idempotent with `Idempotency-Key` (or `requestId`): a replay answers the same coupon (201, `Idempotent-Replayed: true`), not COUPON_CODE_TAKEN.',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('CreateCouponRequest'),
+      responses: {
+        '201': jsonResponse('The new coupon', schemaRef('Coupon'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '400': problemResponse(
+          'VALIDATION_FAILED: malformed JSON, a missing, mistyped or out-of-range field, an unknown field, or `validUntil` not after `validFrom` or not in the future. `errors` names each field.',
+          [
+            {
+              code: 'VALIDATION_FAILED',
+              detail: 'The request is not valid',
+              errors: [
+                { field: 'code', message: "'code' must be 1 to 40 letters, digits, '_' or '-'" },
+                { field: 'discountValue', message: "'discountValue' must be less than or equal to 100" },
+              ],
+            },
+            {
+              code: 'VALIDATION_FAILED',
+              example: 'VALIDATION_FAILED_validUntil',
+              detail: 'validUntil: must be in the future',
+              errors: [{ field: 'validUntil', message: 'must be in the future' }],
+            },
+          ],
+        ),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse('FORBIDDEN: the caller is a BUYER.', [{ code: 'FORBIDDEN', detail: 'This requires the role SELLER or ADMIN' }]),
+        '409': problemResponse('COUPON_CODE_TAKEN: a coupon with this code exists (compared case-insensitively; nothing is created); or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'COUPON_CODE_TAKEN', detail: 'The coupon code WELCOME-10 is already taken' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/coupons/{couponId}': {
+    get: {
+      tags: ['Coupons'],
+      operationId: 'getCoupon',
+      summary: 'One coupon',
+      description: 'Anyone with a token, whatever the role. `status` is worked out at the time of the request (see CouponStatus).',
+      parameters: [ref('parameters', 'CouponId')],
+      responses: {
+        '200': jsonResponse('The coupon', schemaRef('Coupon')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '404': COUPON_NOT_FOUND,
+        ...SERVER_ERRORS,
+      },
+    },
+    patch: {
+      tags: ['Coupons'],
+      operationId: 'changeCouponStatus',
+      summary: 'Suspend, resume or cancel a coupon (its creator or an ADMIN)',
+      description:
+        'Its creator or an ADMIN. A BUYER is 403 before the coupon is looked up (so even for an unknown id); a SELLER is 404 for an unknown coupon and 403 for another seller\'s. ' +
+        '`SUSPENDED` stops it for now and `CANCELLED` for good: while it is either, issuing is 409 COUPON_NOT_ISSUABLE and its copies apply to no new order (422 COUPON_NOT_APPLICABLE); orders already placed with it are not touched. ' +
+        '`ACTIVE` resumes a SUSPENDED coupon, whose status is then worked out again (CREATED, ACTIVE, EXHAUSTED or EXPIRED); on a coupon that is not suspended it changes nothing and answers 200 with the coupon. Setting the status it already has changes nothing. ' +
+        'A CANCELLED or EXPIRED coupon can no longer change: 409 INVALID_STATE whatever is asked. SUSPENDED and CANCELLED may be set from any other status. ' +
+        'Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'CouponId'), ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('ChangeCouponStatusRequest'),
+      responses: {
+        '200': jsonResponse('The coupon after the change', schemaRef('Coupon'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the caller is a BUYER, or a SELLER and the coupon is another seller's.", [
+          { code: 'FORBIDDEN', detail: 'This requires the role SELLER or ADMIN' },
+          { code: 'FORBIDDEN', example: 'FORBIDDEN_not_creator', detail: 'Only the coupon’s creator or an ADMIN may change it' },
+        ]),
+        '404': COUPON_NOT_FOUND,
+        '409': problemResponse('INVALID_STATE: the coupon is CANCELLED or EXPIRED; or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'Coupon 7 is CANCELLED: it can no longer change' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/coupons/issue': {
+    post: issueCouponOperation(false),
+  },
+  '/api/v1/coupons/issue/limited': {
+    post: issueCouponOperation(true),
+  },
+  '/api/v1/coupons/user/{userId}': {
+    get: {
+      tags: ['Coupons'],
+      operationId: 'listUserCoupons',
+      summary: "A user's coupons, newest first",
+      description:
+        'The owner (`me`, or their own id) or an ADMIN. A BUYER or SELLER naming another user is 403 whether or not that user exists; an ADMIN naming an unknown user is 404. ' +
+        "All of the user's coupons (not paged), newest first, or only those of one `status`. Unknown query parameters are 400.",
+      parameters: [
+        ref('parameters', 'UserId'),
+        {
+          name: 'status',
+          in: 'query',
+          required: false,
+          description: 'Only user coupons of this status (anything else is 400).',
+          schema: schemaRef('UserCouponStatus'),
+        },
+      ],
+      responses: {
+        '200': jsonResponse("The user's coupons", schemaRef('UserCouponList')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        '404': ref('responses', 'NotFound'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
   '/api/v1/orders': {
     post: {
       tags: ['Orders'],
@@ -1218,7 +1635,7 @@ const paths: JsonObject = {
         'Any authenticated user; the caller is the buyer. In one transaction: the lines are checked, the stock of every line is reserved (all or nothing), the coupon is checked and bound, the amounts are worked out and the order is recorded CREATED. ' +
         'The reservation holds for `ORDER_RESERVATION_TTL_SECONDS` (default 30, see `reservationExpiresAt`): pay before then, or the sweeper cancels the order (reason `EXPIRED`) and releases the stock. ' +
         'Whenever the order is refused, nothing is reserved. Checked in this order after the shape: the rate limit (429), each line\'s product and option (404, 422 PRODUCT_UNAVAILABLE), the coupon (422), the order limits (422), the stock (409). ' +
-        'At most `RATE_LIMIT_ORDERS_PER_SECOND` (default 1; 0 switches it off) orders a second per user, across all instances: more is 429 RATE_LIMITED with `Retry-After`. The limit is taken before the Idempotency-Key is looked at, so an immediate retry may be 429 too: wait `Retry-After` and retry with the same key. ' +
+        'At most `RATE_LIMIT_ORDERS_PER_SECOND` (default 1; 0 switches it off) orders a second per user, across all instances: more is 429 RATE_LIMITED with `Retry-After`. A replay with the same Idempotency-Key is answered from the first answer and neither limited nor counted. ' +
         'Idempotent with `Idempotency-Key` (or `requestId`).',
       parameters: [ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('PlaceOrderRequest'),
@@ -1234,11 +1651,11 @@ const paths: JsonObject = {
           { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
         ]),
         '422': problemResponse(
-          'ORDER_LIMIT_EXCEEDED (more than 10 units of one option, or more than 30 in all), PRODUCT_UNAVAILABLE (a product is DISCONTINUED), COUPON_NOT_APPLICABLE, or IDEMPOTENCY_KEY_REUSED.',
+          'ORDER_LIMIT_EXCEEDED (more than 10 units of one option, or more than 30 in all), PRODUCT_UNAVAILABLE (a product is DISCONTINUED), COUPON_NOT_APPLICABLE (the `userCouponId` is unknown or someone else\'s, USED or EXPIRED, its coupon SUSPENDED, CANCELLED or outside its window, the total below its `minOrderAmount`, or it is bound to another unpaid order; see the request schema), or IDEMPOTENCY_KEY_REUSED.',
           [
             { code: 'ORDER_LIMIT_EXCEEDED', detail: 'At most 10 units of one option per order (line 1 has 11)' },
             { code: 'PRODUCT_UNAVAILABLE', detail: 'Product 7 is no longer sold' },
-            { code: 'COUPON_NOT_APPLICABLE', detail: 'User coupon 5 does not apply to this order' },
+            { code: 'COUPON_NOT_APPLICABLE', detail: "The order total 8000 is below the coupon's minimum of 10000" },
             { code: 'IDEMPOTENCY_KEY_REUSED', detail: 'This Idempotency-Key was already used for a different request' },
           ],
         ),
@@ -1557,7 +1974,7 @@ const paths: JsonObject = {
 
 // ---------------------------------------------------------------------------------------------
 
-const description = `E-commerce order service: accounts, pre-charged wallets, the catalog, orders, payments from the wallet and refunds (and, in a later version, coupons).
+const description = `E-commerce order service: accounts, pre-charged wallets, the catalog, discount coupons, orders, payments from the wallet and refunds.
 
 **Conventions**
 - JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
@@ -1573,12 +1990,19 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 **Errors** are RFC 9457 problem details (\`application/problem+json\`) with a stable \`code\`; see the Problem schema for every code. Shape problems, including unknown body fields, are 400 VALIDATION_FAILED with \`errors: [{field, message}]\`. Bodies over 1 MB are 413 PAYLOAD_TOO_LARGE; a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE.
 
 **Orders and payments**
-- An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
+- An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released, coupon given back); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
 - A reservation holds for \`ORDER_RESERVATION_TTL_SECONDS\` (default 30) after the order is placed (\`reservationExpiresAt\`). After that the order can no longer be paid, and the sweeper cancels it (reason \`EXPIRED\`) and releases its stock within a few job intervals (\`JOB_INTERVAL_MS\`, default 1000), on any instance, exactly once.
 - With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about PENDING orders older than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled.
-- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES).
+- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES).
 
-**Idempotency**: state-changing POSTs and PUTs, sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
+**Coupons**
+- A SELLER or an ADMIN creates a coupon (PERCENTAGE or FIXED, optionally capped, with a minimum order amount, a total quantity or none, a per-user limit and a validity window) and may suspend, resume or cancel it. Its status (CREATED, ACTIVE, EXHAUSTED, EXPIRED, SUSPENDED, CANCELLED) is worked out from that, its window and its counters.
+- Issuing is first come, first served (\`POST /api/v1/coupons/issue\`, \`/issue/limited\`): for a limited coupon a Redis gate (when \`REDIS_URL\` is set) answers the crowd in one atomic step per claim, and the PostgreSQL guarded counter with each user's uniquely numbered copies is the safety net that decides for good, so never more than \`totalQuantity\` copies are issued nor more than \`perUserLimit\` to one user, even with Redis down or reset.
+- A user coupon goes ISSUED → USED (its order paid) → REFUNDED (that order refunded: usable again, and USED again by a later paid order); an ISSUED or REFUNDED one still unused at its \`expiresAt\` (the coupon's \`validUntil\`) becomes EXPIRED.
+- Applied to an order (\`userCouponId\`), it is bound to that unpaid order (its \`orderId\`, status unchanged) and applies to no other order while that one is CREATED or PENDING; cancelled, expired or failed, the order gives it back as it was.
+- The expiry job (every \`JOB_INTERVAL_MS\`) turns coupons past \`validUntil\` EXPIRED, and user coupons past \`expiresAt\` that are not bound to an order.
+
+**Idempotency**: state-changing POSTs and PUTs (and the coupon status PATCH), sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -1593,6 +2017,7 @@ export const openApiDocument = {
     { name: 'Users', description: 'User accounts' },
     { name: 'Balances', description: 'Wallets and their ledger' },
     { name: 'Products', description: 'The catalog: products, their options and stock (browsing is public)' },
+    { name: 'Coupons', description: "Discount coupons: creating and managing them, first-come-first-served issue, and a user's coupons" },
     { name: 'Orders', description: 'Placing orders, their stock reservation, cancellation, fulfilment and completion' },
     { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
     { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },
