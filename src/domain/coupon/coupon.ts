@@ -28,7 +28,7 @@ export interface DiscountTerms {
   type: CouponType;
   /** Percent (1..100) or won. */
   discountValue: number;
-  /** Caps a percentage discount; null: no cap. */
+  /** Caps the discount (of either type: an operator who sets a cap means it); null: no cap. */
   maxDiscountAmount: number | null;
   minOrderAmount: number;
 }
