@@ -34,8 +34,8 @@ export interface DiscountTerms {
 }
 
 /**
- * The discount on an order of `total` won: a percentage rounds down (1,235 at 10% is 123) and
- * stops at the cap; a fixed amount covers at most the whole order. Never negative, never above
+ * The discount on an order of `total` won: a percentage rounds down (1,235 at 10% is 123); either
+ * type stops at the cap when there is one, and at the whole order. Never negative, never above
  * the total.
  */
 export function discountFor(terms: DiscountTerms, total: number): number {
