@@ -124,6 +124,30 @@ export function couponIssueGateContract(makeSubject: () => Promise<IssueGateSubj
     return { counter: stored?.toSnapshot().issuedQuantity ?? -1, copies: copies.issued, perUser: copies.perUser };
   }
 
+  it('prepare() on a new coupon, even twice, changes no count: N are issued, then EXHAUSTED', async function () {
+    const coupon = await newCoupon(3);
+    const users = await subject.users(5);
+
+    await subject.gate.prepare(termsOf(coupon));
+    await subject.gate.prepare(termsOf(coupon));
+    const attempts: Attempt[] = [];
+    for (const user of users) attempts.push(await issue(coupon, user));
+
+    expect(summary(attempts)).to.deep.equal([...Array(3).fill('TAKEN/ISSUED'), ...Array(2).fill('EXHAUSTED/EXHAUSTED')]);
+  });
+
+  it('prepare() after copies were issued keeps what the gate already counts', async function () {
+    const coupon = await newCoupon(3);
+    const users = await subject.users(4);
+
+    expect((await issue(coupon, users[0] as number)).outcome).to.equal('ISSUED');
+    await subject.gate.prepare(termsOf(coupon));
+    const rest: Attempt[] = [];
+    for (const user of users.slice(1)) rest.push(await issue(coupon, user));
+
+    expect(summary(rest)).to.deep.equal(['TAKEN/ISSUED', 'TAKEN/ISSUED', 'EXHAUSTED/EXHAUSTED']);
+  });
+
   it('a total of N: exactly N are taken and issued, then the gate itself answers EXHAUSTED', async function () {
     const coupon = await newCoupon(5);
     const users = await subject.users(8);

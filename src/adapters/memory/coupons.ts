@@ -167,6 +167,12 @@ export class MemoryIssueGate implements CouponIssueGate {
 
   constructor(private readonly records: Pick<UserCouponRepository, 'issuedCopies'>) {}
 
+  async prepare(terms: IssueTerms): Promise<void> {
+    if (this.states.has(terms.couponId)) return;
+    const copies = await this.records.issuedCopies(terms.couponId);
+    if (!this.states.has(terms.couponId)) this.states.set(terms.couponId, { total: terms.totalQuantity, issued: copies.issued, perUser: new Map(copies.perUser) });
+  }
+
   async take(terms: IssueTerms, userId: number): Promise<GateAnswer> {
     let state = this.states.get(terms.couponId);
     if (!state) {

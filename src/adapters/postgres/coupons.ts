@@ -251,6 +251,10 @@ export class PostgresIssueGate implements CouponIssueGate {
     return 'TAKEN';
   }
 
+  async prepare(): Promise<void> {
+    // The counters are the coupon's row.
+  }
+
   async giveBack(): Promise<void> {
     // Nothing was taken.
   }

@@ -68,6 +68,15 @@ export class RedisCouponIssueGate implements CouponIssueGate {
     private readonly logger: Logger,
   ) {}
 
+  async prepare(terms: IssueTerms): Promise<void> {
+    try {
+      await this.load(terms);
+    } catch (error) {
+      // The first take loads it instead.
+      this.logger.warn('coupon issue gate: could not load a new coupon into Redis', { couponId: terms.couponId, error: messageOf(error) });
+    }
+  }
+
   async take(terms: IssueTerms, userId: number): Promise<GateAnswer> {
     try {
       for (let attempt = 0; attempt < 3; attempt++) {

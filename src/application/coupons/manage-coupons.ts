@@ -17,6 +17,12 @@ export class CreateCoupon {
       const coupon = await this.ctx.coupons.add(draft);
       const view = couponView(coupon, at);
       await this.ctx.outbox.add({ type: 'CouponCreated', aggregateType: 'Coupon', aggregateId: coupon.id, occurredAt: at, payload: view });
+      // A limited coupon is ready in the gate before the first buyer arrives (once it exists for everyone).
+      const { totalQuantity } = coupon;
+      if (totalQuantity !== null) {
+        const terms = { couponId: coupon.id, totalQuantity, perUserLimit: coupon.perUserLimit, validUntil: coupon.validUntil };
+        await this.ctx.transactions.afterCommit(() => this.ctx.gate.prepare(terms));
+      }
       return view;
     });
   }

@@ -16,6 +16,8 @@ export type GateAnswer = 'TAKEN' | 'EXHAUSTED' | 'ALREADY_ISSUED';
  * cannot answer (its store is down) says TAKEN and lets the database decide.
  */
 export interface CouponIssueGate {
+  /** A limited coupon was just created: the gate may learn it now rather than on the first take. */
+  prepare(terms: IssueTerms): Promise<void>;
   take(terms: IssueTerms, userId: number): Promise<GateAnswer>;
   /** The issue failed after take() said TAKEN (e.g. the database write failed): undo the claim. */
   giveBack(couponId: number, userId: number): Promise<void>;

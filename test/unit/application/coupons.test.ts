@@ -90,6 +90,7 @@ type CouponApp = Awaited<ReturnType<typeof couponApp>>;
 /** A gate the test steers, with every call recorded. */
 function stubGate(take: GateAnswer | ((terms: IssueTerms, userId: number) => Promise<GateAnswer>)) {
   return {
+    prepare: sinon.stub<[IssueTerms], Promise<void>>().resolves(),
     take: sinon.stub<[IssueTerms, number], Promise<GateAnswer>>().callsFake(typeof take === 'function' ? take : async () => take),
     giveBack: sinon.stub<[number, number], Promise<void>>().resolves(),
     forget: sinon.stub<[number], Promise<void>>().resolves(),
