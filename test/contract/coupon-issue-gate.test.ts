@@ -133,6 +133,43 @@ describe('CouponIssueGate contract', function () {
       const newCoupon = async (total: number, perUserLimit = 1) => records.coupons.add(limitedCoupon(await records.seller(), total, perUserLimit));
       const newGate = (on: Redis = redis.connect(), log = logger) => new RedisCouponIssueGate(on, records.userCoupons, log);
 
+      it('claims lost between Redis and the database (an instance died): a dispute that outlasts the grace reloads the counts from the database', async function () {
+        const coupon = await newCoupon(3);
+        const gate = new RedisCouponIssueGate(redis.connect(), records.userCoupons, logger, 300);
+        const [a, b, c, d] = (await records.users(4)) as [number, number, number, number];
+        // Three claims that never reach the database.
+        for (const user of [a, b, c]) expect(await gate.take(termsOf(coupon), user)).to.equal('TAKEN');
+        expect(await gate.take(termsOf(coupon), d)).to.equal('EXHAUSTED');
+
+        // Within the grace the claims may still be on their way: nothing changes.
+        await gate.disputed(coupon.id);
+        await gate.disputed(coupon.id);
+        expect(await gate.take(termsOf(coupon), d)).to.equal('EXHAUSTED');
+        expect(await gate.take(termsOf(coupon), a)).to.equal('ALREADY_ISSUED');
+
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        await gate.disputed(coupon.id);
+
+        // Reloaded: nobody holds a copy in the database, so the three copies are there again.
+        const attempts = [];
+        for (const user of [d, a, b, c]) attempts.push((await issueThrough(records, gate, coupon, user)).outcome);
+        expect(attempts).to.deep.equal(['ISSUED', 'ISSUED', 'ISSUED', 'EXHAUSTED']);
+      });
+
+      it('a dispute that stops (the claims were written) does not count against a later one', async function () {
+        const coupon = await newCoupon(2);
+        const gate = new RedisCouponIssueGate(redis.connect(), records.userCoupons, logger, 300);
+        const [a, b] = (await records.users(2)) as [number, number];
+        await gate.disputed(coupon.id);
+        // Long after the first sighting (which expires after twice the grace), a fresh one starts the clock again.
+        await new Promise((resolve) => setTimeout(resolve, 650));
+        expect((await issueThrough(records, gate, coupon, a)).outcome).to.equal('ISSUED');
+        await gate.disputed(coupon.id);
+        expect((await issueThrough(records, gate, coupon, b)).outcome).to.equal('ISSUED');
+        expect(await records.userCoupons.issuedCopies(coupon.id)).to.deep.include({ issued: 2 });
+        expect(await gate.take(termsOf(coupon), a)).to.equal('ALREADY_ISSUED');
+      });
+
       it('two instances share the counts: copies taken through one are gone for the other', async function () {
         const coupon = await newCoupon(3);
         const [first, second] = [newGate(), newGate()];

@@ -201,4 +201,8 @@ export class MemoryIssueGate implements CouponIssueGate {
   async forget(couponId: number): Promise<void> {
     this.states.delete(couponId);
   }
+
+  async disputed(): Promise<void> {
+    // Claims live and die with this process: none can be lost while it runs.
+  }
 }

@@ -18,13 +18,13 @@ export function assertRateLimits(limits: RateLimits): void {
   }
 }
 
-/** The fixed window `nowMs` falls in: its index (the same on every instance) and when it ends. */
 /** The action's limit, or null when it is not limited (not configured, or limit 0). */
 export function ruleOf(limits: RateLimits, action: string): RateLimit | null {
   const rule = Object.hasOwn(limits, action) ? limits[action] : undefined;
   return rule && rule.limit > 0 ? rule : null;
 }
 
+/** The fixed window `nowMs` falls in: its index (the same on every instance) and when it ends. */
 export function windowAt(nowMs: number, windowMs: number): { index: number; endsAt: number } {
   const index = Math.floor(nowMs / windowMs);
   return { index, endsAt: (index + 1) * windowMs };
@@ -47,6 +47,8 @@ const SWEEP_AT = 10_000;
 /** Fixed-window counting in this process: right for one instance (and for tests). */
 export class MemoryRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, Window>();
+  /** No window ends before this, so sweeping earlier would find nothing to drop. */
+  private nextSweepAt = 0;
 
   constructor(
     private readonly limits: RateLimits,
@@ -63,7 +65,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const key = `${action}\u0000${subject}`;
     let window = this.windows.get(key);
     if (!window || window.index !== index) {
-      if (this.windows.size >= SWEEP_AT) this.sweep(now);
+      if (this.windows.size >= SWEEP_AT && now >= this.nextSweepAt) this.sweep(now);
       window = { index, endsAt, count: 0 };
       this.windows.set(key, window);
     }
@@ -71,7 +73,16 @@ export class MemoryRateLimiter implements RateLimiter {
     return window.count <= rule.limit ? 0 : secondsUntil(endsAt, now);
   }
 
+  /**
+   * Drops the windows that ended. Once per window end at most: with a minute-long window and
+   * tens of thousands of subjects in it, sweeping on every new subject was quadratic.
+   */
   private sweep(now: number): void {
-    for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);
+    let earliestEnd = Number.POSITIVE_INFINITY;
+    for (const [key, window] of this.windows) {
+      if (window.endsAt <= now) this.windows.delete(key);
+      else earliestEnd = Math.min(earliestEnd, window.endsAt);
+    }
+    this.nextSweepAt = earliestEnd;
   }
 }

@@ -262,4 +262,8 @@ export class PostgresIssueGate implements CouponIssueGate {
   async forget(): Promise<void> {
     // Nothing is remembered.
   }
+
+  async disputed(): Promise<void> {
+    // It counts nothing of its own to disagree about.
+  }
 }

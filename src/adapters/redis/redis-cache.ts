@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Cache } from '../../application/ports/cache.js';
 import type { Logger } from '../../application/ports/logger.js';
+import { RedisScript } from './redis-script.js';
 
 /**
  * Reads the namespace's generation and the entry stored under it in one round trip.
@@ -9,10 +10,10 @@ import type { Logger } from '../../application/ports/logger.js';
  * Entry keys are `cache:<namespace>@<generation>|<key>`: namespaces never contain '@', so no two
  * (namespace, key) pairs can share a Redis key.
  */
-const READ = `
+const READ = new RedisScript(`
 local generation = redis.call('GET', KEYS[1]) or '0'
 return { generation, redis.call('GET', KEYS[2] .. '@' .. generation .. '|' .. ARGV[1]) }
-`;
+`);
 
 /** Generations outlive every entry, so an entry can never be read under a reset generation. */
 const GENERATION_TTL_FACTOR = 4;
@@ -35,7 +36,7 @@ export class RedisCache implements Cache {
     const prefix = `cache:${namespace}`;
     let generation: string | null = null;
     try {
-      const [gen, cached] = (await this.redis.eval(READ, 2, `cache-gen:${namespace}`, prefix, key)) as [string, string | null];
+      const [gen, cached] = (await READ.run(this.redis, [`cache-gen:${namespace}`, prefix], [key])) as [string, string | null];
       if (cached !== null) return JSON.parse(cached) as T;
       generation = gen;
     } catch (error) {

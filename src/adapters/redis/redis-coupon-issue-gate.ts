@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { CouponIssueGate, GateAnswer, IssueTerms } from '../../application/ports/coupon-issue-gate.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { IssuedCopies } from '../../domain/coupon/repositories.js';
+import { RedisScript } from './redis-script.js';
 
 /**
  * Takes one copy for a user, atomically: the per-user count and the remaining count are checked
@@ -10,7 +11,7 @@ import type { IssuedCopies } from '../../domain/coupon/repositories.js';
  * ARGV: user id, per-user limit. UNKNOWN: Redis does not have the coupon (first use, evicted,
  * flushed, restarted): the caller loads it from the database first.
  */
-const TAKE = `
+const TAKE = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'UNKNOWN' end
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if held >= tonumber(ARGV[2]) then return 'ALREADY_ISSUED' end
@@ -24,14 +25,14 @@ if redis.call('PTTL', KEYS[2]) == -1 then
   if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 end
 return 'TAKEN'
-`;
+`);
 
 /**
  * Loads the coupon's counts as the database has them, unless another caller got there first
  * (then its state, which may already have moved on, is kept). ARGV: total, issued, expiry (unix
  * seconds), then user/count pairs.
  */
-const LOAD = `
+const LOAD = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'total', ARGV[1], 'issued', ARGV[2])
@@ -39,16 +40,39 @@ for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIREAT', KEYS[1], ARGV[3])
 redis.call('EXPIREAT', KEYS[2], ARGV[3])
 return 1
-`;
+`);
 
 /** Undoes one claim of the user's, if the state still holds one. */
-const GIVE_BACK = `
+const GIVE_BACK = new RedisScript(`
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if held <= 0 then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
 redis.call('HINCRBY', KEYS[1], 'issued', -1)
 return 1
-`;
+`);
+
+/**
+ * The database shows fewer copies out than Redis counts. Claims still being written explain that
+ * for a moment; one that outlasts ARGV[1] milliseconds is a claim lost for good (its instance
+ * died between Redis and the database), so the counts are dropped and reloaded from the
+ * database. KEYS: the counts, the per-user counts, the dispute's start (Redis's own clock, so
+ * instances agree). Returns 1 when the counts were dropped.
+ */
+const DISPUTE = new RedisScript(`
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local since = redis.call('GET', KEYS[3])
+if not since then
+  redis.call('SET', KEYS[3], now, 'PX', tonumber(ARGV[1]) * 2)
+  return 0
+end
+if now - tonumber(since) < tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return 1
+`);
+
+/** Longer than any issue takes from its Redis claim to its commit. */
+const LOST_CLAIM_AFTER_MS = 10_000;
 
 /** Redis keeps a coupon's counts a day past its validity, then forgets them. */
 const KEEP_AFTER_VALIDITY_SECONDS = 86_400;
@@ -66,6 +90,8 @@ export class RedisCouponIssueGate implements CouponIssueGate {
     private readonly redis: Redis,
     private readonly records: { issuedCopies(couponId: number): Promise<IssuedCopies> },
     private readonly logger: Logger,
+    /** How long a disagreement with the database may last before the claims count as lost. */
+    private readonly lostClaimAfterMs = LOST_CLAIM_AFTER_MS,
   ) {}
 
   async prepare(terms: IssueTerms): Promise<void> {
@@ -80,7 +106,7 @@ export class RedisCouponIssueGate implements CouponIssueGate {
   async take(terms: IssueTerms, userId: number): Promise<GateAnswer> {
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
-        const answer = String(await this.redis.eval(TAKE, 2, ...keysOf(terms.couponId), userId, terms.perUserLimit));
+        const answer = String(await TAKE.run(this.redis, keysOf(terms.couponId), [userId, terms.perUserLimit]));
         if (answer !== 'UNKNOWN') return answer as GateAnswer;
         await this.load(terms);
       }
@@ -92,11 +118,20 @@ export class RedisCouponIssueGate implements CouponIssueGate {
   }
 
   async giveBack(couponId: number, userId: number): Promise<void> {
-    await this.redis.eval(GIVE_BACK, 2, ...keysOf(couponId), userId);
+    await GIVE_BACK.run(this.redis, keysOf(couponId), [userId]);
   }
 
   async forget(couponId: number): Promise<void> {
     await this.redis.del(...keysOf(couponId));
+  }
+
+  async disputed(couponId: number): Promise<void> {
+    try {
+      const dropped = await DISPUTE.run(this.redis, [...keysOf(couponId), disputeKeyOf(couponId)], [this.lostClaimAfterMs]);
+      if (dropped === 1) this.logger.warn('coupon issue gate: Redis counted claims the database never saw; reloaded from the database', { couponId });
+    } catch (error) {
+      this.logger.warn('coupon issue gate: could not settle a dispute with the database', { couponId, error: messageOf(error) });
+    }
   }
 
   private load(terms: IssueTerms): Promise<void> {
@@ -112,13 +147,14 @@ export class RedisCouponIssueGate implements CouponIssueGate {
     const copies = await this.records.issuedCopies(terms.couponId);
     const expiresAt = Math.ceil(terms.validUntil.getTime() / 1000) + KEEP_AFTER_VALIDITY_SECONDS;
     const pairs = [...copies.perUser].flatMap(([user, n]) => [user, n]);
-    await this.redis.eval(LOAD, 2, ...keysOf(terms.couponId), terms.totalQuantity, copies.issued, expiresAt, ...pairs);
+    await LOAD.run(this.redis, keysOf(terms.couponId), [terms.totalQuantity, copies.issued, expiresAt, ...pairs]);
   }
 }
 
-/** Both keys share a hash tag, so a Redis Cluster keeps them on one node for the scripts. */
+/** The keys share a hash tag, so a Redis Cluster keeps them on one node for the scripts. */
 function keysOf(couponId: number): [string, string] {
   return [`coupon-gate:{${couponId}}:counts`, `coupon-gate:{${couponId}}:users`];
 }
+const disputeKeyOf = (couponId: number) => `coupon-gate:{${couponId}}:disputed`;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

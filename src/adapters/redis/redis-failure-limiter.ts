@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { FailureBlockPolicy, FailureLimiter } from '../../application/ports/failure-limiter.js';
 import type { Logger } from '../../application/ports/logger.js';
+import { RedisScript } from './redis-script.js';
 
 /**
  * Counts a failure and, at the threshold, turns the count into a block, in one step so
  * instances racing on the same account cannot both miss the threshold.
  * KEYS: failure count, block. ARGV: threshold, block milliseconds.
  */
-const RECORD_FAILURE = `
+const RECORD_FAILURE = new RedisScript(`
 local count = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if count >= tonumber(ARGV[1]) then
@@ -15,7 +16,7 @@ if count >= tonumber(ARGV[1]) then
   redis.call('DEL', KEYS[1])
 end
 return count
-`;
+`);
 
 /**
  * Failure counts shared by every instance through Redis. Redis only saves work here: when it is
@@ -42,14 +43,10 @@ export class RedisFailureLimiter implements FailureLimiter {
     // Either setting at 0 switches blocking off.
     if (this.policy.threshold <= 0 || this.policy.blockSeconds <= 0) return;
     try {
-      await this.redis.eval(
-        RECORD_FAILURE,
-        2,
-        this.countKey(action, subject),
-        this.blockKey(action, subject),
+      await RECORD_FAILURE.run(this.redis, [this.countKey(action, subject), this.blockKey(action, subject)], [
         this.policy.threshold,
         this.policy.blockSeconds * 1000,
-      );
+      ]);
     } catch (error) {
       this.failOpen('recordFailure', error);
     }

@@ -3,18 +3,19 @@ import type { Logger } from '../../application/ports/logger.js';
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import type { Clock } from '../../domain/shared/clock.js';
 import { assertRateLimits, type RateLimits, secondsUntil, windowAt, ruleOf } from '../memory/rate-limiter.js';
+import { RedisScript } from './redis-script.js';
 
 /**
  * Counts one take in the window's key and returns the count; the first take of a window sets the
  * key to expire when the window is over. KEYS: the window's counter. ARGV: milliseconds to keep it.
  */
-const TAKE = `
+const TAKE = new RedisScript(`
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return count
-`;
+`);
 
 /**
  * A counter outlives its window by this much, so an instance whose clock runs a little behind
@@ -44,7 +45,7 @@ export class RedisRateLimiter implements RateLimiter {
     const { index, endsAt } = windowAt(now, rule.windowMs);
     let count: number;
     try {
-      count = Number(await this.redis.eval(TAKE, 1, `rate:${action}:${subject}:${index}`, endsAt - now + CLOCK_SKEW_MARGIN_MS));
+      count = Number(await TAKE.run(this.redis, [`rate:${action}:${subject}:${index}`], [endsAt - now + CLOCK_SKEW_MARGIN_MS]));
     } catch (error) {
       this.logger.warn('rate limiter: Redis unavailable, letting the action through', {
         action,

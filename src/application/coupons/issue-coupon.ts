@@ -21,9 +21,11 @@ const termsOf = (coupon: Coupon): IssueTerms => ({
 
 /**
  * First come, first served. For a limited coupon the gate (Redis when configured) answers the
- * crowd: only those it lets through reach the database, where a guarded counter and the unique
- * per-user numbering decide for good. If the database refuses a claim the gate granted, the gate
- * is told, so it never keeps a copy nobody holds nor hands one out twice.
+ * crowd: only those it lets through write to the database, where a guarded counter and the
+ * unique per-user numbering decide for good. If the database refuses a claim the gate granted,
+ * the gate is told, so it never hands one out twice; if the gate turns people away while the
+ * database still has copies (claims lost in a crash), the gate is told that too, and reloads.
+ * No transaction is open while the gate is asked (the route runs this outside one).
  */
 export class IssueCouponFirstComeFirstServed {
   constructor(private readonly ctx: CouponContext) {}
@@ -49,8 +51,15 @@ export class IssueCouponFirstComeFirstServed {
     const gated = coupon.isLimited;
     if (gated) {
       const answer = await this.ctx.gate.take(termsOf(coupon), actor.userId);
-      if (answer === 'ALREADY_ISSUED') throw alreadyIssued(coupon);
-      if (answer === 'EXHAUSTED') throw exhausted(coupon);
+      if (answer === 'ALREADY_ISSUED') {
+        if ((await this.ctx.userCoupons.heldBy(coupon.id, actor.userId)) < coupon.perUserLimit) await this.ctx.gate.disputed(coupon.id);
+        throw alreadyIssued(coupon);
+      }
+      if (answer === 'EXHAUSTED') {
+        // The row was read a moment ago: copies left there that the gate counts as gone.
+        if ((coupon.remainingQuantity ?? 0) > 0) await this.ctx.gate.disputed(coupon.id);
+        throw exhausted(coupon);
+      }
     }
     try {
       return await this.ctx.transactions.run(() => this.issue(coupon, actor.userId, now));

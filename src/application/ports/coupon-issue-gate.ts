@@ -23,4 +23,11 @@ export interface CouponIssueGate {
   giveBack(couponId: number, userId: number): Promise<void>;
   /** The database disagreed with the gate (it said exhausted or already issued): start again from the database. */
   forget(couponId: number): Promise<void>;
+  /**
+   * The gate turned someone away (exhausted, already issued) while the database shows a copy
+   * left for them. Claims still being written explain that for a moment; a gate whose claims were
+   * lost (an instance died between the gate and the database) must not keep copies nobody holds,
+   * so a disagreement that lasts makes it start again from the database.
+   */
+  disputed(couponId: number): Promise<void>;
 }

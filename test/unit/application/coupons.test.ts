@@ -90,6 +90,7 @@ type CouponApp = Awaited<ReturnType<typeof couponApp>>;
 /** A gate the test steers, with every call recorded. */
 function stubGate(take: GateAnswer | ((terms: IssueTerms, userId: number) => Promise<GateAnswer>)) {
   return {
+    disputed: sinon.stub<[number], Promise<void>>().resolves(),
     prepare: sinon.stub<[IssueTerms], Promise<void>>().resolves(),
     take: sinon.stub<[IssueTerms, number], Promise<GateAnswer>>().callsFake(typeof take === 'function' ? take : async () => take),
     giveBack: sinon.stub<[number, number], Promise<void>>().resolves(),
@@ -413,14 +414,16 @@ describe('coupon use cases (memory adapters)', () => {
       ['EXHAUSTED', 'COUPON_EXHAUSTED'],
       ['ALREADY_ISSUED', 'COUPON_ALREADY_ISSUED'],
     ] as const) {
-      it(`the gate answers ${answer}: ${code}, and the repositories are never touched`, async () => {
+      it(`the gate answers ${answer}: ${code}, nothing is written, and the gate hears the database disagrees (copies left, the user holds none)`, async () => {
         const coupon = await app.coupon(seller, { totalQuantity: 5 });
         const buyer = await app.buyer();
         const gate = stubGate(answer);
         const spies = spyRepositories();
         await expectRejectsCode(withGate(gate).execute(buyer, { couponId: coupon.id, limitedOnly: true }), code);
         expect(spies.countOneIssued.callCount).to.equal(0);
-        expect(spies.heldBy.callCount).to.equal(0);
+        // Only "already issued" is checked against the user's copies; "exhausted" against the row read.
+        expect(spies.heldBy.callCount).to.equal(answer === 'ALREADY_ISSUED' ? 1 : 0);
+        expect(gate.disputed.args).to.deep.equal([[coupon.id]]);
         expect(spies.issue.callCount).to.equal(0);
         expect(gate.forget.callCount).to.equal(0);
         expect(gate.giveBack.callCount).to.equal(0);
@@ -511,6 +514,19 @@ describe('coupon use cases (memory adapters)', () => {
       expect(gate.giveBack.firstCall.args).to.deep.equal([coupon.id, buyer.userId]);
       expect(gate.forget.callCount).to.equal(0);
       expect(await app.getCoupon.execute(coupon.id)).to.include({ issuedQuantity: 0 });
+    });
+
+    it('no dispute when the gate is right: EXHAUSTED with none left in the database, ALREADY_ISSUED to a user who holds it', async () => {
+      const coupon = await app.coupon(seller, { totalQuantity: 1 });
+      const holder = await app.buyer();
+      await app.issue(holder, coupon.id);
+      const exhaustedGate = stubGate('EXHAUSTED');
+      await expectRejectsCode(withGate(exhaustedGate).execute(await app.buyer(), { couponId: coupon.id, limitedOnly: true }), 'COUPON_EXHAUSTED');
+      const issuedGate = stubGate('ALREADY_ISSUED');
+      await expectRejectsCode(withGate(issuedGate).execute(holder, { couponId: coupon.id, limitedOnly: true }), 'COUPON_ALREADY_ISSUED');
+
+      expect(exhaustedGate.disputed.callCount).to.equal(0);
+      expect(issuedGate.disputed.callCount).to.equal(0);
     });
 
     it('a gate whose forget throws does not hide the original error (logged as a warning)', async () => {

@@ -96,7 +96,8 @@ export function couponRoutes(useCases: CouponUseCases, tokens: TokenService): Ro
           const { couponId } = checked<{ couponId: number }>(res).body;
           return { status: 201, body: await useCases.issueCoupon.execute(actorOf(res), { couponId, limitedOnly }) };
         },
-        { admit: (res) => useCases.issueCoupon.admit(actorOf(res)) },
+        // Not wrapped in a transaction: the gate (Redis) is asked before the issue's own one opens.
+        { atomic: () => false, admit: (res) => useCases.issueCoupon.admit(actorOf(res)) },
       ),
     );
   }
