@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startBenchServer } from './server.js';
+import { couponsScenario } from './coupons.js';
 import { ordersScenario } from './orders.js';
 import { productsScenario } from './products.js';
 import { walletScenario } from './wallet.js';
@@ -16,6 +17,7 @@ const SCENARIOS: Record<string, Scenario> = {
   wallet: { run: (server, options) => walletScenario(server as BenchServer, options) },
   products: { run: productsScenario, ownServers: true },
   orders: { run: ordersScenario, ownServers: true },
+  coupons: { run: couponsScenario, ownServers: true },
 };
 
 const { values, positionals } = parseArgs({

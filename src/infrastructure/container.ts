@@ -325,6 +325,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     userCoupons: get(TOKENS.userCoupons),
     users: get(TOKENS.users),
     gate: get(TOKENS.couponIssueGate),
+    couponCache: new InProcessCache(get(TOKENS.clock)),
     outbox: get(TOKENS.outbox),
     rateLimiter: get(TOKENS.rateLimiter),
     transactions: get(TOKENS.transactions),

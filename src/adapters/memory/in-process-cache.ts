@@ -14,6 +14,8 @@ interface Entry {
 export class InProcessCache implements Cache {
   private readonly entries = new Map<string, Entry>();
   private readonly generations = new Map<string, number>();
+  /** Loads under way: a crowd missing the same entry at once waits for one load, not one each. */
+  private readonly loading = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly clock: Clock,
@@ -26,6 +28,18 @@ export class InProcessCache implements Cache {
     const now = this.clock.now().getTime();
     const hit = this.entries.get(slot);
     if (hit && hit.expiresAt > now) return JSON.parse(hit.value) as T;
+    const pending = this.loading.get(slot);
+    if (pending) return JSON.parse(JSON.stringify((await pending) ?? null)) as T;
+    const loaded = this.loadInto(slot, now, ttlSeconds, load);
+    this.loading.set(slot, loaded);
+    try {
+      return await loaded;
+    } finally {
+      this.loading.delete(slot);
+    }
+  }
+
+  private async loadInto<T>(slot: string, now: number, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
     const value = await load();
     // Loaded under the generation read before loading: if a change came meanwhile, this entry
     // is already unreachable.

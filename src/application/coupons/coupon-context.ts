@@ -1,6 +1,7 @@
 import type { CouponRepository, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import type { Clock } from '../../domain/shared/clock.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
+import type { Cache } from '../ports/cache.js';
 import type { CouponIssueGate } from '../ports/coupon-issue-gate.js';
 import type { Logger } from '../ports/logger.js';
 import type { Outbox } from '../ports/outbox.js';
@@ -13,6 +14,12 @@ export interface CouponContext {
   userCoupons: UserCouponRepository;
   users: UserRepository;
   gate: CouponIssueGate;
+  /**
+   * Coupons as the issue path reads them, kept for a second in this process: a storm of 10,000
+   * requests reads the coupon once a second, not 10,000 times. The gate and the guarded counter
+   * decide who gets a copy; a coupon suspended on another instance is seen here within the second.
+   */
+  couponCache: Cache;
   outbox: Outbox;
   rateLimiter: RateLimiter;
   transactions: TransactionManager;
@@ -21,3 +28,5 @@ export interface CouponContext {
 }
 
 export const COUPON_ISSUE_RATE_LIMIT = 'coupon-issues';
+export const COUPON_TERMS_TTL_SECONDS = 1;
+export const couponNamespace = (couponId: number) => `coupon:${couponId}`;

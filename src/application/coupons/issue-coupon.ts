@@ -1,9 +1,9 @@
-import type { Coupon } from '../../domain/coupon/coupon.js';
+import { Coupon, type CouponSnapshot } from '../../domain/coupon/coupon.js';
 import { CouponAlreadyIssued, CouponExhausted } from '../../domain/coupon/errors.js';
 import { NotFound, RateLimited } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import type { IssueTerms } from '../ports/coupon-issue-gate.js';
-import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from './coupon-context.js';
+import { COUPON_ISSUE_RATE_LIMIT, COUPON_TERMS_TTL_SECONDS, type CouponContext, couponNamespace } from './coupon-context.js';
 import { userCouponView, type UserCouponView } from './views.js';
 
 export interface IssueRequest {
@@ -38,7 +38,7 @@ export class IssueCouponFirstComeFirstServed {
 
   async execute(actor: Actor, request: IssueRequest): Promise<UserCouponView> {
     const now = this.ctx.clock.now();
-    const coupon = await this.ctx.coupons.get(request.couponId);
+    const coupon = await this.readCoupon(request.couponId);
     if (!coupon) throw new NotFound('Coupon', request.couponId);
     try {
       coupon.assertIssuable(now, { limitedOnly: request.limitedOnly });
@@ -83,6 +83,24 @@ export class IssueCouponFirstComeFirstServed {
     const view = userCouponView(copy, coupon);
     await this.ctx.outbox.add({ type: 'CouponIssued', aggregateType: 'Coupon', aggregateId: coupon.id, occurredAt: now, payload: view });
     return view;
+  }
+
+  /** Through the short-lived cache (as JSON: dates travel as ISO strings). */
+  private async readCoupon(couponId: number): Promise<Coupon | null> {
+    const cached = await this.ctx.couponCache.getOrLoad(couponNamespace(couponId), 'terms', COUPON_TERMS_TTL_SECONDS, async () => {
+      const found = await this.ctx.coupons.get(couponId);
+      return found ? found.toSnapshot() : null;
+    });
+    if (!cached) return null;
+    const raw = cached as unknown as Record<keyof CouponSnapshot, unknown>;
+    const date = (value: unknown) => new Date(value as string | Date);
+    return Coupon.fromSnapshot({
+      ...cached,
+      validFrom: date(raw.validFrom),
+      validUntil: date(raw.validUntil),
+      createdAt: date(raw.createdAt),
+      updatedAt: date(raw.updatedAt),
+    });
   }
 
   /** The database did not issue what the gate granted. */

@@ -2,7 +2,7 @@ import { Coupon, type CreateCouponInput, type SettableCouponStatus } from '../..
 import type { UserCouponStatus } from '../../domain/coupon/user-coupon.js';
 import { Forbidden, NotFound } from '../../domain/shared/errors.js';
 import { type Actor, assertActsFor, assertRole } from '../../domain/user/actor.js';
-import type { CouponContext } from './coupon-context.js';
+import { type CouponContext, couponNamespace } from './coupon-context.js';
 import { couponView, type CouponView, userCouponView, type UserCouponView } from './views.js';
 
 /** A seller or an ADMIN opens a coupon campaign; CouponCreated goes out with it. */
@@ -52,6 +52,7 @@ export class ChangeCouponStatus {
       found.changeStatus(status, at);
       return this.ctx.coupons.save(found);
     });
+    await this.ctx.transactions.afterCommit(() => this.ctx.couponCache.invalidate(couponNamespace(couponId)));
     return couponView(coupon, at);
   }
 }

@@ -56,6 +56,34 @@ describe('InProcessCache (cache-aside in one process)', () => {
     expect(load.callCount).to.equal(2);
   });
 
+  it('a crowd missing the same entry at once waits for one load; each gets its own copy', async () => {
+    const gate = deferred<View>();
+    const load = sinon.stub<[], Promise<View>>().returns(gate.promise);
+
+    const reads = Array.from({ length: 50 }, () => cache.getOrLoad('product:1', 'detail', 30, load));
+    gate.resolve(view(1));
+    const values = await Promise.all(reads);
+
+    expect(load.callCount).to.equal(1);
+    for (const value of values) expect(value).to.deep.equal(view(1));
+    values[1]!.tags.push('changed');
+    expect(values[2]!.tags).to.deep.equal(['a', 'b']);
+    expect(await cache.getOrLoad('product:1', 'detail', 30, load)).to.deep.equal(view(1));
+  });
+
+  it('a shared load that fails fails every waiter, is not cached, and the next read loads again', async () => {
+    const load = sinon.stub<[], Promise<View>>();
+    load.onFirstCall().rejects(new Error('database down'));
+    load.onSecondCall().resolves(view(2));
+
+    const results = await Promise.allSettled([1, 2, 3].map(() => cache.getOrLoad('product:2', 'detail', 30, load)));
+
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+    expect(load.callCount).to.equal(1);
+    expect(await cache.getOrLoad('product:2', 'detail', 30, load)).to.deep.equal(view(2));
+    expect(load.callCount).to.equal(2);
+  });
+
   it('keys and namespaces are separate entries', async () => {
     const load = sinon.spy(async () => view(1));
     await cache.getOrLoad('product:1', 'detail', 30, load);
