@@ -9,7 +9,7 @@ import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { prepared } from './prepared.js';
+import { prepared, runPrepared } from './prepared.js';
 
 type Num = string | number;
 
@@ -69,6 +69,12 @@ function toOrder(row: OrderRow, items: ItemRow[]): Order {
     updatedAt: new Date(row.updated_at),
   });
 }
+
+type OrderWithItemsRow = OrderRow & { items: ItemRow[] | string };
+
+const ORDER_WITH_ITEMS = `SELECT orders.*,
+  (SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items
+  FROM orders`;
 
 /** json_agg comes back parsed from node-postgres, as text from some drivers. */
 function itemsOf(row: { items: ItemRow[] | string }): ItemRow[] {
@@ -130,31 +136,24 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   async get(id: number): Promise<Order | null> {
-    const row = await this.selectWithItems().where('orders.id', id).first().options(prepared('order_get'));
+    const [row] = await runPrepared<OrderWithItemsRow>(this.tx.connection(), 'order_get', `${ORDER_WITH_ITEMS} WHERE orders.id = ?`, [id]);
     return row ? toOrder(row, itemsOf(row)) : null;
   }
 
   /** The order and its lines in one round trip; only the order row is locked. */
   async getForUpdate(id: number): Promise<Order | null> {
-    const row = await this.selectWithItems().where('orders.id', id).forUpdate('orders').first().options(prepared('order_lock'));
+    const [row] = await runPrepared<OrderWithItemsRow>(this.tx.connection(), 'order_lock', `${ORDER_WITH_ITEMS} WHERE orders.id = ? FOR UPDATE OF orders`, [id]);
     return row ? toOrder(row, itemsOf(row)) : null;
-  }
-
-  private selectWithItems(): Knex.QueryBuilder<OrderRow & { items: ItemRow[] | string }> {
-    const db = this.tx.connection();
-    return db('orders').select(
-      'orders.*',
-      db.raw(`(SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items`),
-    );
   }
 
   async save(order: Order): Promise<Order> {
     const o = order.toSnapshot();
-    const [row] = await this.tx
-      .connection()<OrderRow>('orders')
-      .where({ id: o.id, version: o.version })
-      .update({ status: o.status, cancel_reason: o.cancelReason, updated_at: o.updatedAt, version: o.version + 1 }, '*')
-      .options(prepared('order_save'));
+    const [row] = await runPrepared(
+      this.tx.connection(),
+      'order_save',
+      'UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ?, version = ? WHERE id = ? AND version = ? RETURNING id',
+      [o.status, o.cancelReason, o.updatedAt, o.version + 1, o.id, o.version],
+    );
     if (!row) throw new ConcurrentModification(`Order ${o.id} changed since it was loaded`);
     return Order.fromSnapshot({ ...o, version: o.version + 1 });
   }
@@ -250,19 +249,13 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async add(payment: NewPayment): Promise<Payment> {
     try {
-      const [row] = await this.tx
-        .connection()<PaymentRow>('payments')
-        .insert({
-          order_id: payment.orderId,
-          user_id: payment.userId,
-          amount: payment.amount,
-          status: payment.status,
-          failure_reason: payment.failureReason,
-          created_at: payment.createdAt,
-          updated_at: payment.updatedAt,
-        })
-        .returning('*')
-        .options(prepared('payment_add'));
+      const [row] = await runPrepared<PaymentRow>(
+        this.tx.connection(),
+        'payment_add',
+        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [payment.orderId, payment.userId, payment.amount, payment.status, payment.failureReason, payment.createdAt, payment.updatedAt],
+      );
       return toPayment(row as PaymentRow);
     } catch (error) {
       if (isUniqueViolation(error, 'payments_one_live_per_order')) {
@@ -273,17 +266,18 @@ export class PostgresPaymentRepository implements PaymentRepository {
   }
 
   async get(id: number): Promise<Payment | null> {
-    const row = await this.tx.connection()<PaymentRow>('payments').where({ id }).first().options(prepared('payment_get'));
+    const [row] = await runPrepared<PaymentRow>(this.tx.connection(), 'payment_get', 'SELECT * FROM payments WHERE id = ?', [id]);
     return row ? toPayment(row) : null;
   }
 
   async save(payment: Payment): Promise<void> {
     const p = payment.toSnapshot();
-    await this.tx
-      .connection()('payments')
-      .where({ id: p.id })
-      .update({ status: p.status, failure_reason: p.failureReason, updated_at: p.updatedAt })
-      .options(prepared('payment_save'));
+    await runPrepared(this.tx.connection(), 'payment_save', 'UPDATE payments SET status = ?, failure_reason = ?, updated_at = ? WHERE id = ?', [
+      p.status,
+      p.failureReason,
+      p.updatedAt,
+      p.id,
+    ]);
   }
 
   async latestFor(orderId: number): Promise<Payment | null> {
@@ -360,18 +354,12 @@ export class PostgresOutbox implements Outbox {
 
   async add(...events: OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.tx
-      .connection()('outbox_events')
-      .insert(
-        events.map((e) => ({
-          type: e.type,
-          aggregate_type: e.aggregateType,
-          aggregate_id: e.aggregateId,
-          payload: JSON.stringify(e.payload),
-          next_attempt_at: e.occurredAt,
-          occurred_at: e.occurredAt,
-        })),
-      )
-      .options(prepared(`outbox_add_${events.length}`));
+    const rows = events.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+    await runPrepared(
+      this.tx.connection(),
+      `outbox_add_${events.length}`,
+      `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ${rows}`,
+      events.flatMap((e) => [e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), e.occurredAt, e.occurredAt]),
+    );
   }
 }

@@ -4,7 +4,7 @@ import { assertQuantity, MAX_STOCK, type StockLevels } from '../../domain/catalo
 import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { prepared } from './prepared.js';
+import { runPrepared } from './prepared.js';
 
 interface OptionRow {
   total_stock: number;
@@ -38,12 +38,12 @@ export class PostgresStockRepository implements StockRepository {
   async reserve(lines: StockLine[]): Promise<void> {
     await this.inTransaction(async (db) => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
-        const moved = await db('product_options')
-          .where('id', optionId)
-          .andWhereRaw('total_stock - reserved_stock >= ?', [quantity])
-          .increment('reserved_stock', quantity)
-          .returning('id')
-          .options(prepared('stock_reserve'));
+        const moved = await runPrepared(
+          db,
+          'stock_reserve',
+          'UPDATE product_options SET reserved_stock = reserved_stock + ? WHERE id = ? AND total_stock - reserved_stock >= ? RETURNING id',
+          [quantity, optionId, quantity],
+        );
         if (moved.length === 0) {
           const levels = await this.levels(optionId);
           if (!levels) throw new NotFound('Option', optionId);
@@ -55,22 +55,18 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   async confirm(lines: StockLine[]): Promise<void> {
-    await this.moveEach('stock_confirm', lines, 'reserved_stock >= ?', (q) => ({
-      total_stock: this.tx.db.raw('total_stock - ?', [q]),
-      reserved_stock: this.tx.db.raw('reserved_stock - ?', [q]),
-      sold_quantity: this.tx.db.raw('sold_quantity + ?', [q]),
-    }));
+    await this.moveEach('stock_confirm', lines, {
+      set: 'total_stock = total_stock - ?, reserved_stock = reserved_stock - ?, sold_quantity = sold_quantity + ?',
+      guard: 'reserved_stock >= ?',
+    });
   }
 
   async release(lines: StockLine[]): Promise<void> {
-    await this.moveEach('stock_release', lines, 'reserved_stock >= ?', (q) => ({ reserved_stock: this.tx.db.raw('reserved_stock - ?', [q]) }));
+    await this.moveEach('stock_release', lines, { set: 'reserved_stock = reserved_stock - ?', guard: 'reserved_stock >= ?' });
   }
 
   async returnSold(lines: StockLine[]): Promise<void> {
-    await this.moveEach('stock_return', lines, 'sold_quantity >= ?', (q) => ({
-      total_stock: this.tx.db.raw('total_stock + ?', [q]),
-      sold_quantity: this.tx.db.raw('sold_quantity - ?', [q]),
-    }));
+    await this.moveEach('stock_return', lines, { set: 'total_stock = total_stock + ?, sold_quantity = sold_quantity - ?', guard: 'sold_quantity >= ?' });
   }
 
   async restock({ optionId, quantity }: StockLine): Promise<StockLevels> {
@@ -94,15 +90,14 @@ export class PostgresStockRepository implements StockRepository {
     return row ? toLevels(row) : null;
   }
 
-  private async moveEach(name: string, lines: StockLine[], guard: string, change: (quantity: number) => Record<string, Knex.Raw>): Promise<void> {
+  /** `set` and `guard` take the quantity at each `?`. */
+  private async moveEach(name: string, lines: StockLine[], move: { set: string; guard: string }): Promise<void> {
+    const { set, guard } = move;
+    const sql = `UPDATE product_options SET ${set} WHERE id = ? AND ${guard} RETURNING id`;
+    const setCount = set.split('?').length - 1;
     await this.inTransaction(async (db) => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
-        const moved = await db('product_options')
-          .where('id', optionId)
-          .andWhereRaw(guard, [quantity])
-          .update(change(quantity))
-          .returning('id')
-          .options(prepared(name));
+        const moved = await runPrepared(db, name, sql, [...Array<number>(setCount).fill(quantity), optionId, quantity]);
         if (moved.length === 0) {
           if (!(await this.levels(optionId))) throw new NotFound('Option', optionId);
           throw new InvalidState(`Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`);

@@ -4,7 +4,7 @@ import type { LedgerType, RecordedLedgerEntry } from '../../domain/wallet/ledger
 import { Wallet } from '../../domain/wallet/wallet.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { prepared } from './prepared.js';
+import { prepared, runPrepared } from './prepared.js';
 
 interface WalletRow {
   user_id: string | number;
@@ -62,17 +62,12 @@ export class PostgresWalletRepository implements WalletRepository {
   }
 
   async get(userId: number): Promise<Wallet | null> {
-    const row = await this.tx.connection()<WalletRow>('wallets').where({ user_id: userId }).first().options(prepared('wallet_get'));
+    const [row] = await runPrepared<WalletRow>(this.tx.connection(), 'wallet_get', 'SELECT * FROM wallets WHERE user_id = ?', [userId]);
     return row ? toWallet(row) : null;
   }
 
   async getForUpdate(userId: number): Promise<Wallet | null> {
-    const row = await this.tx
-      .connection()<WalletRow>('wallets')
-      .where({ user_id: userId })
-      .forUpdate()
-      .first()
-      .options(prepared('wallet_lock'));
+    const [row] = await runPrepared<WalletRow>(this.tx.connection(), 'wallet_lock', 'SELECT * FROM wallets WHERE user_id = ? FOR UPDATE', [userId]);
     return row ? toWallet(row) : null;
   }
 
