@@ -60,7 +60,9 @@ export async function startBenchServer(
       await admin.destroy();
     };
   }
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...(process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), 'dist/main.js'], {
+  // The flags the service runs with in production (package.json "start", Dockerfile).
+  const productionFlags = ['--max-semi-space-size=32'];
+  const child: ChildProcess = spawn(process.execPath, [...productionFlags, ...nodeArgs, ...(process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), 'dist/main.js'], {
     env: {
       ...process.env,
       PORT: String(port),

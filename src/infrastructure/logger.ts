@@ -35,10 +35,12 @@ export function createLogger(level: string, silent = false): Logger & { close():
     format: winston.format.combine(withRequestId(), redacted(), winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.Console()],
   });
+  // A line below the level is dropped here: winston would still push it through its stream.
+  const enabled = (at: string) => !silent && logger.isLevelEnabled(at);
   return {
-    info: (message, meta) => logger.info(message, meta),
-    warn: (message, meta) => logger.warn(message, meta),
-    error: (message, meta) => logger.error(message, meta),
+    info: (message, meta) => enabled('info') && logger.info(message, meta),
+    warn: (message, meta) => enabled('warn') && logger.warn(message, meta),
+    error: (message, meta) => enabled('error') && logger.error(message, meta),
     close: () => logger.close(),
   };
 }

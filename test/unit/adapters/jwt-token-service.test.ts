@@ -64,6 +64,19 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
       expect((error as Error).message).to.match(/expired/i);
     });
 
+    it('a token checked before is answered from memory until exactly its exp, and what the caller does with the answer changes nothing', () => {
+      const service = new JwtTokenService(SECRET, 60);
+      const { accessToken } = service.issue({ userId: 42, role: 'SELLER' });
+      const first = service.verify(accessToken);
+      first.role = 'ADMIN';
+      first.userId = 1;
+      expect(service.verify(accessToken)).to.deep.equal({ userId: 42, role: 'SELLER' });
+      clock.tick(59_999);
+      expect(service.verify(accessToken)).to.deep.equal({ userId: 42, role: 'SELLER' });
+      clock.tick(1);
+      expectThrowsCode(() => service.verify(accessToken), 'UNAUTHENTICATED');
+    });
+
     it('a token signed with an expiry in the past is UNAUTHENTICATED', () => {
       const past = jwt.sign({ role: 'BUYER', exp: Math.floor(Date.now() / 1000) - 10 }, SECRET, { subject: '42' });
       expectThrowsCode(() => tokens.verify(past), 'UNAUTHENTICATED');
