@@ -73,3 +73,9 @@ export function idempotentHandler(
     res.status(outcome.response.status).json(outcome.response.body);
   };
 }
+
+/** `idempotentHandler` bound to one RunIdempotently, as a route file uses it for every route. */
+export function idempotentVia(runIdempotently: RunIdempotently) {
+  return (work: Parameters<typeof idempotentHandler>[1], options?: Parameters<typeof idempotentHandler>[2]) =>
+    idempotentHandler(runIdempotently, work, options);
+}

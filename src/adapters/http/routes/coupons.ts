@@ -6,7 +6,7 @@ import type { RunIdempotently } from '../../../application/idempotency/run-idemp
 import type { TokenService } from '../../../application/ports/token-service.js';
 import { COUPON_LIMITS, COUPON_TYPES, type CouponType, SETTABLE_COUPON_STATUSES, type SettableCouponStatus } from '../../../domain/coupon/coupon.js';
 import { USER_COUPON_STATUSES, type UserCouponStatus } from '../../../domain/coupon/user-coupon.js';
-import { idempotentHandler } from '../idempotency.js';
+import { idempotentVia } from '../idempotency.js';
 import { actorOf, checked, resolveUserId } from '../locals.js';
 import { routeDefiner } from '../route.js';
 import { positiveId, requestIdField, text, userIdOrMe } from '../validation.js';
@@ -68,8 +68,7 @@ const userCouponQuery = Joi.object<{ status?: UserCouponStatus }>({ status: Joi.
 export function couponRoutes(useCases: CouponUseCases, tokens: TokenService): Router {
   const router = Router();
   const route = routeDefiner(router, tokens);
-  const idempotent = (work: Parameters<typeof idempotentHandler>[1], options?: Parameters<typeof idempotentHandler>[2]) =>
-    idempotentHandler(useCases.runIdempotently, work, options);
+  const idempotent = idempotentVia(useCases.runIdempotently);
 
   route(
     'post',

@@ -16,7 +16,7 @@ import type { SettlePendingPayment } from '../../../application/ordering/settle-
 import type { TokenService } from '../../../application/ports/token-service.js';
 import { FULFILMENT_STEPS, type FulfilmentStep, ORDER_STATUSES, type OrderStatus } from '../../../domain/ordering/order.js';
 import type { PageRequest } from '../../../domain/shared/page.js';
-import { idempotentHandler } from '../idempotency.js';
+import { idempotentVia } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
 import { routeDefiner } from '../route.js';
 import { paging, positiveId, requestIdField, text } from '../validation.js';
@@ -76,8 +76,7 @@ type OrderParams = { orderId: number };
 export function orderRoutes(useCases: OrderUseCases, tokens: TokenService): Router {
   const router = Router();
   const route = routeDefiner(router, tokens);
-  const idempotent = (work: Parameters<typeof idempotentHandler>[1], options?: Parameters<typeof idempotentHandler>[2]) =>
-    idempotentHandler(useCases.runIdempotently, work, options);
+  const idempotent = idempotentVia(useCases.runIdempotently);
 
   route(
     'post',
