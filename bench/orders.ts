@@ -164,8 +164,8 @@ async function runHttp(urls: string[], seeded: Seeded, tokens: string[], options
 
 /**
  * The ceiling: the same two transactions the service runs (guarded reserve, order, line, event;
- * then order lock, payment, wallet lock and debit with its ledger row, stock confirm, order and
- * payment update, event), sent straight to PostgreSQL over as many connections as the service's
+ * then order lock, payment, wallet lock and debit with its ledger row, stock confirm, the day's
+ * sales row, order and payment update, event), sent straight to PostgreSQL over as many connections as the service's
  * pool, with the same concurrency and no HTTP, JSON or application code in between.
  */
 async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats> {
@@ -256,6 +256,11 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
             await c.query(
               'UPDATE product_options SET total_stock = total_stock - 1, reserved_stock = reserved_stock - 1, sold_quantity = sold_quantity + 1 WHERE id = $1 AND reserved_stock >= 1 RETURNING id',
               [optionId],
+            );
+            await c.query(
+              `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue) VALUES ($1, $2::date, 1, $3)
+               ON CONFLICT (product_id, day) DO UPDATE SET units = s.units + 1, revenue = s.revenue + EXCLUDED.revenue`,
+              [productId, now.toISOString().slice(0, 10), PRICE],
             );
             await c.query(`UPDATE payments SET status = 'COMPLETED', updated_at = $1 WHERE id = $2`, [now, payment.rows[0].id]);
             await c.query(`UPDATE orders SET status = 'CONFIRMED', version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3 RETURNING *`, [
