@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { startBenchServer } from './server.js';
 import { couponsScenario } from './coupons.js';
 import { ordersScenario } from './orders.js';
+import { outboxScenario } from './outbox.js';
+import { popularScenario } from './popular.js';
 import { productsScenario } from './products.js';
 import { walletScenario } from './wallet.js';
 import type { BenchServer } from './server.js';
@@ -18,6 +20,8 @@ const SCENARIOS: Record<string, Scenario> = {
   products: { run: productsScenario, ownServers: true },
   orders: { run: ordersScenario, ownServers: true },
   coupons: { run: couponsScenario, ownServers: true },
+  outbox: { run: outboxScenario, ownServers: true },
+  popular: { run: popularScenario, ownServers: true },
 };
 
 const { values, positionals } = parseArgs({

@@ -28,6 +28,7 @@ export interface Config {
   jobIntervalMs: number;
   outboxMaxAttempts: number;
   outboxRetryBaseMs: number;
+  outboxRetentionDays: number;
   idempotencyRetentionHours: number;
   logLevel: string;
   wallet: WalletPolicy;
@@ -61,10 +62,11 @@ const schema = Joi.object({
   RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: count().default(3),
   FAILURE_BLOCK_THRESHOLD: count().default(5),
   FAILURE_BLOCK_SECONDS: count().default(600),
-  POPULAR_CACHE_TTL_SECONDS: positive().default(60),
+  POPULAR_CACHE_TTL_SECONDS: count().default(60),
   JOB_INTERVAL_MS: Joi.number().integer().min(50).default(1000),
   OUTBOX_MAX_ATTEMPTS: positive().default(10),
   OUTBOX_RETRY_BASE_MS: positive().default(1000),
+  OUTBOX_RETENTION_DAYS: positive().default(7),
   IDEMPOTENCY_RETENTION_HOURS: positive().default(24),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
   LOW_STOCK_THRESHOLD: count().default(5),
@@ -125,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jobIntervalMs: v['JOB_INTERVAL_MS'],
     outboxMaxAttempts: v['OUTBOX_MAX_ATTEMPTS'],
     outboxRetryBaseMs: v['OUTBOX_RETRY_BASE_MS'],
+    outboxRetentionDays: v['OUTBOX_RETENTION_DAYS'],
     idempotencyRetentionHours: v['IDEMPOTENCY_RETENTION_HOURS'],
     logLevel: v['LOG_LEVEL'],
     lowStockThreshold: v['LOW_STOCK_THRESHOLD'],

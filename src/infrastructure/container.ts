@@ -18,6 +18,15 @@ import { ChangeProduct, ListProductForSale, RestockOption } from '../application
 import type { Cache } from '../application/ports/cache.js';
 import type { DistributedLock } from '../application/ports/distributed-lock.js';
 import type { Outbox } from '../application/ports/outbox.js';
+import type { EventPublisher } from '../application/ports/event-publisher.js';
+import type { OutboxStore } from '../application/ports/outbox-store.js';
+import { ListOutboxEvents, PruneSentEvents, RetryOutboxEvent } from '../application/outbox/manage-events.js';
+import { DEFAULT_RELAY_SETTINGS, RelayOutbox } from '../application/outbox/relay-outbox.js';
+import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-publisher.js';
+import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
+import { prometheusOutboxMetrics } from '../adapters/metrics/outbox-metrics.js';
+import { MemoryOutboxStore } from '../adapters/memory/outbox-store.js';
+import { PostgresOutboxStore } from '../adapters/postgres/outbox-store.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from '../application/coupons/coupon-context.js';
@@ -42,6 +51,14 @@ import { ORDER_RATE_LIMIT, type OrderingContext } from '../application/ordering/
 import { PayForOrder } from '../application/ordering/pay-for-order.js';
 import { PlaceOrder } from '../application/ordering/place-order.js';
 import { SettlePendingPayment } from '../application/ordering/settle-pending-payments.js';
+import type { PopularAnswerStore } from '../application/ports/popular-answer-store.js';
+import { GetPopularProducts } from '../application/sales/get-popular-products.js';
+import { GetSalesStatistics } from '../application/sales/sales-statistics.js';
+import type { ProductSalesRepository } from '../domain/sales/product-sales-repository.js';
+import { InProcessPopularAnswerStore } from '../adapters/memory/popular-answer-store.js';
+import { MemoryProductSalesRepository } from '../adapters/memory/product-sales.js';
+import { PostgresProductSalesRepository } from '../adapters/postgres/product-sales.js';
+import { RedisPopularAnswerStore } from '../adapters/redis/redis-popular-answer-store.js';
 import { CreateAccount } from '../application/users/create-account.js';
 import { EnsureAdminAccount } from '../application/users/ensure-admin-account.js';
 import { GetUser } from '../application/users/get-user.js';
@@ -125,6 +142,12 @@ export const TOKENS = {
   payments: token<PaymentRepository>('PaymentRepository'),
   refunds: token<RefundRepository>('RefundRepository'),
   outbox: token<Outbox>('Outbox'),
+  outboxStore: token<OutboxStore>('OutboxStore'),
+  eventPublisher: token<EventPublisher>('EventPublisher'),
+  relayOutbox: token<RelayOutbox>('RelayOutbox'),
+  listOutboxEvents: token<ListOutboxEvents>('ListOutboxEvents'),
+  retryOutboxEvent: token<RetryOutboxEvent>('RetryOutboxEvent'),
+  pruneSentEvents: token<PruneSentEvents>('PruneSentEvents'),
   gateway: token<PaymentGateway>('PaymentGateway'),
   locks: token<DistributedLock>('DistributedLock'),
   rateLimiter: token<RateLimiter>('RateLimiter'),
@@ -150,6 +173,10 @@ export const TOKENS = {
   issueCoupon: token<IssueCouponFirstComeFirstServed>('IssueCouponFirstComeFirstServed'),
   listUserCoupons: token<ListUserCoupons>('ListUserCoupons'),
   expireCoupons: token<ExpireCoupons>('ExpireCoupons'),
+  sales: token<ProductSalesRepository>('ProductSalesRepository'),
+  popularAnswers: token<PopularAnswerStore>('PopularAnswerStore'),
+  getPopularProducts: token<GetPopularProducts>('GetPopularProducts'),
+  getSalesStatistics: token<GetSalesStatistics>('GetSalesStatistics'),
 } as const;
 
 export interface ContainerInputs {
@@ -164,6 +191,8 @@ export interface ContainerInputs {
   clock?: Clock;
   /** Replaces the configured payment gateway (tests that make a gateway fail on purpose). */
   gateway?: PaymentGateway;
+  /** Replaces the configured data platform (tests that make delivery fail or crash on purpose). */
+  eventPublisher?: EventPublisher;
 }
 
 /**
@@ -202,10 +231,12 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(TOKENS.idempotencyStore).toConstantValue(new PostgresIdempotencyStore(tx, idempotencyTimings));
     c.bind(TOKENS.products).toConstantValue(new PostgresProductRepository(tx));
     c.bind(TOKENS.stock).toConstantValue(new PostgresStockRepository(tx));
+    c.bind(TOKENS.sales).toConstantValue(new PostgresProductSalesRepository(tx));
     c.bind(TOKENS.orders).toConstantValue(new PostgresOrderRepository(tx));
     c.bind(TOKENS.payments).toConstantValue(new PostgresPaymentRepository(tx));
     c.bind(TOKENS.refunds).toConstantValue(new PostgresRefundRepository(tx));
     c.bind(TOKENS.outbox).toConstantValue(new PostgresOutbox(tx));
+    c.bind(TOKENS.outboxStore).toConstantValue(new PostgresOutboxStore(tx));
     c.bind(TOKENS.coupons).toConstantValue(new PostgresCouponRepository(tx));
     const userCoupons = new PostgresUserCouponRepository(tx);
     c.bind(TOKENS.userCoupons).toConstantValue(userCoupons);
@@ -223,10 +254,18 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     const catalog = new MemoryCatalog(tx);
     c.bind(TOKENS.products).toConstantValue(new MemoryProductRepository(catalog));
     c.bind(TOKENS.stock).toConstantValue(new MemoryStockRepository(catalog));
+    c.bind(TOKENS.sales).toConstantValue(
+      new MemoryProductSalesRepository(tx, (productId) => {
+        const product = catalog.products.get(productId);
+        return product ? { sellerId: product.sellerId, category: product.category } : null;
+      }),
+    );
     c.bind(TOKENS.orders).toConstantValue(new MemoryOrderRepository(tx));
     c.bind(TOKENS.payments).toConstantValue(new MemoryPaymentRepository(tx));
     c.bind(TOKENS.refunds).toConstantValue(new MemoryRefundRepository(tx));
-    c.bind(TOKENS.outbox).toConstantValue(new MemoryOutbox(tx));
+    const outbox = new MemoryOutbox(tx);
+    c.bind(TOKENS.outbox).toConstantValue(outbox);
+    c.bind(TOKENS.outboxStore).toConstantValue(new MemoryOutboxStore(outbox));
     c.bind(TOKENS.coupons).toConstantValue(new MemoryCouponRepository(tx));
     const userCoupons = new MemoryUserCouponRepository(tx);
     c.bind(TOKENS.userCoupons).toConstantValue(userCoupons);
@@ -294,6 +333,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     refunds: get(TOKENS.refunds),
     products: get(TOKENS.products),
     stock: get(TOKENS.stock),
+    sales: get(TOKENS.sales),
     wallets: get(TOKENS.wallets),
     coupons: get(TOKENS.coupons),
     userCoupons: get(TOKENS.userCoupons),
@@ -338,6 +378,33 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.issueCoupon, (get) => new IssueCouponFirstComeFirstServed(get(TOKENS.couponContext)));
   bind(TOKENS.listUserCoupons, (get) => new ListUserCoupons(get(TOKENS.couponContext)));
   bind(TOKENS.expireCoupons, (get) => new ExpireCoupons(get(TOKENS.couponContext)));
+
+  bind(TOKENS.popularAnswers, (get) => (redis ? new RedisPopularAnswerStore(redis, logger) : new InProcessPopularAnswerStore(get(TOKENS.clock))));
+  bind(TOKENS.getPopularProducts, (get) =>
+    new GetPopularProducts(
+      get(TOKENS.sales),
+      get(TOKENS.getProduct),
+      get(TOKENS.popularAnswers),
+      { ttlSeconds: config.popularCacheTtlSeconds },
+      get(TOKENS.clock),
+    ),
+  );
+  bind(TOKENS.getSalesStatistics, (get) => new GetSalesStatistics(get(TOKENS.sales)));
+
+  c.bind(TOKENS.eventPublisher).toConstantValue(
+    inputs.eventPublisher ?? (config.dataPlatformUrl ? new HttpWebhookPublisher(config.dataPlatformUrl) : new JsonLinesFilePublisher(config.dataDir)),
+  );
+  const outboxMetrics = prometheusOutboxMetrics(metrics);
+  bind(TOKENS.relayOutbox, (get) =>
+    new RelayOutbox(get(TOKENS.outboxStore), get(TOKENS.eventPublisher), get(TOKENS.clock), logger, outboxMetrics, {
+      ...DEFAULT_RELAY_SETTINGS,
+      maxAttempts: config.outboxMaxAttempts,
+      retryBaseMs: config.outboxRetryBaseMs,
+    }),
+  );
+  bind(TOKENS.listOutboxEvents, (get) => new ListOutboxEvents(get(TOKENS.outboxStore)));
+  bind(TOKENS.retryOutboxEvent, (get) => new RetryOutboxEvent(get(TOKENS.outboxStore), get(TOKENS.transactions), get(TOKENS.clock)));
+  bind(TOKENS.pruneSentEvents, (get) => new PruneSentEvents(get(TOKENS.outboxStore), get(TOKENS.clock), config.outboxRetentionDays));
   return c;
 }
 

@@ -8,6 +8,7 @@ import { createHttpApp } from '../adapters/http/app.js';
 import type { DependencyState } from '../adapters/http/routes/operations.js';
 import { migrateToLatest } from '../adapters/postgres/migration-source.js';
 import { isDatabaseUnavailable } from '../adapters/postgres/pg-errors.js';
+import type { EventPublisher } from '../application/ports/event-publisher.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { Clock } from '../domain/shared/clock.js';
@@ -34,6 +35,8 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Replaces the configured payment gateway (tests). */
   gateway?: PaymentGateway;
+  /** Replaces the configured data platform (tests). */
+  eventPublisher?: EventPublisher;
   /** Start the background jobs (default true). */
   jobs?: boolean;
 }
@@ -66,6 +69,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     redisNodes,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.eventPublisher ? { eventPublisher: options.eventPublisher } : {}),
   });
 
   if (config.admin) {
@@ -84,6 +88,10 @@ export async function startService(config: Config, logger: Logger, options: Serv
   jobs.add('pending-payment-recovery', config.jobIntervalMs, () => recovery.recover(config.pendingRecoveryAfterSeconds));
   const couponExpiry = resolve(container, TOKENS.expireCoupons);
   jobs.add('coupon-expiry', config.jobIntervalMs, () => couponExpiry.execute());
+  const relay = resolve(container, TOKENS.relayOutbox);
+  jobs.add('outbox-relay', config.jobIntervalMs, () => relay.execute());
+  const outboxPrune = resolve(container, TOKENS.pruneSentEvents);
+  jobs.add('outbox-prune', config.jobIntervalMs * 60, () => outboxPrune.execute());
   if (options.jobs !== false) jobs.start();
 
   const app = createHttpApp({
@@ -116,6 +124,10 @@ export async function startService(config: Config, logger: Logger, options: Serv
       changeCouponStatus: resolve(container, TOKENS.changeCouponStatus),
       issueCoupon: resolve(container, TOKENS.issueCoupon),
       listUserCoupons: resolve(container, TOKENS.listUserCoupons),
+      listOutboxEvents: resolve(container, TOKENS.listOutboxEvents),
+      retryOutboxEvent: resolve(container, TOKENS.retryOutboxEvent),
+      getPopularProducts: resolve(container, TOKENS.getPopularProducts),
+      getSalesStatistics: resolve(container, TOKENS.getSalesStatistics),
     },
     tokens: resolve(container, TOKENS.tokens),
     metrics: resolve(container, TOKENS.metrics),

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import type { Clock } from '../../src/domain/shared/clock.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { type RunningService, startService } from '../../src/infrastructure/service.js';
 import { testConfig } from './config.js';
@@ -74,6 +75,8 @@ export interface TestServiceOptions {
   persistence?: 'postgres' | 'memory';
   redis?: Redis | null;
   env?: Record<string, string>;
+  /** The service's clock (e.g. a ManualClock on days no other suite writes sales on). */
+  clock?: Clock;
 }
 
 const PASSWORD = 'correct-horse-42';
@@ -88,7 +91,11 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     ...options.env,
   });
   const db = options.persistence === 'memory' ? null : (await testDatabase()).db;
-  const service = await startService(config, createLogger('error', true), { db, redis: options.redis ?? null });
+  const service = await startService(config, createLogger('error', true), {
+    db,
+    redis: options.redis ?? null,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const api = new ApiClient(service.url);
 
   const logIn = async (email: string, password: string) => {

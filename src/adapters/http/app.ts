@@ -9,14 +9,16 @@ import { openApiDocument } from './openapi.js';
 import { HttpProblem, problem, type Problem, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';
 import { type AccountUseCases, accountRoutes } from './routes/accounts.js';
+import { type AdminUseCases, adminRoutes } from './routes/admin.js';
 import { type BalanceUseCases, balanceRoutes } from './routes/balances.js';
 import { type CouponUseCases, couponRoutes } from './routes/coupons.js';
 import { type OrderUseCases, orderRoutes } from './routes/orders.js';
 import { type ProductUseCases, productRoutes } from './routes/products.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
+import { type StatsUseCases, statsRoutes } from './routes/stats.js';
 
 export interface HttpDependencies {
-  useCases: AccountUseCases & BalanceUseCases & ProductUseCases & OrderUseCases & CouponUseCases;
+  useCases: AdminUseCases & AccountUseCases & BalanceUseCases & ProductUseCases & OrderUseCases & CouponUseCases & StatsUseCases;
   tokens: TokenService;
   health: HealthChecks;
   metrics: Registry;
@@ -58,6 +60,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use('/api/v1', productRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', orderRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', couponRoutes(deps.useCases, deps.tokens));
+  app.use('/api/v1', adminRoutes(deps.useCases, deps.tokens));
+  app.use('/api/v1', statsRoutes(deps.useCases, deps.tokens));
 
   app.use((req, _res, next) => {
     next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${req.path}`));

@@ -282,6 +282,54 @@ const schemas: JsonObject = {
       { type: 'object', properties: { items: { type: 'array', items: schemaRef('LedgerEntry') } } },
     ],
   },
+  OutboxEventStatus: {
+    type: 'string',
+    enum: ['PENDING', 'PROCESSING', 'SENT', 'FAILED', 'ALERTED'],
+    description:
+      'PENDING: written, not yet tried (or retried by an operator). PROCESSING: a relay is delivering it (its claim holds for 60 s; if that relay dies, the event is claimed again after it). ' +
+      'SENT: the data platform answered 2xx. FAILED: the last try failed; it is tried again after `OUTBOX_RETRY_BASE_MS` × 2^(attempts − 1) (at most an hour). ' +
+      'ALERTED: `OUTBOX_MAX_ATTEMPTS` tries failed; an alert was logged and counted (`outbox_events_alerted_total`), and it waits for an operator. ' +
+      "An aggregate's events are delivered in the order they happened, so an event that is not SENT holds back the later events of its order or coupon (an ALERTED one until it is retried).",
+  },
+  OutboxEvent: {
+    type: 'object',
+    description: 'A business event in the transactional outbox, as operators see it.',
+    required: ['id', 'type', 'aggregateType', 'aggregateId', 'status', 'attempts', 'lastError', 'createdAt', 'sentAt'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', format: 'uuid', description: 'Also the `Idempotency-Key` the data platform receives it with' },
+      type: { type: 'string', enum: ['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed', 'RefundCompleted', 'CouponCreated', 'CouponIssued'] },
+      aggregateType: { type: 'string', enum: ['Order', 'Coupon'] },
+      aggregateId: { type: 'integer', minimum: 1, description: 'The order or coupon id' },
+      status: schemaRef('OutboxEventStatus'),
+      attempts: { type: 'integer', minimum: 0, description: 'Delivery tries so far, the successful one included; an operator retry resets it to 0' },
+      lastError: { type: 'string', nullable: true, description: 'Why the last failed try failed (e.g. `data platform answered HTTP 503`); never a URL or a secret' },
+      createdAt: isoTime('When the event was written'),
+      sentAt: { ...isoTime('When the data platform took it'), nullable: true },
+    },
+  },
+  OutboxEventPage: {
+    description: 'A page of outbox events, newest first.',
+    allOf: [schemaRef('Page'), { type: 'object', properties: { items: { type: 'array', items: schemaRef('OutboxEvent') } } }],
+  },
+  PlatformEvent: {
+    type: 'object',
+    description:
+      'An event as the data platform receives it: `POST` to `DATA_PLATFORM_URL` with this JSON and the header `Idempotency-Key: <id>` (any 2xx counts as delivered; no answer within 5 s is a failure), ' +
+      'or one line of `DATA_DIR/events.jsonl` when no URL is set. Delivery is at least once: deduplicate on `id`.',
+    required: ['id', 'type', 'aggregateType', 'aggregateId', 'occurredAt', 'payload'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      type: { type: 'string', enum: ['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed', 'RefundCompleted', 'CouponCreated', 'CouponIssued'] },
+      aggregateType: { type: 'string', enum: ['Order', 'Coupon'] },
+      aggregateId: { type: 'integer', minimum: 1 },
+      occurredAt: isoTime('When it happened'),
+      payload: {
+        type: 'object',
+        description: 'The resource as this API shows it when the event happened: the order (Order events), the refund (RefundCompleted), the coupon (CouponCreated) or the user coupon (CouponIssued).',
+      },
+    },
+  },
   ProductStatus: {
     type: 'string',
     enum: ['ACTIVE', 'DISCONTINUED'],
@@ -1017,6 +1065,50 @@ const schemas: JsonObject = {
     },
   },
 
+  // Popular products and sales statistics
+  PopularProduct: {
+    type: 'object',
+    required: ['rank', 'product', 'soldQuantity', 'revenue'],
+    properties: {
+      rank: { type: 'integer', minimum: 1, description: '1 for the best seller', example: 1 },
+      product: { ...schemaRef('Product'), description: 'The product as `GET /api/v1/products/{productId}` showed it when the ranking was computed (`generatedAt`).' } as JsonObject,
+      soldQuantity: { type: 'integer', minimum: 1, description: 'Net units sold in the window: paid, minus refunded', example: 42 },
+      revenue: { type: 'integer', format: 'int64', minimum: 0, description: 'Net gross revenue in won: unit price × units, before coupon discounts, minus refunded', example: 2478000 },
+    },
+  },
+  PopularProducts: {
+    type: 'object',
+    required: ['days', 'generatedAt', 'items'],
+    properties: {
+      days: { type: 'integer', minimum: 1, maximum: 30, description: 'The window asked for', example: 3 },
+      generatedAt: isoTime('When this ranking was computed (it may be served from the cache for up to `POPULAR_CACHE_TTL_SECONDS`, longer while it is being recomputed)'),
+      items: { type: 'array', maxItems: 20, items: schemaRef('PopularProduct') },
+    },
+  },
+  SalesStatistics: {
+    type: 'object',
+    required: ['items'],
+    properties: {
+      items: {
+        type: 'array',
+        description: 'One entry per group with net sales in the period, ordered by key (product ids and days ascending, categories by code point).',
+        items: {
+          type: 'object',
+          required: ['key', 'soldQuantity', 'revenue'],
+          properties: {
+            key: {
+              oneOf: [{ type: 'integer', format: 'int64', minimum: 1 }, { type: 'string' }],
+              description: '`groupBy=product`: the product id (a number); `category`: the category; `day`: the UTC day, `YYYY-MM-DD`.',
+              example: '2026-01-15',
+            },
+            soldQuantity: { type: 'integer', minimum: 1, description: 'Net units sold: paid, minus refunded', example: 7 },
+            revenue: { type: 'integer', format: 'int64', minimum: 0, description: 'Net gross revenue in won (before coupon discounts)', example: 413000 },
+          },
+        },
+      },
+    },
+  },
+
   // Operations
   Liveness: {
     type: 'object',
@@ -1440,6 +1532,41 @@ const paths: JsonObject = {
       },
     },
   },
+  '/api/v1/products/popular': {
+    get: {
+      tags: ['Products'],
+      operationId: 'popularProducts',
+      summary: 'Best sellers of the last days',
+      description:
+        'Public. The top `limit` products by net units sold over the last `days` days (a rolling window by UTC day: today and the `days - 1` days before it), counting paid orders and subtracting refunds ' +
+        '(a refund is taken back from the day of the sale it undoes). Ties are broken by revenue (descending), then product id (ascending); a product whose net units are 0 is not listed. ' +
+        'Read from a per-product, per-day sales aggregate that payments and refunds keep up to date in their own transactions, never from the orders. ' +
+        'Cached per (`days`, `limit`) for `POPULAR_CACHE_TTL_SECONDS` (default 60; 0: no cache), shared by all instances with Redis: when the answer expires, one caller recomputes it while everyone else is served the previous answer, so `generatedAt` may be somewhat older than the TTL. ' +
+        'Unknown query parameters are 400.',
+      security: PUBLIC,
+      parameters: [
+        {
+          name: 'days',
+          in: 'query',
+          required: false,
+          description: 'How many days back, today included (1..30).',
+          schema: { type: 'integer', minimum: 1, maximum: 30, default: 3 },
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          description: 'How many products at most (1..20).',
+          schema: { type: 'integer', minimum: 1, maximum: 20, default: 5 },
+        },
+      ],
+      responses: {
+        '200': jsonResponse('The ranking', schemaRef('PopularProducts')),
+        '400': ref('responses', 'ValidationFailed'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
   '/api/v1/products/{productId}': {
     get: {
       tags: ['Products'],
@@ -1622,6 +1749,51 @@ const paths: JsonObject = {
         '401': ref('responses', 'Unauthenticated'),
         '403': ref('responses', 'Forbidden'),
         '404': ref('responses', 'NotFound'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/stats/sales': {
+    get: {
+      tags: ['Statistics'],
+      operationId: 'salesStatistics',
+      summary: 'Sales by product, category or day (SELLER: own products; ADMIN: all)',
+      description:
+        'A SELLER sees the sales of their own products only; an ADMIN sees everyone\'s; a BUYER is 403 (after the shape of the request is checked). ' +
+        'Net units and gross revenue (before coupon discounts) of the payments completed in the period, by the UTC day they completed, minus refunds of those sales. ' +
+        'Read from the per-product, per-day sales aggregate. A category is the product\'s current one. Unknown query parameters are 400.',
+      parameters: [
+        {
+          name: 'from',
+          in: 'query',
+          required: true,
+          description: 'First day, `YYYY-MM-DD` (UTC), counted.',
+          schema: { type: 'string', format: 'date' },
+          example: '2026-01-01',
+        },
+        {
+          name: 'to',
+          in: 'query',
+          required: true,
+          description: 'Last day, `YYYY-MM-DD` (UTC), counted; not before `from`, and at most 366 days from it (both counted), else 400 naming `to`.',
+          schema: { type: 'string', format: 'date' },
+          example: '2026-01-31',
+        },
+        {
+          name: 'groupBy',
+          in: 'query',
+          required: true,
+          description: 'How to group: `product`, `category` or `day`.',
+          schema: { type: 'string', enum: ['product', 'category', 'day'] },
+        },
+      ],
+      responses: {
+        '200': jsonResponse('Sales per group', schemaRef('SalesStatistics')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse('FORBIDDEN: the caller is a BUYER.', [
+          { code: 'FORBIDDEN', detail: 'Sales statistics are for SELLERs (their own products) and ADMINs' },
+        ]),
         ...SERVER_ERRORS,
       },
     },
@@ -1908,6 +2080,55 @@ const paths: JsonObject = {
       },
     },
   },
+  '/api/v1/admin/events': {
+    get: {
+      tags: ['Operations'],
+      operationId: 'listOutboxEvents',
+      summary: 'The outbox: events for the data platform and how their delivery went (ADMIN)',
+      description:
+        'ADMIN only (BUYER and SELLER 403). Newest first, optionally of one `status`. Sent events are deleted after `OUTBOX_RETENTION_DAYS` (default 7); ALERTED ones stay until an operator retries them. Unknown query parameters are 400.',
+      parameters: [
+        ref('parameters', 'Page'),
+        ref('parameters', 'Size'),
+        { name: 'status', in: 'query', required: false, description: 'Only events of this status (anything else is 400).', schema: schemaRef('OutboxEventStatus') },
+      ],
+      responses: {
+        '200': jsonResponse('A page of outbox events, newest first', schemaRef('OutboxEventPage')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/admin/events/{eventId}/retry': {
+    post: {
+      tags: ['Operations'],
+      operationId: 'retryOutboxEvent',
+      summary: 'Deliver an event again from scratch (ADMIN)',
+      description:
+        'ADMIN only. Puts the event back to PENDING with `attempts` 0 and no error; the relay delivers it within a job interval, and then the later events of its aggregate it held back. ' +
+        'Meant for ALERTED events; allowed for any status but PROCESSING (a relay is delivering it right now: 409 INVALID_STATE). Retrying a SENT event sends it once more with the same id (the platform deduplicates on it). ' +
+        'Takes no body (only `requestId`). Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [
+        { name: 'eventId', in: 'path', required: true, description: 'The event id (a UUID; anything else is 400)', schema: { type: 'string', format: 'uuid' } },
+        ref('parameters', 'IdempotencyKey'),
+      ],
+      responses: {
+        '200': jsonResponse('The event, back to PENDING', schemaRef('OutboxEvent'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        '404': problemResponse('NOT_FOUND: no such event.', [{ code: 'NOT_FOUND', detail: 'Outbox event 00000000-0000-4000-8000-000000000000 does not exist' }]),
+        '409': problemResponse('INVALID_STATE: a relay is delivering the event right now; or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'Outbox event 3f2c… is being delivered right now (PROCESSING); retry it once that ends' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
   '/health/live': {
     get: {
       tags: ['Operations'],
@@ -1979,7 +2200,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 **Conventions**
 - JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
 - Money is integer KRW (won), never fractional. Times are ISO 8601 strings in UTC.
-- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list and detail, health, metrics and docs.
+- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list, detail and popular, health, metrics and docs.
 - Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`; pages are stably ordered (ties broken by id).
 - The product list and detail may be served from a short-lived cache; every change to the catalog invalidates it at once, so an answer is never older than the last acknowledged change.
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
@@ -2021,6 +2242,7 @@ export const openApiDocument = {
     { name: 'Orders', description: 'Placing orders, their stock reservation, cancellation, fulfilment and completion' },
     { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
     { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },
+    { name: 'Statistics', description: 'Sales statistics for sellers and admins' },
     { name: 'Operations', description: 'Health, metrics and documentation (public)' },
   ],
   security: BEARER,

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
+import type { StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { type NewOrder, Order, type OrderSnapshot } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentSnapshot } from '../../domain/ordering/payment.js';
@@ -198,20 +200,35 @@ export class MemoryRefundRepository implements RefundRepository {
 
 /**
  * The transactional outbox in memory: events written in a transaction that fails are gone with
- * it. Payloads are kept as JSON, as the `jsonb` column keeps them (dates become strings).
+ * it. Payloads are kept as JSON, as the `jsonb` column keeps them (dates become strings). Rows
+ * carry their delivery state, which MemoryOutboxStore (the relay's side) reads and moves.
  */
 export class MemoryOutbox implements Outbox {
-  private readonly rows: MemoryTable<number, OutboxEvent>;
+  /** Keyed by seq; shared with MemoryOutboxStore. */
+  readonly rows: MemoryTable<number, StoredOutboxEvent>;
   private readonly seq = new MemorySequence();
 
-  constructor(transactions: MemoryTransactionManager) {
+  constructor(readonly transactions: MemoryTransactionManager) {
     this.rows = new MemoryTable(transactions);
   }
 
   async add(...events: OutboxEvent[]): Promise<void> {
     for (const event of events) {
       const payload: unknown = JSON.parse(JSON.stringify(event.payload ?? null));
-      this.rows.set(this.seq.next(), { ...event, payload });
+      const seq = this.seq.next();
+      this.rows.set(seq, {
+        ...event,
+        payload,
+        id: randomUUID(),
+        seq,
+        status: 'PENDING',
+        attempts: 0,
+        lastError: null,
+        nextAttemptAt: event.occurredAt,
+        // No database clock here: the event's own time stands in for the row's.
+        createdAt: event.occurredAt,
+        sentAt: null,
+      });
     }
   }
 
@@ -220,6 +237,6 @@ export class MemoryOutbox implements Outbox {
     return this.rows
       .entries()
       .sort(([a], [b]) => a - b)
-      .map(([, event]) => event);
+      .map(([, { type, aggregateType, aggregateId, occurredAt, payload }]) => ({ type, aggregateType, aggregateId, occurredAt, payload }));
   }
 }

@@ -3,6 +3,7 @@ import type { StockRepository } from '../../domain/catalog/stock-repository.js';
 import type { CouponRepository, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import type { OrderPolicy } from '../../domain/ordering/order.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
+import type { ProductSalesRepository } from '../../domain/sales/product-sales-repository.js';
 import type { Clock } from '../../domain/shared/clock.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
 import type { Cache } from '../ports/cache.js';
@@ -21,6 +22,8 @@ export interface OrderingContext {
   refunds: RefundRepository;
   products: ProductRepository;
   stock: StockRepository;
+  /** Sales per product per day: payments add to it, refunds take from it. */
+  sales: ProductSalesRepository;
   wallets: WalletRepository;
   coupons: CouponRepository;
   userCoupons: UserCouponRepository;

@@ -73,10 +73,10 @@ export class PayForOrder {
   private async payInOneTransaction(actor: Actor, orderId: number): Promise<PaymentOutcome> {
     try {
       return await this.ctx.transactions.run(async () => {
-        const { order, payment } = await this.debit(actor, orderId, { takeHeldParts: true });
+        const { order, payment, at } = await this.debit(actor, orderId, { takeHeldParts: true });
         const gateway = await this.ctx.gateway.request(toGateway(payment));
         if (gateway !== 'APPROVED') throw new Error(`the internal gateway answered ${gateway}`);
-        await this.settle.completePayment(order, payment, { heldPartsTaken: true });
+        await this.settle.completePayment(order, payment, { heldPartsTakenAt: at });
         return { payment: paymentView(payment), settled: true };
       });
     } catch (error) {
@@ -119,18 +119,22 @@ export class PayForOrder {
 
   /**
    * Locks the order, checks who pays and that it is still payable, and debits the wallet. With
-   * `takeHeldParts` (one-transaction payments) the stock is confirmed and the coupon used before
-   * the wallet is locked: every transaction takes order, then stock, then coupon, then wallet, or
-   * two of them can deadlock (a payment and a refund of the same buyer on the same options did).
-   * Throws InsufficientBalance with nothing changed.
+   * `takeHeldParts` (one-transaction payments) the stock is confirmed, the sale recorded and the
+   * coupon used before the wallet is locked: every transaction takes order, then stock, then
+   * sales, then coupon, then wallet, or two of them can deadlock (a payment and a refund of the
+   * same buyer on the same options did). Throws InsufficientBalance with nothing changed.
    */
-  private async debit(actor: Actor, orderId: number, options: { takeHeldParts?: boolean } = {}): Promise<{ order: Order; payment: Payment }> {
+  private async debit(
+    actor: Actor,
+    orderId: number,
+    options: { takeHeldParts?: boolean } = {},
+  ): Promise<{ order: Order; payment: Payment; at: Date }> {
     const at = this.ctx.clock.now();
     const order = await this.ctx.orders.getForUpdate(orderId);
     if (!order) throw new NotFound('Order', orderId);
     assertPays(actor, order);
     order.assertPayable(at);
-    if (options.takeHeldParts) await this.settle.takeHeldParts(order);
+    if (options.takeHeldParts) await this.settle.takeHeldParts(order, at);
     const payment = await this.ctx.payments.add(Payment.start(order.id, order.userId, order.finalAmount, at));
     payment.reach('VALIDATING', at);
     const wallet = await this.ctx.wallets.getForUpdate(order.userId);
@@ -142,7 +146,7 @@ export class PayForOrder {
       await this.ctx.wallets.save(wallet);
     }
     payment.reach('DEBITED', at);
-    return { order, payment };
+    return { order, payment, at };
   }
 
   /**

@@ -2,7 +2,8 @@ import type { UserCoupon } from '../../domain/coupon/user-coupon.js';
 import type { Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
 import type { RefundSnapshot } from '../../domain/ordering/refund.js';
-import { NotFound } from '../../domain/shared/errors.js';
+import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
+import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
 import type { EventType } from '../ports/outbox.js';
 import type { OrderingContext } from './ordering-context.js';
@@ -11,19 +12,21 @@ import { orderView, refundView } from './views.js';
 /**
  * The moves that finish an order one way or another, each giving back exactly what the order
  * took. Every method runs inside the caller's transaction, with the order already locked
- * (locks are taken order first, then stock by option id, then coupon, then wallet).
+ * (locks are taken order first, then stock by option id, then sales rows by product id, then
+ * coupon, then wallet).
  */
 export class OrderSettlement {
   constructor(private readonly ctx: OrderingContext) {}
 
   /**
    * The gateway approved: the reserved stock leaves the shop, the coupon is used, the order is
-   * paid. `heldPartsTaken` when the caller already did takeHeldParts() (to keep the lock order:
-   * stock and coupon before the wallet).
+   * paid. `heldPartsTakenAt` when the caller already did takeHeldParts(order, at) (to keep the
+   * lock order: stock, sales and coupon before the wallet): the payment completes at that same
+   * instant, so its sale counts on the day the payment says it completed.
    */
-  async completePayment(order: Order, payment: Payment, options: { heldPartsTaken?: boolean } = {}): Promise<Order> {
-    const at = this.ctx.clock.now();
-    if (!options.heldPartsTaken) await this.takeHeldParts(order);
+  async completePayment(order: Order, payment: Payment, options: { heldPartsTakenAt?: Date } = {}): Promise<Order> {
+    const at = options.heldPartsTakenAt ?? this.ctx.clock.now();
+    if (!options.heldPartsTakenAt) await this.takeHeldParts(order, at);
     order.confirmPayment(at);
     payment.reach('COMPLETED', at);
     await this.ctx.payments.save(payment);
@@ -69,12 +72,19 @@ export class OrderSettlement {
     return saved;
   }
 
-  /** A paid order, not yet shipped, is refunded: balance back, stock back, order cancelled. */
+  /**
+   * A paid order, not yet shipped, is refunded: balance back, stock back, order cancelled. Its
+   * sale is taken back from the day it was recorded on (the day `payment` completed), so a
+   * window counts the net sales made in it.
+   */
   async refund(order: Order, payment: Payment, requestedReason: string | null, actorId: number | null): Promise<RefundSnapshot> {
     const at = this.ctx.clock.now();
+    const soldAt = payment.completedAt;
+    if (!soldAt) throw new InvalidState(`Payment ${payment.id} is ${payment.status}: only a completed payment can be refunded`);
     const reason = requestedReason?.trim() || null;
     order.cancelForRefund(reason, at);
     await this.ctx.stock.returnSold(order.stockLines());
+    await this.ctx.sales.revert(saleDay(soldAt), saleLinesOf(order.items));
     await this.onCoupon(order, (copy) => copy.refund(order.id));
     if (payment.amount > 0) {
       const wallet = await this.ctx.wallets.getForUpdate(order.userId);
@@ -99,14 +109,17 @@ export class OrderSettlement {
     return refund;
   }
 
-  /** What a paid order keeps: its reserved stock is sold, its coupon used. */
-  async takeHeldParts(order: Order): Promise<void> {
-    const at = this.ctx.clock.now();
+  /**
+   * What a paid order keeps: its reserved stock is sold (and counted in the day's sales of each
+   * product, the day being that of `at`, the payment's completion), its coupon used.
+   */
+  async takeHeldParts(order: Order, at: Date): Promise<void> {
     await this.ctx.stock.confirm(order.stockLines());
+    await this.ctx.sales.record(saleDay(at), saleLinesOf(order.items));
     await this.onCoupon(order, (copy) => copy.use(order.id, at));
   }
 
-  /** Moves the order's coupon, if it has one (locked after the stock, before the wallet). */
+  /** Moves the order's coupon, if it has one (locked after the stock and sales, before the wallet). */
   private async onCoupon(order: Order, move: (copy: UserCoupon) => void): Promise<void> {
     if (order.userCouponId === null) return;
     const copy = await this.ctx.userCoupons.getForUpdate(order.userCouponId);

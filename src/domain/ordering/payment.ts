@@ -55,6 +55,11 @@ export class Payment {
     return this.state.status;
   }
 
+  /** When it completed (its last step): the day its sale counts on. Null until COMPLETED. */
+  get completedAt(): Date | null {
+    return this.state.status === 'COMPLETED' ? new Date(this.state.updatedAt) : null;
+  }
+
   isSettled(): boolean {
     return this.state.status === 'COMPLETED' || this.state.status === 'FAILED';
   }

@@ -40,6 +40,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       jobIntervalMs: 1000,
       outboxMaxAttempts: 10,
       outboxRetryBaseMs: 1000,
+      outboxRetentionDays: 7,
       idempotencyRetentionHours: 24,
       logLevel: 'info',
       lowStockThreshold: 5,
@@ -136,6 +137,11 @@ describe('loadConfig (the environment, checked at start-up)', () => {
 
   it('JOB_INTERVAL_MS below 50 is refused, naming JOB_INTERVAL_MS', () => {
     expect(configErrorOf({ JOB_INTERVAL_MS: '10' }).message.startsWith('Invalid configuration: JOB_INTERVAL_MS')).to.equal(true);
+  });
+
+  it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
+    expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).to.equal(30);
+    for (const bad of ['0', '1.5', 'week']) expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: bad })).to.throw(/OUTBOX_RETENTION_DAYS/);
   });
 
   it('an empty variable counts as unset', () => {

@@ -3,9 +3,11 @@ import Joi from 'joi';
 import type { GetProduct, ListProducts } from '../../../application/catalog/browse-products.js';
 import type { ChangeProduct, ListProductForSale, RestockOption } from '../../../application/catalog/manage-products.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
+import type { GetPopularProducts, PopularProductsQuery } from '../../../application/sales/get-popular-products.js';
 import type { TokenService } from '../../../application/ports/token-service.js';
 import { PRODUCT_STATUSES, type ProductChanges, type ProductDetails } from '../../../domain/catalog/product.js';
 import { PRODUCT_SORTS, type ProductQuery } from '../../../domain/catalog/product-repository.js';
+import { MAX_POPULAR_DAYS, MAX_POPULAR_LIMIT } from '../../../domain/sales/sales.js';
 import { idempotentHandler } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
 import { routeDefiner } from '../route.js';
@@ -18,6 +20,7 @@ export interface ProductUseCases {
   changeProduct: ChangeProduct;
   restockOption: RestockOption;
   runIdempotently: RunIdempotently;
+  getPopularProducts: GetPopularProducts;
 }
 
 const name = text(100);
@@ -36,6 +39,10 @@ const listQuery = Joi.object<ProductQuery>({
   category: Joi.string().trim().min(1).max(50),
   q: Joi.string().trim().min(1).max(100),
   status: Joi.string().valid(...PRODUCT_STATUSES),
+});
+const popularQuery = Joi.object<PopularProductsQuery>({
+  days: Joi.number().integer().min(1).max(MAX_POPULAR_DAYS).default(3),
+  limit: Joi.number().integer().min(1).max(MAX_POPULAR_LIMIT).default(5),
 });
 const productParams = Joi.object<{ productId: number }>({ productId: positiveId.required() });
 const optionParams = Joi.object<{ productId: number; optionId: number }>({
@@ -79,6 +86,11 @@ export function productRoutes(useCases: ProductUseCases, tokens: TokenService): 
 
   route('get', '/products', { auth: false, query: listQuery }, async (_req, res) => {
     res.json(await useCases.listProducts.execute(checked<unknown, ProductQuery>(res).query));
+  });
+
+  // Before /products/:productId, which would take "popular" for an id.
+  route('get', '/products/popular', { auth: false, query: popularQuery }, async (_req, res) => {
+    res.json(await useCases.getPopularProducts.execute(checked<unknown, PopularProductsQuery>(res).query));
   });
 
   route('get', '/products/:productId', { auth: false, params: productParams }, async (_req, res) => {

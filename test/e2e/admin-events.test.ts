@@ -1,0 +1,241 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import type { OutboxEventView } from '../../src/application/outbox/manage-events.js';
+import type { PlatformEvent } from '../../src/application/ports/event-publisher.js';
+import { resolve, TOKENS } from '../../src/infrastructure/container.js';
+import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
+import { eventually, freshIdempotencyKey, type Listing, OrderingClient, sleep } from './orders-support.js';
+import { expectIsoTime, expectProblem, expectValidation } from './problem.js';
+
+const EVENTS = '/api/v1/admin/events';
+const retryPath = (id: string) => `${EVENTS}/${id}/retry`;
+const UNKNOWN_EVENT = '00000000-0000-4000-8000-000000000000';
+const EVENT_FIELDS = ['aggregateId', 'aggregateType', 'attempts', 'createdAt', 'id', 'lastError', 'sentAt', 'status', 'type'];
+
+interface EventPage {
+  items: OutboxEventView[];
+  page: number;
+  size: number;
+  totalItems: number;
+  totalPages: number;
+}
+
+/** The data platform, in this process: answers 200, 500, or 200 after a long wait, as told. */
+class Receiver {
+  mode: 'ok' | 'fail' | 'slow' = 'ok';
+  readonly received: { key: string | undefined; event: PlatformEvent }[] = [];
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (this.mode === 'fail') return void res.writeHead(500).end();
+        const key = req.headers['idempotency-key'];
+        const record = () => {
+          this.received.push({ key: Array.isArray(key) ? key[0] : key, event: JSON.parse(body) as PlatformEvent });
+          res.writeHead(204).end();
+        };
+        if (this.mode === 'slow') setTimeout(record, 1_500);
+        else record();
+      });
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/platform/events`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  of(aggregateId: number) {
+    return this.received.filter((r) => r.event.aggregateType === 'Order' && r.event.aggregateId === aggregateId);
+  }
+}
+
+function expectEventShape(e: unknown): asserts e is OutboxEventView {
+  expect(Object.keys(e as object).sort()).to.deep.equal(EVENT_FIELDS);
+  const event = e as OutboxEventView;
+  expect(event.id).to.match(/^[0-9a-f-]{36}$/);
+  expectIsoTime(event.createdAt);
+  if (event.sentAt !== null) expectIsoTime(event.sentAt);
+}
+
+for (const persistence of ['postgres', 'memory'] as const) {
+  describe(`e2e: outbox events for operators (${persistence})`, function () {
+    this.timeout(30_000);
+    let t: TestService;
+    let o: OrderingClient;
+    let receiver: Receiver;
+    let listing: Listing;
+    let buyer: Account;
+
+    before(async function () {
+      receiver = await new Receiver().start();
+      t = await startTestService({
+        persistence,
+        env: { DATA_PLATFORM_URL: receiver.url, OUTBOX_MAX_ATTEMPTS: '2', OUTBOX_RETRY_BASE_MS: '10', JOB_INTERVAL_MS: '50' },
+      });
+      o = new OrderingClient(t);
+      listing = await o.listing({ options: [{ name: 'ONE', stock: 50 }] });
+      buyer = await t.newBuyer();
+      await t.api.post('/api/v1/balances/charge', { amount: 100_000 }, { token: buyer.token });
+    });
+    after(async function () {
+      await t?.stop();
+      await receiver?.stop();
+    });
+    beforeEach(() => {
+      receiver.mode = 'ok';
+    });
+
+    const list = (query = '', who: Account | null = t.admin) => t.api.get(`${EVENTS}${query}`, who ? { token: who.token } : {});
+    async function listOk(query = ''): Promise<EventPage> {
+      const res = await list(query);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const page = res.body as EventPage;
+      page.items.forEach(expectEventShape);
+      return page;
+    }
+    /** This order's events, newest first, as the listing shows them (searching the newest 100). */
+    async function eventsOf(orderId: number, status?: string): Promise<OutboxEventView[]> {
+      const page = await listOk(`?size=100${status ? `&status=${status}` : ''}`);
+      return page.items.filter((e) => e.aggregateType === 'Order' && e.aggregateId === orderId);
+    }
+    const retry = (id: string, who: Account | null = t.admin, headers?: Record<string, string>) =>
+      t.api.post(retryPath(id), undefined, { ...(who ? { token: who.token } : {}), ...(headers ? { headers } : {}) });
+
+    it('GET lists the events newest first in the API shape, SENT once the platform took them; paging and the status filter work', async function () {
+      const order = await o.order(buyer, listing);
+      await o.payOk(buyer, order.id);
+      const sent = await eventually(() => eventsOf(order.id, 'SENT'), (events) => events.length === 2, 10_000, 50);
+      expect(sent.map((e) => e.type)).to.deep.equal(['PaymentCompleted', 'OrderCreated']);
+      for (const e of sent) {
+        expect(e).to.deep.include({ aggregateType: 'Order', aggregateId: order.id, status: 'SENT', attempts: 1, lastError: null });
+        expect(e.sentAt).to.be.a('string');
+      }
+      // What the platform got: the same ids, keyed by them, oldest first.
+      expect(receiver.of(order.id).map((r) => [r.key, r.event.id, r.event.type])).to.deep.equal(
+        [...sent].reverse().map((e) => [e.id, e.id, e.type]),
+      );
+      const created = receiver.of(order.id)[0]!.event;
+      expect(Object.keys(created).sort()).to.deep.equal(['aggregateId', 'aggregateType', 'id', 'occurredAt', 'payload', 'type']);
+      expect(created.payload).to.deep.include({ id: order.id, status: 'CREATED', userId: buyer.id });
+
+      const page = await listOk('?page=2&size=1');
+      expect(page).to.deep.include({ page: 2, size: 1 });
+      expect(page.items).to.have.length(1);
+      expect(page.totalItems).to.be.at.least(2);
+      expect(page.totalPages).to.equal(page.totalItems);
+      const defaults = await listOk();
+      expect(defaults).to.deep.include({ page: 1, size: 20 });
+      const onlySent = await listOk('?status=SENT&size=100');
+      expect(onlySent.items.every((e) => e.status === 'SENT')).to.equal(true);
+    });
+
+    it('an event the platform keeps refusing is ALERTED after OUTBOX_MAX_ATTEMPTS and holds its order’s later events; a retry delivers both, in order', async function () {
+      receiver.mode = 'fail';
+      const order = await o.order(buyer, listing);
+      const [alerted] = await eventually(() => eventsOf(order.id, 'ALERTED'), (events) => events.length === 1, 10_000, 50);
+      expect(alerted).to.deep.include({ type: 'OrderCreated', status: 'ALERTED', attempts: 2, lastError: 'data platform answered HTTP 500', sentAt: null });
+
+      receiver.mode = 'ok';
+      const cancelled = await t.api.request('PUT', `/api/v1/orders/${order.id}/cancel`, { token: buyer.token, body: {} });
+      expect(cancelled.status).to.equal(200);
+      await sleep(400);
+      const held = await eventsOf(order.id);
+      expect(held.map((e) => [e.type, e.status])).to.deep.equal([
+        ['OrderCancelled', 'PENDING'],
+        ['OrderCreated', 'ALERTED'],
+      ]);
+      expect(receiver.of(order.id)).to.deep.equal([]);
+
+      const key = freshIdempotencyKey('event-retry');
+      const res = await retry(alerted!.id, t.admin, { 'Idempotency-Key': key });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expectEventShape(res.body);
+      expect(res.body).to.deep.equal({ ...alerted, status: 'PENDING', attempts: 0, lastError: null, sentAt: null });
+      const replay = await retry(alerted!.id, t.admin, { 'Idempotency-Key': key });
+      expect(replay.status).to.equal(200);
+      expect(replay.headers.get('idempotent-replayed')).to.equal('true');
+      expect(replay.body).to.deep.equal(res.body);
+
+      const done = await eventually(() => eventsOf(order.id, 'SENT'), (events) => events.length === 2, 10_000, 50);
+      expect(done.map((e) => [e.type, e.attempts])).to.deep.equal([
+        ['OrderCancelled', 1],
+        ['OrderCreated', 1],
+      ]);
+      expect(receiver.of(order.id).map((r) => r.event.type)).to.deep.equal(['OrderCreated', 'OrderCancelled']);
+    });
+
+    it('retrying an event a relay is delivering right now is 409 INVALID_STATE', async function () {
+      receiver.mode = 'slow';
+      const order = await o.order(buyer, listing);
+      const [processing] = await eventually(() => eventsOf(order.id, 'PROCESSING'), (events) => events.length === 1, 10_000, 20);
+      expect(processing).to.deep.include({ status: 'PROCESSING', attempts: 1 });
+      expectProblem(await retry(processing!.id), 409, 'INVALID_STATE', retryPath(processing!.id));
+      await eventually(() => eventsOf(order.id, 'SENT'), (events) => events.length === 1, 10_000, 50);
+    });
+
+    it('only an ADMIN: 401 without a token, 403 for a BUYER and a SELLER (before 404)', async function () {
+      for (const res of [await list('', null), await retry(UNKNOWN_EVENT, null)]) expectProblem(res, 401, 'UNAUTHENTICATED');
+      const seller = await t.newAccount('SELLER');
+      for (const who of [buyer, seller]) {
+        expectProblem(await list('', who), 403, 'FORBIDDEN', EVENTS);
+        expectProblem(await retry(UNKNOWN_EVENT, who), 403, 'FORBIDDEN', retryPath(UNKNOWN_EVENT));
+      }
+    });
+
+    it('400 for a bad status, page or size, an event id that is no UUID, or an unknown body field; 404 for an unknown event', async function () {
+      const bad = async (query: string, field: string) => expectValidation(await list(query), EVENTS, field);
+      await bad('?status=DONE', 'status');
+      await bad('?page=0', 'page');
+      await bad('?size=101', 'size');
+      await bad('?sort=newest', 'sort');
+      expectValidation(await retry('not-a-uuid'), retryPath('not-a-uuid'), 'eventId');
+      expectValidation(await t.api.post(retryPath(UNKNOWN_EVENT), { force: true }, { token: t.admin.token }), retryPath(UNKNOWN_EVENT), 'force');
+      expectProblem(await retry(UNKNOWN_EVENT), 404, 'NOT_FOUND', retryPath(UNKNOWN_EVENT));
+      const res: ApiResponse = await t.api.get(`${EVENTS}/${UNKNOWN_EVENT}`, { token: t.admin.token });
+      expectProblem(res, 404, 'NOT_FOUND');
+    });
+  });
+}
+
+describe('e2e: without DATA_PLATFORM_URL the events go to DATA_DIR/events.jsonl', function () {
+  let t: TestService;
+  before(async function () {
+    t = await startTestService({ persistence: 'memory', env: { JOB_INTERVAL_MS: '50' } });
+  });
+  after(async function () {
+    await t?.stop();
+  });
+
+  it('one JSON line per event, as the platform would receive it', async function () {
+    const o = new OrderingClient(t);
+    const order = await o.order(await t.newBuyer(), await o.listing());
+    const file = path.join(resolve(t.service.container, TOKENS.config).dataDir, 'events.jsonl');
+    const read = () => {
+      try {
+        return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as PlatformEvent);
+      } catch {
+        return [];
+      }
+    };
+    const lines = await eventually(async () => read(), (events) => events.some((e) => e.aggregateId === order.id), 10_000, 50);
+    const created = lines.find((e) => e.type === 'OrderCreated' && e.aggregateId === order.id);
+    expect(created).to.deep.include({ aggregateType: 'Order', payload: JSON.parse(JSON.stringify(order)) });
+    const [listed] = (await t.api.get(`${EVENTS}?status=SENT&size=100`, { token: t.admin.token })).body.items.filter(
+      (e: OutboxEventView) => e.aggregateId === order.id,
+    );
+    expect(listed.id).to.equal(created!.id);
+  });
+});

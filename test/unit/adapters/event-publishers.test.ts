@@ -1,0 +1,101 @@
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { HttpWebhookPublisher } from '../../../src/adapters/event-publisher/http-webhook-publisher.js';
+import { JsonLinesFilePublisher } from '../../../src/adapters/event-publisher/json-lines-file-publisher.js';
+import type { PlatformEvent } from '../../../src/application/ports/event-publisher.js';
+
+const event = (n: number): PlatformEvent => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  type: 'OrderCreated',
+  aggregateType: 'Order',
+  aggregateId: n,
+  occurredAt: '2026-01-15T09:00:00.000Z',
+  payload: { id: n, items: [{ quantity: 1 }] },
+});
+
+describe('event publishers', () => {
+  describe('HttpWebhookPublisher', () => {
+    let server: Server;
+    let base: string;
+    let answer: { status: number; delayMs?: number };
+    let requests: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[];
+
+    beforeEach(async () => {
+      requests = [];
+      answer = { status: 200 };
+      server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+          setTimeout(() => res.writeHead(answer.status).end('{"ok":true}'), answer.delayMs ?? 0);
+        });
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+
+    afterEach(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('POSTs the event JSON with Idempotency-Key = the event id; any 2xx is delivered', async () => {
+      const publisher = new HttpWebhookPublisher(`${base}/events?source=orders`);
+      for (const status of [200, 201, 202, 204]) {
+        answer = { status };
+        await publisher.publish(event(status));
+      }
+      expect(requests).to.have.length(4);
+      const [first] = requests;
+      expect(first).to.deep.include({ method: 'POST', url: '/events?source=orders' });
+      expect(first!.headers['idempotency-key']).to.equal(event(200).id);
+      expect(first!.headers['content-type']).to.equal('application/json');
+      expect(JSON.parse(first!.body)).to.deep.equal(event(200));
+      expect(first!.headers['authorization']).to.equal(undefined);
+    });
+
+    it('anything else throws with the status, and never the URL or its credentials', async () => {
+      const publisher = new HttpWebhookPublisher(`${base.replace('http://', 'http://user:s3cret@')}/hook?token=t0ken`);
+      for (const status of [301, 400, 409, 500, 503]) {
+        answer = { status };
+        const error = await publisher.publish(event(1)).catch((e: unknown) => e as Error);
+        expect(error).to.be.instanceOf(Error);
+        expect(error!.message).to.equal(`data platform answered HTTP ${status}`);
+      }
+      // Credentials in the URL travel as Basic authorization.
+      expect(requests[0]!.headers['authorization']).to.equal(`Basic ${Buffer.from('user:s3cret').toString('base64')}`);
+    });
+
+    it('no answer within the timeout, or nobody listening, throws a short reason without the URL', async () => {
+      answer = { status: 200, delayMs: 500 };
+      const slow = await new HttpWebhookPublisher(`${base}/hook?token=t0ken`, 100).publish(event(1)).catch((e: unknown) => e as Error);
+      expect(slow!.message).to.equal('data platform not reached: timed out after 100 ms');
+
+      const refused = await new HttpWebhookPublisher('http://user:s3cret@127.0.0.1:1/hook?token=t0ken').publish(event(1)).catch((e: unknown) => e as Error);
+      expect(refused!.message).to.match(/^data platform not reached: /);
+      expect(refused!.message).to.not.match(/s3cret|t0ken|127\.0\.0\.1|hook/);
+    });
+  });
+
+  describe('JsonLinesFilePublisher', () => {
+    it('appends one JSON line per event to DATA_DIR/events.jsonl (creating the directory), concurrent deliveries never interleave', async () => {
+      const dir = path.join(mkdtempSync(path.join(tmpdir(), 'events-')), 'nested');
+      const publisher = new JsonLinesFilePublisher(dir);
+      expect(publisher.file).to.equal(path.join(dir, 'events.jsonl'));
+      await Promise.all(Array.from({ length: 200 }, (_, i) => publisher.publish(event(i))));
+      const lines = readFileSync(publisher.file, 'utf8').trimEnd().split('\n');
+      expect(lines).to.have.length(200);
+      expect(lines.map((line) => (JSON.parse(line) as PlatformEvent).aggregateId).sort((a, b) => a - b)).to.deep.equal(
+        Array.from({ length: 200 }, (_, i) => i),
+      );
+      expect(JSON.parse(lines[0]!)).to.deep.equal(event(0));
+    });
+  });
+});
