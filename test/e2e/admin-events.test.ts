@@ -1,12 +1,10 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { OutboxEventView } from '../../src/application/outbox/manage-events.js';
 import type { PlatformEvent } from '../../src/application/ports/event-publisher.js';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
+import { PlatformReceiver } from '../support/platform-receiver.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
 import { eventually, freshIdempotencyKey, type Listing, OrderingClient, sleep } from './orders-support.js';
 import { expectIsoTime, expectProblem, expectValidation } from './problem.js';
@@ -24,44 +22,6 @@ interface EventPage {
   totalPages: number;
 }
 
-/** The data platform, in this process: answers 200, 500, or 200 after a long wait, as told. */
-class Receiver {
-  mode: 'ok' | 'fail' | 'slow' = 'ok';
-  readonly received: { key: string | undefined; event: PlatformEvent }[] = [];
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        if (this.mode === 'fail') return void res.writeHead(500).end();
-        const key = req.headers['idempotency-key'];
-        const record = () => {
-          this.received.push({ key: Array.isArray(key) ? key[0] : key, event: JSON.parse(body) as PlatformEvent });
-          res.writeHead(204).end();
-        };
-        if (this.mode === 'slow') setTimeout(record, 1_500);
-        else record();
-      });
-    });
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/platform/events`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  of(aggregateId: number) {
-    return this.received.filter((r) => r.event.aggregateType === 'Order' && r.event.aggregateId === aggregateId);
-  }
-}
-
 function expectEventShape(e: unknown): asserts e is OutboxEventView {
   expect(Object.keys(e as object).sort()).to.deep.equal(EVENT_FIELDS);
   const event = e as OutboxEventView;
@@ -75,12 +35,12 @@ for (const persistence of ['postgres', 'memory'] as const) {
     this.timeout(30_000);
     let t: TestService;
     let o: OrderingClient;
-    let receiver: Receiver;
+    let receiver: PlatformReceiver;
     let listing: Listing;
     let buyer: Account;
 
     before(async function () {
-      receiver = await new Receiver().start();
+      receiver = await new PlatformReceiver().start('/platform/events');
       t = await startTestService({
         persistence,
         env: { DATA_PLATFORM_URL: receiver.url, OUTBOX_MAX_ATTEMPTS: '2', OUTBOX_RETRY_BASE_MS: '10', JOB_INTERVAL_MS: '50' },
@@ -124,10 +84,10 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect(e.sentAt).to.be.a('string');
       }
       // What the platform got: the same ids, keyed by them, oldest first.
-      expect(receiver.of(order.id).map((r) => [r.key, r.event.id, r.event.type])).to.deep.equal(
+      expect(receiver.ofOrder(order.id).map((r) => [r.key, r.event.id, r.event.type])).to.deep.equal(
         [...sent].reverse().map((e) => [e.id, e.id, e.type]),
       );
-      const created = receiver.of(order.id)[0]!.event;
+      const created = receiver.ofOrder(order.id)[0]!.event;
       expect(Object.keys(created).sort()).to.deep.equal(['aggregateId', 'aggregateType', 'id', 'occurredAt', 'payload', 'type']);
       expect(created.payload).to.deep.include({ id: order.id, status: 'CREATED', userId: buyer.id });
 
@@ -157,7 +117,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
         ['OrderCancelled', 'PENDING'],
         ['OrderCreated', 'ALERTED'],
       ]);
-      expect(receiver.of(order.id)).to.deep.equal([]);
+      expect(receiver.ofOrder(order.id)).to.deep.equal([]);
 
       const key = freshIdempotencyKey('event-retry');
       const res = await retry(alerted!.id, t.admin, { 'Idempotency-Key': key });
@@ -174,7 +134,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
         ['OrderCancelled', 1],
         ['OrderCreated', 1],
       ]);
-      expect(receiver.of(order.id).map((r) => r.event.type)).to.deep.equal(['OrderCreated', 'OrderCancelled']);
+      expect(receiver.ofOrder(order.id).map((r) => r.event.type)).to.deep.equal(['OrderCreated', 'OrderCancelled']);
     });
 
     it('retrying an event a relay is delivering right now is 409 INVALID_STATE', async function () {

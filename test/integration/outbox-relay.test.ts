@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { HttpWebhookPublisher } from '../../src/adapters/event-publisher/http-webhook-publisher.js';
@@ -14,6 +11,7 @@ import type { OutboxStore } from '../../src/application/ports/outbox-store.js';
 import type { Clock } from '../../src/domain/shared/clock.js';
 import { ManualClock } from '../support/clock.js';
 import { requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
+import { PlatformReceiver } from '../support/platform-receiver.js';
 
 /**
  * The relay against real PostgreSQL and a real HTTP receiver. Each test runs in an era of its own
@@ -36,48 +34,6 @@ class EraClock implements Clock {
   }
 }
 
-interface Delivery {
-  key: string | undefined;
-  event: PlatformEvent;
-  ok: boolean;
-}
-
-/** A data platform on a random port: answers 500 to the first `failFirst` requests, then 200. */
-class Receiver {
-  readonly deliveries: Delivery[] = [];
-  failFirst = 0;
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        const ok = this.deliveries.length >= this.failFirst;
-        const key = req.headers['idempotency-key'];
-        this.deliveries.push({ key: Array.isArray(key) ? key[0] : key, event: JSON.parse(body) as PlatformEvent, ok });
-        res.writeHead(ok ? 200 : 500).end();
-      });
-    });
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/events`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  /** Successful deliveries, the first of each id only (what a deduplicating receiver keeps). */
-  firstDeliveries(): PlatformEvent[] {
-    const seen = new Set<string>();
-    return this.deliveries.filter((d) => d.ok && !seen.has(d.event.id) && seen.add(d.event.id)).map((d) => d.event);
-  }
-}
-
 const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const noMetrics = { delivered: () => undefined, failed: () => undefined, alerted: () => undefined };
 const TYPES: EventType[] = ['OrderCreated', 'PaymentCompleted', 'RefundCompleted', 'OrderCancelled'];
@@ -86,7 +42,7 @@ describe('outbox relay against PostgreSQL and a real HTTP receiver', function ()
   this.timeout(60_000);
   let database: TestDatabase;
   let db: Knex;
-  let receiver: Receiver;
+  let receiver: PlatformReceiver;
   let start: Date;
 
   before(async function () {
@@ -95,7 +51,7 @@ describe('outbox relay against PostgreSQL and a real HTTP receiver', function ()
   });
 
   beforeEach(async function () {
-    receiver = await new Receiver().start();
+    receiver = await new PlatformReceiver().start();
     start = newEra();
   });
 
