@@ -6,7 +6,8 @@ import type { TokenService } from '../../application/ports/token-service.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
 import { httpMetrics, routeTemplateOf } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { HttpProblem, problem, type Problem, type ProblemCode } from './problem.js';
+import { keepMalformedEscapesLiteral } from './path-encoding.js';
+import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';
 import { type AccountUseCases, accountRoutes } from './routes/accounts.js';
 import { type AdminUseCases, adminRoutes } from './routes/admin.js';
@@ -53,6 +54,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     requestContext.run({ requestId }, next);
   });
   app.use(httpMetrics(deps.metrics));
+  app.use(keepMalformedEscapesLiteral);
 
   app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument));
   app.use('/api/v1', accountRoutes(deps.useCases, deps.tokens));
@@ -64,7 +66,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use('/api/v1', statsRoutes(deps.useCases, deps.tokens));
 
   app.use((req, _res, next) => {
-    next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${req.path}`));
+    next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${pathOf(req)}`));
   });
   app.use(errorHandler(deps));
   return app;
@@ -72,7 +74,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
 function errorHandler(deps: HttpDependencies) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const instance = req.originalUrl.split('?')[0] ?? req.path;
+    const instance = pathOf(req);
     const body = toProblem(error, instance, deps);
     if (body.status >= 500) {
       deps.logger.error('request failed', {
@@ -97,8 +99,15 @@ function toProblem(error: unknown, instance: string, deps: HttpDependencies): Pr
     const code: ProblemCode = error.code === 'CONCURRENT_MODIFICATION' ? 'INVALID_STATE' : error.code;
     return problem(code, error.message, instance);
   }
+  const refused = problemOfClientError(error, instance);
+  if (refused) return refused;
   if (deps.isDatabaseUnavailable(error)) {
     return problem('UNAVAILABLE', 'The database is not reachable; try again shortly', instance);
   }
   return problem('INTERNAL', 'An unexpected error occurred; it has been logged with the request id', instance);
+}
+
+/** The path as the client sent it, without the query string. */
+function pathOf(req: Request): string {
+  return req.originalUrl.split('?')[0] ?? req.path;
 }

@@ -97,3 +97,28 @@ export class HttpProblem extends Error {
     super(message);
   }
 }
+
+/** Statuses a library's error may carry that have a code of their own; any other 4xx is the request's shape. */
+const CLIENT_ERRORS: Partial<Record<number, [ProblemCode, string]>> = {
+  401: ['UNAUTHENTICATED', 'Authentication is required'],
+  403: ['FORBIDDEN', 'You are not allowed to do this'],
+  404: ['NOT_FOUND', 'Not found'],
+  413: ['PAYLOAD_TOO_LARGE', 'The request is too large'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 application/json'],
+};
+
+/**
+ * The answer to an error raised by Express, its router or body parser, or a static file server,
+ * carrying a 4xx `status` or `statusCode` (http-errors' convention): the request was at fault, so
+ * never a 500. Its message may quote the input or name the library, so the answer only says what
+ * kind of problem it was. Null for anything else.
+ */
+export function problemOfClientError(error: unknown, instance: string): Problem | null {
+  if (!error || typeof error !== 'object') return null;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const found = typeof status === 'number' ? status : statusCode;
+  if (typeof found !== 'number' || !Number.isInteger(found) || found < 400 || found > 499) return null;
+  const known = CLIENT_ERRORS[found];
+  if (known) return problem(known[0], known[1], instance);
+  return problem('VALIDATION_FAILED', 'The request is not valid', instance, [{ field: 'request', message: 'is malformed' }]);
+}

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import Joi from 'joi';
 import type { FieldProblem } from '../../domain/shared/errors.js';
+import { malformedParameters } from './path-encoding.js';
 import { HttpProblem } from './problem.js';
 
 export interface RequestSchemas {
@@ -30,10 +31,11 @@ function toFieldProblems(error: Joi.ValidationError, part: string): FieldProblem
  */
 export function validate(schemas: RequestSchemas) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const problems: FieldProblem[] = [];
+    // Checked whatever the route's schemas: a parameter that arrived malformed is named as such.
+    const problems: FieldProblem[] = malformedParameters(req, res);
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = schemas[part];
-      if (!schema) continue;
+      if (!schema || (part === 'params' && problems.length > 0)) continue;
       const input = part === 'body' ? (req.body ?? {}) : { ...req[part] };
       const nul = findNulCharacter(input, part === 'body' ? '' : part);
       if (nul !== null) {
