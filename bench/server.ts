@@ -71,6 +71,9 @@ export async function startBenchServer(
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-bench-')),
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
       REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+      // Limits are off in benchmarks, as in tests (a scenario's env may switch them on).
+      JSON_MAX_DEPTH: '0',
+      JSON_MAX_ENTRIES: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       ...env,

@@ -34,6 +34,10 @@ export interface Config {
   wallet: WalletPolicy;
   lowStockThreshold: number;
   catalogCacheTtlSeconds: number;
+  /** Levels of objects and arrays one JSON input may nest (0: no limit). */
+  jsonMaxDepth: number;
+  /** Members of one object or items of one array in any input (0: no limit). */
+  jsonMaxEntries: number;
 }
 
 const count = () => Joi.number().integer().min(0);
@@ -71,6 +75,8 @@ const schema = Joi.object({
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
   LOW_STOCK_THRESHOLD: count().default(5),
   CATALOG_CACHE_TTL_SECONDS: count().max(300).default(30),
+  JSON_MAX_DEPTH: count().max(10_000).default(32),
+  JSON_MAX_ENTRIES: count().max(1_000_000).default(1000),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
   WALLET_MAX_CHARGE: positive().default(DEFAULT_WALLET_POLICY.maxCharge),
   WALLET_CHARGE_UNIT: positive().default(DEFAULT_WALLET_POLICY.chargeUnit),
@@ -132,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: v['LOG_LEVEL'],
     lowStockThreshold: v['LOW_STOCK_THRESHOLD'],
     catalogCacheTtlSeconds: v['CATALOG_CACHE_TTL_SECONDS'],
+    jsonMaxDepth: v['JSON_MAX_DEPTH'],
+    jsonMaxEntries: v['JSON_MAX_ENTRIES'],
     wallet: {
       minCharge,
       maxCharge,

@@ -132,6 +132,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     tokens: resolve(container, TOKENS.tokens),
     metrics: resolve(container, TOKENS.metrics),
     logger,
+    inputLimits: { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries },
     isDatabaseUnavailable,
     health: {
       database: () => (db ? probe(() => db.raw('select 1')) : Promise.resolve('up')),

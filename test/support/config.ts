@@ -14,6 +14,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
     RATE_LIMIT_ORDERS_PER_SECOND: '0',
     // Likewise the coupon issue limit (3 a minute would throttle every coupon suite).
     RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '0',
+    // And the limits on how deep and wide JSON input may be (the input suites switch them on).
+    JSON_MAX_DEPTH: '0',
+    JSON_MAX_ENTRIES: '0',
     ...env,
   });
 }

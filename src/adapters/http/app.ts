@@ -17,6 +17,7 @@ import { type OrderUseCases, orderRoutes } from './routes/orders.js';
 import { type ProductUseCases, productRoutes } from './routes/products.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 import { type StatsUseCases, statsRoutes } from './routes/stats.js';
+import { type InputLimits, inputLimits } from './validation.js';
 
 export interface HttpDependencies {
   useCases: AdminUseCases & AccountUseCases & BalanceUseCases & ProductUseCases & OrderUseCases & CouponUseCases & StatsUseCases;
@@ -24,6 +25,8 @@ export interface HttpDependencies {
   health: HealthChecks;
   metrics: Registry;
   logger: Logger;
+  /** How deep and wide any JSON input may be (config: JSON_MAX_DEPTH, JSON_MAX_ENTRIES). */
+  inputLimits: InputLimits;
   /** True when an error means the database cannot be reached (503, not 500). */
   isDatabaseUnavailable(error: unknown): boolean;
 }
@@ -54,7 +57,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     requestContext.run({ requestId }, next);
   });
   app.use(httpMetrics(deps.metrics));
-  app.use(keepMalformedEscapesLiteral);
+  app.use(keepMalformedEscapesLiteral, inputLimits(deps.inputLimits));
 
   app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument));
   app.use('/api/v1', accountRoutes(deps.useCases, deps.tokens));

@@ -25,46 +25,119 @@ function toFieldProblems(error: Joi.ValidationError, part: string): FieldProblem
   }));
 }
 
+/** Limits on the structure of any input, before anything recursive looks at it (0: no limit). */
+export interface InputLimits {
+  /** Levels of objects and arrays inside one another (`{}` is one). */
+  maxDepth: number;
+  /** Members of any one object or items of any one array. */
+  maxEntries: number;
+}
+
+export const NO_INPUT_LIMITS: InputLimits = { maxDepth: 0, maxEntries: 0 };
+const LIMITS = 'inputLimits';
+
+/** Leaves the limits where `validate` finds them: the app's first middleware. */
+export function inputLimits(limits: InputLimits) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.locals[LIMITS] = limits;
+    next();
+  };
+}
+
+/**
+ * A refused request lists at most this many problems: enough to fix a form, while a body of a
+ * thousand broken items is not answered with an error list many times its size.
+ */
+export const MAX_FIELD_PROBLEMS = 20;
+
 /**
  * Checks the request's shape and keeps the validated values in res.locals (Express 5 makes
  * req.query read-only, and handlers should only ever see checked input).
  */
 export function validate(schemas: RequestSchemas) {
   return (req: Request, res: Response, next: NextFunction) => {
-    // Checked whatever the route's schemas: a parameter that arrived malformed is named as such.
-    const problems: FieldProblem[] = malformedParameters(req, res);
+    const limits = (res.locals[LIMITS] as InputLimits | undefined) ?? NO_INPUT_LIMITS;
+    const problems: FieldProblem[] = [];
     for (const part of ['params', 'query', 'body'] as const) {
-      const schema = schemas[part];
-      if (!schema || (part === 'params' && problems.length > 0)) continue;
       const input = part === 'body' ? (req.body ?? {}) : { ...req[part] };
-      const nul = findNulCharacter(input, part === 'body' ? '' : part);
-      if (nul !== null) {
-        problems.push({ field: nul || part, message: 'must not contain the NUL character' });
+      const malformed = part === 'params' ? malformedParameters(req, res) : [];
+      // Every part, even one the route takes nothing from: nothing unchecked gets further.
+      const refused = malformed.length > 0 ? malformed : [inspectInput(input, part, limits)].filter((p) => p !== null);
+      if (refused.length > 0) {
+        problems.push(...refused);
         continue;
       }
+      const schema = schemas[part];
+      if (!schema) continue;
       const { value, error } = schema.validate(input, PART_OPTIONS[part]);
       if (error) problems.push(...toFieldProblems(error, part));
       else res.locals[part] = value;
     }
-    if (problems.length > 0) throw new HttpProblem('VALIDATION_FAILED', 'The request is not valid', problems);
+    if (problems.length > 0) throw new HttpProblem('VALIDATION_FAILED', 'The request is not valid', problems.slice(0, MAX_FIELD_PROBLEMS));
     next();
   };
 }
 
-/** PostgreSQL cannot store U+0000 in text: refuse it as a shape problem, never a 500. */
-function findNulCharacter(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findNulCharacter(item, path ? `${path}.${i}` : String(i));
-      if (found !== null) return found;
+// An unpaired UTF-16 surrogate: JSON can carry one ("\ud800"), UTF-8 cannot, so the database
+// driver would store U+FFFD instead, and two different names would collide as the same one.
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function textProblem(text: string): string | null {
+  // PostgreSQL cannot store U+0000 in text.
+  if (text.includes('\u0000')) return 'must not contain the NUL character';
+  if (UNPAIRED_SURROGATE.test(text)) return 'must not contain an unpaired UTF-16 surrogate (not Unicode text)';
+  return null;
+}
+
+interface Visit {
+  value: unknown;
+  key: string;
+  parent: Visit | null;
+  depth: number;
+}
+
+function pathOf(visit: Visit): string {
+  const keys: string[] = [];
+  for (let at: Visit | null = visit; at?.parent; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
+}
+
+/**
+ * One walk over a part of the request (`body`, `query`, `params`), keys and values: refuses text
+ * the service cannot store faithfully, and structures too deep or too wide. Iterative, with
+ * parents linked rather than paths built, so a body nested 100,000 deep costs a loop, not the
+ * stack: it runs before joi and the idempotency fingerprint, which recurse.
+ */
+export function inspectInput(input: unknown, part: string, limits: InputLimits = NO_INPUT_LIMITS): FieldProblem | null {
+  const refuse = (visit: Visit, message: string): FieldProblem => ({ field: pathOf(visit) || part, message });
+  const pending: Visit[] = [{ value: input, key: '', parent: null, depth: 0 }];
+  while (pending.length > 0) {
+    const visit = pending.pop()!;
+    const { value } = visit;
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem !== null) return refuse(visit, problem);
+      continue;
     }
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const here = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return here;
-      const found = findNulCharacter(item, here);
-      if (found !== null) return found;
+    if (value === null || typeof value !== 'object') continue;
+    const depth = visit.depth + 1;
+    if (limits.maxDepth > 0 && depth > limits.maxDepth) {
+      return { field: part, message: `is nested too deeply: at most ${limits.maxDepth} levels of objects and arrays` };
+    }
+    const isArray = Array.isArray(value);
+    const keys = isArray ? null : Object.keys(value);
+    const count = keys ? keys.length : (value as unknown[]).length;
+    if (limits.maxEntries > 0 && count > limits.maxEntries) {
+      return refuse(visit, `has too many entries: at most ${limits.maxEntries} in one object or array`);
+    }
+    for (const key of keys ?? []) {
+      const problem = textProblem(key);
+      if (problem !== null) return refuse({ value: null, key, parent: visit, depth }, `is a key that ${problem}`);
+    }
+    // Pushed last to first, so the first member is looked at first.
+    for (let i = count - 1; i >= 0; i--) {
+      const key = keys ? keys[i]! : String(i);
+      pending.push({ value: (value as Record<string, unknown>)[key], key, parent: visit, depth });
     }
   }
   return null;

@@ -45,6 +45,8 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       logLevel: 'info',
       lowStockThreshold: 5,
       catalogCacheTtlSeconds: 30,
+      jsonMaxDepth: 32,
+      jsonMaxEntries: 1000,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
     });
   });
@@ -142,6 +144,13 @@ describe('loadConfig (the environment, checked at start-up)', () => {
   it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
     expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).to.equal(30);
     for (const bad of ['0', '1.5', 'week']) expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: bad })).to.throw(/OUTBOX_RETENTION_DAYS/);
+  });
+
+  it('JSON_MAX_DEPTH and JSON_MAX_ENTRIES are read, 0 switches them off; a negative or a fraction is refused, naming it', () => {
+    expect(loadConfig({ JSON_MAX_DEPTH: '8', JSON_MAX_ENTRIES: '200' })).to.include({ jsonMaxDepth: 8, jsonMaxEntries: 200 });
+    expect(loadConfig({ JSON_MAX_DEPTH: '0', JSON_MAX_ENTRIES: '0' })).to.include({ jsonMaxDepth: 0, jsonMaxEntries: 0 });
+    expect(configErrorOf({ JSON_MAX_DEPTH: '-1' }).message).to.match(/^Invalid configuration: JSON_MAX_DEPTH: /);
+    expect(configErrorOf({ JSON_MAX_ENTRIES: '2.5' }).message).to.match(/^Invalid configuration: JSON_MAX_ENTRIES: /);
   });
 
   it('an empty variable counts as unset', () => {

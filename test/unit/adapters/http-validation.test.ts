@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { inspectInput } from '../../../src/adapters/http/validation.js';
+
+const LIMITS = { maxDepth: 32, maxEntries: 1000 };
+
+function nested(depth: number, leaf: unknown = 1): unknown {
+  let value: unknown = leaf;
+  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { a: value };
+  return value;
+}
+
+describe('HTTP input checks (validation.ts)', () => {
+  describe('inspectInput: one iterative walk for NUL, unpaired surrogates, depth and width', () => {
+    it('passes ordinary input, surrogate pairs (emoji) included', () => {
+      expect(inspectInput({ name: 'Kim 😀', options: [{ name: '270 mm', stock: 3 }], n: null, ok: true }, 'body', LIMITS)).to.equal(null);
+    });
+
+    it('names the field holding a NUL character, in a value or in a key', () => {
+      expect(inspectInput({ options: [{ name: 'a' }, { name: 'b\u0000' }] }, 'body', LIMITS)).to.deep.include({ field: 'options.1.name' });
+      expect(inspectInput({ ['ke\u0000y']: 1 }, 'body', LIMITS)?.message).to.match(/key.*NUL/);
+    });
+
+    for (const [label, text] of [
+      ['a lone high surrogate', 'S\uD800'],
+      ['a lone low surrogate', '\uDC00S'],
+      ['two high surrogates', '\uD800\uD800\uDC00'],
+      ['a low surrogate before a high one', '\uDC00\uD800'],
+    ] as const) {
+      it(`refuses ${label}, in a value and in a key`, () => {
+        expect(inspectInput({ email: text }, 'body', LIMITS)).to.deep.equal({
+          field: 'email',
+          message: 'must not contain an unpaired UTF-16 surrogate (not Unicode text)',
+        });
+        expect(inspectInput({ [text]: 'x' }, 'query', LIMITS)?.message).to.match(/key.*surrogate/);
+      });
+    }
+
+    it('accepts 32 levels of objects and arrays and refuses 33, naming the part', () => {
+      expect(inspectInput(nested(32), 'body', LIMITS)).to.equal(null);
+      expect(inspectInput(nested(33), 'body', LIMITS)).to.deep.equal({
+        field: 'body',
+        message: 'is nested too deeply: at most 32 levels of objects and arrays',
+      });
+    });
+
+    it('walks a body nested 200,000 deep without overflowing the stack, with or without a depth limit', () => {
+      const deep = JSON.parse(`${'['.repeat(200_000)}"\\u0000"${']'.repeat(200_000)}`) as unknown;
+      expect(inspectInput(deep, 'body', LIMITS)?.message).to.match(/nested too deeply/);
+      expect(inspectInput(deep, 'body', { maxDepth: 0, maxEntries: 0 })?.message).to.match(/NUL/);
+    });
+
+    it('refuses an object or array with more entries than allowed, naming it', () => {
+      expect(inspectInput({ items: new Array(1000).fill({}) }, 'body', LIMITS)).to.equal(null);
+      expect(inspectInput({ items: new Array(1001).fill({}) }, 'body', LIMITS)).to.deep.equal({
+        field: 'items',
+        message: 'has too many entries: at most 1000 in one object or array',
+      });
+      const wide = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]));
+      expect(inspectInput(wide, 'body', LIMITS)?.field).to.equal('body');
+    });
+
+    it('0 switches a limit off', () => {
+      expect(inspectInput(nested(100), 'body', { maxDepth: 0, maxEntries: 1000 })).to.equal(null);
+      expect(inspectInput(new Array(5000).fill(1), 'body', { maxDepth: 32, maxEntries: 0 })).to.equal(null);
+    });
+  });
+});
