@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import Joi from 'joi';
+import { isDay } from '../../domain/sales/sales.js';
 import type { FieldProblem } from '../../domain/shared/errors.js';
 import { malformedParameters } from './path-encoding.js';
 import { HttpProblem } from './problem.js';
@@ -163,3 +164,64 @@ export const paging = {
   size: Joi.number().integer().min(1).max(100).default(20),
 };
 export const requestIdField = Joi.string().min(1).max(255);
+
+/**
+ * The dates the API takes, both ends included. PostgreSQL's dates start at 4713 BC and
+ * JavaScript's end in the year 275760; between them, a year 0 or 20000 got as far as the
+ * database and failed there (500). These bounds hold every real use, and are the same for a day
+ * and a date-time.
+ */
+export const EARLIEST_DAY = '1970-01-01';
+export const LATEST_DAY = '9999-12-31';
+const EARLIEST_INSTANT = Date.parse(`${EARLIEST_DAY}T00:00:00.000Z`);
+const LATEST_INSTANT = Date.parse(`${LATEST_DAY}T23:59:59.999Z`);
+
+/** Whether `value` is a day the API takes: a real `YYYY-MM-DD` date within the bounds above. */
+export function isDayWithinBounds(value: string): boolean {
+  return isDay(value) && value >= EARLIEST_DAY && value <= LATEST_DAY;
+}
+
+/** A real calendar day written `YYYY-MM-DD`, within the bounds above. */
+export const calendarDay = Joi.string()
+  .custom((value: string, helpers) => {
+    if (!isDay(value)) return helpers.error('day.format');
+    if (!isDayWithinBounds(value)) return helpers.error('day.range');
+    return value;
+  })
+  .messages({
+    'day.format': '{{#label}} must be a real calendar date written YYYY-MM-DD',
+    'day.range': `{{#label}} must be from ${EARLIEST_DAY} to ${LATEST_DAY}`,
+  });
+
+// RFC 3339 `date-time`: full date, `T`, time with seconds (and any fraction), and a zone.
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * The instant an RFC 3339 date-time names, or null when the text is not one: a date alone, no
+ * zone, a day the calendar does not have (2026-02-30), or an hour past 23. Leap seconds (`:60`)
+ * are refused: JavaScript's dates cannot hold them. Fractions beyond milliseconds are cut off.
+ */
+export function parseDateTime(text: string): Date | null {
+  const match = DATE_TIME.exec(text);
+  if (!match) return null;
+  const [, day, hours, minutes, seconds, fraction = '', sign, zoneHours = '0', zoneMinutes = '0'] = match;
+  if (!day || !isDay(day)) return null;
+  if (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59) return null;
+  if (Number(zoneHours) > 23 || Number(zoneMinutes) > 59) return null;
+  const wallClock = Date.parse(`${day}T${hours}:${minutes}:${seconds}.${fraction.slice(0, 3).padEnd(3, '0')}Z`);
+  const offsetMs = (sign === '-' ? -1 : 1) * (Number(zoneHours) * 60 + Number(zoneMinutes)) * 60_000;
+  return new Date(wallClock - offsetMs);
+}
+
+/** An RFC 3339 date-time with a zone, within the bounds above; validated to a Date. */
+export const dateTime = Joi.string()
+  .custom((value: string, helpers) => {
+    const at = parseDateTime(value);
+    if (at === null) return helpers.error('dateTime.format');
+    if (at.getTime() < EARLIEST_INSTANT || at.getTime() > LATEST_INSTANT) return helpers.error('dateTime.range');
+    return at;
+  })
+  .messages({
+    'dateTime.format': '{{#label}} must be an RFC 3339 date-time with a time zone, e.g. 2026-01-01T00:00:00Z, on a real calendar date',
+    'dateTime.range': `{{#label}} must be from ${EARLIEST_DAY}T00:00:00Z to ${LATEST_DAY}T23:59:59.999Z`,
+  });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { inspectInput } from '../../../src/adapters/http/validation.js';
+import { calendarDay, dateTime, inspectInput, parseDateTime } from '../../../src/adapters/http/validation.js';
 
 const LIMITS = { maxDepth: 32, maxEntries: 1000 };
 
@@ -62,6 +62,64 @@ describe('HTTP input checks (validation.ts)', () => {
     it('0 switches a limit off', () => {
       expect(inspectInput(nested(100), 'body', { maxDepth: 0, maxEntries: 1000 })).to.equal(null);
       expect(inspectInput(new Array(5000).fill(1), 'body', { maxDepth: 32, maxEntries: 0 })).to.equal(null);
+    });
+  });
+
+  describe('parseDateTime and dateTime: RFC 3339 date-times with a zone, 1970..9999', () => {
+    for (const [text, iso] of [
+      ['2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000Z'],
+      ['2026-01-01T09:00:00+09:00', '2026-01-01T00:00:00.000Z'],
+      ['2025-12-31T19:30:00-04:30', '2026-01-01T00:00:00.000Z'],
+      ['2026-01-01t00:00:00.123456789z', '2026-01-01T00:00:00.123Z'],
+      ['2024-02-29T12:00:00.5Z', '2024-02-29T12:00:00.500Z'],
+      ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000Z'],
+      ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+    ] as const) {
+      it(`${text} is ${iso}`, () => {
+        expect(parseDateTime(text)?.toISOString()).to.equal(iso);
+        expect(dateTime.validate(text, { convert: false }).value).to.deep.equal(new Date(iso));
+      });
+    }
+
+    for (const text of [
+      '2026-01-01',
+      '2026-01-01T00:00:00',
+      '2026-01-01T00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T23:60:00Z',
+      '2026-12-31T23:59:60Z',
+      '2026-01-01T00:00:00+24:00',
+      '2026-01-01 00:00:00Z',
+      '+275760-09-13T00:00:00Z',
+      'Thu, 01 Jan 2026 00:00:00 GMT',
+      '1767225600000',
+    ]) {
+      it(`${text} is refused as not a real RFC 3339 date-time with a zone`, () => {
+        expect(parseDateTime(text)).to.equal(null);
+        expect(dateTime.validate(text, { convert: false }).error?.details[0]?.type).to.equal('dateTime.format');
+      });
+    }
+
+    for (const text of ['0000-01-01T00:00:00Z', '1969-12-31T23:59:59.999Z', '1970-01-01T00:30:00+01:00', '9999-12-31T23:00:00-01:00']) {
+      it(`${text} is refused as outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z`, () => {
+        expect(dateTime.validate(text, { convert: false }).error?.details[0]?.type).to.equal('dateTime.range');
+      });
+    }
+  });
+
+  describe('calendarDay: a real YYYY-MM-DD from 1970-01-01 to 9999-12-31', () => {
+    it('accepts the bounds and a leap day', () => {
+      for (const day of ['1970-01-01', '2024-02-29', '9999-12-31']) expect(calendarDay.validate(day).error).to.equal(undefined);
+    });
+
+    it('refuses days outside the bounds, and days the calendar does not have', () => {
+      for (const day of ['0000-01-01', '1969-12-31']) expect(calendarDay.validate(day).error?.details[0]?.type).to.equal('day.range');
+      for (const day of ['2026-02-30', '2026-1-01', '10000-01-01', '2026-01-01T00:00:00Z']) {
+        expect(calendarDay.validate(day).error?.details[0]?.type).to.equal('day.format');
+      }
     });
   });
 });

@@ -9,7 +9,7 @@ import { USER_COUPON_STATUSES, type UserCouponStatus } from '../../../domain/cou
 import { idempotentVia } from '../idempotency.js';
 import { actorOf, checked, resolveUserId } from '../locals.js';
 import { routeDefiner } from '../route.js';
-import { positiveId, requestIdField, text, userIdOrMe } from '../validation.js';
+import { dateTime, positiveId, requestIdField, text, userIdOrMe } from '../validation.js';
 
 export interface CouponUseCases {
   createCoupon: CreateCoupon;
@@ -29,8 +29,8 @@ interface CreateBody {
   minOrderAmount?: number;
   totalQuantity?: number | null;
   perUserLimit?: number;
-  validFrom: string;
-  validUntil: string;
+  validFrom: Date;
+  validUntil: Date;
   requestId?: string;
 }
 
@@ -50,8 +50,8 @@ const createBody = Joi.object<CreateBody>({
   minOrderAmount: money.min(0),
   totalQuantity: Joi.number().integer().min(1).max(COUPON_LIMITS.maxQuantity).allow(null),
   perUserLimit: Joi.number().integer().min(1).max(COUPON_LIMITS.maxPerUserLimit),
-  validFrom: Joi.string().isoDate().required(),
-  validUntil: Joi.string().isoDate().required(),
+  validFrom: dateTime.required(),
+  validUntil: dateTime.required(),
   requestId: requestIdField,
 });
 const couponParams = Joi.object<{ couponId: number }>({ couponId: positiveId.required() });
@@ -75,8 +75,8 @@ export function couponRoutes(useCases: CouponUseCases, tokens: TokenService): Ro
     '/coupons',
     { body: createBody },
     idempotent(async (_req, res) => {
-      const { requestId: _key, validFrom, validUntil, ...input } = checked<CreateBody>(res).body;
-      const coupon = await useCases.createCoupon.execute(actorOf(res), { ...input, validFrom: new Date(validFrom), validUntil: new Date(validUntil) });
+      const { requestId: _key, ...input } = checked<CreateBody>(res).body;
+      const coupon = await useCases.createCoupon.execute(actorOf(res), input);
       return { status: 201, body: coupon };
     }),
   );

@@ -2,25 +2,22 @@ import { Router } from 'express';
 import Joi from 'joi';
 import type { GetSalesStatistics, SalesStatisticsQuery } from '../../../application/sales/sales-statistics.js';
 import type { TokenService } from '../../../application/ports/token-service.js';
-import { daysSpanned, isDay, MAX_STATS_DAYS, SALES_GROUPINGS } from '../../../domain/sales/sales.js';
+import { daysSpanned, MAX_STATS_DAYS, SALES_GROUPINGS } from '../../../domain/sales/sales.js';
 import { actorOf, checked } from '../locals.js';
 import { routeDefiner } from '../route.js';
+import { calendarDay, isDayWithinBounds } from '../validation.js';
 
 export interface StatsUseCases {
   getSalesStatistics: GetSalesStatistics;
 }
 
-const day = Joi.string()
-  .custom((value: string, helpers) => (isDay(value) ? value : helpers.error('date.day')))
-  .messages({ 'date.day': '{{#label}} must be a date written YYYY-MM-DD' });
-
 const salesQuery = Joi.object<SalesStatisticsQuery>({
-  from: day.required(),
-  to: day
+  from: calendarDay.required(),
+  to: calendarDay
     .required()
     .custom((to: string, helpers) => {
       const from = (helpers.state.ancestors as Array<{ from?: unknown }>)[0]?.from;
-      if (typeof from !== 'string' || !isDay(from)) return to;
+      if (typeof from !== 'string' || !isDayWithinBounds(from)) return to;
       const span = daysSpanned({ from, to });
       if (span < 1) return helpers.error('range.order');
       if (span > MAX_STATS_DAYS) return helpers.error('range.length');
