@@ -10,9 +10,10 @@ export class CreateCoupon {
   constructor(private readonly ctx: CouponContext) {}
 
   async execute(actor: Actor, input: CreateCouponInput): Promise<CouponView> {
-    assertRole(actor, 'SELLER', 'ADMIN');
     const at = this.ctx.clock.now();
+    // Every rule of a new coupon is a shape rule (400), and the shape comes before permission (403).
     const draft = Coupon.create(input, actor.userId, at);
+    assertRole(actor, 'SELLER', 'ADMIN');
     return this.ctx.transactions.run(async () => {
       const coupon = await this.ctx.coupons.add(draft);
       const view = couponView(coupon, at);

@@ -175,6 +175,15 @@ describe('coupon use cases (memory adapters)', () => {
       expect(app.couponEvents()).to.deep.equal([]);
     });
 
+    it('a BUYER with a broken rule is VALIDATION_FAILED, not FORBIDDEN: the shape comes before permission', async () => {
+      const buyer = await app.buyer();
+      const now = app.clock.now().getTime();
+      const backwards = app.input({ validFrom: new Date(now + 2 * DAY_MS), validUntil: new Date(now + DAY_MS) });
+      const error = await expectRejectsCode(app.createCoupon.execute(buyer, backwards), 'VALIDATION_FAILED');
+      expect(error).to.have.nested.property('errors[0].field', 'validUntil');
+      expect(app.couponEvents()).to.deep.equal([]);
+    });
+
     it('a broken rule is VALIDATION_FAILED naming the field, and nothing is written', async () => {
       const error = await expectRejectsCode(app.createCoupon.execute(seller, app.input({ discountValue: 101 })), 'VALIDATION_FAILED');
       expect(error).to.have.nested.property('errors[0].field', 'discountValue');

@@ -26,8 +26,8 @@ interface ChargeBody {
 
 const chargeBody = Joi.object<ChargeBody>({
   userId: Joi.alternatives(Joi.string().valid('me'), positiveId),
-  // Only the type is a shape rule; the range and the unit are the wallet's rule (422).
-  amount: Joi.number().required(),
+  // The type, a whole number of won, is the shape (400); the range and the unit are the wallet's rule (422).
+  amount: Joi.number().integer().required(),
   requestId: requestIdField,
 });
 const userParams = Joi.object<{ userId: number | 'me' }>({ userId: userIdOrMe.required() });
