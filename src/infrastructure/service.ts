@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Container } from 'inversify';
 import type { Knex } from 'knex';
 import { createHttpApp } from '../adapters/http/app.js';
+import { answerUnparsableRequests } from '../adapters/http/unparsable-requests.js';
 import type { DependencyState } from '../adapters/http/routes/operations.js';
 import { migrateToLatest } from '../adapters/postgres/migration-source.js';
 import { isDatabaseUnavailable } from '../adapters/postgres/pg-errors.js';
@@ -140,6 +141,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     },
   });
   const server: Server = app.listen(config.port);
+  answerUnparsableRequests(server);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 

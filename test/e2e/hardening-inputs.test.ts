@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { openApiDocument } from '../../src/adapters/http/openapi.js';
 import { uniqueEmail, uniqueName } from '../support/environment.js';
@@ -296,6 +297,45 @@ describe('e2e: hardening, input that must be refused cleanly (items 10 to 15)', 
       const path = `${PRODUCTS}/${productId}`;
       expectValidation(await t.api.request('PATCH', path, { token: other.token, body: { price: 0.5 } }), path, 'price');
       expectProblem(await t.api.request('PATCH', path, { token: other.token, body: { price: 20_000 } }), 403, 'FORBIDDEN', path);
+    });
+  });
+
+  describe('found by the fuzz suite (fuzz.test.ts)', function () {
+    it('an empty key in a body is 400 naming the body, never an empty field name', async function () {
+      const path = '/api/v1/orders/1/complete';
+      const res = await t.api.post(path, { '': '' }, { token: t.admin.token });
+      expectValidation(res, path, 'body');
+      for (const e of res.body.errors as Array<{ field: string }>) expect(e.field).to.not.equal('');
+    });
+  });
+
+  describe('requests Node\'s HTTP parser refuses get a problem answer too', function () {
+    /** Sends raw bytes and reads the whole answer (the server closes the connection). */
+    const sendRaw = (raw: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { port } = new URL(t.api.baseUrl);
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(raw));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+
+    const problemOf = (answer: string) => {
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      return { head, body: JSON.parse(body) as Record<string, unknown> };
+    };
+
+    it('headers over 16 KB: 400 VALIDATION_FAILED naming headers, as problem+json, instead of a bare 431', async function () {
+      const { head, body } = problemOf(await sendRaw(`GET /api/v1/products HTTP/1.1\r\nHost: x\r\nX-Filler: ${'f'.repeat(20_000)}\r\n\r\n`));
+      expect(head).to.match(/^HTTP\/1\.1 400 /).and.to.match(/content-type: application\/problem\+json/i).and.to.match(/x-request-id: \S+/i);
+      expect(body).to.deep.include({ status: 400, code: 'VALIDATION_FAILED', instance: '/api/v1/products', errors: [{ field: 'headers', message: 'are too large' }] });
+    });
+
+    it('a malformed header line: 400 VALIDATION_FAILED naming the request', async function () {
+      const { head, body } = problemOf(await sendRaw('GET /api/v1/products HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+      expect(head).to.match(/^HTTP\/1\.1 400 /).and.to.match(/content-type: application\/problem\+json/i);
+      expect(body).to.deep.include({ code: 'VALIDATION_FAILED', errors: [{ field: 'request', message: 'is not valid HTTP/1.1' }] });
     });
   });
 });

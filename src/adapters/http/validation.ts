@@ -21,7 +21,8 @@ const PART_OPTIONS: Record<keyof RequestSchemas, Joi.ValidationOptions> = {
 
 function toFieldProblems(error: Joi.ValidationError, part: string): FieldProblem[] {
   return error.details.map((d) => ({
-    field: d.path.length > 0 ? d.path.join('.') : part,
+    // An empty key ({"": 1}) makes an empty path: name the part instead, never an empty field.
+    field: d.path.join('.') || part,
     message: d.message.replaceAll('"', "'"),
   }));
 }
