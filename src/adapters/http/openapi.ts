@@ -156,6 +156,15 @@ const isoTime = (description: string): JsonObject => ({
   example: '2025-01-31T09:30:00.000Z',
 });
 
+/** A date-time the API takes: RFC 3339 with a zone, on a real calendar day, within the API's bounds. */
+const inputDateTime = (description: string): JsonObject => ({
+  type: 'string',
+  format: 'date-time',
+  description:
+    `${description} An RFC 3339 date-time with a time zone (\`Z\` or \`±hh:mm\`), e.g. \`2026-01-01T09:00:00+09:00\`; answered in UTC. ` +
+    'A date alone, a time without a zone, a day the calendar does not have (`2026-02-30`), seconds past 59, or an instant outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z is 400 naming the field.',
+});
+
 const positiveId = (description: string): JsonObject => ({
   type: 'integer',
   format: 'int64',
@@ -733,7 +742,9 @@ const schemas: JsonObject = {
       instance: { type: 'string', format: 'uri-reference', description: 'The request path', example: '/api/v1/auth/signup' },
       errors: {
         type: 'array',
-        description: 'Present on VALIDATION_FAILED: one entry per offending field.',
+        description: 'Present on VALIDATION_FAILED: one entry per offending field, at most the first 20.',
+        minItems: 1,
+        maxItems: 20,
         items: schemaRef('FieldError'),
       },
     },
@@ -810,7 +821,7 @@ const schemas: JsonObject = {
         type: 'integer',
         format: 'int64',
         description:
-          'Integer KRW (won). Business rule, not shape: 1,000..100,000 and a multiple of 10 (else 422 INVALID_CHARGE_AMOUNT); the balance after the charge must not exceed 10,000,000 (else 422 BALANCE_LIMIT_EXCEEDED). A non-number is 400.',
+          'Integer KRW (won). A non-integer (a fraction such as 1000.5, or beyond 2^53 − 1) is 400. Business rule, not shape: 1,000..100,000 and a multiple of 10 (else 422 INVALID_CHARGE_AMOUNT); the balance after the charge must not exceed 10,000,000 (else 422 BALANCE_LIMIT_EXCEEDED).',
         example: 10000,
       },
       requestId: requestIdField,
@@ -1027,13 +1038,11 @@ const schemas: JsonObject = {
       },
       perUserLimit: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'How many copies one user may hold', example: 1 },
       validFrom: {
-        ...isoTime(
-          'Issuing starts; may be in the past. Give an offset (`Z`, `+09:00`): a date alone is its midnight UTC, a date-time without an offset is read in the server\'s time zone',
-        ),
+        ...inputDateTime('Issuing starts; may be in the past.'),
         example: '2026-01-01T00:00:00.000Z',
       },
       validUntil: {
-        ...isoTime('Issuing ends and issued copies expire. Must be after `validFrom` and in the future (else 400 naming `validUntil`)'),
+        ...inputDateTime('Issuing ends and issued copies expire. Must be after `validFrom` and in the future (else 400 naming `validUntil`).'),
         example: '2027-12-31T23:59:59.000Z',
       },
       requestId: requestIdField,
@@ -1227,16 +1236,32 @@ const responseHeaders: JsonObject = {
 };
 
 const responses: JsonObject = {
-  ValidationFailed: problemResponse('VALIDATION_FAILED: malformed JSON, a missing, mistyped or out-of-range field or parameter, or an unknown body field.', [
-    {
-      code: 'VALIDATION_FAILED',
-      detail: 'The request is not valid',
-      errors: [
-        { field: 'email', message: "'email' must be a valid email" },
-        { field: 'nickname', message: "'nickname' is not allowed" },
-      ],
-    },
-  ]),
+  ValidationFailed: problemResponse(
+    'VALIDATION_FAILED: malformed JSON, a missing, mistyped (a fraction where a whole number belongs) or out-of-range field or parameter, an unknown body field, ' +
+      'or anything under "Refused input" in the API description (NUL or unpaired surrogates in text, JSON too deep or too wide, a malformed percent-encoded path parameter, dates outside 1970..9999).',
+    [
+      {
+        code: 'VALIDATION_FAILED',
+        detail: 'The request is not valid',
+        errors: [
+          { field: 'email', message: "'email' must be a valid email" },
+          { field: 'nickname', message: "'nickname' is not allowed" },
+        ],
+      },
+      {
+        code: 'VALIDATION_FAILED',
+        example: 'NESTED_TOO_DEEPLY',
+        detail: 'The request is not valid',
+        errors: [{ field: 'body', message: 'is nested too deeply: at most 32 levels of objects and arrays' }],
+      },
+      {
+        code: 'VALIDATION_FAILED',
+        example: 'MALFORMED_PATH_PARAMETER',
+        detail: 'The request is not valid',
+        errors: [{ field: 'productId', message: 'is not valid percent-encoded UTF-8' }],
+      },
+    ],
+  ),
   Unauthenticated: problemResponse('UNAUTHENTICATED: no Bearer token, a bad signature, or an expired token.', [
     { code: 'UNAUTHENTICATED', detail: 'A Bearer token is required' },
   ]),
@@ -1767,7 +1792,7 @@ const paths: JsonObject = {
           name: 'from',
           in: 'query',
           required: true,
-          description: 'First day, `YYYY-MM-DD` (UTC), counted.',
+          description: 'First day, `YYYY-MM-DD` (UTC), counted: a real calendar date from 1970-01-01 to 9999-12-31, else 400 naming `from`.',
           schema: { type: 'string', format: 'date' },
           example: '2026-01-01',
         },
@@ -1775,7 +1800,7 @@ const paths: JsonObject = {
           name: 'to',
           in: 'query',
           required: true,
-          description: 'Last day, `YYYY-MM-DD` (UTC), counted; not before `from`, and at most 366 days from it (both counted), else 400 naming `to`.',
+          description: 'Last day, `YYYY-MM-DD` (UTC), counted: a real calendar date from 1970-01-01 to 9999-12-31, not before `from`, and at most 366 days from it (both counted), else 400 naming `to`.',
           schema: { type: 'string', format: 'date' },
           example: '2026-01-31',
         },
@@ -2207,6 +2232,15 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - \`429\` answers carry \`Retry-After\` (seconds).
 
 **Order of checks**: route (unknown → 404, with or without a token) → authentication (401) → request shape (400) → permission (403) → existence (404) → business rules (409/422). A resource that is someone else's is 403; one that does not exist is 404; a non-ADMIN naming another user's id gets 403 whether or not it exists.
+
+**Refused input** (400 VALIDATION_FAILED naming the field, after the route and authentication, before permission):
+- Money, quantities, ids and paging are whole numbers: a fraction (\`1000.5\`), an integer beyond 2^53 − 1, or \`1e400\` is 400, never a business rule's 422.
+- Date-times are RFC 3339 with a time zone on a real calendar day; days are real \`YYYY-MM-DD\` dates; both from 1970-01-01 to 9999-12-31 (UTC).
+- No string or key in the body, query or path may hold the NUL character or an unpaired UTF-16 surrogate (\`"\\ud800"\`), e-mails included.
+- JSON nests at most 32 levels of objects and arrays, with at most 1,000 entries in any one object or array (\`JSON_MAX_DEPTH\`, \`JSON_MAX_ENTRIES\`; 0 switches either off), checked before anything else reads the body.
+- A path parameter with malformed percent-encoding (\`%FF\`) is 400 naming it; an unknown route with one is still 404.
+- A request HTTP parsing refuses (a malformed header line, headers over 16 KB) is 400 too, as problem+json.
+- \`errors\` lists at most the first 20 problems.
 
 **Errors** are RFC 9457 problem details (\`application/problem+json\`) with a stable \`code\`; see the Problem schema for every code. Shape problems, including unknown body fields, are 400 VALIDATION_FAILED with \`errors: [{field, message}]\`. Bodies over 1 MB are 413 PAYLOAD_TOO_LARGE; a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE.
 
