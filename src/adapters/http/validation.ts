@@ -71,13 +71,25 @@ export function validate(schemas: RequestSchemas) {
       }
       const schema = schemas[part];
       if (!schema) continue;
-      const { value, error } = schema.validate(input, PART_OPTIONS[part]);
-      if (error) problems.push(...toFieldProblems(error, part));
-      else res.locals[part] = value;
+      const result = checkShape(schema, input, part);
+      if ('problems' in result) problems.push(...result.problems);
+      else res.locals[part] = result.value;
     }
     if (problems.length > 0) throw new HttpProblem('VALIDATION_FAILED', 'The request is not valid', problems.slice(0, MAX_FIELD_PROBLEMS));
     next();
   };
+}
+
+function checkShape(schema: Joi.ObjectSchema, input: unknown, part: keyof RequestSchemas): { value: unknown } | { problems: FieldProblem[] } {
+  try {
+    const { value, error } = schema.validate(input, PART_OPTIONS[part]);
+    return error ? { problems: toFieldProblems(error, part) } : { value };
+  } catch (error) {
+    // joi gathers every problem with push(...problems): with JSON_MAX_ENTRIES off, a body of
+    // 150,000 broken items overflows the call stack there. Still the request's fault, not a 500.
+    if (error instanceof RangeError) return { problems: [{ field: part, message: 'has too many problems to list' }] };
+    throw error;
+  }
 }
 
 // An unpaired UTF-16 surrogate: JSON can carry one ("\ud800"), UTF-8 cannot, so the database

@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { calendarDay, dateTime, inspectInput, parseDateTime } from '../../../src/adapters/http/validation.js';
+import type { Request, Response } from 'express';
+import Joi from 'joi';
+import { HttpProblem } from '../../../src/adapters/http/problem.js';
+import { calendarDay, dateTime, inspectInput, parseDateTime, validate } from '../../../src/adapters/http/validation.js';
+import { thrownBy } from '../expect-error.js';
 
 const LIMITS = { maxDepth: 32, maxEntries: 1000 };
 
@@ -121,5 +125,16 @@ describe('HTTP input checks (validation.ts)', () => {
         expect(calendarDay.validate(day).error?.details[0]?.type).to.equal('day.format');
       }
     });
+  });
+});
+
+describe('validate() with the structure limits off (JSON_MAX_ENTRIES=0)', () => {
+  it('a body of 150,000 broken items is VALIDATION_FAILED naming the body, not the RangeError joi throws collecting them', () => {
+    const middleware = validate({ body: Joi.object({ items: Joi.array().items(Joi.object({ quantity: Joi.number().required() })).max(100) }) });
+    const req = { params: {}, query: {}, body: { items: Array.from({ length: 150_000 }, () => ({})) } } as unknown as Request;
+    const res = { locals: {} } as unknown as Response;
+    const error = thrownBy(() => middleware(req, res, () => undefined));
+    expect(error).to.be.instanceOf(HttpProblem);
+    expect(error).to.deep.include({ code: 'VALIDATION_FAILED', errors: [{ field: 'body', message: 'has too many problems to list' }] });
   });
 });
