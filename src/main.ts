@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './infrastructure/config.js';
 import { createLogger } from './infrastructure/logger.js';
+import { redactUrl } from './infrastructure/redact-url.js';
 import { startService } from './infrastructure/service.js';
 
 async function main(): Promise<void> {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     `Order service listening on ${service.url}`,
     `  API docs:  ${service.url}/docs`,
     `  database:  ${service.database.description}`,
-    `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
+    `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.map((url) => redactUrl(url)).join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
   ];
   if (service.demoLogins) {
     lines.push('  demo logins (POST /api/v1/auth/login):');
