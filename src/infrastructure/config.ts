@@ -31,6 +31,10 @@ export interface Config {
   outboxRetentionDays: number;
   idempotencyRetentionHours: number;
   logLevel: string;
+  /** A listener of its own for /metrics (the main port then has no /metrics); null: on the main port. */
+  metricsPort: number | null;
+  /** Bearer token /metrics asks for, wherever it is served; null: public. */
+  metricsToken: string | null;
   wallet: WalletPolicy;
   lowStockThreshold: number;
   catalogCacheTtlSeconds: number;
@@ -69,6 +73,9 @@ const schema = Joi.object({
   OUTBOX_RETENTION_DAYS: positive().default(7),
   IDEMPOTENCY_RETENTION_HOURS: positive().default(24),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
+  METRICS_PORT: Joi.number().port().default(0),
+  // It travels in a header: visible ASCII only, and long enough not to be guessed.
+  METRICS_TOKEN: Joi.string().min(16).max(512).pattern(/^[\x21-\x7e]+$/).message('METRICS_TOKEN must be 16 to 512 visible ASCII characters'),
   LOW_STOCK_THRESHOLD: count().default(5),
   CATALOG_CACHE_TTL_SECONDS: count().max(300).default(30),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
@@ -98,6 +105,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (minCharge % chargeUnit !== 0 || maxCharge % chargeUnit !== 0) {
     throw new ConfigError('Invalid configuration: WALLET_CHARGE_UNIT: WALLET_MIN_CHARGE and WALLET_MAX_CHARGE must be multiples of it');
+  }
+  const metricsPort: number = v['METRICS_PORT'];
+  if (metricsPort !== 0 && metricsPort === v['PORT']) {
+    throw new ConfigError('Invalid configuration: METRICS_PORT: must differ from PORT (0 serves /metrics on PORT)');
   }
   const databaseUrl: string | null = v['DATABASE_URL'] ?? null;
   const adminEmail: string | undefined = v['ADMIN_EMAIL'];
@@ -130,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outboxRetentionDays: v['OUTBOX_RETENTION_DAYS'],
     idempotencyRetentionHours: v['IDEMPOTENCY_RETENTION_HOURS'],
     logLevel: v['LOG_LEVEL'],
+    metricsPort: metricsPort === 0 ? null : metricsPort,
+    metricsToken: v['METRICS_TOKEN'] ?? null,
     lowStockThreshold: v['LOW_STOCK_THRESHOLD'],
     catalogCacheTtlSeconds: v['CATALOG_CACHE_TTL_SECONDS'],
     wallet: {

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Container } from 'inversify';
 import type { Knex } from 'knex';
 import { createHttpApp } from '../adapters/http/app.js';
+import { createMetricsApp } from '../adapters/http/metrics.js';
 import type { DependencyState } from '../adapters/http/routes/operations.js';
 import { migrateToLatest } from '../adapters/postgres/migration-source.js';
 import { isDatabaseUnavailable } from '../adapters/postgres/pg-errors.js';
@@ -22,6 +23,8 @@ import { resolveJwtSecret } from './secrets.js';
 
 export interface RunningService {
   url: string;
+  /** Where /metrics is served when METRICS_PORT gives it a listener of its own; else null. */
+  metricsUrl: string | null;
   container: Container;
   database: { kind: 'postgres' | 'embedded' | 'memory'; description: string };
   demoLogins: DemoLogin[] | null;
@@ -131,6 +134,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     },
     tokens: resolve(container, TOKENS.tokens),
     metrics: resolve(container, TOKENS.metrics),
+    metricsExposure: { onMainPort: config.metricsPort === null, token: config.metricsToken },
     logger,
     isDatabaseUnavailable,
     health: {
@@ -141,6 +145,11 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const server: Server = app.listen(config.port);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  let metricsServer: Server | null = null;
+  if (config.metricsPort !== null) {
+    metricsServer = createMetricsApp(resolve(container, TOKENS.metrics), config.metricsToken).listen(config.metricsPort);
+    await once(metricsServer, 'listening');
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -152,6 +161,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       await closed;
       clearTimeout(force);
       await jobs.stop();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       if (ownsDb && db) await db.destroy();
       if (ownsRedis) await Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect())));
       logger.info('stopped');
@@ -161,6 +171,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   return {
     url: `http://localhost:${port}`,
+    metricsUrl: metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}` : null,
     container,
     database: database ?? { kind: db ? 'postgres' : 'memory', description: db ? 'provided' : 'in memory' },
     demoLogins,

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { testDatabase } from '../support/database.js';
+import { freePort } from '../support/free-port.js';
 import { ApiClient } from '../support/service.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,19 +18,8 @@ const SERVICE_VARIABLES = [
   'ORDER_RESERVATION_TTL_SECONDS', 'PENDING_RECOVERY_AFTER_SECONDS', 'PAYMENT_GATEWAY', 'PAYMENT_GATEWAY_SANDBOX_MODE',
   'RATE_LIMIT_ORDERS_PER_SECOND', 'RATE_LIMIT_COUPON_ISSUES_PER_MINUTE', 'FAILURE_BLOCK_THRESHOLD', 'FAILURE_BLOCK_SECONDS',
   'POPULAR_CACHE_TTL_SECONDS', 'JOB_INTERVAL_MS', 'OUTBOX_MAX_ATTEMPTS', 'OUTBOX_RETRY_BASE_MS', 'IDEMPOTENCY_RETENTION_HOURS',
-  'LOG_LEVEL', 'WALLET_MIN_CHARGE', 'WALLET_MAX_CHARGE', 'WALLET_CHARGE_UNIT', 'WALLET_MAX_BALANCE', 'NODE_OPTIONS',
+  'LOG_LEVEL', 'METRICS_PORT', 'METRICS_TOKEN', 'WALLET_MIN_CHARGE', 'WALLET_MAX_CHARGE', 'WALLET_CHARGE_UNIT', 'WALLET_MAX_BALANCE', 'NODE_OPTIONS',
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Child {
   process: ChildProcess;

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
 import type { TokenService } from '../../application/ports/token-service.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
-import { httpMetrics, routeTemplateOf } from './metrics.js';
+import { httpMetrics, type MetricsExposure, routeTemplateOf } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { HttpProblem, problem, type Problem, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';
@@ -22,6 +22,7 @@ export interface HttpDependencies {
   tokens: TokenService;
   health: HealthChecks;
   metrics: Registry;
+  metricsExposure: MetricsExposure;
   logger: Logger;
   /** True when an error means the database cannot be reached (503, not 500). */
   isDatabaseUnavailable(error: unknown): boolean;
@@ -54,7 +55,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
   app.use(httpMetrics(deps.metrics));
 
-  app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument));
+  app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument, deps.metricsExposure));
   app.use('/api/v1', accountRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', balanceRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', productRoutes(deps.useCases, deps.tokens));

@@ -2157,13 +2157,29 @@ const paths: JsonObject = {
       tags: ['Operations'],
       operationId: 'metrics',
       summary: 'Prometheus metrics',
-      security: PUBLIC,
+      description:
+        'Public by default (for local runs). With `METRICS_TOKEN` set it asks for `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time; anything else is 401 UNAUTHENTICATED with `WWW-Authenticate: Bearer`). ' +
+        'With `METRICS_PORT` set it is served only on that port, a listener of its own that answers nothing else, and this port answers 404 NOT_FOUND for it. ' +
+        'In production set `METRICS_PORT` to a port the load balancer does not expose, `METRICS_TOKEN`, or both.',
+      security: [{}, { metricsToken: [] }],
       responses: {
         '200': {
           description: 'Prometheus text exposition format (`text/plain; version=0.0.4`)',
           headers: headers(),
           content: { 'text/plain': { schema: { type: 'string' } } },
         },
+        '401': problemResponse(
+          'UNAUTHENTICATED: `METRICS_TOKEN` is set and the request does not carry it as a Bearer token.',
+          [{ code: 'UNAUTHENTICATED', detail: 'GET /metrics needs its Bearer token' }],
+          [],
+          '/metrics',
+        ),
+        '404': problemResponse(
+          'NOT_FOUND: `METRICS_PORT` is set, so /metrics is served on that port and not on this one.',
+          [{ code: 'NOT_FOUND', detail: 'No route GET /metrics' }],
+          [],
+          '/metrics',
+        ),
       },
     },
   },
@@ -2200,7 +2216,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 **Conventions**
 - JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
 - Money is integer KRW (won), never fractional. Times are ISO 8601 strings in UTC.
-- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list, detail and popular, health, metrics and docs.
+- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list, detail and popular, health and docs, and metrics unless \`METRICS_TOKEN\` is set.
 - Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`; pages are stably ordered (ties broken by id).
 - The product list and detail may be served from a short-lived cache; every change to the catalog invalidates it at once, so an answer is never older than the last acknowledged change.
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
@@ -2243,7 +2259,7 @@ export const openApiDocument = {
     { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
     { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },
     { name: 'Statistics', description: 'Sales statistics for sellers and admins' },
-    { name: 'Operations', description: 'Health, metrics and documentation (public)' },
+    { name: 'Operations', description: 'Health, metrics and documentation (public; metrics may ask for a token or live on a port of their own)' },
   ],
   security: BEARER,
   paths,
@@ -2254,6 +2270,11 @@ export const openApiDocument = {
         scheme: 'bearer',
         bearerFormat: 'JWT',
         description: 'An access token from POST /api/v1/auth/login.',
+      },
+      metricsToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The `METRICS_TOKEN` of the deployment, for GET /metrics when it is set.',
       },
     },
     schemas,

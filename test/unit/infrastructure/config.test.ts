@@ -43,6 +43,8 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       outboxRetentionDays: 7,
       idempotencyRetentionHours: 24,
       logLevel: 'info',
+      metricsPort: null,
+      metricsToken: null,
       lowStockThreshold: 5,
       catalogCacheTtlSeconds: 30,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
@@ -142,6 +144,24 @@ describe('loadConfig (the environment, checked at start-up)', () => {
   it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
     expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).to.equal(30);
     for (const bad of ['0', '1.5', 'week']) expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: bad })).to.throw(/OUTBOX_RETENTION_DAYS/);
+  });
+
+  it('METRICS_PORT and METRICS_TOKEN are read; METRICS_PORT=0 keeps /metrics on PORT', () => {
+    const config = loadConfig({ PORT: '3000', METRICS_PORT: '9464', METRICS_TOKEN: 'scrape-token-0123456789' });
+    expect([config.metricsPort, config.metricsToken]).to.deep.equal([9464, 'scrape-token-0123456789']);
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).to.equal(null);
+  });
+
+  it('METRICS_PORT equal to PORT is refused, naming METRICS_PORT', () => {
+    expect(configErrorOf({ PORT: '8080', METRICS_PORT: '8080' }).message.startsWith('Invalid configuration: METRICS_PORT')).to.equal(true);
+  });
+
+  it('a METRICS_TOKEN too short or with spaces is refused, naming it and never echoing it', () => {
+    for (const bad of ['short-token', 'a token with spaces in it']) {
+      const error = configErrorOf({ METRICS_TOKEN: bad });
+      expect(error.message.startsWith('Invalid configuration: METRICS_TOKEN')).to.equal(true);
+      expect(error.message).not.to.include(bad);
+    }
   });
 
   it('an empty variable counts as unset', () => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
+import { metricsEndpoint, type MetricsExposure } from '../metrics.js';
 
 export type DependencyState = 'up' | 'down' | 'off';
 
@@ -10,7 +11,7 @@ export interface HealthChecks {
 }
 
 /** Liveness, readiness, metrics and docs: public, outside /api/v1. */
-export function operationsRoutes(health: HealthChecks, registry: Registry, openApi: object): Router {
+export function operationsRoutes(health: HealthChecks, registry: Registry, openApi: object, metrics: MetricsExposure): Router {
   const router = Router();
 
   router.get('/health/live', (_req, res) => {
@@ -24,9 +25,7 @@ export function operationsRoutes(health: HealthChecks, registry: Registry, openA
     res.status(database === 'up' ? 200 : 503).json({ status, checks: { database, redis } });
   });
 
-  router.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
+  if (metrics.onMainPort) router.get('/metrics', metricsEndpoint(registry, metrics.token));
 
   router.get('/openapi.json', (_req, res) => {
     res.json(openApi);
