@@ -16,6 +16,20 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger);
+  // Before anything is printed: whoever reads the banner may signal at once, and a signal with no
+  // listener yet would end the process on the spot, without a graceful stop.
+  const shutdown = (signal: string) => {
+    logger.info('signal received', { signal });
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
 
   const lines = [
     '',
@@ -29,19 +43,6 @@ async function main(): Promise<void> {
     for (const login of service.demoLogins) lines.push(`    ${login.role.padEnd(6)} ${login.email} / ${login.password}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
-
-  const shutdown = (signal: string) => {
-    logger.info('signal received', { signal });
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error: String(error) });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { testDatabase } from '../support/database.js';
+import { requireRealPostgres, testDatabase } from '../support/database.js';
 import { freePort } from '../support/free-port.js';
 import { ApiClient } from '../support/service.js';
 
@@ -170,5 +170,40 @@ describe('e2e: the process (src/main.ts)', function () {
 
     child.process.kill('SIGTERM');
     expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('prints no password of DATABASE_URL, REDIS_URL or DATA_PLATFORM_URL, in the banner or in any log line', async function () {
+    const database = await testDatabase();
+    requireRealPostgres(this, database);
+    const port = await freePort();
+    // The local PostgreSQL and Redis take no password, so these ones are accepted and ignored.
+    const databaseUrl = new URL(database.url!);
+    databaseUrl.password = 'db-secret-4711';
+    const redisUrl = new URL(process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+    redisUrl.password = 'redis-secret-4712';
+    const child = startMain({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_URL: redisUrl.toString(),
+      REDIS_KEY_PREFIX: `test:banner:${process.pid}:`,
+      DATA_PLATFORM_URL: 'http://relay:platform-secret-4713@127.0.0.1:9/events?token=platform-token-4714',
+      PASSWORD_HASH_COST: '10',
+      LOG_LEVEL: 'info',
+      DEMO_DATA: 'false',
+      JWT_SECRET,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-banner-')),
+    });
+
+    await child.waitForOutput(/listening on http:\/\/localhost:(\d+)/, 50_000);
+    const [, shownRedis] = await child.waitForOutput(/redis:\s+(\S+)/, 5_000);
+    child.process.kill('SIGTERM');
+    expect(await child.waitForExit(10_000), child.stdout() + child.stderr()).to.deep.equal({ code: 0, signal: null });
+
+    expect(shownRedis).to.equal(`redis://:***@${redisUrl.host}`);
+    expect(child.stdout()).to.match(/database:\s+postgres:\/\/postgres:\*\*\*@/);
+    const everything = child.stdout() + child.stderr();
+    for (const secret of ['db-secret-4711', 'redis-secret-4712', 'platform-secret-4713', 'platform-token-4714']) {
+      expect(everything, `output shows ${secret}`).not.to.include(secret);
+    }
   });
 });
