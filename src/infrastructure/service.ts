@@ -17,6 +17,7 @@ import type { Config } from './config.js';
 import { buildContainer, resolve, TOKENS } from './container.js';
 import { openDatabase } from './database.js';
 import { type DemoLogin, loadDemoData } from './demo-data.js';
+import { DrainingServer } from './draining-server.js';
 import { JobScheduler } from './jobs.js';
 import { connectRedis, waitForRedis } from './redis.js';
 import { resolveJwtSecret } from './secrets.js';
@@ -45,6 +46,8 @@ export interface ServiceOptions {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** After the grace period, how long closing the pool, Redis and the metrics listener may take. */
+const CLOSE_DEADLINE_MS = 5_000;
 
 /** Opens everything the service needs, starts HTTP and the jobs, and knows how to stop. */
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
@@ -138,13 +141,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
     logger,
     isDatabaseUnavailable,
     health: {
+      stopping: () => http.draining,
       database: () => (db ? probe(() => db.raw('select 1')) : Promise.resolve('up')),
       redis: () => (redis ? probe(() => redis.ping()) : Promise.resolve('off')),
     },
   });
-  const server: Server = app.listen(config.port);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const http = new DrainingServer(app);
+  const port = await http.listen(config.port);
   let metricsServer: Server | null = null;
   if (config.metricsPort !== null) {
     metricsServer = createMetricsApp(resolve(container, TOKENS.metrics), config.metricsToken).listen(config.metricsPort);
@@ -154,16 +157,23 @@ export async function startService(config: Config, logger: Logger, options: Serv
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
-      logger.info('shutting down: no new connections, finishing requests in flight');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-      await closed;
-      clearTimeout(force);
-      await jobs.stop();
-      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      if (ownsDb && db) await db.destroy();
-      if (ownsRedis) await Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect())));
+      logger.info('shutting down: readiness answers 503, requests in flight finish, background jobs stop');
+      const jobsStopped = jobs.stop();
+      await http.drain(SHUTDOWN_GRACE_MS, (requests) =>
+        logger.warn('shutdown grace period over: cutting the connections left', { requestsInFlight: requests, graceMs: SHUTDOWN_GRACE_MS }),
+      );
+      await jobsStopped;
+      // A request cut at the grace period may still hold a pooled connection (waiting on a lock):
+      // closing must not wait for it forever.
+      await withinDeadline(
+        Promise.all([
+          metricsServer && closeServer(metricsServer),
+          ownsDb && db ? db.destroy() : null,
+          ownsRedis ? Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect()))) : null,
+        ]),
+        CLOSE_DEADLINE_MS,
+        () => logger.warn('shutdown: closing the database pool, Redis and the metrics listener took too long; exiting anyway'),
+      );
       logger.info('stopped');
     })();
     return stopping;
@@ -177,6 +187,29 @@ export async function startService(config: Config, logger: Logger, options: Serv
     demoLogins,
     stop,
   };
+}
+
+async function closeServer(server: Server): Promise<void> {
+  const closed = once(server, 'close');
+  server.close();
+  server.closeIdleConnections();
+  await closed;
+}
+
+/** Waits for `work`, or `ms` at most (then calls `onLate`); never rejects. */
+async function withinDeadline(work: Promise<unknown>, ms: number, onLate: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      onLate();
+      resolve();
+    }, ms);
+  });
+  try {
+    await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const PROBE_TIMEOUT_MS = 2_000;

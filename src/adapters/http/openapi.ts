@@ -1122,12 +1122,12 @@ const schemas: JsonObject = {
   },
   Readiness: {
     type: 'object',
-    required: ['status', 'checks'],
+    required: ['status'],
     properties: {
       status: {
         type: 'string',
-        enum: ['ok', 'degraded'],
-        description: '`degraded` when the database or a configured Redis is down.',
+        enum: ['ok', 'degraded', 'stopping'],
+        description: '`degraded` when the database or a configured Redis is down; `stopping` (with no `checks`) once the process has been told to stop.',
       },
       checks: {
         type: 'object',
@@ -2144,11 +2144,12 @@ const paths: JsonObject = {
       operationId: 'readiness',
       summary: 'Readiness: can the service answer requests?',
       description:
-        'Answers 200 while the database answers, even with Redis down (`status: degraded`, `redis: down`): Redis only saves work. 503, with the same JSON shape (not a problem document), when the database does not answer.',
+        'Answers 200 while the database answers, even with Redis down (`status: degraded`, `redis: down`): Redis only saves work. 503, with the same JSON shape (not a problem document), when the database does not answer. ' +
+        'From the moment the process is told to stop (SIGTERM) it answers 503 `{status: "stopping"}` at once, without asking the dependencies, while the requests in flight finish (up to 10 seconds); every answer from then on carries `Connection: close`, and the process exits once nothing is in flight.',
       security: PUBLIC,
       responses: {
         '200': jsonResponse('Ready (`ok`, or `degraded` when Redis is down)', schemaRef('Readiness')),
-        '503': jsonResponse('Not ready: the database does not answer', schemaRef('Readiness')),
+        '503': jsonResponse('Not ready: the database does not answer, or the process is stopping (`status: stopping`)', schemaRef('Readiness')),
       },
     },
   },

@@ -6,6 +6,8 @@ import { metricsEndpoint, type MetricsExposure } from '../metrics.js';
 export type DependencyState = 'up' | 'down' | 'off';
 
 export interface HealthChecks {
+  /** True once the service is shutting down: it must not be sent new work. */
+  stopping(): boolean;
   database(): Promise<DependencyState>;
   redis(): Promise<DependencyState>;
 }
@@ -19,6 +21,11 @@ export function operationsRoutes(health: HealthChecks, registry: Registry, openA
   });
 
   router.get('/health/ready', async (_req, res) => {
+    // At once, without asking the dependencies: a balancer should stop sending work right away.
+    if (health.stopping()) {
+      res.status(503).json({ status: 'stopping' });
+      return;
+    }
     const [database, redis] = await Promise.all([health.database(), health.redis()]);
     // Redis only saves work: without it the service is slower, not down.
     const status = database === 'up' && redis !== 'down' ? 'ok' : 'degraded';
