@@ -71,6 +71,9 @@ export async function startBenchServer(
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-bench-')),
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
       REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+      // Limits and memory bounds off, as for tests; a scenario that measures one sets it.
+      CACHE_MAX_BYTES: '0',
+      LIMITER_MAX_SUBJECTS: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       ...env,

@@ -38,6 +38,10 @@ export interface Config {
   wallet: WalletPolicy;
   lowStockThreshold: number;
   catalogCacheTtlSeconds: number;
+  /** Bytes each in-process cache may hold (0: bounded by entries only). */
+  cacheMaxBytes: number;
+  /** Subjects each in-process limiter keeps counts for (0: no bound). */
+  limiterMaxSubjects: number;
 }
 
 const count = () => Joi.number().integer().min(0);
@@ -78,6 +82,8 @@ const schema = Joi.object({
   METRICS_TOKEN: Joi.string().min(16).max(512).pattern(/^[\x21-\x7e]+$/).message('METRICS_TOKEN must be 16 to 512 visible ASCII characters'),
   LOW_STOCK_THRESHOLD: count().default(5),
   CATALOG_CACHE_TTL_SECONDS: count().max(300).default(30),
+  CACHE_MAX_BYTES: count().default(64 * 1024 * 1024),
+  LIMITER_MAX_SUBJECTS: count().default(100_000),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
   WALLET_MAX_CHARGE: positive().default(DEFAULT_WALLET_POLICY.maxCharge),
   WALLET_CHARGE_UNIT: positive().default(DEFAULT_WALLET_POLICY.chargeUnit),
@@ -145,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsToken: v['METRICS_TOKEN'] ?? null,
     lowStockThreshold: v['LOW_STOCK_THRESHOLD'],
     catalogCacheTtlSeconds: v['CATALOG_CACHE_TTL_SECONDS'],
+    cacheMaxBytes: v['CACHE_MAX_BYTES'],
+    limiterMaxSubjects: v['LIMITER_MAX_SUBJECTS'],
     wallet: {
       minCharge,
       maxCharge,

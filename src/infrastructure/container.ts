@@ -104,6 +104,9 @@ import { ScryptPasswordHasher } from '../adapters/security/scrypt-password-hashe
 import { SystemClock } from '../adapters/system/system-clock.js';
 import type { Config } from './config.js';
 
+/** Entries each in-process cache may hold; CACHE_MAX_BYTES bounds what they weigh. */
+const CACHE_MAX_ENTRIES = 10_000;
+
 /** A Symbol that remembers the type bound to it. */
 export type Token<T> = symbol & { readonly __type?: T };
 const token = <T>(name: string): Token<T> => Symbol(name) as Token<T>;
@@ -274,12 +277,12 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   }
   bind(TOKENS.cache, (get) => {
     if (config.catalogCacheTtlSeconds === 0) return new NoCache();
-    return redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock));
+    return redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock), CACHE_MAX_ENTRIES, config.cacheMaxBytes);
   });
   bind(TOKENS.failureLimiter, (get) =>
     redis
       ? new RedisFailureLimiter(redis, failurePolicy, logger)
-      : new MemoryFailureLimiter(failurePolicy, get(TOKENS.clock)),
+      : new MemoryFailureLimiter(failurePolicy, get(TOKENS.clock), config.limiterMaxSubjects),
   );
 
   bind(TOKENS.registerAccount, (get) =>
@@ -322,7 +325,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     [COUPON_ISSUE_RATE_LIMIT]: { limit: config.rateLimitCouponIssuesPerMinute, windowMs: 60_000 },
   };
   bind(TOKENS.rateLimiter, (get) =>
-    redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock)),
+    redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock), config.limiterMaxSubjects),
   );
   c.bind(TOKENS.gateway).toConstantValue(
     inputs.gateway ?? (config.paymentGateway === 'sandbox' ? new SandboxGateway(config.paymentGatewaySandboxMode) : new InternalGateway()),
@@ -365,7 +368,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     userCoupons: get(TOKENS.userCoupons),
     users: get(TOKENS.users),
     gate: get(TOKENS.couponIssueGate),
-    couponCache: new InProcessCache(get(TOKENS.clock)),
+    couponCache: new InProcessCache(get(TOKENS.clock), CACHE_MAX_ENTRIES, config.cacheMaxBytes),
     outbox: get(TOKENS.outbox),
     rateLimiter: get(TOKENS.rateLimiter),
     transactions: get(TOKENS.transactions),

@@ -47,6 +47,8 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       metricsToken: null,
       lowStockThreshold: 5,
       catalogCacheTtlSeconds: 30,
+      cacheMaxBytes: 64 * 1024 * 1024,
+      limiterMaxSubjects: 100_000,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
     });
   });
