@@ -72,6 +72,7 @@ export async function startBenchServer(
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
       REDIS_KEY_PREFIX: `bench:${process.pid}:`,
       // Limits and memory bounds off, as for tests; a scenario that measures one sets it.
+      RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0',
       CACHE_MAX_BYTES: '0',
       LIMITER_MAX_SUBJECTS: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

@@ -22,6 +22,7 @@ export interface Config {
   paymentGatewaySandboxMode: 'approve' | 'decline' | 'timeout';
   rateLimitOrdersPerSecond: number;
   rateLimitCouponIssuesPerMinute: number;
+  rateLimitIdempotencyKeysPerMinute: number;
   failureBlockThreshold: number;
   failureBlockSeconds: number;
   popularCacheTtlSeconds: number;
@@ -68,6 +69,8 @@ const schema = Joi.object({
   PAYMENT_GATEWAY_SANDBOX_MODE: Joi.string().valid('approve', 'decline', 'timeout').default('approve'),
   RATE_LIMIT_ORDERS_PER_SECOND: count().default(1),
   RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: count().default(3),
+  // Far above what a real client sends (2 a second, every minute), well below a flood.
+  RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: count().default(120),
   FAILURE_BLOCK_THRESHOLD: count().default(5),
   FAILURE_BLOCK_SECONDS: count().default(600),
   POPULAR_CACHE_TTL_SECONDS: count().default(60),
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     paymentGatewaySandboxMode: v['PAYMENT_GATEWAY_SANDBOX_MODE'],
     rateLimitOrdersPerSecond: v['RATE_LIMIT_ORDERS_PER_SECOND'],
     rateLimitCouponIssuesPerMinute: v['RATE_LIMIT_COUPON_ISSUES_PER_MINUTE'],
+    rateLimitIdempotencyKeysPerMinute: v['RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE'],
     failureBlockThreshold: v['FAILURE_BLOCK_THRESHOLD'],
     failureBlockSeconds: v['FAILURE_BLOCK_SECONDS'],
     popularCacheTtlSeconds: v['POPULAR_CACHE_TTL_SECONDS'],

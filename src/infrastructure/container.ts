@@ -5,7 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { LogIn } from '../application/auth/log-in.js';
 import { RegisterAccount } from '../application/auth/register-account.js';
 import { SignUp } from '../application/auth/sign-up.js';
-import { RunIdempotently } from '../application/idempotency/run-idempotently.js';
+import { NEW_IDEMPOTENCY_KEY_RATE_LIMIT, RunIdempotently } from '../application/idempotency/run-idempotently.js';
 import type { FailureLimiter } from '../application/ports/failure-limiter.js';
 import type { IdempotencyStore, IdempotencyTimings } from '../application/ports/idempotency-store.js';
 import type { Logger } from '../application/ports/logger.js';
@@ -301,7 +301,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.getBalance, (get) => new GetBalance(get(TOKENS.wallets)));
   bind(TOKENS.getBalanceHistory, (get) => new GetBalanceHistory(get(TOKENS.wallets)));
   bind(TOKENS.runIdempotently, (get) =>
-    new RunIdempotently(get(TOKENS.idempotencyStore), get(TOKENS.transactions), get(TOKENS.clock)),
+    new RunIdempotently(get(TOKENS.idempotencyStore), get(TOKENS.transactions), get(TOKENS.clock), get(TOKENS.rateLimiter)),
   );
 
   const catalogSettings: CatalogSettings = {
@@ -323,6 +323,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   const rateLimits: RateLimits = {
     [ORDER_RATE_LIMIT]: { limit: config.rateLimitOrdersPerSecond, windowMs: 1_000 },
     [COUPON_ISSUE_RATE_LIMIT]: { limit: config.rateLimitCouponIssuesPerMinute, windowMs: 60_000 },
+    [NEW_IDEMPOTENCY_KEY_RATE_LIMIT]: { limit: config.rateLimitIdempotencyKeysPerMinute, windowMs: 60_000 },
   };
   bind(TOKENS.rateLimiter, (get) =>
     redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock), config.limiterMaxSubjects),

@@ -14,7 +14,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     RATE_LIMIT_ORDERS_PER_SECOND: '0',
     // Likewise the coupon issue limit (3 a minute would throttle every coupon suite).
     RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '0',
-    // And the in-process stores' memory bounds.
+    // And the limit on new Idempotency-Keys, and the in-process stores' memory bounds.
+    RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0',
     CACHE_MAX_BYTES: '0',
     LIMITER_MAX_SUBJECTS: '0',
     ...env,

@@ -1149,7 +1149,8 @@ const parameters: JsonObject = {
     description:
       'Makes the request safe to retry. Same key and same body: the first answer is replayed (with `Idempotent-Replayed: true`) and nothing is done twice. ' +
       'Same key, different body: 422 IDEMPOTENCY_KEY_REUSED. Same key while the first request still runs: 409 IDEMPOTENCY_IN_PROGRESS. ' +
-      'Keys are scoped to the authenticated user (anonymous sign-ups all share one scope, where the fingerprint of the whole body, password included, tells requests apart) and kept 24 hours; a request that fails releases its key. The body field `requestId` means the same.',
+      'Keys are scoped to the authenticated user (anonymous sign-ups all share one scope, where the fingerprint of the whole body, password included, tells requests apart) and kept 24 hours; a request that fails releases its key. The body field `requestId` means the same. ' +
+      'Each key is kept a day, so new keys are limited: at most `RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE` (default 120; 0 switches it off) a minute per user, or per client address for anonymous callers, across all instances: more is 429 RATE_LIMITED with `Retry-After`, and the refused key is not kept. A replay is never refused nor counted; a request without a key is not counted.',
     schema: { type: 'string', minLength: 1, maxLength: 255 },
     example: '3f1c9a4e-5d7b-4a0e-9a51-7b2f0e6d8c11',
   },
@@ -2210,6 +2211,34 @@ const paths: JsonObject = {
   },
 };
 
+/**
+ * Every operation that takes an Idempotency-Key may also be refused for claiming too many new
+ * keys (RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE): added here once rather than in each operation,
+ * merged into a 429 the operation already documents.
+ */
+const NEW_KEYS_LIMITED: ProblemCase = {
+  code: 'RATE_LIMITED',
+  detail: 'Too many new Idempotency-Keys; wait a moment',
+  example: 'RATE_LIMITED (new Idempotency-Keys)',
+};
+const NEW_KEYS_LIMITED_TEXT =
+  'RATE_LIMITED: over `RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE` new Idempotency-Keys a minute for this user (anonymous callers: for this client address); a replay is never refused.';
+for (const operations of Object.values(paths) as JsonObject[]) {
+  for (const operation of Object.values(operations) as JsonObject[]) {
+    const parameters = (operation['parameters'] ?? []) as JsonObject[];
+    if (!parameters.some((p) => p['$ref'] === '#/components/parameters/IdempotencyKey')) continue;
+    const responses = operation['responses'] as JsonObject;
+    const existing = responses['429'] as JsonObject | undefined;
+    if (!existing) {
+      responses['429'] = problemResponse(NEW_KEYS_LIMITED_TEXT, [NEW_KEYS_LIMITED], ['RetryAfter']);
+      continue;
+    }
+    existing['description'] = `${existing['description'] as string} Or ${NEW_KEYS_LIMITED_TEXT}`;
+    const examples = ((existing['content'] as JsonObject)[PROBLEM_JSON] as JsonObject)['examples'] as JsonObject;
+    Object.assign(examples, (((problemResponse('', [NEW_KEYS_LIMITED]) as JsonObject)['content'] as JsonObject)[PROBLEM_JSON] as JsonObject)['examples'] as JsonObject);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const description = `E-commerce order service: accounts, pre-charged wallets, the catalog, discount coupons, orders, payments from the wallet and refunds.
@@ -2240,7 +2269,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - Applied to an order (\`userCouponId\`), it is bound to that unpaid order (its \`orderId\`, status unchanged) and applies to no other order while that one is CREATED or PENDING; cancelled, expired or failed, the order gives it back as it was.
 - The expiry job (every \`JOB_INTERVAL_MS\`) turns coupons past \`validUntil\` EXPIRED, and user coupons past \`expiresAt\` that are not bound to an order.
 
-**Idempotency**: state-changing POSTs and PUTs (and the coupon status PATCH), sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
+**Idempotency**: state-changing POSTs and PUTs (and the coupon status PATCH), sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. At most \`RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE\` (default 120) new keys a minute per user, or per client address for anonymous callers (429 RATE_LIMITED); replays are never refused. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
 
 export const openApiDocument = {
   openapi: '3.0.3',

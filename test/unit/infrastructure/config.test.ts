@@ -34,6 +34,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       paymentGatewaySandboxMode: 'approve',
       rateLimitOrdersPerSecond: 1,
       rateLimitCouponIssuesPerMinute: 3,
+      rateLimitIdempotencyKeysPerMinute: 120,
       failureBlockThreshold: 5,
       failureBlockSeconds: 600,
       popularCacheTtlSeconds: 60,
@@ -146,6 +147,14 @@ describe('loadConfig (the environment, checked at start-up)', () => {
   it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
     expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).to.equal(30);
     for (const bad of ['0', '1.5', 'week']) expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: bad })).to.throw(/OUTBOX_RETENTION_DAYS/);
+  });
+
+  it('the memory bounds and the new-key limit are read (0 switches each off); a negative value is refused, naming it', () => {
+    const config = loadConfig({ RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0', CACHE_MAX_BYTES: '1048576', LIMITER_MAX_SUBJECTS: '0' });
+    expect([config.rateLimitIdempotencyKeysPerMinute, config.cacheMaxBytes, config.limiterMaxSubjects]).to.deep.equal([0, 1_048_576, 0]);
+    for (const name of ['RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE', 'CACHE_MAX_BYTES', 'LIMITER_MAX_SUBJECTS']) {
+      expect(configErrorOf({ [name]: '-1' }).message.startsWith(`Invalid configuration: ${name}`), name).to.equal(true);
+    }
   });
 
   it('METRICS_PORT and METRICS_TOKEN are read; METRICS_PORT=0 keeps /metrics on PORT', () => {
