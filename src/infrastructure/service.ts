@@ -46,7 +46,7 @@ export interface ServiceOptions {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
-/** After the grace period, how long closing the pool, Redis and the metrics listener may take. */
+/** After the requests, how long the jobs' last runs and closing the pool, Redis and the metrics listener may take. */
 const CLOSE_DEADLINE_MS = 5_000;
 
 /** Opens everything the service needs, starts HTTP and the jobs, and knows how to stop. */
@@ -162,17 +162,19 @@ export async function startService(config: Config, logger: Logger, options: Serv
       await http.drain(SHUTDOWN_GRACE_MS, (requests) =>
         logger.warn('shutdown grace period over: cutting the connections left', { requestsInFlight: requests, graceMs: SHUTDOWN_GRACE_MS }),
       );
-      await jobsStopped;
-      // A request cut at the grace period may still hold a pooled connection (waiting on a lock):
-      // closing must not wait for it forever.
+      // A job run (a delivery to a slow data platform) or a request cut at the grace period
+      // (waiting on a lock) may still hold a pooled connection: the exit must not wait forever.
       await withinDeadline(
-        Promise.all([
-          metricsServer && closeServer(metricsServer),
-          ownsDb && db ? db.destroy() : null,
-          ownsRedis ? Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect()))) : null,
-        ]),
+        (async () => {
+          await jobsStopped;
+          await Promise.all([
+            metricsServer && closeServer(metricsServer),
+            ownsDb && db ? db.destroy() : null,
+            ownsRedis ? Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect()))) : null,
+          ]);
+        })(),
         CLOSE_DEADLINE_MS,
-        () => logger.warn('shutdown: closing the database pool, Redis and the metrics listener took too long; exiting anyway'),
+        () => logger.warn('shutdown: background jobs or closing the pool, Redis and the metrics listener took too long; exiting anyway'),
       );
       logger.info('stopped');
     })();
