@@ -74,6 +74,10 @@ export async function startBenchServer(
       // Limits are off in benchmarks, as in tests (a scenario's env may switch them on).
       JSON_MAX_DEPTH: '0',
       JSON_MAX_ENTRIES: '0',
+      // Limits and memory bounds off, as for tests; a scenario that measures one sets it.
+      RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0',
+      CACHE_MAX_BYTES: '0',
+      LIMITER_MAX_SUBJECTS: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       ...env,

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './infrastructure/config.js';
 import { createLogger } from './infrastructure/logger.js';
+import { redactUrl } from './infrastructure/redact-url.js';
 import { startService } from './infrastructure/service.js';
 
 async function main(): Promise<void> {
@@ -15,20 +16,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger);
-
-  const lines = [
-    '',
-    `Order service listening on ${service.url}`,
-    `  API docs:  ${service.url}/docs`,
-    `  database:  ${service.database.description}`,
-    `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
-  ];
-  if (service.demoLogins) {
-    lines.push('  demo logins (POST /api/v1/auth/login):');
-    for (const login of service.demoLogins) lines.push(`    ${login.role.padEnd(6)} ${login.email} / ${login.password}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
-
+  // Before anything is printed: whoever reads the banner may signal at once, and a signal with no
+  // listener yet would end the process on the spot, without a graceful stop.
   const shutdown = (signal: string) => {
     logger.info('signal received', { signal });
     service.stop().then(
@@ -41,6 +30,19 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+
+  const lines = [
+    '',
+    `Order service listening on ${service.url}`,
+    `  API docs:  ${service.url}/docs`,
+    `  database:  ${service.database.description}`,
+    `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.map((url) => redactUrl(url)).join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
+  ];
+  if (service.demoLogins) {
+    lines.push('  demo logins (POST /api/v1/auth/login):');
+    for (const login of service.demoLogins) lines.push(`    ${login.role.padEnd(6)} ${login.email} / ${login.password}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
 main().catch((error: unknown) => {

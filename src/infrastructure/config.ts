@@ -22,6 +22,7 @@ export interface Config {
   paymentGatewaySandboxMode: 'approve' | 'decline' | 'timeout';
   rateLimitOrdersPerSecond: number;
   rateLimitCouponIssuesPerMinute: number;
+  rateLimitIdempotencyKeysPerMinute: number;
   failureBlockThreshold: number;
   failureBlockSeconds: number;
   popularCacheTtlSeconds: number;
@@ -31,6 +32,10 @@ export interface Config {
   outboxRetentionDays: number;
   idempotencyRetentionHours: number;
   logLevel: string;
+  /** A listener of its own for /metrics (the main port then has no /metrics); null: on the main port. */
+  metricsPort: number | null;
+  /** Bearer token /metrics asks for, wherever it is served; null: public. */
+  metricsToken: string | null;
   wallet: WalletPolicy;
   lowStockThreshold: number;
   catalogCacheTtlSeconds: number;
@@ -38,6 +43,10 @@ export interface Config {
   jsonMaxDepth: number;
   /** Members of one object or items of one array in any input (0: no limit). */
   jsonMaxEntries: number;
+  /** Bytes each in-process cache may hold (0: bounded by entries only). */
+  cacheMaxBytes: number;
+  /** Subjects each in-process limiter keeps counts for (0: no bound). */
+  limiterMaxSubjects: number;
 }
 
 const count = () => Joi.number().integer().min(0);
@@ -64,6 +73,8 @@ const schema = Joi.object({
   PAYMENT_GATEWAY_SANDBOX_MODE: Joi.string().valid('approve', 'decline', 'timeout').default('approve'),
   RATE_LIMIT_ORDERS_PER_SECOND: count().default(1),
   RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: count().default(3),
+  // Far above what a real client sends (2 a second, every minute), well below a flood.
+  RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: count().default(120),
   FAILURE_BLOCK_THRESHOLD: count().default(5),
   FAILURE_BLOCK_SECONDS: count().default(600),
   POPULAR_CACHE_TTL_SECONDS: count().default(60),
@@ -73,10 +84,15 @@ const schema = Joi.object({
   OUTBOX_RETENTION_DAYS: positive().default(7),
   IDEMPOTENCY_RETENTION_HOURS: positive().default(24),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
+  METRICS_PORT: Joi.number().port().default(0),
+  // It travels in a header: visible ASCII only, and long enough not to be guessed.
+  METRICS_TOKEN: Joi.string().min(16).max(512).pattern(/^[\x21-\x7e]+$/).message('METRICS_TOKEN must be 16 to 512 visible ASCII characters'),
   LOW_STOCK_THRESHOLD: count().default(5),
   CATALOG_CACHE_TTL_SECONDS: count().max(300).default(30),
   JSON_MAX_DEPTH: count().max(10_000).default(32),
   JSON_MAX_ENTRIES: count().max(1_000_000).default(1000),
+  CACHE_MAX_BYTES: count().default(64 * 1024 * 1024),
+  LIMITER_MAX_SUBJECTS: count().default(100_000),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
   WALLET_MAX_CHARGE: positive().default(DEFAULT_WALLET_POLICY.maxCharge),
   WALLET_CHARGE_UNIT: positive().default(DEFAULT_WALLET_POLICY.chargeUnit),
@@ -105,6 +121,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (minCharge % chargeUnit !== 0 || maxCharge % chargeUnit !== 0) {
     throw new ConfigError('Invalid configuration: WALLET_CHARGE_UNIT: WALLET_MIN_CHARGE and WALLET_MAX_CHARGE must be multiples of it');
   }
+  const metricsPort: number = v['METRICS_PORT'];
+  if (metricsPort !== 0 && metricsPort === v['PORT']) {
+    throw new ConfigError('Invalid configuration: METRICS_PORT: must differ from PORT (0 serves /metrics on PORT)');
+  }
   const databaseUrl: string | null = v['DATABASE_URL'] ?? null;
   const adminEmail: string | undefined = v['ADMIN_EMAIL'];
   return {
@@ -127,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     paymentGatewaySandboxMode: v['PAYMENT_GATEWAY_SANDBOX_MODE'],
     rateLimitOrdersPerSecond: v['RATE_LIMIT_ORDERS_PER_SECOND'],
     rateLimitCouponIssuesPerMinute: v['RATE_LIMIT_COUPON_ISSUES_PER_MINUTE'],
+    rateLimitIdempotencyKeysPerMinute: v['RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE'],
     failureBlockThreshold: v['FAILURE_BLOCK_THRESHOLD'],
     failureBlockSeconds: v['FAILURE_BLOCK_SECONDS'],
     popularCacheTtlSeconds: v['POPULAR_CACHE_TTL_SECONDS'],
@@ -136,10 +157,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     outboxRetentionDays: v['OUTBOX_RETENTION_DAYS'],
     idempotencyRetentionHours: v['IDEMPOTENCY_RETENTION_HOURS'],
     logLevel: v['LOG_LEVEL'],
+    metricsPort: metricsPort === 0 ? null : metricsPort,
+    metricsToken: v['METRICS_TOKEN'] ?? null,
     lowStockThreshold: v['LOW_STOCK_THRESHOLD'],
     catalogCacheTtlSeconds: v['CATALOG_CACHE_TTL_SECONDS'],
     jsonMaxDepth: v['JSON_MAX_DEPTH'],
     jsonMaxEntries: v['JSON_MAX_ENTRIES'],
+    cacheMaxBytes: v['CACHE_MAX_BYTES'],
+    limiterMaxSubjects: v['LIMITER_MAX_SUBJECTS'],
     wallet: {
       minCharge,
       maxCharge,

@@ -5,7 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { LogIn } from '../application/auth/log-in.js';
 import { RegisterAccount } from '../application/auth/register-account.js';
 import { SignUp } from '../application/auth/sign-up.js';
-import { RunIdempotently } from '../application/idempotency/run-idempotently.js';
+import { NEW_IDEMPOTENCY_KEY_RATE_LIMIT, RunIdempotently } from '../application/idempotency/run-idempotently.js';
 import type { FailureLimiter } from '../application/ports/failure-limiter.js';
 import type { IdempotencyStore, IdempotencyTimings } from '../application/ports/idempotency-store.js';
 import type { Logger } from '../application/ports/logger.js';
@@ -103,6 +103,9 @@ import { JwtTokenService } from '../adapters/security/jwt-token-service.js';
 import { ScryptPasswordHasher } from '../adapters/security/scrypt-password-hasher.js';
 import { SystemClock } from '../adapters/system/system-clock.js';
 import type { Config } from './config.js';
+
+/** Entries each in-process cache may hold; CACHE_MAX_BYTES bounds what they weigh. */
+const CACHE_MAX_ENTRIES = 10_000;
 
 /** A Symbol that remembers the type bound to it. */
 export type Token<T> = symbol & { readonly __type?: T };
@@ -274,12 +277,12 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   }
   bind(TOKENS.cache, (get) => {
     if (config.catalogCacheTtlSeconds === 0) return new NoCache();
-    return redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock));
+    return redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock), CACHE_MAX_ENTRIES, config.cacheMaxBytes);
   });
   bind(TOKENS.failureLimiter, (get) =>
     redis
       ? new RedisFailureLimiter(redis, failurePolicy, logger)
-      : new MemoryFailureLimiter(failurePolicy, get(TOKENS.clock)),
+      : new MemoryFailureLimiter(failurePolicy, get(TOKENS.clock), config.limiterMaxSubjects),
   );
 
   bind(TOKENS.registerAccount, (get) =>
@@ -298,7 +301,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.getBalance, (get) => new GetBalance(get(TOKENS.wallets)));
   bind(TOKENS.getBalanceHistory, (get) => new GetBalanceHistory(get(TOKENS.wallets)));
   bind(TOKENS.runIdempotently, (get) =>
-    new RunIdempotently(get(TOKENS.idempotencyStore), get(TOKENS.transactions), get(TOKENS.clock)),
+    new RunIdempotently(get(TOKENS.idempotencyStore), get(TOKENS.transactions), get(TOKENS.clock), get(TOKENS.rateLimiter)),
   );
 
   const catalogSettings: CatalogSettings = {
@@ -320,9 +323,10 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   const rateLimits: RateLimits = {
     [ORDER_RATE_LIMIT]: { limit: config.rateLimitOrdersPerSecond, windowMs: 1_000 },
     [COUPON_ISSUE_RATE_LIMIT]: { limit: config.rateLimitCouponIssuesPerMinute, windowMs: 60_000 },
+    [NEW_IDEMPOTENCY_KEY_RATE_LIMIT]: { limit: config.rateLimitIdempotencyKeysPerMinute, windowMs: 60_000 },
   };
   bind(TOKENS.rateLimiter, (get) =>
-    redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock)),
+    redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock), config.limiterMaxSubjects),
   );
   c.bind(TOKENS.gateway).toConstantValue(
     inputs.gateway ?? (config.paymentGateway === 'sandbox' ? new SandboxGateway(config.paymentGatewaySandboxMode) : new InternalGateway()),
@@ -365,7 +369,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     userCoupons: get(TOKENS.userCoupons),
     users: get(TOKENS.users),
     gate: get(TOKENS.couponIssueGate),
-    couponCache: new InProcessCache(get(TOKENS.clock)),
+    couponCache: new InProcessCache(get(TOKENS.clock), CACHE_MAX_ENTRIES, config.cacheMaxBytes),
     outbox: get(TOKENS.outbox),
     rateLimiter: get(TOKENS.rateLimiter),
     transactions: get(TOKENS.transactions),

@@ -5,6 +5,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from './config.js';
+import { redactUrl } from './redact-url.js';
 
 export interface Database {
   db: Knex;
@@ -21,7 +22,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
       pool: { min: 0, max: config.databasePoolMax },
       acquireConnectionTimeout: 10_000,
     });
-    return { db, kind: 'postgres', description: redactUrl(config.databaseUrl) };
+    return { db, kind: 'postgres', description: redactUrl(config.databaseUrl, 'PostgreSQL') };
   }
   const dir = path.resolve(config.dataDir, 'pgdata');
   await mkdir(dir, { recursive: true });
@@ -39,14 +40,4 @@ export function openEmbedded(pglite: PGlite): Knex {
   // knex-pglite's dialect class is typed loosely; knex takes it as its `client`.
   const client = ClientPgLite as unknown as typeof knexFactory.Client;
   return knexFactory({ client, dialect: 'postgres', connection: { pglite } as Knex.StaticConnectionConfig });
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'PostgreSQL';
-  }
 }

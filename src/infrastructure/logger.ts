@@ -1,11 +1,13 @@
 import winston from 'winston';
 import type { Logger } from '../application/ports/logger.js';
 import { requestContext } from '../adapters/http/request-context.js';
+import { redactCredentialsIn } from './redact-url.js';
 
 const SECRET_KEYS = /pass(word)?|secret|token|authorization|cookie|hash/i;
 
-/** Secrets never reach a log line, whoever passes them in. */
+/** Secrets never reach a log line, whoever passes them in: by key, and as URL credentials in any text. */
 function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactCredentialsIn(value);
   if (depth > 5 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(
@@ -22,7 +24,7 @@ const withRequestId = winston.format((info) => {
 const redacted = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (SECRET_KEYS.test(key)) info[key] = '[redacted]';
-    else if (key !== 'message' && key !== 'level') info[key] = redact(info[key]);
+    else if (key !== 'level') info[key] = redact(info[key]);
   }
   return info;
 });

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Container } from 'inversify';
 import type { Knex } from 'knex';
 import { createHttpApp } from '../adapters/http/app.js';
+import { createMetricsApp } from '../adapters/http/metrics.js';
 import { answerUnparsableRequests } from '../adapters/http/unparsable-requests.js';
 import type { DependencyState } from '../adapters/http/routes/operations.js';
 import { migrateToLatest } from '../adapters/postgres/migration-source.js';
@@ -17,12 +18,15 @@ import type { Config } from './config.js';
 import { buildContainer, resolve, TOKENS } from './container.js';
 import { openDatabase } from './database.js';
 import { type DemoLogin, loadDemoData } from './demo-data.js';
+import { DrainingServer } from './draining-server.js';
 import { JobScheduler } from './jobs.js';
 import { connectRedis, waitForRedis } from './redis.js';
 import { resolveJwtSecret } from './secrets.js';
 
 export interface RunningService {
   url: string;
+  /** Where /metrics is served when METRICS_PORT gives it a listener of its own; else null. */
+  metricsUrl: string | null;
   container: Container;
   database: { kind: 'postgres' | 'embedded' | 'memory'; description: string };
   demoLogins: DemoLogin[] | null;
@@ -43,6 +47,8 @@ export interface ServiceOptions {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** After the requests, how long the jobs' last runs and closing the pool, Redis and the metrics listener may take. */
+const CLOSE_DEADLINE_MS = 5_000;
 
 /** Opens everything the service needs, starts HTTP and the jobs, and knows how to stop. */
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
@@ -132,31 +138,47 @@ export async function startService(config: Config, logger: Logger, options: Serv
     },
     tokens: resolve(container, TOKENS.tokens),
     metrics: resolve(container, TOKENS.metrics),
+    metricsExposure: { onMainPort: config.metricsPort === null, token: config.metricsToken },
     logger,
     inputLimits: { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries },
     isDatabaseUnavailable,
     health: {
+      stopping: () => http.draining,
       database: () => (db ? probe(() => db.raw('select 1')) : Promise.resolve('up')),
       redis: () => (redis ? probe(() => redis.ping()) : Promise.resolve('off')),
     },
   });
-  const server: Server = app.listen(config.port);
-  answerUnparsableRequests(server);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const http = new DrainingServer(app);
+  answerUnparsableRequests(http.server);
+  const port = await http.listen(config.port);
+  let metricsServer: Server | null = null;
+  if (config.metricsPort !== null) {
+    metricsServer = createMetricsApp(resolve(container, TOKENS.metrics), config.metricsToken).listen(config.metricsPort);
+    await once(metricsServer, 'listening');
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
-      logger.info('shutting down: no new connections, finishing requests in flight');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-      await closed;
-      clearTimeout(force);
-      await jobs.stop();
-      if (ownsDb && db) await db.destroy();
-      if (ownsRedis) await Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect())));
+      logger.info('shutting down: readiness answers 503, requests in flight finish, background jobs stop');
+      const jobsStopped = jobs.stop();
+      await http.drain(SHUTDOWN_GRACE_MS, (requests) =>
+        logger.warn('shutdown grace period over: cutting the connections left', { requestsInFlight: requests, graceMs: SHUTDOWN_GRACE_MS }),
+      );
+      // A job run (a delivery to a slow data platform) or a request cut at the grace period
+      // (waiting on a lock) may still hold a pooled connection: the exit must not wait forever.
+      await withinDeadline(
+        (async () => {
+          await jobsStopped;
+          await Promise.all([
+            metricsServer && closeServer(metricsServer),
+            ownsDb && db ? db.destroy() : null,
+            ownsRedis ? Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect()))) : null,
+          ]);
+        })(),
+        CLOSE_DEADLINE_MS,
+        () => logger.warn('shutdown: background jobs or closing the pool, Redis and the metrics listener took too long; exiting anyway'),
+      );
       logger.info('stopped');
     })();
     return stopping;
@@ -164,11 +186,35 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   return {
     url: `http://localhost:${port}`,
+    metricsUrl: metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}` : null,
     container,
     database: database ?? { kind: db ? 'postgres' : 'memory', description: db ? 'provided' : 'in memory' },
     demoLogins,
     stop,
   };
+}
+
+async function closeServer(server: Server): Promise<void> {
+  const closed = once(server, 'close');
+  server.close();
+  server.closeIdleConnections();
+  await closed;
+}
+
+/** Waits for `work`, or `ms` at most (then calls `onLate`); never rejects. */
+async function withinDeadline(work: Promise<unknown>, ms: number, onLate: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      onLate();
+      resolve();
+    }, ms);
+  });
+  try {
+    await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const PROBE_TIMEOUT_MS = 2_000;

@@ -17,6 +17,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     // And the limits on how deep and wide JSON input may be (the input suites switch them on).
     JSON_MAX_DEPTH: '0',
     JSON_MAX_ENTRIES: '0',
+    // And the limit on new Idempotency-Keys, and the in-process stores' memory bounds.
+    RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0',
+    CACHE_MAX_BYTES: '0',
+    LIMITER_MAX_SUBJECTS: '0',
     ...env,
   });
 }

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
 import type { TokenService } from '../../application/ports/token-service.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
-import { httpMetrics, routeTemplateOf } from './metrics.js';
+import { httpMetrics, type MetricsExposure, routeTemplateOf } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
 import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
@@ -24,6 +24,7 @@ export interface HttpDependencies {
   tokens: TokenService;
   health: HealthChecks;
   metrics: Registry;
+  metricsExposure: MetricsExposure;
   logger: Logger;
   /** How deep and wide any JSON input may be (config: JSON_MAX_DEPTH, JSON_MAX_ENTRIES). */
   inputLimits: InputLimits;
@@ -59,7 +60,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use(httpMetrics(deps.metrics));
   app.use(keepMalformedEscapesLiteral, inputLimits(deps.inputLimits));
 
-  app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument));
+  app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument, deps.metricsExposure));
   app.use('/api/v1', accountRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', balanceRoutes(deps.useCases, deps.tokens));
   app.use('/api/v1', productRoutes(deps.useCases, deps.tokens));

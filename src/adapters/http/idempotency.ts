@@ -39,6 +39,12 @@ function scopeOf(res: Response): number {
   return (res.locals['actor'] as { userId: number } | undefined)?.userId ?? ANONYMOUS;
 }
 
+/** Who a new key counts against: the user, or an anonymous caller's address (the socket's, as Express reports it). */
+function claimantOf(req: Request, res: Response): string {
+  const userId = scopeOf(res);
+  return userId === ANONYMOUS ? `address:${req.ip ?? 'unknown'}` : `user:${userId}`;
+}
+
 /**
  * Runs a state-changing handler under the request's Idempotency-Key (or body `requestId`),
  * and sends its answer, first or replayed.
@@ -63,6 +69,7 @@ export function idempotentHandler(
     const outcome = await runIdempotently.execute(
       {
         scope: key === null ? null : { userId: scopeOf(res), key },
+        claimant: claimantOf(req, res),
         fingerprint,
         atomic: options.atomic?.() ?? true,
         admit: options.admit && (() => options.admit!(res)),

@@ -1131,12 +1131,12 @@ const schemas: JsonObject = {
   },
   Readiness: {
     type: 'object',
-    required: ['status', 'checks'],
+    required: ['status'],
     properties: {
       status: {
         type: 'string',
-        enum: ['ok', 'degraded'],
-        description: '`degraded` when the database or a configured Redis is down.',
+        enum: ['ok', 'degraded', 'stopping'],
+        description: '`degraded` when the database or a configured Redis is down; `stopping` (with no `checks`) once the process has been told to stop.',
       },
       checks: {
         type: 'object',
@@ -1158,7 +1158,8 @@ const parameters: JsonObject = {
     description:
       'Makes the request safe to retry. Same key and same body: the first answer is replayed (with `Idempotent-Replayed: true`) and nothing is done twice. ' +
       'Same key, different body: 422 IDEMPOTENCY_KEY_REUSED. Same key while the first request still runs: 409 IDEMPOTENCY_IN_PROGRESS. ' +
-      'Keys are scoped to the authenticated user (anonymous sign-ups all share one scope, where the fingerprint of the whole body, password included, tells requests apart) and kept 24 hours; a request that fails releases its key. The body field `requestId` means the same.',
+      'Keys are scoped to the authenticated user (anonymous sign-ups all share one scope, where the fingerprint of the whole body, password included, tells requests apart) and kept 24 hours; a request that fails releases its key. The body field `requestId` means the same. ' +
+      'Each key is kept a day, so new keys are limited: at most `RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE` (default 120; 0 switches it off) a minute per user, or per client address for anonymous callers, across all instances: more is 429 RATE_LIMITED with `Retry-After`, and the refused key is not kept. A replay is never refused nor counted; a request without a key is not counted.',
     schema: { type: 'string', minLength: 1, maxLength: 255 },
     example: '3f1c9a4e-5d7b-4a0e-9a51-7b2f0e6d8c11',
   },
@@ -2169,11 +2170,12 @@ const paths: JsonObject = {
       operationId: 'readiness',
       summary: 'Readiness: can the service answer requests?',
       description:
-        'Answers 200 while the database answers, even with Redis down (`status: degraded`, `redis: down`): Redis only saves work. 503, with the same JSON shape (not a problem document), when the database does not answer.',
+        'Answers 200 while the database answers, even with Redis down (`status: degraded`, `redis: down`): Redis only saves work. 503, with the same JSON shape (not a problem document), when the database does not answer. ' +
+        'From the moment the process is told to stop (SIGTERM) it answers 503 `{status: "stopping"}` at once, without asking the dependencies, while the requests in flight finish (up to 10 seconds); every answer from then on carries `Connection: close`, and the process exits once nothing is in flight.',
       security: PUBLIC,
       responses: {
         '200': jsonResponse('Ready (`ok`, or `degraded` when Redis is down)', schemaRef('Readiness')),
-        '503': jsonResponse('Not ready: the database does not answer', schemaRef('Readiness')),
+        '503': jsonResponse('Not ready: the database does not answer, or the process is stopping (`status: stopping`)', schemaRef('Readiness')),
       },
     },
   },
@@ -2182,13 +2184,29 @@ const paths: JsonObject = {
       tags: ['Operations'],
       operationId: 'metrics',
       summary: 'Prometheus metrics',
-      security: PUBLIC,
+      description:
+        'Public by default (for local runs). With `METRICS_TOKEN` set it asks for `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time; anything else is 401 UNAUTHENTICATED with `WWW-Authenticate: Bearer`). ' +
+        'With `METRICS_PORT` set it is served only on that port, a listener of its own that answers nothing else, and this port answers 404 NOT_FOUND for it. ' +
+        'In production set `METRICS_PORT` to a port the load balancer does not expose, `METRICS_TOKEN`, or both.',
+      security: [{}, { metricsToken: [] }],
       responses: {
         '200': {
           description: 'Prometheus text exposition format (`text/plain; version=0.0.4`)',
           headers: headers(),
           content: { 'text/plain': { schema: { type: 'string' } } },
         },
+        '401': problemResponse(
+          'UNAUTHENTICATED: `METRICS_TOKEN` is set and the request does not carry it as a Bearer token.',
+          [{ code: 'UNAUTHENTICATED', detail: 'GET /metrics needs its Bearer token' }],
+          [],
+          '/metrics',
+        ),
+        '404': problemResponse(
+          'NOT_FOUND: `METRICS_PORT` is set, so /metrics is served on that port and not on this one.',
+          [{ code: 'NOT_FOUND', detail: 'No route GET /metrics' }],
+          [],
+          '/metrics',
+        ),
       },
     },
   },
@@ -2218,6 +2236,34 @@ const paths: JsonObject = {
   },
 };
 
+/**
+ * Every operation that takes an Idempotency-Key may also be refused for claiming too many new
+ * keys (RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE): added here once rather than in each operation,
+ * merged into a 429 the operation already documents.
+ */
+const NEW_KEYS_LIMITED: ProblemCase = {
+  code: 'RATE_LIMITED',
+  detail: 'Too many new Idempotency-Keys; wait a moment',
+  example: 'RATE_LIMITED (new Idempotency-Keys)',
+};
+const NEW_KEYS_LIMITED_TEXT =
+  'RATE_LIMITED: over `RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE` new Idempotency-Keys a minute for this user (anonymous callers: for this client address); a replay is never refused.';
+for (const operations of Object.values(paths) as JsonObject[]) {
+  for (const operation of Object.values(operations) as JsonObject[]) {
+    const parameters = (operation['parameters'] ?? []) as JsonObject[];
+    if (!parameters.some((p) => p['$ref'] === '#/components/parameters/IdempotencyKey')) continue;
+    const responses = operation['responses'] as JsonObject;
+    const existing = responses['429'] as JsonObject | undefined;
+    if (!existing) {
+      responses['429'] = problemResponse(NEW_KEYS_LIMITED_TEXT, [NEW_KEYS_LIMITED], ['RetryAfter']);
+      continue;
+    }
+    existing['description'] = `${existing['description'] as string} Or ${NEW_KEYS_LIMITED_TEXT}`;
+    const examples = ((existing['content'] as JsonObject)[PROBLEM_JSON] as JsonObject)['examples'] as JsonObject;
+    Object.assign(examples, (((problemResponse('', [NEW_KEYS_LIMITED]) as JsonObject)['content'] as JsonObject)[PROBLEM_JSON] as JsonObject)['examples'] as JsonObject);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const description = `E-commerce order service: accounts, pre-charged wallets, the catalog, discount coupons, orders, payments from the wallet and refunds.
@@ -2225,7 +2271,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 **Conventions**
 - JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
 - Money is integer KRW (won), never fractional. Times are ISO 8601 strings in UTC.
-- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list, detail and popular, health, metrics and docs.
+- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list, detail and popular, health and docs, and metrics unless \`METRICS_TOKEN\` is set.
 - Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`; pages are stably ordered (ties broken by id).
 - The product list and detail may be served from a short-lived cache; every change to the catalog invalidates it at once, so an answer is never older than the last acknowledged change.
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
@@ -2257,7 +2303,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - Applied to an order (\`userCouponId\`), it is bound to that unpaid order (its \`orderId\`, status unchanged) and applies to no other order while that one is CREATED or PENDING; cancelled, expired or failed, the order gives it back as it was.
 - The expiry job (every \`JOB_INTERVAL_MS\`) turns coupons past \`validUntil\` EXPIRED, and user coupons past \`expiresAt\` that are not bound to an order.
 
-**Idempotency**: state-changing POSTs and PUTs (and the coupon status PATCH), sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
+**Idempotency**: state-changing POSTs and PUTs (and the coupon status PATCH), sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. At most \`RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE\` (default 120) new keys a minute per user, or per client address for anonymous callers (429 RATE_LIMITED); replays are never refused. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -2277,7 +2323,7 @@ export const openApiDocument = {
     { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
     { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },
     { name: 'Statistics', description: 'Sales statistics for sellers and admins' },
-    { name: 'Operations', description: 'Health, metrics and documentation (public)' },
+    { name: 'Operations', description: 'Health, metrics and documentation (public; metrics may ask for a token or live on a port of their own)' },
   ],
   security: BEARER,
   paths,
@@ -2288,6 +2334,11 @@ export const openApiDocument = {
         scheme: 'bearer',
         bearerFormat: 'JWT',
         description: 'An access token from POST /api/v1/auth/login.',
+      },
+      metricsToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The `METRICS_TOKEN` of the deployment, for GET /metrics when it is set.',
       },
     },
     schemas,

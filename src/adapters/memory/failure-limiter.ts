@@ -1,15 +1,24 @@
 import type { FailureBlockPolicy, FailureLimiter } from '../../application/ports/failure-limiter.js';
 import type { Clock } from '../../domain/shared/clock.js';
+import { BoundedMap, DEFAULT_MAX_SUBJECTS } from './bounded-map.js';
 
-/** In-process failure counting: right for one instance (and for tests). */
+/**
+ * In-process failure counting: right for one instance (and for tests). Each map keeps at most
+ * `maxSubjects` subjects, so one client trying endless e-mails cannot grow it without bound; past
+ * that the oldest are forgotten (the oldest block is the nearest to its end anyway).
+ */
 export class MemoryFailureLimiter implements FailureLimiter {
-  private readonly failures = new Map<string, number>();
-  private readonly blockedUntil = new Map<string, number>();
+  private readonly failures: Map<string, number>;
+  private readonly blockedUntil: Map<string, number>;
 
   constructor(
     private readonly policy: FailureBlockPolicy,
     private readonly clock: Clock,
-  ) {}
+    maxSubjects = DEFAULT_MAX_SUBJECTS,
+  ) {
+    this.failures = new BoundedMap(maxSubjects);
+    this.blockedUntil = new BoundedMap(maxSubjects);
+  }
 
   async blockedFor(action: string, subject: string): Promise<number> {
     const until = this.blockedUntil.get(`${action}:${subject}`);

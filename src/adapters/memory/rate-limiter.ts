@@ -1,5 +1,6 @@
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import type { Clock } from '../../domain/shared/clock.js';
+import { BoundedMap, DEFAULT_MAX_SUBJECTS } from './bounded-map.js';
 
 /** At most `limit` takes per subject in each fixed window of `windowMs`; a limit of 0 switches the action's limit off. */
 export interface RateLimit {
@@ -44,17 +45,27 @@ interface Window {
 /** Sweep windows that ended once this many (action, subject) pairs are counted. */
 const SWEEP_AT = 10_000;
 
-/** Fixed-window counting in this process: right for one instance (and for tests). */
+/**
+ * Fixed-window counting in this process: right for one instance (and for tests). At most
+ * `maxSubjects` (action, subject) windows are kept, however many subjects one window sees; past
+ * that the oldest started are forgotten, and those subjects start counting afresh (failing open,
+ * as the Redis limiter does when Redis is away).
+ */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly windows = new Map<string, Window>();
+  private readonly windows: Map<string, Window>;
   /** No window ends before this, so sweeping earlier would find nothing to drop. */
   private nextSweepAt = 0;
+  /** Sweeping ended windows comes before forgetting live ones. */
+  private readonly sweepAt: number;
 
   constructor(
     private readonly limits: RateLimits,
     private readonly clock: Clock,
+    maxSubjects = DEFAULT_MAX_SUBJECTS,
   ) {
     assertRateLimits(limits);
+    this.windows = new BoundedMap(maxSubjects);
+    this.sweepAt = maxSubjects > 0 ? Math.min(SWEEP_AT, maxSubjects) : SWEEP_AT;
   }
 
   async take(action: string, subject: string): Promise<number> {
@@ -65,7 +76,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const key = `${action}\u0000${subject}`;
     let window = this.windows.get(key);
     if (!window || window.index !== index) {
-      if (this.windows.size >= SWEEP_AT && now >= this.nextSweepAt) this.sweep(now);
+      if (this.windows.size >= this.sweepAt && now >= this.nextSweepAt) this.sweep(now);
       window = { index, endsAt, count: 0 };
       this.windows.set(key, window);
     }

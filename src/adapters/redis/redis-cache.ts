@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Cache } from '../../application/ports/cache.js';
 import type { Logger } from '../../application/ports/logger.js';
+import { compactKey } from '../memory/in-process-cache.js';
 import { RedisScript } from './redis-script.js';
 
 /**
@@ -32,8 +33,10 @@ export class RedisCache implements Cache {
     private readonly maxTtlSeconds = 300,
   ) {}
 
-  async getOrLoad<T>(namespace: string, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
+  async getOrLoad<T>(namespace: string, rawKey: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
     const prefix = `cache:${namespace}`;
+    // A list page's key carries the search text: stored as a digest when long, as in process.
+    const key = compactKey(rawKey);
     let generation: string | null = null;
     try {
       const [gen, cached] = (await READ.run(this.redis, [`cache-gen:${namespace}`, prefix], [key])) as [string, string | null];

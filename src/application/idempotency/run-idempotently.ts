@@ -1,6 +1,7 @@
 import type { Clock } from '../../domain/shared/clock.js';
-import { DomainError } from '../../domain/shared/errors.js';
+import { DomainError, RateLimited } from '../../domain/shared/errors.js';
 import type { IdempotencyScope, IdempotencyStore, StoredResponse } from '../ports/idempotency-store.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { TransactionManager } from '../ports/transaction-manager.js';
 
 export class IdempotencyInProgress extends DomainError {
@@ -9,6 +10,9 @@ export class IdempotencyInProgress extends DomainError {
     super('A request with this Idempotency-Key is still being processed');
   }
 }
+
+/** The rate limit on new keys: each one is a row kept for the retention period. */
+export const NEW_IDEMPOTENCY_KEY_RATE_LIMIT = 'idempotency-key';
 
 export class IdempotencyKeyReused extends DomainError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED' as const;
@@ -35,6 +39,11 @@ export interface IdempotentRequest {
    * before any transaction opens, since they may call out (Redis).
    */
   admit?: () => Promise<void>;
+  /**
+   * Who a newly claimed key is counted against (the user; for anonymous requests, the client's
+   * address), so that no one grows the key store without bound. Absent: not counted.
+   */
+  claimant?: string;
 }
 
 export interface IdempotentOutcome {
@@ -54,6 +63,8 @@ export class RunIdempotently {
     private readonly store: IdempotencyStore,
     private readonly transactions: TransactionManager,
     private readonly clock: Clock,
+    /** Absent: new keys are not limited. */
+    private readonly rateLimiter?: RateLimiter,
   ) {}
 
   async execute(request: IdempotentRequest, work: () => Promise<StoredResponse>): Promise<IdempotentOutcome> {
@@ -74,6 +85,11 @@ export class RunIdempotently {
         break;
     }
     try {
+      // Only a key claimed now is counted: a replay above was answered whatever the limits say.
+      if (this.rateLimiter && request.claimant !== undefined) {
+        const retryAfter = await this.rateLimiter.take(NEW_IDEMPOTENCY_KEY_RATE_LIMIT, request.claimant);
+        if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many new Idempotency-Keys; wait a moment');
+      }
       await request.admit?.();
       if (request.atomic === false) {
         const answer = await work();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { InProcessCache } from '../../../src/adapters/memory/in-process-cache.js';
+import { compactKey, InProcessCache } from '../../../src/adapters/memory/in-process-cache.js';
 import { ManualClock } from '../../support/clock.js';
 
 interface View {
@@ -239,6 +239,100 @@ describe('InProcessCache (cache-aside in one process)', () => {
       const load = sinon.spy(async () => -1);
       for (let i = 0; i < 5; i += 1) expect(await small.getOrLoad('ns', `long${i}`, 600, load)).to.equal(i);
       expect(load.callCount, 'no live entry was evicted').to.equal(0);
+    });
+  });
+
+  describe('bounded by bytes (CACHE_MAX_BYTES)', () => {
+    /** A list page as a client can make the service cache it: a search text of its choice, a heavy page. */
+    const listKey = (q: string) => JSON.stringify([1, 100, 'newest', null, q, null]);
+    const page = (i: number) => ({ items: Array.from({ length: 20 }, (_, n) => ({ id: i * 100 + n, name: 'x'.repeat(40) })) });
+
+    it('never weighs more than its byte bound under a flood of distinct long keys, and counts its bytes exactly', async () => {
+      const maxBytes = 256 * 1024;
+      const small = new InProcessCache(clock, 1_000_000, maxBytes);
+      for (let i = 0; i < 2_000; i += 1) {
+        await small.getOrLoad('products', listKey(`${'q'.repeat(90)}${i}`), 60, async () => page(i));
+        expect(small.size.bytes, `after ${i + 1} keys`).to.be.at.most(maxBytes);
+      }
+      expect(small.size.entries, 'entries were evicted').to.be.below(2_000);
+      // The running count is the sum of what the entries left weigh (no drift from evictions).
+      const entries = (small as unknown as { entries: Map<string, { bytes: number }> }).entries;
+      expect([...entries.values()].reduce((sum, e) => sum + e.bytes, 0)).to.equal(small.size.bytes);
+    });
+
+    it('evicts the least recently used first: an entry read again survives, one not read goes', async () => {
+      const value = page(0);
+      const probe = new InProcessCache(clock, 1_000_000, 0);
+      await probe.getOrLoad('ns', 'k0', 60, async () => value);
+      const oneEntry = probe.size.bytes;
+      // Room for 10 entries of this weight.
+      const small = new InProcessCache(clock, 1_000_000, oneEntry * 10);
+      for (let i = 0; i < 10; i += 1) await small.getOrLoad('ns', `k${i}`, 60, async () => value);
+      const hit = sinon.spy(async () => value);
+      await small.getOrLoad('ns', 'k0', 60, hit); // k0 is now the most recently used
+      expect(hit.callCount).to.equal(0);
+
+      await small.getOrLoad('ns', 'k10', 60, async () => value);
+
+      const again = sinon.spy(async () => value);
+      await small.getOrLoad('ns', 'k0', 60, again);
+      expect(again.callCount, 'k0 was read lately: kept').to.equal(0);
+      await small.getOrLoad('ns', 'k1', 60, again);
+      expect(again.callCount, 'k1 was the least recently used: evicted').to.equal(1);
+    });
+
+    it('an answer heavier than the whole cache is served but not kept, and evicts nothing', async () => {
+      const small = new InProcessCache(clock, 1_000_000, 4_096);
+      await small.getOrLoad('ns', 'light', 60, async () => 'x');
+      const before = small.size;
+      const load = sinon.spy(async () => 'y'.repeat(10_000));
+
+      expect(await small.getOrLoad('ns', 'heavy', 60, load)).to.have.length(10_000);
+      await small.getOrLoad('ns', 'heavy', 60, load);
+
+      expect(load.callCount).to.equal(2);
+      expect(small.size).to.deep.equal(before);
+    });
+
+    it('within the bound nothing changes: every key stays a hit', async () => {
+      const roomy = new InProcessCache(clock, 1_000_000, 64 * 1024 * 1024);
+      for (let i = 0; i < 100; i += 1) await roomy.getOrLoad('products', listKey(`q${i}`), 60, async () => page(i));
+      const load = sinon.spy(async () => page(-1));
+      for (let i = 0; i < 100; i += 1) expect(await roomy.getOrLoad('products', listKey(`q${i}`), 60, load)).to.deep.equal(page(i));
+      expect(load.callCount).to.equal(0);
+    });
+
+    it('0 bounds it by entries only', async () => {
+      const unbounded = new InProcessCache(clock, 5, 0);
+      for (let i = 0; i < 50; i += 1) await unbounded.getOrLoad('ns', `k${i}`, 60, async () => 'z'.repeat(10_000));
+      expect(unbounded.size.entries).to.be.at.most(5);
+    });
+  });
+
+  describe('long keys are kept as their digest', () => {
+    it('a key of 10,000 characters weighs what a 44-character one does', async () => {
+      const long = new InProcessCache(clock);
+      const short = new InProcessCache(clock);
+      await long.getOrLoad('products', 'q'.repeat(10_000), 60, async () => 1);
+      await short.getOrLoad('products', 'q'.repeat(44), 60, async () => 1);
+      expect(long.size.bytes).to.equal(short.size.bytes);
+    });
+
+    it('two long keys that differ in their last character are two entries; the same long key is a hit', async () => {
+      const a = `${'q'.repeat(200)}a`;
+      const b = `${'q'.repeat(200)}b`;
+      const load = sinon.spy(async () => 1);
+      await cache.getOrLoad('products', a, 60, load);
+      await cache.getOrLoad('products', b, 60, load);
+      await cache.getOrLoad('products', a, 60, load);
+      expect(load.callCount).to.equal(2);
+    });
+
+    it('a short key is kept as it is; a short key that looks like a digest is hashed, so it cannot pass for one', () => {
+      expect(compactKey('detail')).to.equal('detail');
+      const digest = compactKey('q'.repeat(100));
+      expect(digest).to.match(/^#[\w-]{43}$/);
+      expect(compactKey(digest)).not.to.equal(digest);
     });
   });
 });

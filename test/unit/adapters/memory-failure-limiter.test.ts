@@ -77,4 +77,62 @@ describe('MemoryFailureLimiter (consecutive failures block an action for a while
     await failTimes(50);
     expect(await limiter.blockedFor('login', 'kim@shop.test')).to.equal(0);
   });
+
+  describe('bounded by subjects (LIMITER_MAX_SUBJECTS)', () => {
+    /** How many counts and blocks it holds (private state, read for the bound only). */
+    const sizesOf = (l: MemoryFailureLimiter) => {
+      const state = l as unknown as { failures: Map<string, number>; blockedUntil: Map<string, number> };
+      return { failures: state.failures.size, blocks: state.blockedUntil.size };
+    };
+
+    it('a flood of distinct subjects never holds more than the bound, counts nor blocks', async () => {
+      const bounded = new MemoryFailureLimiter({ threshold: 3, blockSeconds: 60 }, clock, 100);
+      for (let i = 0; i < 5_000; i += 1) {
+        await bounded.recordFailure('login', `flood-${i}@shop.test`);
+        if (i % 3 === 0) for (let k = 0; k < 3; k += 1) await bounded.recordFailure('login', `blocked-${i}@shop.test`);
+      }
+      expect(sizesOf(bounded).failures).to.be.at.most(100);
+      expect(sizesOf(bounded).blocks).to.be.at.most(100);
+    });
+
+    it('forgets the oldest first: the latest block and the latest counts survive the flood', async () => {
+      const bounded = new MemoryFailureLimiter({ threshold: 3, blockSeconds: 60 }, clock, 10);
+      await failTimesOn(bounded, 3, 'first@shop.test');
+      await failTimesOn(bounded, 2, 'counting@shop.test');
+      for (let i = 0; i < 9; i += 1) await failTimesOn(bounded, 3, `other-${i}@shop.test`);
+      await failTimesOn(bounded, 3, 'latest@shop.test');
+
+      expect(await bounded.blockedFor('login', 'latest@shop.test')).to.equal(60);
+      expect(await bounded.blockedFor('login', 'first@shop.test'), 'the oldest block was forgotten').to.equal(0);
+    });
+
+    it('a subject that keeps failing stays counted: each failure makes it the newest', async () => {
+      const bounded = new MemoryFailureLimiter({ threshold: 3, blockSeconds: 60 }, clock, 10);
+      await failTimesOn(bounded, 1, 'persistent@shop.test');
+      for (let i = 0; i < 9; i += 1) await failTimesOn(bounded, 1, `noise-a-${i}@shop.test`);
+      await failTimesOn(bounded, 1, 'persistent@shop.test');
+      // Nine new subjects push out the nine that failed before persistent's second failure.
+      for (let i = 0; i < 9; i += 1) await failTimesOn(bounded, 1, `noise-b-${i}@shop.test`);
+
+      await failTimesOn(bounded, 1, 'persistent@shop.test');
+
+      expect(await bounded.blockedFor('login', 'persistent@shop.test')).to.equal(60);
+    });
+
+    it('within the bound it behaves exactly as without one', async () => {
+      const bounded = new MemoryFailureLimiter({ threshold: 3, blockSeconds: 60 }, clock, 1_000);
+      for (let i = 0; i < 100; i += 1) await failTimesOn(bounded, 3, `user-${i}@shop.test`);
+      for (let i = 0; i < 100; i += 1) expect(await bounded.blockedFor('login', `user-${i}@shop.test`)).to.equal(60);
+    });
+
+    it('0 means no bound', async () => {
+      const unbounded = new MemoryFailureLimiter({ threshold: 3, blockSeconds: 60 }, clock, 0);
+      for (let i = 0; i < 2_000; i += 1) await unbounded.recordFailure('login', `u${i}`);
+      expect(sizesOf(unbounded).failures).to.equal(2_000);
+    });
+  });
 });
+
+async function failTimesOn(limiter: MemoryFailureLimiter, n: number, subject: string): Promise<void> {
+  for (let i = 0; i < n; i += 1) await limiter.recordFailure('login', subject);
+}

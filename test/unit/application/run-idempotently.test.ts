@@ -3,9 +3,11 @@ import sinon from 'sinon';
 import { MemoryIdempotencyStore } from '../../../src/adapters/memory/idempotency-store.js';
 import { MemoryTransactionManager } from '../../../src/adapters/memory/memory-transaction-manager.js';
 import { MemoryWalletRepository } from '../../../src/adapters/memory/wallet-repository.js';
+import { MemoryRateLimiter } from '../../../src/adapters/memory/rate-limiter.js';
 import {
   IdempotencyInProgress,
   IdempotencyKeyReused,
+  NEW_IDEMPOTENCY_KEY_RATE_LIMIT,
   RunIdempotently,
 } from '../../../src/application/idempotency/run-idempotently.js';
 import type { IdempotencyScope, StoredResponse } from '../../../src/application/ports/idempotency-store.js';
@@ -227,5 +229,59 @@ describe('RunIdempotently (the same Idempotency-Key never does the work twice)',
       }),
     );
     expect((await wallets.get(1))?.balance).to.equal(0);
+  });
+
+  describe('new keys are rate-limited per claimant (RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE)', () => {
+    let limited: RunIdempotently;
+
+    beforeEach(() => {
+      const limiter = new MemoryRateLimiter({ [NEW_IDEMPOTENCY_KEY_RATE_LIMIT]: { limit: 2, windowMs: 60_000 } }, clock);
+      limited = new RunIdempotently(store, transactions, clock, limiter);
+    });
+
+    const keyed = (key: string, claimant = 'user:1') => ({ ...request('POST /wallet', key), claimant });
+
+    it('past the limit a new key is refused with RATE_LIMITED and the seconds to wait, its work not done, and the key given back', async () => {
+      const work = sinon.spy(async () => created);
+      await limited.execute(keyed('k1'), work);
+      await limited.execute(keyed('k2'), work);
+
+      const refused = await expectRejectsCode(limited.execute(keyed('k3'), work), 'RATE_LIMITED');
+
+      expect(refused).to.have.property('retryAfterSeconds', 60);
+      expect(work.callCount).to.equal(2);
+      // Not kept: once the window turns, the same key runs.
+      clock.advance(60_000);
+      expect(await limited.execute(keyed('k3'), work)).to.deep.equal({ response: created, replayed: false });
+      expect(work.callCount).to.equal(3);
+    });
+
+    it('a replay is never refused nor counted, however far past the limit', async () => {
+      const work = sinon.spy(async () => created);
+      await limited.execute(keyed('k1'), work);
+      await limited.execute(keyed('k2'), work);
+      await expectRejectsCode(limited.execute(keyed('k3'), work), 'RATE_LIMITED');
+
+      for (let i = 0; i < 10; i += 1) expect(await limited.execute(keyed('k1'), work)).to.deep.equal({ response: created, replayed: true });
+      expect(work.callCount).to.equal(2);
+    });
+
+    it('requests without a key are not counted: they keep nothing', async () => {
+      const work = sinon.spy(async () => created);
+      for (let i = 0; i < 5; i += 1) await limited.execute({ scope: null, fingerprint: 'x', claimant: 'user:1' }, work);
+      await limited.execute(keyed('k1'), work);
+      await limited.execute(keyed('k2'), work);
+      expect(work.callCount).to.equal(7);
+    });
+
+    it('each claimant counts apart (a user, an anonymous address)', async () => {
+      const work = sinon.spy(async () => created);
+      await limited.execute(keyed('k1', 'user:1'), work);
+      await limited.execute(keyed('k2', 'user:1'), work);
+      await limited.execute({ ...request('POST /signup', 'a1', 0), claimant: 'address:203.0.113.7' }, work);
+      await limited.execute({ ...request('POST /signup', 'a2', 0), claimant: 'address:203.0.113.7' }, work);
+      await expectRejectsCode(limited.execute({ ...request('POST /signup', 'a3', 0), claimant: 'address:203.0.113.7' }, work), 'RATE_LIMITED');
+      expect(await limited.execute({ ...request('POST /signup', 'a3', 0), claimant: 'address:198.51.100.9' }, work)).to.have.property('replayed', false);
+    });
   });
 });

@@ -34,6 +34,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       paymentGatewaySandboxMode: 'approve',
       rateLimitOrdersPerSecond: 1,
       rateLimitCouponIssuesPerMinute: 3,
+      rateLimitIdempotencyKeysPerMinute: 120,
       failureBlockThreshold: 5,
       failureBlockSeconds: 600,
       popularCacheTtlSeconds: 60,
@@ -43,10 +44,14 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       outboxRetentionDays: 7,
       idempotencyRetentionHours: 24,
       logLevel: 'info',
+      metricsPort: null,
+      metricsToken: null,
       lowStockThreshold: 5,
       catalogCacheTtlSeconds: 30,
       jsonMaxDepth: 32,
       jsonMaxEntries: 1000,
+      cacheMaxBytes: 64 * 1024 * 1024,
+      limiterMaxSubjects: 100_000,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
     });
   });
@@ -151,6 +156,32 @@ describe('loadConfig (the environment, checked at start-up)', () => {
     expect(loadConfig({ JSON_MAX_DEPTH: '0', JSON_MAX_ENTRIES: '0' })).to.include({ jsonMaxDepth: 0, jsonMaxEntries: 0 });
     expect(configErrorOf({ JSON_MAX_DEPTH: '-1' }).message).to.match(/^Invalid configuration: JSON_MAX_DEPTH: /);
     expect(configErrorOf({ JSON_MAX_ENTRIES: '2.5' }).message).to.match(/^Invalid configuration: JSON_MAX_ENTRIES: /);
+  });
+
+  it('the memory bounds and the new-key limit are read (0 switches each off); a negative value is refused, naming it', () => {
+    const config = loadConfig({ RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0', CACHE_MAX_BYTES: '1048576', LIMITER_MAX_SUBJECTS: '0' });
+    expect([config.rateLimitIdempotencyKeysPerMinute, config.cacheMaxBytes, config.limiterMaxSubjects]).to.deep.equal([0, 1_048_576, 0]);
+    for (const name of ['RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE', 'CACHE_MAX_BYTES', 'LIMITER_MAX_SUBJECTS']) {
+      expect(configErrorOf({ [name]: '-1' }).message.startsWith(`Invalid configuration: ${name}`), name).to.equal(true);
+    }
+  });
+
+  it('METRICS_PORT and METRICS_TOKEN are read; METRICS_PORT=0 keeps /metrics on PORT', () => {
+    const config = loadConfig({ PORT: '3000', METRICS_PORT: '9464', METRICS_TOKEN: 'scrape-token-0123456789' });
+    expect([config.metricsPort, config.metricsToken]).to.deep.equal([9464, 'scrape-token-0123456789']);
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).to.equal(null);
+  });
+
+  it('METRICS_PORT equal to PORT is refused, naming METRICS_PORT', () => {
+    expect(configErrorOf({ PORT: '8080', METRICS_PORT: '8080' }).message.startsWith('Invalid configuration: METRICS_PORT')).to.equal(true);
+  });
+
+  it('a METRICS_TOKEN too short or with spaces is refused, naming it and never echoing it', () => {
+    for (const bad of ['short-token', 'a token with spaces in it']) {
+      const error = configErrorOf({ METRICS_TOKEN: bad });
+      expect(error.message.startsWith('Invalid configuration: METRICS_TOKEN')).to.equal(true);
+      expect(error.message).not.to.include(bad);
+    }
   });
 
   it('an empty variable counts as unset', () => {
