@@ -77,4 +77,16 @@ describe('MemoryFailureLimiter (consecutive failures block an action for a while
     await failTimes(50);
     expect(await limiter.blockedFor('login', 'kim@shop.test')).to.equal(0);
   });
+
+  it('sweeping out what ran out, once it holds many subjects, keeps the counts and blocks still in force', async () => {
+    await failTimes(3, 'login', 'blocked@shop.test');
+    await failTimes(2, 'login', 'counting@shop.test');
+    clock.advance(59_000);
+    // Enough subjects to make it sweep, at a moment when the two above are about to run out.
+    for (let i = 0; i < 12_000; i += 1) await limiter.recordFailure('login', `passer-by-${i}`);
+
+    expect(await limiter.blockedFor('login', 'blocked@shop.test')).to.equal(1);
+    await failTimes(1, 'login', 'counting@shop.test');
+    expect(await limiter.blockedFor('login', 'counting@shop.test')).to.equal(60);
+  });
 });
