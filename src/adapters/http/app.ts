@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
+import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
 import type { TokenService } from '../../application/ports/token-service.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
 import { httpMetrics, routeTemplateOf } from './metrics.js';
@@ -25,6 +26,8 @@ export interface HttpDependencies {
   logger: Logger;
   /** True when an error means the database cannot be reached (503, not 500). */
   isDatabaseUnavailable(error: unknown): boolean;
+  /** Whose X-Forwarded-For to believe (TRUST_PROXY): a hop count, or proxies' addresses; 0 trusts nobody. */
+  trustProxy: number | string[];
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -34,6 +37,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // What req.ip, and so clientAddressOf, makes of X-Forwarded-For.
+  app.set('trust proxy', deps.trustProxy);
 
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
@@ -81,7 +86,7 @@ function errorHandler(deps: HttpDependencies) {
         error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
       });
     }
-    if (error instanceof TooManyFailures || error instanceof RateLimited) {
+    if (error instanceof TooManyFailures || error instanceof RateLimited || error instanceof PasswordHasherBusy) {
       res.set('Retry-After', String(Math.max(1, error.retryAfterSeconds)));
     }
     if (res.headersSent) return;
@@ -96,6 +101,10 @@ function toProblem(error: unknown, instance: string, deps: HttpDependencies): Pr
     // Two writers raced and the loser was refused: from the client's side the state moved on.
     const code: ProblemCode = error.code === 'CONCURRENT_MODIFICATION' ? 'INVALID_STATE' : error.code;
     return problem(code, error.message, instance);
+  }
+  if (error instanceof PasswordHasherBusy) {
+    // The service as a whole is saturated, not this client over a limit of its own: 503.
+    return problem('UNAVAILABLE', error.message, instance);
   }
   if (deps.isDatabaseUnavailable(error)) {
     return problem('UNAVAILABLE', 'The database is not reachable; try again shortly', instance);
