@@ -79,7 +79,9 @@ function errorHandler(deps: HttpDependencies) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const instance = req.originalUrl.split('?')[0] ?? req.path;
     const body = toProblem(error, instance, deps);
-    if (body.status >= 500) {
+    // A refusal by the bound on password hashing is the bound doing its job under a flood, not a
+    // fault: logging each one would flood the log as well.
+    if (body.status >= 500 && !(error instanceof PasswordHasherBusy)) {
       deps.logger.error('request failed', {
         method: req.method,
         path: instance,
