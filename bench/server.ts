@@ -80,6 +80,13 @@ export async function startBenchServer(
       LIMITER_MAX_SUBJECTS: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
+      // Every simulated user signs up and logs in from this one address: the per-address limits,
+      // the per-address login block and the bound on hashing would throttle the load, not measure it.
+      RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP: '0',
+      RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP: '0',
+      LOGIN_FAILURES_PER_ADDRESS: '0',
+      PASSWORD_HASH_CONCURRENCY: '0',
+      PASSWORD_HASH_QUEUE: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import Joi from 'joi';
 import { DEFAULT_WALLET_POLICY, type WalletPolicy } from '../domain/wallet/wallet-policy.js';
 
@@ -13,6 +14,15 @@ export interface Config {
   jwtSecret: string | null;
   jwtLifetimeSeconds: number;
   passwordHashCost: number;
+  /** Password hashes (sign-up) and checks (login) run at once; 0: no bound. */
+  passwordHashConcurrency: number;
+  /** Hashes waiting for a turn; past it the request is answered 503 at once. 0: no bound. */
+  passwordHashQueue: number;
+  /**
+   * Which peers' X-Forwarded-For to believe, in Express's `trust proxy` terms: a hop count (0:
+   * none, the socket's address is the client's) or the proxies' addresses, subnets and names.
+   */
+  trustProxy: number | string[];
   admin: { email: string; password: string } | null;
   demoData: boolean;
   dataPlatformUrl: string | null;
@@ -23,8 +33,12 @@ export interface Config {
   rateLimitOrdersPerSecond: number;
   rateLimitCouponIssuesPerMinute: number;
   rateLimitIdempotencyKeysPerMinute: number;
+  rateLimitSignupsPerMinutePerAddress: number;
+  rateLimitLoginsPerMinutePerAddress: number;
   failureBlockThreshold: number;
   failureBlockSeconds: number;
+  /** Failed logins from one client address, on any accounts, that block its logins; 0: off. */
+  loginFailuresPerAddress: number;
   popularCacheTtlSeconds: number;
   jobIntervalMs: number;
   outboxMaxAttempts: number;
@@ -63,6 +77,9 @@ const schema = Joi.object({
   JWT_SECRET: Joi.string().min(32).when('NODE_ENV', { is: 'production', then: Joi.required() }),
   JWT_LIFETIME_SECONDS: positive().max(7 * 24 * 3600).default(3600),
   PASSWORD_HASH_COST: Joi.number().integer().min(10).max(20).default(15),
+  PASSWORD_HASH_CONCURRENCY: count().default(4),
+  PASSWORD_HASH_QUEUE: count().default(64),
+  TRUST_PROXY: Joi.string().max(2000),
   ADMIN_EMAIL: Joi.string().email({ tlds: false }),
   ADMIN_PASSWORD: Joi.string().min(8).when('ADMIN_EMAIL', { is: Joi.exist(), then: Joi.required() }),
   DEMO_DATA: Joi.boolean().truthy('1').falsy('0'),
@@ -75,8 +92,11 @@ const schema = Joi.object({
   RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: count().default(3),
   // Far above what a real client sends (2 a second, every minute), well below a flood.
   RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: count().default(120),
+  RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP: count().default(10),
+  RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP: count().default(30),
   FAILURE_BLOCK_THRESHOLD: count().default(5),
   FAILURE_BLOCK_SECONDS: count().default(600),
+  LOGIN_FAILURES_PER_ADDRESS: count().default(20),
   POPULAR_CACHE_TTL_SECONDS: count().default(60),
   JOB_INTERVAL_MS: Joi.number().integer().min(50).default(1000),
   OUTBOX_MAX_ATTEMPTS: positive().default(10),
@@ -100,6 +120,38 @@ const schema = Joi.object({
 }).unknown(true);
 
 export class ConfigError extends Error {}
+
+/** The names Express's `trust proxy` (proxy-addr) knows for address ranges. */
+const TRUSTED_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY in the safe part of what Express's `trust proxy` understands: a hop count, or a
+ * comma-separated list of addresses, subnets (CIDR) and range names. Not `true` (trust every
+ * peer): then any client could name its own address in X-Forwarded-For and walk past every
+ * per-address limit.
+ */
+function parseTrustProxy(value: string | undefined): number | string[] {
+  if (value === undefined) return 0;
+  const fail = (why: string): never => {
+    throw new ConfigError(`Invalid configuration: TRUST_PROXY: ${why}`);
+  };
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value.trim().toLowerCase() === 'true') {
+    fail('true would trust every peer, letting any client pick its own address; give the number of proxies in front (e.g. 1) or their addresses');
+  }
+  return value.split(',').map((raw) => {
+    const entry = raw.trim();
+    if (TRUSTED_RANGE_NAMES.has(entry.toLowerCase())) return entry.toLowerCase();
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      fail(`"${entry}" is not a hop count, an address, a subnet (address/bits) or one of loopback, linklocal, uniquelocal`);
+    }
+    return entry;
+  });
+}
 
 /** Reads and checks the environment; a bad value is one clear line naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -138,6 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jwtSecret: v['JWT_SECRET'] ?? null,
     jwtLifetimeSeconds: v['JWT_LIFETIME_SECONDS'],
     passwordHashCost: v['PASSWORD_HASH_COST'],
+    passwordHashConcurrency: v['PASSWORD_HASH_CONCURRENCY'],
+    passwordHashQueue: v['PASSWORD_HASH_QUEUE'],
+    trustProxy: parseTrustProxy(v['TRUST_PROXY']),
     admin: adminEmail ? { email: adminEmail, password: v['ADMIN_PASSWORD'] } : null,
     demoData: v['DEMO_DATA'] ?? databaseUrl === null,
     dataPlatformUrl: v['DATA_PLATFORM_URL'] ?? null,
@@ -148,8 +203,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rateLimitOrdersPerSecond: v['RATE_LIMIT_ORDERS_PER_SECOND'],
     rateLimitCouponIssuesPerMinute: v['RATE_LIMIT_COUPON_ISSUES_PER_MINUTE'],
     rateLimitIdempotencyKeysPerMinute: v['RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE'],
+    rateLimitSignupsPerMinutePerAddress: v['RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP'],
+    rateLimitLoginsPerMinutePerAddress: v['RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP'],
     failureBlockThreshold: v['FAILURE_BLOCK_THRESHOLD'],
     failureBlockSeconds: v['FAILURE_BLOCK_SECONDS'],
+    loginFailuresPerAddress: v['LOGIN_FAILURES_PER_ADDRESS'],
     popularCacheTtlSeconds: v['POPULAR_CACHE_TTL_SECONDS'],
     jobIntervalMs: v['JOB_INTERVAL_MS'],
     outboxMaxAttempts: v['OUTBOX_MAX_ATTEMPTS'],

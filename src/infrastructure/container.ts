@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import { Container, type ResolutionContext } from 'inversify';
 import type { Knex } from 'knex';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { LogIn } from '../application/auth/log-in.js';
+import { LOGIN_RATE_LIMIT, LogIn } from '../application/auth/log-in.js';
 import { RegisterAccount } from '../application/auth/register-account.js';
-import { SignUp } from '../application/auth/sign-up.js';
+import { SIGNUP_RATE_LIMIT, SignUp } from '../application/auth/sign-up.js';
 import { NEW_IDEMPOTENCY_KEY_RATE_LIMIT, RunIdempotently } from '../application/idempotency/run-idempotently.js';
 import type { FailureLimiter } from '../application/ports/failure-limiter.js';
 import type { IdempotencyStore, IdempotencyTimings } from '../application/ports/idempotency-store.js';
@@ -100,6 +100,7 @@ import { PostgresWalletRepository } from '../adapters/postgres/wallet-repository
 import { RedisCache } from '../adapters/redis/redis-cache.js';
 import { RedisFailureLimiter } from '../adapters/redis/redis-failure-limiter.js';
 import { JwtTokenService } from '../adapters/security/jwt-token-service.js';
+import { BoundedPasswordHasher } from '../adapters/security/bounded-password-hasher.js';
 import { ScryptPasswordHasher } from '../adapters/security/scrypt-password-hasher.js';
 import { SystemClock } from '../adapters/system/system-clock.js';
 import type { Config } from './config.js';
@@ -121,6 +122,8 @@ export const TOKENS = {
   wallets: token<WalletRepository>('WalletRepository'),
   idempotencyStore: token<IdempotencyStore>('IdempotencyStore'),
   failureLimiter: token<FailureLimiter>('FailureLimiter'),
+  /** Failed logins per client address, with LOGIN_FAILURES_PER_ADDRESS as its threshold. */
+  addressFailureLimiter: token<FailureLimiter>('AddressFailureLimiter'),
   passwordHasher: token<PasswordHasher>('PasswordHasher'),
   tokens: token<TokenService>('TokenService'),
   registerAccount: token<RegisterAccount>('RegisterAccount'),
@@ -196,6 +199,8 @@ export interface ContainerInputs {
   gateway?: PaymentGateway;
   /** Replaces the configured data platform (tests that make delivery fail or crash on purpose). */
   eventPublisher?: EventPublisher;
+  /** Replaces scrypt (tests that hold a hash on purpose); bounded by PASSWORD_HASH_* all the same. */
+  passwordHasher?: PasswordHasher;
 }
 
 /**
@@ -208,9 +213,13 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   const bind = <T>(t: Token<T>, factory: (get: <U>(t: Token<U>) => U) => T) =>
     c.bind<T>(t).toDynamicValue((ctx: ResolutionContext) => factory(<U>(dep: Token<U>) => ctx.get<U>(dep)));
 
-  const hasher = new ScryptPasswordHasher({ N: 2 ** config.passwordHashCost, r: 8, p: 1 });
+  const scrypt = inputs.passwordHasher ?? new ScryptPasswordHasher({ N: 2 ** config.passwordHashCost, r: 8, p: 1 });
   // Checked against for unknown e-mails, so a login takes as long whether or not the account exists.
-  const decoyHash = await hasher.hash(`decoy-${Date.now()}`);
+  const decoyHash = await scrypt.hash(`decoy-${Date.now()}`);
+  const hasher = new BoundedPasswordHasher(scrypt, {
+    concurrency: config.passwordHashConcurrency,
+    queue: config.passwordHashQueue,
+  });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const idempotencyTimings: IdempotencyTimings = {
@@ -218,6 +227,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     leaseMs: 60_000,
   };
   const failurePolicy = { threshold: config.failureBlockThreshold, blockSeconds: config.failureBlockSeconds };
+  const addressFailurePolicy = { threshold: config.loginFailuresPerAddress, blockSeconds: config.failureBlockSeconds };
 
   c.bind(TOKENS.config).toConstantValue(config);
   c.bind(TOKENS.logger).toConstantValue(logger);
@@ -284,13 +294,28 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
       ? new RedisFailureLimiter(redis, failurePolicy, logger)
       : new MemoryFailureLimiter(failurePolicy, get(TOKENS.clock), config.limiterMaxSubjects),
   );
+  bind(TOKENS.addressFailureLimiter, (get) =>
+    redis
+      ? new RedisFailureLimiter(redis, addressFailurePolicy, logger)
+      : new MemoryFailureLimiter(addressFailurePolicy, get(TOKENS.clock), config.limiterMaxSubjects),
+  );
 
   bind(TOKENS.registerAccount, (get) =>
     new RegisterAccount(get(TOKENS.users), get(TOKENS.wallets), get(TOKENS.passwordHasher), get(TOKENS.transactions), get(TOKENS.clock)),
   );
-  bind(TOKENS.signUp, (get) => new SignUp(get(TOKENS.registerAccount)));
+  bind(TOKENS.signUp, (get) => new SignUp(get(TOKENS.registerAccount), get(TOKENS.rateLimiter)));
   bind(TOKENS.logIn, (get) =>
-    new LogIn(get(TOKENS.users), get(TOKENS.passwordHasher), get(TOKENS.tokens), get(TOKENS.failureLimiter), decoyHash),
+    new LogIn(
+      get(TOKENS.users),
+      get(TOKENS.passwordHasher),
+      get(TOKENS.tokens),
+      {
+        rateLimiter: get(TOKENS.rateLimiter),
+        accountFailures: get(TOKENS.failureLimiter),
+        addressFailures: get(TOKENS.addressFailureLimiter),
+      },
+      decoyHash,
+    ),
   );
   bind(TOKENS.getUser, (get) => new GetUser(get(TOKENS.users)));
   bind(TOKENS.createAccount, (get) => new CreateAccount(get(TOKENS.registerAccount)));
@@ -324,6 +349,8 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     [ORDER_RATE_LIMIT]: { limit: config.rateLimitOrdersPerSecond, windowMs: 1_000 },
     [COUPON_ISSUE_RATE_LIMIT]: { limit: config.rateLimitCouponIssuesPerMinute, windowMs: 60_000 },
     [NEW_IDEMPOTENCY_KEY_RATE_LIMIT]: { limit: config.rateLimitIdempotencyKeysPerMinute, windowMs: 60_000 },
+    [SIGNUP_RATE_LIMIT]: { limit: config.rateLimitSignupsPerMinutePerAddress, windowMs: 60_000 },
+    [LOGIN_RATE_LIMIT]: { limit: config.rateLimitLoginsPerMinutePerAddress, windowMs: 60_000 },
   };
   bind(TOKENS.rateLimiter, (get) =>
     redis ? new RedisRateLimiter(redis, rateLimits, get(TOKENS.clock), logger) : new MemoryRateLimiter(rateLimits, get(TOKENS.clock), config.limiterMaxSubjects),

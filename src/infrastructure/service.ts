@@ -12,6 +12,7 @@ import { migrateToLatest } from '../adapters/postgres/migration-source.js';
 import { isDatabaseUnavailable } from '../adapters/postgres/pg-errors.js';
 import type { EventPublisher } from '../application/ports/event-publisher.js';
 import type { Logger } from '../application/ports/logger.js';
+import type { PasswordHasher } from '../application/ports/password-hasher.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { Config } from './config.js';
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   gateway?: PaymentGateway;
   /** Replaces the configured data platform (tests). */
   eventPublisher?: EventPublisher;
+  /** Replaces scrypt (tests that hold a hash on purpose). */
+  passwordHasher?: PasswordHasher;
   /** Start the background jobs (default true). */
   jobs?: boolean;
 }
@@ -77,6 +80,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.eventPublisher ? { eventPublisher: options.eventPublisher } : {}),
+    ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
   });
 
   if (config.admin) {
@@ -142,6 +146,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     logger,
     inputLimits: { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries },
     isDatabaseUnavailable,
+    trustProxy: config.trustProxy,
     health: {
       stopping: () => http.draining,
       database: () => (db ? probe(() => db.raw('select 1')) : Promise.resolve('up')),

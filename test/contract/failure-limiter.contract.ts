@@ -138,6 +138,35 @@ export function failureLimiterContract(makeSubject: (policy: FailureBlockPolicy)
     expect(await limiter.blockedFor(LOGIN, subject)).to.equal(0);
   });
 
+  it('a count is forgotten blockSeconds after its last failure (no success needed)', async function () {
+    const policy = { threshold: 3, blockSeconds: 1 };
+    const { limiter, passTime } = await makeSubject(policy);
+    const subject = freshSubject();
+    await fail(limiter, policy.threshold - 1, LOGIN, subject);
+
+    await passTime(1_100);
+    await limiter.recordFailure(LOGIN, subject);
+
+    expect(await limiter.blockedFor(LOGIN, subject)).to.equal(0);
+    await fail(limiter, policy.threshold - 1, LOGIN, subject);
+    expect(await limiter.blockedFor(LOGIN, subject)).to.equal(1);
+  });
+
+  it('each failure keeps the count for another blockSeconds: failures closer together than that add up', async function () {
+    const policy = { threshold: 3, blockSeconds: 2 };
+    const { limiter, passTime } = await makeSubject(policy);
+    const subject = freshSubject();
+
+    await limiter.recordFailure(LOGIN, subject);
+    await passTime(1_100);
+    await limiter.recordFailure(LOGIN, subject);
+    // Past blockSeconds after the first failure, within it after the second.
+    await passTime(1_100);
+    await limiter.recordFailure(LOGIN, subject);
+
+    expect(await limiter.blockedFor(LOGIN, subject)).to.be.within(1, 2);
+  });
+
   it('the block ends after blockSeconds, and counting starts again from zero', async function () {
     const policy = { threshold: 3, blockSeconds: 1 };
     const { limiter, passTime } = await makeSubject(policy);

@@ -21,6 +21,13 @@ export function testConfig(env: Record<string, string> = {}): Config {
     RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0',
     CACHE_MAX_BYTES: '0',
     LIMITER_MAX_SUBJECTS: '0',
+    // And the per-address limits of sign-up and login, the per-address login block and the
+    // bound on password hashing: every suite signs up and logs in from one address.
+    RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP: '0',
+    RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP: '0',
+    LOGIN_FAILURES_PER_ADDRESS: '0',
+    PASSWORD_HASH_CONCURRENCY: '0',
+    PASSWORD_HASH_QUEUE: '0',
     ...env,
   });
 }

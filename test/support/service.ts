@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { PasswordHasher } from '../../src/application/ports/password-hasher.js';
 import type { Clock } from '../../src/domain/shared/clock.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { type RunningService, startService } from '../../src/infrastructure/service.js';
@@ -77,6 +79,12 @@ export interface TestServiceOptions {
   env?: Record<string, string>;
   /** The service's clock (e.g. a ManualClock on days no other suite writes sales on). */
   clock?: Clock;
+  /** A pool of its own on this run's database instead of the shared one (e.g. a small one). */
+  db?: Knex;
+  /** Replaces scrypt (e.g. a hash the test holds); still bounded by PASSWORD_HASH_*. */
+  passwordHasher?: PasswordHasher;
+  /** Start the background jobs (default true). */
+  jobs?: boolean;
 }
 
 const PASSWORD = 'correct-horse-42';
@@ -90,11 +98,13 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-test-')),
     ...options.env,
   });
-  const db = options.persistence === 'memory' ? null : (await testDatabase()).db;
+  const db = options.persistence === 'memory' ? null : (options.db ?? (await testDatabase()).db);
   const service = await startService(config, createLogger('error', true), {
     db,
     redis: options.redis ?? null,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
+    ...(options.jobs === false ? { jobs: false } : {}),
   });
   const api = new ApiClient(service.url);
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
+import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
 import type { TokenService } from '../../application/ports/token-service.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
 import { httpMetrics, type MetricsExposure, routeTemplateOf } from './metrics.js';
@@ -30,6 +31,8 @@ export interface HttpDependencies {
   inputLimits: InputLimits;
   /** True when an error means the database cannot be reached (503, not 500). */
   isDatabaseUnavailable(error: unknown): boolean;
+  /** Whose X-Forwarded-For to believe (TRUST_PROXY): a hop count, or proxies' addresses; 0 trusts nobody. */
+  trustProxy: number | string[];
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -39,6 +42,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // What req.ip, and so clientAddressOf, makes of X-Forwarded-For.
+  app.set('trust proxy', deps.trustProxy);
 
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
@@ -80,14 +85,16 @@ function errorHandler(deps: HttpDependencies) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const instance = pathOf(req);
     const body = toProblem(error, instance, deps);
-    if (body.status >= 500) {
+    // A refusal by the bound on password hashing is the bound doing its job under a flood, not a
+    // fault: logging each one would flood the log as well.
+    if (body.status >= 500 && !(error instanceof PasswordHasherBusy)) {
       deps.logger.error('request failed', {
         method: req.method,
         path: instance,
         error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
       });
     }
-    if (error instanceof TooManyFailures || error instanceof RateLimited) {
+    if (error instanceof TooManyFailures || error instanceof RateLimited || error instanceof PasswordHasherBusy) {
       res.set('Retry-After', String(Math.max(1, error.retryAfterSeconds)));
     }
     if (res.headersSent) return;
@@ -105,6 +112,10 @@ function toProblem(error: unknown, instance: string, deps: HttpDependencies): Pr
   }
   const refused = problemOfClientError(error, instance);
   if (refused) return refused;
+  if (error instanceof PasswordHasherBusy) {
+    // The service as a whole is saturated, not this client over a limit of its own: 503.
+    return problem('UNAVAILABLE', error.message, instance);
+  }
   if (deps.isDatabaseUnavailable(error)) {
     return problem('UNAVAILABLE', 'The database is not reachable; try again shortly', instance);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { StoredResponse } from '../../application/ports/idempotency-store.js';
 import type { RunIdempotently } from '../../application/idempotency/run-idempotently.js';
+import { clientAddressOf } from './client-address.js';
 import { HttpProblem } from './problem.js';
 
 /** JSON with keys in a fixed order, so the same body always has the same fingerprint. */
@@ -39,25 +40,28 @@ function scopeOf(res: Response): number {
   return (res.locals['actor'] as { userId: number } | undefined)?.userId ?? ANONYMOUS;
 }
 
-/** Who a new key counts against: the user, or an anonymous caller's address (the socket's, as Express reports it). */
+/** Who a new key counts against: the user, or an anonymous caller's client address. */
 function claimantOf(req: Request, res: Response): string {
   const userId = scopeOf(res);
-  return userId === ANONYMOUS ? `address:${req.ip ?? 'unknown'}` : `user:${userId}`;
+  return userId === ANONYMOUS ? `address:${clientAddressOf(req)}` : `user:${userId}`;
+}
+
+/** The handler's own work; `prepared` is what `prepare` returned (undefined without one). */
+export type IdempotentWork<P> = (req: Request, res: Response, prepared: P) => Promise<StoredResponse>;
+
+export interface IdempotentOptions<P> {
+  atomic?: () => boolean;
+  /** Admission checks (rate limits, blocks) that call out: run first, with no transaction open. */
+  admit?: (res: Response, req: Request) => Promise<void>;
+  /** Slow work that needs no database (a password hash): run after admission, before the transaction opens. */
+  prepare?: (req: Request, res: Response) => Promise<P>;
 }
 
 /**
  * Runs a state-changing handler under the request's Idempotency-Key (or body `requestId`),
  * and sends its answer, first or replayed.
  */
-export function idempotentHandler(
-  runIdempotently: RunIdempotently,
-  work: (req: Request, res: Response) => Promise<StoredResponse>,
-  options: {
-    atomic?: () => boolean;
-    /** Admission checks (rate limits, blocks) that call out: run first, with no transaction open. */
-    admit?: (res: Response) => Promise<void>;
-  } = {},
-) {
+export function idempotentHandler<P = undefined>(runIdempotently: RunIdempotently, work: IdempotentWork<P>, options: IdempotentOptions<P> = {}) {
   return async (req: Request, res: Response) => {
     const key = idempotencyKeyOf(req);
     // Only a request with a key is ever compared with another: hash its content then, not always.
@@ -66,15 +70,17 @@ export function idempotentHandler(
       const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
       fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`).digest('base64url');
     }
-    const outcome = await runIdempotently.execute(
+    const { admit, prepare } = options;
+    const outcome = await runIdempotently.execute<P>(
       {
         scope: key === null ? null : { userId: scopeOf(res), key },
         claimant: claimantOf(req, res),
         fingerprint,
         atomic: options.atomic?.() ?? true,
-        admit: options.admit && (() => options.admit!(res)),
+        admit: admit && (() => admit(res, req)),
+        prepare: prepare && (() => prepare(req, res)),
       },
-      () => work(req, res),
+      (prepared) => work(req, res, prepared),
     );
     if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(outcome.response.status).json(outcome.response.body);
@@ -83,6 +89,5 @@ export function idempotentHandler(
 
 /** `idempotentHandler` bound to one RunIdempotently, as a route file uses it for every route. */
 export function idempotentVia(runIdempotently: RunIdempotently) {
-  return (work: Parameters<typeof idempotentHandler>[1], options?: Parameters<typeof idempotentHandler>[2]) =>
-    idempotentHandler(runIdempotently, work, options);
+  return <P = undefined>(work: IdempotentWork<P>, options?: IdempotentOptions<P>) => idempotentHandler(runIdempotently, work, options);
 }

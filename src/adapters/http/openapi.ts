@@ -1291,6 +1291,16 @@ const responses: JsonObject = {
 // ---------------------------------------------------------------------------------------------
 // Paths
 
+/** The 503 of an endpoint that hashes or checks a password: the database, or the bound on hashing. */
+const PASSWORD_ENDPOINT_UNAVAILABLE = problemResponse(
+  'UNAVAILABLE: the database is unreachable; or the service is busy checking passwords (more sign-ups and logins waiting for a password hash than `PASSWORD_HASH_QUEUE`, at most `PASSWORD_HASH_CONCURRENCY` hashing at once per instance), answered at once with `Retry-After`.',
+  [
+    { code: 'UNAVAILABLE', detail: 'The database is not reachable; try again shortly', example: 'UNAVAILABLE (database)' },
+    { code: 'UNAVAILABLE', detail: 'The service is busy checking passwords; try again in a moment', example: 'UNAVAILABLE (busy checking passwords)' },
+  ],
+  ['RetryAfter'],
+);
+
 const ORDER_NOT_FOUND = problemResponse('NOT_FOUND: no such order.', [{ code: 'NOT_FOUND', detail: 'Order 999 does not exist' }]);
 const PAYMENT_NOT_FOUND = problemResponse('NOT_FOUND: no such payment.', [{ code: 'NOT_FOUND', detail: 'Payment 999 does not exist' }]);
 
@@ -1353,7 +1363,9 @@ const paths: JsonObject = {
       description:
         'Public. Creates a BUYER account (and its empty wallet). Idempotent with `Idempotency-Key` (or `requestId`): anonymous callers all share one key scope, and the fingerprint covers the whole body, password included, ' +
         'so only the identical request replays the first answer (201 with `Idempotent-Replayed: true`); the same key with any other body is 422 IDEMPOTENCY_KEY_REUSED, and 409 IDEMPOTENCY_IN_PROGRESS while the first still runs. ' +
-        'Without a key, a repeat answers 409 EMAIL_TAKEN.',
+        'Without a key, a repeat answers 409 EMAIL_TAKEN. ' +
+        'At most `RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP` (default 10; 0 switches it off) sign-ups a minute per client address, across all instances: more is 429 RATE_LIMITED with `Retry-After`; a replay is answered from the first answer and neither limited nor counted. ' +
+        'The client address is the connection\'s; `X-Forwarded-For` counts only from the proxies `TRUST_PROXY` names.',
       security: PUBLIC,
       parameters: [ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('SignUpRequest'),
@@ -1365,7 +1377,13 @@ const paths: JsonObject = {
           { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
         ]),
         '422': ref('responses', 'IdempotencyKeyReused'),
+        '429': problemResponse(
+          'RATE_LIMITED: over `RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP` sign-ups a minute from this client address.',
+          [{ code: 'RATE_LIMITED', detail: 'Too many sign-ups from this address; wait a moment' }],
+          ['RetryAfter'],
+        ),
         ...SERVER_ERRORS,
+        '503': PASSWORD_ENDPOINT_UNAVAILABLE,
       },
     },
   },
@@ -1375,7 +1393,11 @@ const paths: JsonObject = {
       operationId: 'logIn',
       summary: 'Log in and get a Bearer token',
       description:
-        'Public. The e-mail is matched case-insensitively. After 5 consecutive failed logins for an account, logging in to it is blocked for 10 minutes (429 TOO_MANY_FAILURES with `Retry-After`).',
+        'Public. The e-mail is matched case-insensitively. Failed logins count per client address, never per account alone, so nobody can lock an account\'s owner out: ' +
+        'after `FAILURE_BLOCK_THRESHOLD` (default 5) consecutive failed logins to an account from one client address, that address\'s logins to that account are blocked for `FAILURE_BLOCK_SECONDS` (default 600), a success from it resetting the count; ' +
+        'after `LOGIN_FAILURES_PER_ADDRESS` (default 20) failed logins from one client address on any accounts, every login from that address is blocked for `FAILURE_BLOCK_SECONDS`, and no success resets that count or lifts that block (429 TOO_MANY_FAILURES with `Retry-After`). A count is forgotten `FAILURE_BLOCK_SECONDS` after its last failure. ' +
+        'At most `RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP` (default 30; 0 switches it off) attempts a minute per client address, across all instances: more is 429 RATE_LIMITED with `Retry-After`. ' +
+        'The client address is the connection\'s; `X-Forwarded-For` counts only from the proxies `TRUST_PROXY` names.',
       security: PUBLIC,
       requestBody: jsonBody('LoginRequest'),
       responses: {
@@ -1385,11 +1407,16 @@ const paths: JsonObject = {
           { code: 'UNAUTHENTICATED', detail: 'Wrong e-mail or password' },
         ]),
         '429': problemResponse(
-          'TOO_MANY_FAILURES: blocked after repeated failed logins.',
-          [{ code: 'TOO_MANY_FAILURES', detail: 'Too many failed logins for this account; try again later' }],
+          'TOO_MANY_FAILURES: this client address is blocked after repeated failed logins, to this account or to any; RATE_LIMITED: over `RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP` attempts a minute from this client address.',
+          [
+            { code: 'TOO_MANY_FAILURES', detail: 'Too many failed logins for this account from this address; try again later', example: 'TOO_MANY_FAILURES (this account)' },
+            { code: 'TOO_MANY_FAILURES', detail: 'Too many failed logins from this address; try again later', example: 'TOO_MANY_FAILURES (any account)' },
+            { code: 'RATE_LIMITED', detail: 'Too many logins from this address; wait a moment' },
+          ],
           ['RetryAfter'],
         ),
         ...SERVER_ERRORS,
+        '503': PASSWORD_ENDPOINT_UNAVAILABLE,
       },
     },
   },
@@ -1425,6 +1452,7 @@ const paths: JsonObject = {
         ]),
         '422': ref('responses', 'IdempotencyKeyReused'),
         ...SERVER_ERRORS,
+        '503': PASSWORD_ENDPOINT_UNAVAILABLE,
       },
     },
   },
@@ -2275,7 +2303,8 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`; pages are stably ordered (ties broken by id).
 - The product list and detail may be served from a short-lived cache; every change to the catalog invalidates it at once, so an answer is never older than the last acknowledged change.
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
-- \`429\` answers carry \`Retry-After\` (seconds).
+- \`429\` answers carry \`Retry-After\` (seconds), and so do \`503\` answers of a service busy checking passwords.
+- The client address, which the sign-up and login limits count, is the connection's; \`X-Forwarded-For\` is believed only from the proxies \`TRUST_PROXY\` names.
 
 **Order of checks**: route (unknown → 404, with or without a token) → authentication (401) → request shape (400) → permission (403) → existence (404) → business rules (409/422). A resource that is someone else's is 403; one that does not exist is 404; a non-ADMIN naming another user's id gets 403 whether or not it exists.
 
@@ -2294,7 +2323,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released, coupon given back); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
 - A reservation holds for \`ORDER_RESERVATION_TTL_SECONDS\` (default 30) after the order is placed (\`reservationExpiresAt\`). After that the order can no longer be paid, and the sweeper cancels it (reason \`EXPIRED\`) and releases its stock within a few job intervals (\`JOB_INTERVAL_MS\`, default 1000), on any instance, exactly once.
 - With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about PENDING orders older than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled.
-- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES).
+- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES); \`RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP\` (default 10) sign-ups and \`RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP\` (default 30) login attempts a minute per client address (429 RATE_LIMITED); failed logins block a client address, not an account (see the login operation).
 
 **Coupons**
 - A SELLER or an ADMIN creates a coupon (PERCENTAGE or FIXED, optionally capped, with a minimum order amount, a total quantity or none, a per-user limit and a validity window) and may suspend, resume or cancel it. Its status (CREATED, ACTIVE, EXHAUSTED, EXPIRED, SUSPENDED, CANCELLED) is worked out from that, its window and its counters.

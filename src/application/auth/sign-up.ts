@@ -1,5 +1,10 @@
+import { RateLimited } from '../../domain/shared/errors.js';
 import type { User } from '../../domain/user/user.js';
-import type { RegisterAccount } from './register-account.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import type { PreparedAccount, RegisterAccount } from './register-account.js';
+
+/** Sign-ups a client address may make a minute (RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP). */
+export const SIGNUP_RATE_LIMIT = 'signups-per-address';
 
 export interface SignUpInput {
   email: string;
@@ -7,11 +12,34 @@ export interface SignUpInput {
   name: string;
 }
 
-/** Anyone may sign up; sign-up only ever makes BUYERs. */
+/**
+ * Anyone may sign up; sign-up only ever makes BUYERs. `prepare` (the password hash) and
+ * `complete` (the rows) are apart so a caller can keep the hash out of its transaction.
+ */
 export class SignUp {
-  constructor(private readonly register: RegisterAccount) {}
+  constructor(
+    private readonly register: RegisterAccount,
+    private readonly rateLimiter: RateLimiter,
+  ) {}
+
+  /**
+   * At most RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP sign-ups a client address. Apart from the rest
+   * so the caller asks it before any transaction opens (Redis) and never for a replay.
+   */
+  async admit(clientAddress: string): Promise<void> {
+    const retryAfter = await this.rateLimiter.take(SIGNUP_RATE_LIMIT, clientAddress);
+    if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many sign-ups from this address; wait a moment');
+  }
+
+  prepare(input: SignUpInput): Promise<PreparedAccount> {
+    return this.register.prepare({ email: input.email, name: input.name, role: 'BUYER' }, input.password);
+  }
+
+  complete(account: PreparedAccount): Promise<User> {
+    return this.register.complete(account);
+  }
 
   async execute(input: SignUpInput): Promise<User> {
-    return this.register.execute({ email: input.email, name: input.name, role: 'BUYER' }, input.password);
+    return this.complete(await this.prepare(input));
   }
 }

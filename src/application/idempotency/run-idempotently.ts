@@ -21,7 +21,7 @@ export class IdempotencyKeyReused extends DomainError {
   }
 }
 
-export interface IdempotentRequest {
+export interface IdempotentRequest<P = undefined> {
   /** Absent: the request is simply run once, in one transaction. */
   scope: IdempotencyScope | null;
   /** Identifies the request's content (method, path, body). */
@@ -44,6 +44,12 @@ export interface IdempotentRequest {
    * address), so that no one grows the key store without bound. Absent: not counted.
    */
   claimant?: string;
+  /**
+   * Slow work that needs no database (hashing a password): run after the key is claimed and the
+   * request admitted, and before the transaction opens, so no pooled connection sits idle in a
+   * transaction while the CPU is busy. Its result is handed to the work. Never run for a replay.
+   */
+  prepare?: () => Promise<P>;
 }
 
 export interface IdempotentOutcome {
@@ -67,11 +73,18 @@ export class RunIdempotently {
     private readonly rateLimiter?: RateLimiter,
   ) {}
 
-  async execute(request: IdempotentRequest, work: () => Promise<StoredResponse>): Promise<IdempotentOutcome> {
+  async execute<P = undefined>(
+    request: IdempotentRequest<P>,
+    work: (prepared: P) => Promise<StoredResponse>,
+  ): Promise<IdempotentOutcome> {
     const { scope } = request;
+    // Without `prepare`, P is undefined and so is what the work gets.
+    const prepare = async () => (await request.prepare?.()) as P;
     if (!scope) {
       await request.admit?.();
-      return { response: request.atomic === false ? await work() : await this.transactions.run(work), replayed: false };
+      const prepared = await prepare();
+      const response = request.atomic === false ? await work(prepared) : await this.transactions.run(() => work(prepared));
+      return { response, replayed: false };
     }
     const claim = await this.store.claim(scope, request.fingerprint, this.clock.now());
     switch (claim.kind) {
@@ -91,13 +104,14 @@ export class RunIdempotently {
         if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many new Idempotency-Keys; wait a moment');
       }
       await request.admit?.();
+      const prepared = await prepare();
       if (request.atomic === false) {
-        const answer = await work();
+        const answer = await work(prepared);
         await this.transactions.run(() => this.store.complete(scope, answer, this.clock.now()));
         return { response: answer, replayed: false };
       }
       const response = await this.transactions.run(async () => {
-        const answer = await work();
+        const answer = await work(prepared);
         await this.store.complete(scope, answer, this.clock.now());
         return answer;
       });

@@ -81,8 +81,8 @@ describe('MemoryFailureLimiter (consecutive failures block an action for a while
   describe('bounded by subjects (LIMITER_MAX_SUBJECTS)', () => {
     /** How many counts and blocks it holds (private state, read for the bound only). */
     const sizesOf = (l: MemoryFailureLimiter) => {
-      const state = l as unknown as { failures: Map<string, number>; blockedUntil: Map<string, number> };
-      return { failures: state.failures.size, blocks: state.blockedUntil.size };
+      const state = l as unknown as { counts: Map<string, unknown>; blockedUntil: Map<string, number> };
+      return { failures: state.counts.size, blocks: state.blockedUntil.size };
     };
 
     it('a flood of distinct subjects never holds more than the bound, counts nor blocks', async () => {
@@ -130,6 +130,18 @@ describe('MemoryFailureLimiter (consecutive failures block an action for a while
       for (let i = 0; i < 2_000; i += 1) await unbounded.recordFailure('login', `u${i}`);
       expect(sizesOf(unbounded).failures).to.equal(2_000);
     });
+  });
+
+  it('sweeping out what ran out, once it holds many subjects, keeps the counts and blocks still in force', async () => {
+    await failTimes(3, 'login', 'blocked@shop.test');
+    await failTimes(2, 'login', 'counting@shop.test');
+    clock.advance(59_000);
+    // Enough subjects to make it sweep, at a moment when the two above are about to run out.
+    for (let i = 0; i < 12_000; i += 1) await limiter.recordFailure('login', `passer-by-${i}`);
+
+    expect(await limiter.blockedFor('login', 'blocked@shop.test')).to.equal(1);
+    await failTimes(1, 'login', 'counting@shop.test');
+    expect(await limiter.blockedFor('login', 'counting@shop.test')).to.equal(60);
   });
 });
 

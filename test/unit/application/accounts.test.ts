@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { ValidationFailed } from '../../../src/domain/shared/errors.js';
 import { uniqueEmail } from '../../support/environment.js';
 import { expectRejectsCode } from '../expect-error.js';
-import { actor, type MemoryApp, memoryApp, PASSWORD } from './app.js';
+import { actor, CLIENT, type MemoryApp, memoryApp, PASSWORD } from './app.js';
 
 /** Calls a use case so that a synchronous throw also arrives as a rejection, as it does for an awaiting caller. */
 const called = <T>(work: () => Promise<T>): Promise<T> => Promise.resolve().then(work);
@@ -53,7 +53,7 @@ describe('accounts opened by an ADMIN', () => {
       });
       expect(seller.toSnapshot()).to.include({ email, role: 'SELLER', businessNumber: '123-45-67890', introduction: 'Shoes since 1999', adminCode: null });
       expect((await app.wallets.get(seller.id))?.balance).to.equal(0);
-      const issued = await app.logIn.execute({ email, password: PASSWORD });
+      const issued = await app.logIn.execute({ email, password: PASSWORD }, CLIENT);
       expect(app.tokens.verify(issued.accessToken)).to.deep.equal({ userId: seller.id, role: 'SELLER' });
     });
 
@@ -107,9 +107,9 @@ describe('accounts opened by an ADMIN', () => {
       const email = uniqueEmail('root');
       await app.ensureAdminAccount.execute(email, PASSWORD);
       expect(await app.ensureAdminAccount.execute(email, 'a-different-password')).to.equal('exists');
-      const issued = await app.logIn.execute({ email, password: PASSWORD });
+      const issued = await app.logIn.execute({ email, password: PASSWORD }, CLIENT);
       expect(app.tokens.verify(issued.accessToken).role).to.equal('ADMIN');
-      await expectRejectsCode(app.logIn.execute({ email, password: 'a-different-password' }), 'UNAUTHENTICATED');
+      await expectRejectsCode(app.logIn.execute({ email, password: 'a-different-password' }, CLIENT), 'UNAUTHENTICATED');
     });
 
     it('a configured admin password shorter than 8 characters is refused (VALIDATION_FAILED)', async () => {

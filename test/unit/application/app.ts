@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { PasswordHasher } from '../../../src/application/ports/password-hasher.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
 import type { Role } from '../../../src/domain/user/user.js';
 import { resolve, type Token, TOKENS } from '../../../src/infrastructure/container.js';
@@ -7,11 +8,13 @@ import { uniqueEmail } from '../../support/environment.js';
 import { memoryContainer } from '../../support/memory.js';
 
 export const PASSWORD = 'correct-horse-42';
+/** A client address (documentation range) for use cases that count per address. */
+export const CLIENT = '192.0.2.10';
 
 /** The whole application on memory adapters, with a clock the test moves. */
-export async function memoryApp(env: Record<string, string> = {}) {
+export async function memoryApp(env: Record<string, string> = {}, adapters: { passwordHasher?: PasswordHasher } = {}) {
   const clock = new ManualClock();
-  const container = await memoryContainer({ clock, env });
+  const container = await memoryContainer({ clock, env, ...adapters });
   const get = <T>(token: Token<T>) => resolve(container, token);
   const app = {
     clock,
@@ -27,6 +30,8 @@ export async function memoryApp(env: Record<string, string> = {}) {
     getBalance: get(TOKENS.getBalance),
     getBalanceHistory: get(TOKENS.getBalanceHistory),
     getUser: get(TOKENS.getUser),
+    transactions: get(TOKENS.transactions),
+    runIdempotently: get(TOKENS.runIdempotently),
 
     /** Signs up a BUYER and returns it as an actor. */
     async newBuyer(email = uniqueEmail('buyer')): Promise<Actor & { email: string }> {

@@ -15,6 +15,7 @@ import { ChargeAmount } from '../../../src/domain/wallet/charge-amount.js';
 import { DEFAULT_WALLET_POLICY } from '../../../src/domain/wallet/wallet-policy.js';
 import { Wallet } from '../../../src/domain/wallet/wallet.js';
 import { ManualClock } from '../../support/clock.js';
+import { inTransaction } from '../../support/transactions.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
 
 const HOUR = 3_600_000;
@@ -124,6 +125,72 @@ describe('RunIdempotently (the same Idempotency-Key never does the work twice)',
     expect(await run.execute(request(), retry)).to.deep.equal({ response: created, replayed: false });
     expect(retry.callCount).to.equal(1);
     expect(failing.callCount).to.equal(1);
+  });
+
+  describe('prepare: slow work kept out of the transaction (a password hash)', () => {
+    it('runs after the claim and the admission checks, with no transaction open, and hands its result to the work', async () => {
+      const steps: string[] = [];
+      const outcome = await run.execute(
+        {
+          ...request(),
+          admit: async () => {
+            steps.push('admit');
+          },
+          prepare: async () => {
+            const duplicate = await store.claim(scope(), request().fingerprint, clock.now());
+            steps.push(`prepare (a duplicate: ${duplicate.kind}, in a transaction: ${await inTransaction(transactions)})`);
+            return 'hashed';
+          },
+        },
+        async (prepared) => {
+          steps.push(`work with ${prepared} (in a transaction: ${await inTransaction(transactions)})`);
+          return created;
+        },
+      );
+      expect(outcome).to.deep.equal({ response: created, replayed: false });
+      // The key is already claimed when prepare runs: a duplicate meanwhile is told it is in progress.
+      expect(steps).to.deep.equal(['admit', 'prepare (a duplicate: in-progress, in a transaction: false)', 'work with hashed (in a transaction: true)']);
+    });
+
+    it('runs with no transaction open without a key too', async () => {
+      const seen: boolean[] = [];
+      await run.execute(
+        { scope: null, fingerprint: 'x', prepare: async () => seen.push(await inTransaction(transactions)) },
+        async () => {
+          seen.push(await inTransaction(transactions));
+          return created;
+        },
+      );
+      expect(seen).to.deep.equal([false, true]);
+    });
+
+    it('is not run for a replay', async () => {
+      await run.execute(request(), async () => created);
+      const prepare = sinon.spy(async () => 'hashed');
+      expect(await run.execute({ ...request(), prepare }, async () => created)).to.deep.equal({ response: created, replayed: true });
+      expect(prepare.callCount).to.equal(0);
+    });
+
+    it('is not run when the admission checks refuse the request', async () => {
+      const prepare = sinon.spy(async () => 'hashed');
+      const refused = new Error('rate limited');
+      const admit = async () => {
+        throw refused;
+      };
+      expect(await rejectionOf(run.execute({ ...request(), admit, prepare }, async () => created))).to.equal(refused);
+      expect(prepare.callCount).to.equal(0);
+    });
+
+    it('a failing prepare gives the key back: a retry with the same key runs', async () => {
+      const busy = new Error('busy');
+      const failing = async (): Promise<string> => {
+        throw busy;
+      };
+      const work = sinon.spy(async () => created);
+      expect(await rejectionOf(run.execute({ ...request(), prepare: failing }, work))).to.equal(busy);
+      expect(work.callCount).to.equal(0);
+      expect(await run.execute({ ...request(), prepare: async () => 'hashed' }, work)).to.deep.equal({ response: created, replayed: false });
+    });
   });
 
   describe('the change and the key’s record commit together', () => {

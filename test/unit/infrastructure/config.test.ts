@@ -25,6 +25,9 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       jwtSecret: null,
       jwtLifetimeSeconds: 3600,
       passwordHashCost: 15,
+      passwordHashConcurrency: 4,
+      passwordHashQueue: 64,
+      trustProxy: 0,
       admin: null,
       demoData: true,
       dataPlatformUrl: null,
@@ -35,8 +38,11 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       rateLimitOrdersPerSecond: 1,
       rateLimitCouponIssuesPerMinute: 3,
       rateLimitIdempotencyKeysPerMinute: 120,
+      rateLimitSignupsPerMinutePerAddress: 10,
+      rateLimitLoginsPerMinutePerAddress: 30,
       failureBlockThreshold: 5,
       failureBlockSeconds: 600,
+      loginFailuresPerAddress: 20,
       popularCacheTtlSeconds: 60,
       jobIntervalMs: 1000,
       outboxMaxAttempts: 10,
@@ -181,6 +187,64 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       const error = configErrorOf({ METRICS_TOKEN: bad });
       expect(error.message.startsWith('Invalid configuration: METRICS_TOKEN')).to.equal(true);
       expect(error.message).not.to.include(bad);
+    }
+  });
+
+  it('the sign-up, login and hashing limits are read, 0 switching each off; a negative or a fraction is refused, naming it', () => {
+    const config = loadConfig({
+      RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP: '0',
+      RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP: '100',
+      LOGIN_FAILURES_PER_ADDRESS: '0',
+      PASSWORD_HASH_CONCURRENCY: '2',
+      PASSWORD_HASH_QUEUE: '0',
+    });
+    expect(config).to.include({
+      rateLimitSignupsPerMinutePerAddress: 0,
+      rateLimitLoginsPerMinutePerAddress: 100,
+      loginFailuresPerAddress: 0,
+      passwordHashConcurrency: 2,
+      passwordHashQueue: 0,
+    });
+    for (const name of [
+      'RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP',
+      'RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP',
+      'LOGIN_FAILURES_PER_ADDRESS',
+      'PASSWORD_HASH_CONCURRENCY',
+      'PASSWORD_HASH_QUEUE',
+    ]) {
+      for (const bad of ['-1', '1.5', 'many']) {
+        expect(configErrorOf({ [name]: bad }).message.startsWith(`Invalid configuration: ${name}`), `${name}=${bad}`).to.equal(true);
+      }
+    }
+  });
+
+  describe('TRUST_PROXY (whose X-Forwarded-For to believe)', () => {
+    it('takes a hop count', () => {
+      expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).to.equal(1);
+      expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).to.equal(0);
+    });
+
+    it('takes a comma-separated list of addresses, subnets and range names', () => {
+      expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.7, fd00::/8 ,::1, UniqueLocal' }).trustProxy).to.deep.equal([
+        'loopback',
+        '10.0.0.0/8',
+        '192.168.1.7',
+        'fd00::/8',
+        '::1',
+        'uniquelocal',
+      ]);
+    });
+
+    it('refuses true (any client could pick its own address), naming TRUST_PROXY in one line', () => {
+      const error = configErrorOf({ TRUST_PROXY: 'true' });
+      expect(error.message).to.match(/^Invalid configuration: TRUST_PROXY: true would trust every peer/);
+      expect(error.message).not.to.include('\n');
+    });
+
+    for (const bad of ['yes', '10.0.0.0/33', '::1/129', '10.0.0.300', 'loopback,', '1.2.3.4/8/8', '-1', 'proxy.internal']) {
+      it(`refuses ${JSON.stringify(bad)}, naming TRUST_PROXY`, () => {
+        expect(configErrorOf({ TRUST_PROXY: bad }).message.startsWith('Invalid configuration: TRUST_PROXY')).to.equal(true);
+      });
     }
   });
 

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import Joi from 'joi';
+import type { PreparedAccount } from '../../../application/auth/register-account.js';
 import type { SignUp, SignUpInput } from '../../../application/auth/sign-up.js';
 import type { LogIn, LogInInput } from '../../../application/auth/log-in.js';
 import type { CreateAccount, CreateAccountInput } from '../../../application/users/create-account.js';
@@ -7,6 +8,7 @@ import type { GetUser } from '../../../application/users/get-user.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { TokenService } from '../../../application/ports/token-service.js';
 import { MIN_PASSWORD_LENGTH, ROLES } from '../../../domain/user/user.js';
+import { clientAddressOf } from '../client-address.js';
 import { idempotentHandler } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
 import { userView } from '../presenters.js';
@@ -54,14 +56,22 @@ export function accountRoutes(useCases: AccountUseCases, tokens: TokenService): 
     'post',
     '/auth/signup',
     { auth: false, body: signUpBody },
-    idempotentHandler(useCases.runIdempotently, async (_req, res) => {
-      const { requestId: _key, ...input } = checked<SignUpInput & { requestId?: string }>(res).body;
-      return { status: 201, body: userView(await useCases.signUp.execute(input)) };
-    }),
+    idempotentHandler<PreparedAccount>(
+      useCases.runIdempotently,
+      async (_req, _res, account) => ({ status: 201, body: userView(await useCases.signUp.complete(account)) }),
+      {
+        admit: (_res, req) => useCases.signUp.admit(clientAddressOf(req)),
+        // The hash runs before the key's transaction opens: no connection waits on the CPU.
+        prepare: async (_req, res) => {
+          const { requestId: _key, ...input } = checked<SignUpInput & { requestId?: string }>(res).body;
+          return useCases.signUp.prepare(input);
+        },
+      },
+    ),
   );
 
-  route('post', '/auth/login', { auth: false, body: logInBody }, async (_req, res) => {
-    const token = await useCases.logIn.execute(checked<LogInInput>(res).body);
+  route('post', '/auth/login', { auth: false, body: logInBody }, async (req, res) => {
+    const token = await useCases.logIn.execute(checked<LogInInput>(res).body, clientAddressOf(req));
     res.json({ accessToken: token.accessToken, tokenType: 'Bearer', expiresIn: token.expiresInSeconds });
   });
 
@@ -74,11 +84,16 @@ export function accountRoutes(useCases: AccountUseCases, tokens: TokenService): 
     'post',
     '/users',
     { body: createAccountBody },
-    idempotentHandler(useCases.runIdempotently, async (_req, res) => {
-      const { requestId: _key, ...input } = checked<CreateAccountInput & { requestId?: string }>(res).body;
-      const user = await useCases.createAccount.execute(actorOf(res), input);
-      return { status: 201, body: userView(user) };
-    }),
+    idempotentHandler<PreparedAccount>(
+      useCases.runIdempotently,
+      async (_req, _res, account) => ({ status: 201, body: userView(await useCases.createAccount.complete(account)) }),
+      {
+        prepare: async (_req, res) => {
+          const { requestId: _key, ...input } = checked<CreateAccountInput & { requestId?: string }>(res).body;
+          return useCases.createAccount.prepare(actorOf(res), input);
+        },
+      },
+    ),
   );
 
   return router;
