@@ -1,3 +1,4 @@
+import { startupBanner } from './infrastructure/banner.js';
 import { ConfigError, loadConfig } from './infrastructure/config.js';
 import { createLogger } from './infrastructure/logger.js';
 import { startService } from './infrastructure/service.js';
@@ -16,18 +17,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger);
 
-  const lines = [
-    '',
-    `Order service listening on ${service.url}`,
-    `  API docs:  ${service.url}/docs`,
-    `  database:  ${service.database.description}`,
-    `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
-  ];
-  if (service.demoLogins) {
-    lines.push('  demo logins (POST /api/v1/auth/login):');
-    for (const login of service.demoLogins) lines.push(`    ${login.role.padEnd(6)} ${login.email} / ${login.password}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  process.stdout.write(startupBanner(service, config));
 
   const shutdown = (signal: string) => {
     logger.info('signal received', { signal });

@@ -1,6 +1,13 @@
 import Joi from 'joi';
 import { DEFAULT_WALLET_POLICY, type WalletPolicy } from '../domain/wallet/wallet-policy.js';
 
+/**
+ * Demo accounts and catalog on an empty database. `random-passwords`: each demo account gets a
+ * password generated once per DATA_DIR (the embedded default); `fixed-passwords`: the published
+ * `demo-pass-1234`, only when DEMO_DATA=true is asked for. Never in production.
+ */
+export type DemoDataMode = 'off' | 'random-passwords' | 'fixed-passwords';
+
 export interface Config {
   nodeEnv: string;
   port: number;
@@ -14,7 +21,7 @@ export interface Config {
   jwtLifetimeSeconds: number;
   passwordHashCost: number;
   admin: { email: string; password: string } | null;
-  demoData: boolean;
+  demoData: DemoDataMode;
   dataPlatformUrl: string | null;
   orderReservationTtlSeconds: number;
   pendingRecoveryAfterSeconds: number;
@@ -101,6 +108,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const databaseUrl: string | null = v['DATABASE_URL'] ?? null;
   const adminEmail: string | undefined = v['ADMIN_EMAIL'];
+  const production = v['NODE_ENV'] === 'production';
+  const demoDataAsked: boolean | undefined = v['DEMO_DATA'];
+  if (production && demoDataAsked === true) {
+    // Demo accounts (an ADMIN among them) with logins anyone can read have no place in production.
+    throw new ConfigError('Invalid configuration: DEMO_DATA: must not be true when NODE_ENV=production (demo accounts have known logins)');
+  }
+  let demoData: DemoDataMode = 'off';
+  if (demoDataAsked === true) demoData = 'fixed-passwords';
+  else if (demoDataAsked === undefined && !production && databaseUrl === null) demoData = 'random-passwords';
   return {
     nodeEnv: v['NODE_ENV'],
     port: v['PORT'],
@@ -113,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jwtLifetimeSeconds: v['JWT_LIFETIME_SECONDS'],
     passwordHashCost: v['PASSWORD_HASH_COST'],
     admin: adminEmail ? { email: adminEmail, password: v['ADMIN_PASSWORD'] } : null,
-    demoData: v['DEMO_DATA'] ?? databaseUrl === null,
+    demoData,
     dataPlatformUrl: v['DATA_PLATFORM_URL'] ?? null,
     orderReservationTtlSeconds: v['ORDER_RESERVATION_TTL_SECONDS'],
     pendingRecoveryAfterSeconds: v['PENDING_RECOVERY_AFTER_SECONDS'],

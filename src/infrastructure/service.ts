@@ -15,7 +15,7 @@ import type { Clock } from '../domain/shared/clock.js';
 import type { Config } from './config.js';
 import { buildContainer, resolve, TOKENS } from './container.js';
 import { openDatabase } from './database.js';
-import { type DemoLogin, loadDemoData } from './demo-data.js';
+import { type DemoDataReport, loadDemoData } from './demo-data.js';
 import { JobScheduler } from './jobs.js';
 import { connectRedis, waitForRedis } from './redis.js';
 import { resolveJwtSecret } from './secrets.js';
@@ -24,7 +24,10 @@ export interface RunningService {
   url: string;
   container: Container;
   database: { kind: 'postgres' | 'embedded' | 'memory'; description: string };
-  demoLogins: DemoLogin[] | null;
+  /** The ADMIN from ADMIN_EMAIL, and whether this start created it. */
+  configuredAdmin: { email: string; result: 'created' | 'exists' } | null;
+  /** Null when demo data is off. */
+  demoData: DemoDataReport | null;
   stop(): Promise<void>;
 }
 
@@ -72,11 +75,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
     ...(options.eventPublisher ? { eventPublisher: options.eventPublisher } : {}),
   });
 
+  let configuredAdmin: RunningService['configuredAdmin'] = null;
   if (config.admin) {
     const result = await resolve(container, TOKENS.ensureAdminAccount).execute(config.admin.email, config.admin.password);
     logger.info('admin account from configuration', { email: config.admin.email, result });
+    configuredAdmin = { email: config.admin.email, result };
   }
-  const demoLogins = config.demoData ? await loadDemoData(container, db) : null;
+  const demoData =
+    config.demoData === 'off'
+      ? null
+      : await loadDemoData(container, db, { mode: config.demoData, dataDir: config.dataDir, configuredAdminEmail: config.admin?.email ?? null });
 
   const jobs = new JobScheduler(logger);
   const idempotency = resolve(container, TOKENS.idempotencyStore);
@@ -163,7 +171,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
     url: `http://localhost:${port}`,
     container,
     database: database ?? { kind: db ? 'postgres' : 'memory', description: db ? 'provided' : 'in memory' },
-    demoLogins,
+    configuredAdmin,
+    demoData,
     stop,
   };
 }
