@@ -41,6 +41,8 @@ export interface Config {
   wallet: WalletPolicy;
   lowStockThreshold: number;
   catalogCacheTtlSeconds: number;
+  /** How long a user's role, status and token version may be served from cache when checking a token. */
+  authCacheTtlSeconds: number;
 }
 
 const count = () => Joi.number().integer().min(0);
@@ -78,6 +80,7 @@ const schema = Joi.object({
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
   LOW_STOCK_THRESHOLD: count().default(5),
   CATALOG_CACHE_TTL_SECONDS: count().max(300).default(30),
+  AUTH_CACHE_TTL_SECONDS: count().max(300).default(5),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
   WALLET_MAX_CHARGE: positive().default(DEFAULT_WALLET_POLICY.maxCharge),
   WALLET_CHARGE_UNIT: positive().default(DEFAULT_WALLET_POLICY.chargeUnit),
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: v['LOG_LEVEL'],
     lowStockThreshold: v['LOW_STOCK_THRESHOLD'],
     catalogCacheTtlSeconds: v['CATALOG_CACHE_TTL_SECONDS'],
+    authCacheTtlSeconds: v['AUTH_CACHE_TTL_SECONDS'],
     wallet: {
       minCharge,
       maxCharge,

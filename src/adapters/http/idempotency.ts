@@ -50,6 +50,11 @@ export function idempotentHandler(
     atomic?: () => boolean;
     /** Admission checks (rate limits, blocks) that call out: run first, with no transaction open. */
     admit?: (res: Response) => Promise<void>;
+    /**
+     * Body fields left out of the fingerprint: secrets (passwords) of which no fast hash may be
+     * stored. The same key with other values of them replays the first answer.
+     */
+    fingerprintOmits?: readonly string[];
   } = {},
 ) {
   return async (req: Request, res: Response) => {
@@ -58,6 +63,7 @@ export function idempotentHandler(
     let fingerprint = '';
     if (key !== null) {
       const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
+      for (const field of options.fingerprintOmits ?? []) delete body[field];
       fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`).digest('base64url');
     }
     const outcome = await runIdempotently.execute(

@@ -1,4 +1,5 @@
 import { AuthenticationFailed, TooManyFailures } from '../../domain/shared/errors.js';
+import { AccountSuspended } from '../../domain/user/errors.js';
 import { normalizeEmail } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import type { FailureLimiter } from '../ports/failure-limiter.js';
@@ -39,6 +40,7 @@ export class LogIn {
       throw new AuthenticationFailed('Wrong e-mail or password');
     }
     await this.failures.reset(LOGIN_ACTION, account);
-    return this.tokens.issue({ userId: user.id, role: user.role });
+    if (!user.isActive()) throw new AccountSuspended();
+    return this.tokens.issue({ userId: user.id, role: user.role, tokenVersion: user.tokenVersion });
   }
 }

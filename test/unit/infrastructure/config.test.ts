@@ -45,6 +45,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       logLevel: 'info',
       lowStockThreshold: 5,
       catalogCacheTtlSeconds: 30,
+      authCacheTtlSeconds: 5,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
     });
   });
@@ -153,6 +154,14 @@ describe('loadConfig (the environment, checked at start-up)', () => {
 
   it('JOB_INTERVAL_MS below 50 is refused, naming JOB_INTERVAL_MS', () => {
     expect(configErrorOf({ JOB_INTERVAL_MS: '10' }).message.startsWith('Invalid configuration: JOB_INTERVAL_MS')).to.equal(true);
+  });
+
+  it('AUTH_CACHE_TTL_SECONDS is read, 0 included (every request reads the user); above 300 or a fraction is refused, naming it', () => {
+    expect(loadConfig({ AUTH_CACHE_TTL_SECONDS: '0' }).authCacheTtlSeconds).to.equal(0);
+    expect(loadConfig({ AUTH_CACHE_TTL_SECONDS: '60' }).authCacheTtlSeconds).to.equal(60);
+    for (const bad of ['301', '1.5', '-1', 'soon']) {
+      expect(configErrorOf({ AUTH_CACHE_TTL_SECONDS: bad }).message).to.match(/^Invalid configuration: AUTH_CACHE_TTL_SECONDS: /);
+    }
   });
 
   it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
