@@ -23,5 +23,5 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# NODE_ENV=production requires JWT_SECRET (shared by every instance).
+# NODE_ENV=production requires JWT_SECRET (shared by every instance) and never loads demo data.
 CMD ["node", "--max-semi-space-size=32", "dist/main.js"]

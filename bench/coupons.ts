@@ -64,7 +64,8 @@ async function seed(db: Knex): Promise<Seeded> {
   }
   await db.raw('ANALYZE users');
   const tokens = new JwtTokenService(JWT_SECRET, 3_600);
-  const mint = (userId: number, role: 'BUYER' | 'SELLER') => tokens.issue({ userId, role }).accessToken;
+  // Version 0: the version of a user nothing has changed yet.
+  const mint = (userId: number, role: 'BUYER' | 'SELLER') => tokens.issue({ userId, role, tokenVersion: 0 }).accessToken;
   const warmupIds = ids.slice(0, WARMUP_USERS);
   const stormIds = ids.slice(WARMUP_USERS);
   return {

@@ -1,6 +1,6 @@
+import { startupBanner } from './infrastructure/banner.js';
 import { ConfigError, loadConfig } from './infrastructure/config.js';
 import { createLogger } from './infrastructure/logger.js';
-import { redactUrl } from './infrastructure/redact-url.js';
 import { startService } from './infrastructure/service.js';
 
 async function main(): Promise<void> {
@@ -31,18 +31,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  const lines = [
-    '',
-    `Order service listening on ${service.url}`,
-    `  API docs:  ${service.url}/docs`,
-    `  database:  ${service.database.description}`,
-    `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.map((url) => redactUrl(url)).join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
-  ];
-  if (service.demoLogins) {
-    lines.push('  demo logins (POST /api/v1/auth/login):');
-    for (const login of service.demoLogins) lines.push(`    ${login.role.padEnd(6)} ${login.email} / ${login.password}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  process.stdout.write(startupBanner(service, config));
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,13 @@ import { isIP } from 'node:net';
 import Joi from 'joi';
 import { DEFAULT_WALLET_POLICY, type WalletPolicy } from '../domain/wallet/wallet-policy.js';
 
+/**
+ * Demo accounts and catalog on an empty database. `random-passwords`: each demo account gets a
+ * password generated once per DATA_DIR (the embedded default); `fixed-passwords`: the published
+ * `demo-pass-1234`, only when DEMO_DATA=true is asked for. Never in production.
+ */
+export type DemoDataMode = 'off' | 'random-passwords' | 'fixed-passwords';
+
 export interface Config {
   nodeEnv: string;
   port: number;
@@ -24,7 +31,7 @@ export interface Config {
    */
   trustProxy: number | string[];
   admin: { email: string; password: string } | null;
-  demoData: boolean;
+  demoData: DemoDataMode;
   dataPlatformUrl: string | null;
   orderReservationTtlSeconds: number;
   pendingRecoveryAfterSeconds: number;
@@ -61,6 +68,8 @@ export interface Config {
   cacheMaxBytes: number;
   /** Subjects each in-process limiter keeps counts for (0: no bound). */
   limiterMaxSubjects: number;
+  /** How long a user's role, status and token version may be served from cache when checking a token. */
+  authCacheTtlSeconds: number;
 }
 
 const count = () => Joi.number().integer().min(0);
@@ -113,6 +122,7 @@ const schema = Joi.object({
   JSON_MAX_ENTRIES: count().max(1_000_000).default(1000),
   CACHE_MAX_BYTES: count().default(64 * 1024 * 1024),
   LIMITER_MAX_SUBJECTS: count().default(100_000),
+  AUTH_CACHE_TTL_SECONDS: count().max(300).default(5),
   WALLET_MIN_CHARGE: positive().default(DEFAULT_WALLET_POLICY.minCharge),
   WALLET_MAX_CHARGE: positive().default(DEFAULT_WALLET_POLICY.maxCharge),
   WALLET_CHARGE_UNIT: positive().default(DEFAULT_WALLET_POLICY.chargeUnit),
@@ -179,6 +189,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const databaseUrl: string | null = v['DATABASE_URL'] ?? null;
   const adminEmail: string | undefined = v['ADMIN_EMAIL'];
+  const production = v['NODE_ENV'] === 'production';
+  const demoDataAsked: boolean | undefined = v['DEMO_DATA'];
+  if (production && demoDataAsked === true) {
+    // Demo accounts (an ADMIN among them) with logins anyone can read have no place in production.
+    throw new ConfigError('Invalid configuration: DEMO_DATA: must not be true when NODE_ENV=production (demo accounts have known logins)');
+  }
+  let demoData: DemoDataMode = 'off';
+  if (demoDataAsked === true) demoData = 'fixed-passwords';
+  else if (demoDataAsked === undefined && !production && databaseUrl === null) demoData = 'random-passwords';
   return {
     nodeEnv: v['NODE_ENV'],
     port: v['PORT'],
@@ -194,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     passwordHashQueue: v['PASSWORD_HASH_QUEUE'],
     trustProxy: parseTrustProxy(v['TRUST_PROXY']),
     admin: adminEmail ? { email: adminEmail, password: v['ADMIN_PASSWORD'] } : null,
-    demoData: v['DEMO_DATA'] ?? databaseUrl === null,
+    demoData,
     dataPlatformUrl: v['DATA_PLATFORM_URL'] ?? null,
     orderReservationTtlSeconds: v['ORDER_RESERVATION_TTL_SECONDS'],
     pendingRecoveryAfterSeconds: v['PENDING_RECOVERY_AFTER_SECONDS'],
@@ -223,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jsonMaxEntries: v['JSON_MAX_ENTRIES'],
     cacheMaxBytes: v['CACHE_MAX_BYTES'],
     limiterMaxSubjects: v['LIMITER_MAX_SUBJECTS'],
+    authCacheTtlSeconds: v['AUTH_CACHE_TTL_SECONDS'],
     wallet: {
       minCharge,
       maxCharge,

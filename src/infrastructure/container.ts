@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { Container, type ResolutionContext } from 'inversify';
 import type { Knex } from 'knex';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { AccessStates, Authenticate } from '../application/auth/authenticate.js';
 import { LOGIN_RATE_LIMIT, LogIn } from '../application/auth/log-in.js';
 import { RegisterAccount } from '../application/auth/register-account.js';
 import { SIGNUP_RATE_LIMIT, SignUp } from '../application/auth/sign-up.js';
@@ -59,6 +60,8 @@ import { InProcessPopularAnswerStore } from '../adapters/memory/popular-answer-s
 import { MemoryProductSalesRepository } from '../adapters/memory/product-sales.js';
 import { PostgresProductSalesRepository } from '../adapters/postgres/product-sales.js';
 import { RedisPopularAnswerStore } from '../adapters/redis/redis-popular-answer-store.js';
+import { ChangePassword } from '../application/users/change-password.js';
+import { ChangeUserAccess } from '../application/users/change-user-access.js';
 import { CreateAccount } from '../application/users/create-account.js';
 import { EnsureAdminAccount } from '../application/users/ensure-admin-account.js';
 import { GetUser } from '../application/users/get-user.js';
@@ -129,6 +132,11 @@ export const TOKENS = {
   registerAccount: token<RegisterAccount>('RegisterAccount'),
   signUp: token<SignUp>('SignUp'),
   logIn: token<LogIn>('LogIn'),
+  accessCache: token<Cache>('AccessCache'),
+  accessStates: token<AccessStates>('AccessStates'),
+  authenticate: token<Authenticate>('Authenticate'),
+  changePassword: token<ChangePassword>('ChangePassword'),
+  changeUserAccess: token<ChangeUserAccess>('ChangeUserAccess'),
   getUser: token<GetUser>('GetUser'),
   createAccount: token<CreateAccount>('CreateAccount'),
   ensureAdminAccount: token<EnsureAdminAccount>('EnsureAdminAccount'),
@@ -317,6 +325,27 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
       decoyHash,
     ),
   );
+  // Its own cache, whatever the catalog's says: every authenticated request reads through it, and
+  // with Redis a change on one instance reaches the others' checks at once.
+  bind(TOKENS.accessCache, (get) => {
+    if (config.authCacheTtlSeconds === 0) return new NoCache();
+    return redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock));
+  });
+  bind(TOKENS.accessStates, (get) =>
+    new AccessStates(get(TOKENS.users), get(TOKENS.accessCache), get(TOKENS.transactions), { cacheTtlSeconds: config.authCacheTtlSeconds }),
+  );
+  bind(TOKENS.authenticate, (get) => new Authenticate(get(TOKENS.tokens), get(TOKENS.accessStates)));
+  bind(TOKENS.changePassword, (get) =>
+    new ChangePassword(
+      get(TOKENS.users),
+      get(TOKENS.passwordHasher),
+      get(TOKENS.tokens),
+      get(TOKENS.failureLimiter),
+      get(TOKENS.transactions),
+      get(TOKENS.accessStates),
+    ),
+  );
+  bind(TOKENS.changeUserAccess, (get) => new ChangeUserAccess(get(TOKENS.users), get(TOKENS.transactions), get(TOKENS.accessStates)));
   bind(TOKENS.getUser, (get) => new GetUser(get(TOKENS.users)));
   bind(TOKENS.createAccount, (get) => new CreateAccount(get(TOKENS.registerAccount)));
   bind(TOKENS.ensureAdminAccount, (get) => new EnsureAdminAccount(get(TOKENS.users), get(TOKENS.registerAccount)));

@@ -1,13 +1,28 @@
 import type { Container } from 'inversify';
 import type { Knex } from 'knex';
+import { EmailTaken } from '../domain/user/errors.js';
+import type { Role } from '../domain/user/user.js';
+import type { DemoDataMode } from './config.js';
 import { resolve, TOKENS } from './container.js';
+import { demoPasswordsFile, demoPasswordsFor, readDemoPasswords } from './secrets.js';
 
 export interface DemoLogin {
-  role: string;
+  role: Role;
   email: string;
-  password: string;
+  /** Null when this start cannot know it (changed since, or set from another data directory). */
+  password: string | null;
+  /** What the account holds to start with, for the banner (a buyer's balance). */
+  note: string | null;
 }
 
+/** What start-up did about demo data, for the banner and the log. */
+export type DemoDataReport =
+  | { state: 'loaded'; logins: DemoLogin[]; products: number; coupons: string[]; passwordsFile: string | null }
+  | { state: 'present'; logins: DemoLogin[] }
+  /** The database holds accounts of its own: demo data is never mixed into a real shop. */
+  | { state: 'skipped' };
+
+/** The published demo password: only when DEMO_DATA=true asks for it (docs, demos, outside test harnesses). */
 export const DEMO_PASSWORD = 'demo-pass-1234';
 
 const ACCOUNTS = [
@@ -43,15 +58,97 @@ const COUPON_DAYS = 90;
 /** Each demo buyer starts with this much, charged through the wallet so the ledger is right. */
 const DEMO_BALANCE = 500_000;
 
-/** Loads the demo accounts and balances into an empty database; does nothing otherwise. */
-export async function loadDemoData(container: Container, db: Knex | null): Promise<DemoLogin[] | null> {
-  const users = resolve(container, TOKENS.users);
-  if (db) {
-    const [row] = await db('users').count<{ count: string | number }[]>({ count: '*' });
-    if (Number(row?.count ?? 0) > 0) return null;
-  } else if (await users.findByEmail(ACCOUNTS[0].email)) {
-    return null;
+/**
+ * Loads the demo accounts, catalog and coupons into an empty database, or reports the demo
+ * data an earlier start loaded. "Empty" means no demo account yet and no account but the
+ * configured ADMIN (ensured just before, so ADMIN_EMAIL does not keep demo data out).
+ */
+export async function loadDemoData(
+  container: Container,
+  db: Knex | null,
+  options: { mode: Exclude<DemoDataMode, 'off'>; dataDir: string; configuredAdminEmail: string | null },
+): Promise<DemoDataReport> {
+  const logger = resolve(container, TOKENS.logger);
+  const found = await existingData(container, db, options.configuredAdminEmail);
+  if (found === 'other-accounts') {
+    logger.info('demo data not loaded: the database already has accounts of its own');
+    return { state: 'skipped' };
   }
+  if (found === 'demo') return { state: 'present', logins: await knownLogins(container, options.dataDir) };
+
+  const emails = ACCOUNTS.map((a) => a.email);
+  const passwords: Record<string, string> =
+    options.mode === 'fixed-passwords'
+      ? Object.fromEntries(emails.map((email) => [email, DEMO_PASSWORD]))
+      : await demoPasswordsFor(options.dataDir, emails);
+  try {
+    await load(container, passwords);
+  } catch (error) {
+    // Another instance loading the same empty database at the same moment won the first account.
+    if (error instanceof EmailTaken) return { state: 'present', logins: await knownLogins(container, options.dataDir) };
+    throw error;
+  }
+  const report: DemoDataReport = {
+    state: 'loaded',
+    logins: ACCOUNTS.map((a) => ({ role: a.role, email: a.email, password: passwords[a.email] ?? null, note: noteOf(a.role) })),
+    products: CATALOG.length,
+    coupons: COUPONS.map((c) => c.code),
+    passwordsFile: options.mode === 'random-passwords' ? demoPasswordsFile(options.dataDir) : null,
+  };
+  logger.info('demo data loaded', {
+    accounts: ACCOUNTS.map((a) => ({ role: a.role, email: a.email })),
+    products: report.products,
+    coupons: report.coupons,
+    passwords: options.mode === 'random-passwords' ? `generated, kept in ${report.passwordsFile}` : 'the published demo password',
+  });
+  return report;
+}
+
+async function existingData(container: Container, db: Knex | null, configuredAdminEmail: string | null): Promise<'none' | 'demo' | 'other-accounts'> {
+  const demoAdmin = ACCOUNTS[0].email;
+  if (!db) {
+    // The in-memory adapters start empty but for the configured ADMIN.
+    return (await resolve(container, TOKENS.users).findByEmail(demoAdmin)) ? 'demo' : 'none';
+  }
+  const [row] = await db('users').select(
+    db.raw('count(*) FILTER (WHERE lower(email) = ?) AS demo', [demoAdmin]),
+    db.raw('count(*) FILTER (WHERE lower(email) <> ?) AS others', [configuredAdminEmail?.trim().toLowerCase() ?? '']),
+  );
+  const { demo, others } = row as { demo: string | number; others: string | number };
+  if (Number(demo) > 0) return 'demo';
+  return Number(others) > 0 ? 'other-accounts' : 'none';
+}
+
+/**
+ * The logins of demo data already in the database, each password only when it is certainly the
+ * account's own: the one this DATA_DIR keeps, or the published one, checked against the stored
+ * hash. A password changed since, or generated by another data directory, is never printed.
+ */
+async function knownLogins(container: Container, dataDir: string): Promise<DemoLogin[]> {
+  const users = resolve(container, TOKENS.users);
+  const hasher = resolve(container, TOKENS.passwordHasher);
+  const kept = await readDemoPasswords(dataDir);
+  const logins: DemoLogin[] = [];
+  for (const account of ACCOUNTS) {
+    const user = await users.findByEmail(account.email);
+    if (!user) continue;
+    let password: string | null = null;
+    for (const candidate of new Set([kept[account.email], DEMO_PASSWORD])) {
+      if (candidate && (await hasher.verify(candidate, user.passwordHash))) {
+        password = candidate;
+        break;
+      }
+    }
+    logins.push({ role: user.role, email: account.email, password, note: noteOf(account.role) });
+  }
+  return logins;
+}
+
+function noteOf(role: Role): string | null {
+  return role === 'BUYER' ? `balance ${DEMO_BALANCE.toLocaleString('en-US')} to start with` : null;
+}
+
+async function load(container: Container, passwords: Record<string, string>): Promise<void> {
   const register = resolve(container, TOKENS.registerAccount);
   const charge = resolve(container, TOKENS.chargeWallet);
   const policy = resolve(container, TOKENS.config).wallet;
@@ -60,7 +157,9 @@ export async function loadDemoData(container: Container, db: Knex | null): Promi
   const createCoupon = resolve(container, TOKENS.createCoupon);
   let adminId = 0;
   for (const account of ACCOUNTS) {
-    const user = await register.execute(account, DEMO_PASSWORD);
+    const password = passwords[account.email];
+    if (!password) throw new Error(`no demo password for ${account.email}`);
+    const user = await register.execute(account, password);
     if (account.role === 'ADMIN') adminId = user.id;
     if (account.role === 'SELLER') {
       const seller = { userId: user.id, role: 'SELLER' as const };
@@ -85,5 +184,4 @@ export async function loadDemoData(container: Container, db: Knex | null): Promi
       }
     }
   }
-  return ACCOUNTS.map((a) => ({ role: a.role, email: a.email, password: DEMO_PASSWORD }));
 }

@@ -18,7 +18,7 @@ import type { Clock } from '../domain/shared/clock.js';
 import type { Config } from './config.js';
 import { buildContainer, resolve, TOKENS } from './container.js';
 import { openDatabase } from './database.js';
-import { type DemoLogin, loadDemoData } from './demo-data.js';
+import { type DemoDataReport, loadDemoData } from './demo-data.js';
 import { DrainingServer } from './draining-server.js';
 import { JobScheduler } from './jobs.js';
 import { connectRedis, waitForRedis } from './redis.js';
@@ -30,7 +30,10 @@ export interface RunningService {
   metricsUrl: string | null;
   container: Container;
   database: { kind: 'postgres' | 'embedded' | 'memory'; description: string };
-  demoLogins: DemoLogin[] | null;
+  /** The ADMIN from ADMIN_EMAIL, and whether this start created it. */
+  configuredAdmin: { email: string; result: 'created' | 'exists' } | null;
+  /** Null when demo data is off. */
+  demoData: DemoDataReport | null;
   stop(): Promise<void>;
 }
 
@@ -83,11 +86,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
     ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
   });
 
+  let configuredAdmin: RunningService['configuredAdmin'] = null;
   if (config.admin) {
     const result = await resolve(container, TOKENS.ensureAdminAccount).execute(config.admin.email, config.admin.password);
     logger.info('admin account from configuration', { email: config.admin.email, result });
+    configuredAdmin = { email: config.admin.email, result };
   }
-  const demoLogins = config.demoData ? await loadDemoData(container, db) : null;
+  const demoData =
+    config.demoData === 'off'
+      ? null
+      : await loadDemoData(container, db, { mode: config.demoData, dataDir: config.dataDir, configuredAdminEmail: config.admin?.email ?? null });
 
   const jobs = new JobScheduler(logger);
   const idempotency = resolve(container, TOKENS.idempotencyStore);
@@ -111,6 +119,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
       logIn: resolve(container, TOKENS.logIn),
       getUser: resolve(container, TOKENS.getUser),
       createAccount: resolve(container, TOKENS.createAccount),
+      changePassword: resolve(container, TOKENS.changePassword),
+      changeUserAccess: resolve(container, TOKENS.changeUserAccess),
       chargeWallet: resolve(container, TOKENS.chargeWallet),
       getBalance: resolve(container, TOKENS.getBalance),
       getBalanceHistory: resolve(container, TOKENS.getBalanceHistory),
@@ -140,7 +150,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       getPopularProducts: resolve(container, TOKENS.getPopularProducts),
       getSalesStatistics: resolve(container, TOKENS.getSalesStatistics),
     },
-    tokens: resolve(container, TOKENS.tokens),
+    authenticate: resolve(container, TOKENS.authenticate),
     metrics: resolve(container, TOKENS.metrics),
     metricsExposure: { onMainPort: config.metricsPort === null, token: config.metricsToken },
     logger,
@@ -194,7 +204,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
     metricsUrl: metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}` : null,
     container,
     database: database ?? { kind: db ? 'postgres' : 'memory', description: db ? 'provided' : 'in memory' },
-    demoLogins,
+    configuredAdmin,
+    demoData,
     stop,
   };
 }

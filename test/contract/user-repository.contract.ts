@@ -29,14 +29,14 @@ export function userRepositoryContract(makeSubject: () => Promise<UserRepository
     ({ repo, transactions } = await makeSubject());
   });
 
-  it('add returns the user with a positive whole id and exactly the fields it was given', async function () {
+  it('add returns the user with a positive whole id, exactly the fields it was given, and token version 0', async function () {
     const input = newUser();
 
     const user = await repo.add(input);
 
     expect(Number.isSafeInteger(user.id), `id ${user.id}`).to.equal(true);
     expect(user.id).to.be.greaterThan(0);
-    expect(user.toSnapshot()).to.deep.equal({ ...input, id: user.id });
+    expect(user.toSnapshot()).to.deep.equal({ ...input, id: user.id, tokenVersion: 0 });
   });
 
   it('keeps the role fields of a SELLER and of an ADMIN', async function () {
@@ -46,8 +46,8 @@ export function userRepositoryContract(makeSubject: () => Promise<UserRepository
     const storedSeller = await repo.add(seller);
     const storedAdmin = await repo.add(admin);
 
-    expect((await repo.get(storedSeller.id))?.toSnapshot()).to.deep.equal({ ...seller, id: storedSeller.id });
-    expect((await repo.get(storedAdmin.id))?.toSnapshot()).to.deep.equal({ ...admin, id: storedAdmin.id });
+    expect((await repo.get(storedSeller.id))?.toSnapshot()).to.deep.equal({ ...seller, id: storedSeller.id, tokenVersion: 0 });
+    expect((await repo.get(storedAdmin.id))?.toSnapshot()).to.deep.equal({ ...admin, id: storedAdmin.id, tokenVersion: 0 });
     expect(storedSeller.toSnapshot()).to.include({ role: 'SELLER', businessNumber: '123-45-67890', adminCode: null });
     expect(storedAdmin.toSnapshot()).to.include({ role: 'ADMIN', adminCode: 'ops-7', businessNumber: null });
   });
@@ -66,7 +66,7 @@ export function userRepositoryContract(makeSubject: () => Promise<UserRepository
     const found = await repo.get(added.id);
 
     expect(found).to.be.instanceOf(User);
-    expect(found?.toSnapshot()).to.deep.equal({ ...input, id: added.id });
+    expect(found?.toSnapshot()).to.deep.equal({ ...input, id: added.id, tokenVersion: 0 });
   });
 
   it('get of an unknown id is null', async function () {
@@ -138,6 +138,75 @@ export function userRepositoryContract(makeSubject: () => Promise<UserRepository
 
     const added = await transactions.run(() => repo.add(input));
 
-    expect((await repo.get(added.id))?.toSnapshot()).to.deep.equal({ ...input, id: added.id });
+    expect((await repo.get(added.id))?.toSnapshot()).to.deep.equal({ ...input, id: added.id, tokenVersion: 0 });
+  });
+
+  describe('save (role, status, password; the token version)', function () {
+    it('a new role with its field is stored, and the token version moves on by exactly one', async function () {
+      const added = await repo.add(newUser());
+      added.changeRole({ role: 'SELLER', businessNumber: '123-45-67890' });
+
+      const saved = await repo.save(added);
+
+      expect(saved.toSnapshot()).to.include({ role: 'SELLER', businessNumber: '123-45-67890', tokenVersion: 1 });
+      expect((await repo.get(added.id))?.toSnapshot()).to.deep.equal(saved.toSnapshot());
+    });
+
+    it('a new password, and a new status, each move the token version on', async function () {
+      const added = await repo.add(newUser());
+      added.changePassword('scrypt$N=1024$salt$other');
+      const once = await repo.save(added);
+      once.changeStatus('SUSPENDED');
+      const twice = await repo.save(once);
+
+      expect(twice.toSnapshot()).to.include({ passwordHash: 'scrypt$N=1024$salt$other', status: 'SUSPENDED', tokenVersion: 2 });
+    });
+
+    it('role, status and password changed together move it on once', async function () {
+      const added = await repo.add(newUser());
+      added.changeRole({ role: 'ADMIN', adminCode: 'OPS-9' });
+      added.changeStatus('SUSPENDED');
+      added.changePassword('scrypt$N=1024$salt$third');
+
+      expect((await repo.save(added)).tokenVersion).to.equal(1);
+    });
+
+    it('a save that changes none of them leaves the token version (a SELLER\'s new business number)', async function () {
+      const seller = await repo.add(newUser({ role: 'SELLER', businessNumber: '123-45-67890' }));
+      seller.changeRole({ role: 'SELLER', businessNumber: '987-65-43210' });
+
+      const saved = await repo.save(seller);
+
+      expect(saved.toSnapshot()).to.include({ businessNumber: '987-65-43210', tokenVersion: 0 });
+      expect((await repo.save(saved)).tokenVersion, 'nothing at all changed').to.equal(0);
+    });
+
+    it('refuses with CONCURRENT_MODIFICATION a user loaded before someone else\'s change, and keeps that change', async function () {
+      const added = await repo.add(newUser());
+      const first = (await repo.get(added.id))!;
+      const second = (await repo.get(added.id))!;
+      first.changeStatus('SUSPENDED');
+      await repo.save(first);
+      second.changeRole({ role: 'ADMIN', adminCode: 'LATE' });
+
+      const error = await rejectionOf(repo.save(second));
+
+      expect(error.code).to.equal('CONCURRENT_MODIFICATION');
+      expect((await repo.get(added.id))?.toSnapshot()).to.include({ role: 'BUYER', status: 'SUSPENDED', tokenVersion: 1 });
+    });
+
+    it('a save in a transaction that then throws is rolled back, token version included', async function () {
+      const added = await repo.add(newUser());
+      added.changeStatus('SUSPENDED');
+
+      await rejectionOf(
+        transactions.run(async () => {
+          await repo.save(added);
+          throw new Error('boom after the save');
+        }),
+      );
+
+      expect((await repo.get(added.id))?.toSnapshot()).to.include({ status: 'ACTIVE', tokenVersion: 0 });
+    });
   });
 }

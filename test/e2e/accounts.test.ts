@@ -10,7 +10,7 @@ const LOGIN = '/api/v1/auth/login';
 const ME = '/api/v1/users/me';
 const USERS = '/api/v1/users';
 const PASSWORD = 'long-enough-password';
-const USER_FIELDS = ['id', 'email', 'name', 'role', 'introduction', 'businessNumber', 'adminCode', 'createdAt'];
+const USER_FIELDS = ['id', 'email', 'name', 'role', 'introduction', 'businessNumber', 'adminCode', 'status', 'createdAt'];
 
 /** A user as API.md shows it: only the user fields, never a password or its hash. */
 function expectUser(body: Record<string, unknown>, password: string): void {

@@ -211,6 +211,8 @@ describe('e2e: HTTP conventions and operations endpoints', function () {
         ['post', '/api/v1/auth/login'],
         ['get', '/api/v1/users/me'],
         ['post', '/api/v1/users'],
+        ['put', '/api/v1/users/me/password'],
+        ['patch', '/api/v1/users/{userId}'],
         ['post', '/api/v1/balances/charge'],
         ['get', '/api/v1/balances/{userId}'],
         ['get', '/api/v1/balances/{userId}/history'],

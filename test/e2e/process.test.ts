@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ const SERVICE_VARIABLES = [
   'ORDER_RESERVATION_TTL_SECONDS', 'PENDING_RECOVERY_AFTER_SECONDS', 'PAYMENT_GATEWAY', 'PAYMENT_GATEWAY_SANDBOX_MODE',
   'RATE_LIMIT_ORDERS_PER_SECOND', 'RATE_LIMIT_COUPON_ISSUES_PER_MINUTE', 'FAILURE_BLOCK_THRESHOLD', 'FAILURE_BLOCK_SECONDS',
   'POPULAR_CACHE_TTL_SECONDS', 'JOB_INTERVAL_MS', 'OUTBOX_MAX_ATTEMPTS', 'OUTBOX_RETRY_BASE_MS', 'IDEMPOTENCY_RETENTION_HOURS',
-  'LOG_LEVEL', 'METRICS_PORT', 'METRICS_TOKEN', 'RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE', 'CACHE_MAX_BYTES', 'LIMITER_MAX_SUBJECTS', 'WALLET_MIN_CHARGE', 'WALLET_MAX_CHARGE', 'WALLET_CHARGE_UNIT', 'WALLET_MAX_BALANCE', 'NODE_OPTIONS',
+  'LOG_LEVEL', 'METRICS_PORT', 'METRICS_TOKEN', 'RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE', 'CACHE_MAX_BYTES', 'LIMITER_MAX_SUBJECTS', 'WALLET_MIN_CHARGE', 'WALLET_MAX_CHARGE', 'WALLET_CHARGE_UNIT', 'WALLET_MAX_BALANCE', 'NODE_OPTIONS', 'AUTH_CACHE_TTL_SECONDS',
 ];
 
 interface Child {
@@ -34,6 +34,16 @@ interface Child {
 }
 
 const children: ChildProcess[] = [];
+
+/** The banner ends with an empty line after its last line. */
+const BANNER_END = /listening on http:\/\/localhost:\d+\n[\s\S]*?\n\n/;
+const DEMO_EMAILS = ['admin@demo.shop', 'seller@demo.shop', 'buyer1@demo.shop', 'buyer2@demo.shop'];
+const PUBLISHED_DEMO_PASSWORD = 'demo-pass-1234';
+
+/** The demo logins the banner prints, as e-mail → password. */
+function demoLogins(stdout: string): Record<string, string> {
+  return Object.fromEntries([...stdout.matchAll(/^ {4}(?:ADMIN|SELLER|BUYER) +(\S+@demo\.shop) \/ (\S+)/gm)].map((m) => [m[1]!, m[2]!]));
+}
 
 /**
  * `tsx src/main.ts` as its own process. Run as `node --import tsx` (what `npx tsx` runs) so that
@@ -144,22 +154,28 @@ describe('e2e: the process (src/main.ts)', function () {
     expect(child.stdout()).to.not.match(/listening/);
   });
 
-  it('with no DATABASE_URL and DEMO_DATA unset: starts on the embedded database, prints the demo logins, the demo buyer has 500000 and can take a demo coupon', async function () {
+  it('with no DATABASE_URL and DEMO_DATA unset: starts on the embedded database, prints generated demo passwords that log in (the demo buyer has 500000 and can take a demo coupon), kept 0600 in DATA_DIR, and the same after a restart', async function () {
+    this.timeout(150_000);
     const port = await freePort();
-    const child = startMain({
-      PORT: String(port),
-      PASSWORD_HASH_COST: '10',
-      LOG_LEVEL: 'error',
-      JWT_SECRET,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-embedded-')),
-    });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'order-service-embedded-'));
+    const env = { PORT: String(port), PASSWORD_HASH_COST: '10', LOG_LEVEL: 'error', JWT_SECRET, DATA_DIR: dataDir };
+    const child = startMain(env);
 
     await child.waitForOutput(/listening on http:\/\/localhost:(\d+)/, 55_000);
-    const [, password] = await child.waitForOutput(/buyer1@demo\.shop \/ (\S+)/, 5_000);
+    await child.waitForOutput(BANNER_END, 5_000);
     expect(child.stdout()).to.match(/embedded/i);
+    expect(child.stdout()).to.match(/demo data: loaded now: 4 accounts .*12 products, coupons WELCOME10, FIVETHOUSAND/);
+    const logins = demoLogins(child.stdout());
+    expect(Object.keys(logins)).to.have.members(DEMO_EMAILS);
+    // Generated for this data directory: not the published password, and one per account.
+    expect(Object.values(logins)).to.not.include(PUBLISHED_DEMO_PASSWORD);
+    expect(new Set(Object.values(logins)).size).to.equal(4);
+    const file = path.join(dataDir, 'demo-passwords.json');
+    expect(statSync(file).mode & 0o777, 'demo-passwords.json mode').to.equal(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal(logins);
 
     const api = new ApiClient(`http://localhost:${port}`);
-    const login = await api.post('/api/v1/auth/login', { email: 'buyer1@demo.shop', password });
+    const login = await api.post('/api/v1/auth/login', { email: 'buyer1@demo.shop', password: logins['buyer1@demo.shop'] });
     expect(login.status, JSON.stringify(login.body)).to.equal(200);
     const balance = await api.get('/api/v1/balances/me', { token: login.body.accessToken });
     expect(balance.status).to.equal(200);
@@ -169,6 +185,93 @@ describe('e2e: the process (src/main.ts)', function () {
     expect(coupon.body).to.deep.include({ code: 'WELCOME10', status: 'ACTIVE', totalQuantity: 100 });
     const issued = await api.post('/api/v1/coupons/issue/limited', { couponId: 1 }, { token: login.body.accessToken });
     expect(issued.status, JSON.stringify(issued.body)).to.equal(201);
+    expect((await api.post('/api/v1/auth/login', { email: 'admin@demo.shop', password: logins['admin@demo.shop'] })).status).to.equal(200);
+    expect((await api.post('/api/v1/auth/login', { email: 'admin@demo.shop', password: PUBLISHED_DEMO_PASSWORD })).status).to.equal(401);
+    // buyer2 changes their password: the restarted service must not print the kept one for them.
+    const buyer2 = await api.post('/api/v1/auth/login', { email: 'buyer2@demo.shop', password: logins['buyer2@demo.shop'] });
+    const changed = await api.request('PUT', '/api/v1/users/me/password', {
+      token: buyer2.body.accessToken,
+      body: { currentPassword: logins['buyer2@demo.shop'], newPassword: 'buyer2-own-password' },
+    });
+    expect(changed.status, JSON.stringify(changed.body)).to.equal(200);
+
+    child.process.kill('SIGTERM');
+    expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });
+
+    // Restarted on the same DATA_DIR: the demo data is there already; the same logins, still valid,
+    // except the one changed since, which is said to be unknown rather than printed wrong.
+    const again = startMain(env);
+    await again.waitForOutput(BANNER_END, 55_000);
+    expect(again.stdout()).to.match(/demo data: already in the database/);
+    const { ['buyer2@demo.shop']: _changed, ...unchanged } = logins;
+    expect(demoLogins(again.stdout())).to.deep.equal(unchanged);
+    expect(again.stdout()).to.match(/^ {4}BUYER +buyer2@demo\.shop +password not known/m);
+    const relogin = await api.post('/api/v1/auth/login', { email: 'seller@demo.shop', password: logins['seller@demo.shop'] });
+    expect(relogin.status, JSON.stringify(relogin.body)).to.equal(200);
+
+    again.process.kill('SIGTERM');
+    expect(await again.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('NODE_ENV=production with no DATABASE_URL (what the Dockerfile runs): no demo data, nothing printed about it, and nobody logs in as admin@demo.shop', async function () {
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'order-service-production-'));
+    const child = startMain({ NODE_ENV: 'production', PORT: String(port), PASSWORD_HASH_COST: '10', LOG_LEVEL: 'error', JWT_SECRET, DATA_DIR: dataDir });
+
+    await child.waitForOutput(BANNER_END, 55_000);
+    expect(child.stdout()).to.match(/embedded/i);
+    expect(child.stdout()).to.not.match(/demo/i);
+    const api = new ApiClient(`http://localhost:${port}`);
+    for (const email of DEMO_EMAILS) {
+      const res = await api.post('/api/v1/auth/login', { email, password: PUBLISHED_DEMO_PASSWORD });
+      expect(res.status, `${email}: ${JSON.stringify(res.body)}`).to.equal(401);
+    }
+    expect((await api.get('/api/v1/products')).body.totalItems, 'demo catalog').to.equal(0);
+    expect(existsSync(path.join(dataDir, 'demo-passwords.json'))).to.equal(false);
+
+    child.process.kill('SIGTERM');
+    expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('NODE_ENV=production with DEMO_DATA=true: exit code 1 and one line "Invalid configuration: DEMO_DATA: ..."', async function () {
+    const child = startMain({ NODE_ENV: 'production', DEMO_DATA: 'true', LOG_LEVEL: 'error', JWT_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-prod-demo-')) });
+
+    const exit = await child.waitForExit(30_000);
+
+    expect(exit).to.deep.equal({ code: 1, signal: null });
+    expect(child.stderr()).to.match(/^Invalid configuration: DEMO_DATA: [^\n]*production[^\n]*\n$/);
+    expect(child.stdout()).to.not.match(/listening/);
+  });
+
+  it('DEMO_DATA=true with ADMIN_EMAIL on an empty database: the configured ADMIN and the demo data both, with the published password, and the banner says so', async function () {
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'order-service-demo-admin-'));
+    const child = startMain({
+      PORT: String(port),
+      PASSWORD_HASH_COST: '10',
+      LOG_LEVEL: 'error',
+      JWT_SECRET,
+      DATA_DIR: dataDir,
+      DEMO_DATA: 'true',
+      ADMIN_EMAIL: 'root@shop.test',
+      ADMIN_PASSWORD: 'root-password-1',
+    });
+
+    await child.waitForOutput(BANNER_END, 55_000);
+    const stdout = child.stdout();
+    expect(stdout).to.match(/admin: +root@shop\.test \(ADMIN_EMAIL, created now/);
+    expect(stdout).to.match(/demo data: loaded now: 4 accounts \(ADMIN admin@demo\.shop, SELLER seller@demo\.shop, BUYER buyer1@demo\.shop, BUYER buyer2@demo\.shop\), 12 products, coupons WELCOME10, FIVETHOUSAND/);
+    const logins = demoLogins(stdout);
+    expect(logins).to.deep.equal(Object.fromEntries(DEMO_EMAILS.map((email) => [email, PUBLISHED_DEMO_PASSWORD])));
+    expect(existsSync(path.join(dataDir, 'demo-passwords.json')), 'nothing generated to keep').to.equal(false);
+
+    const api = new ApiClient(`http://localhost:${port}`);
+    for (const email of DEMO_EMAILS) {
+      const res = await api.post('/api/v1/auth/login', { email, password: PUBLISHED_DEMO_PASSWORD });
+      expect(res.status, `${email}: ${JSON.stringify(res.body)}`).to.equal(200);
+    }
+    expect((await api.post('/api/v1/auth/login', { email: 'root@shop.test', password: 'root-password-1' })).status).to.equal(200);
+    expect((await api.get('/api/v1/products')).body.totalItems).to.be.at.least(11);
 
     child.process.kill('SIGTERM');
     expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
+import type { Authenticate } from '../../application/auth/authenticate.js';
 import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
-import type { TokenService } from '../../application/ports/token-service.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
 import { httpMetrics, type MetricsExposure, routeTemplateOf } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -19,10 +19,12 @@ import { type ProductUseCases, productRoutes } from './routes/products.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 import { type StatsUseCases, statsRoutes } from './routes/stats.js';
 import { type InputLimits, inputLimits } from './validation.js';
+import { type UserUseCases, userRoutes } from './routes/users.js';
 
 export interface HttpDependencies {
-  useCases: AdminUseCases & AccountUseCases & BalanceUseCases & ProductUseCases & OrderUseCases & CouponUseCases & StatsUseCases;
-  tokens: TokenService;
+  useCases: AdminUseCases & AccountUseCases & UserUseCases & BalanceUseCases & ProductUseCases & OrderUseCases & CouponUseCases & StatsUseCases;
+  /** Checks each request's Bearer token against its user's current state. */
+  authenticate: Authenticate;
   health: HealthChecks;
   metrics: Registry;
   metricsExposure: MetricsExposure;
@@ -66,13 +68,14 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   app.use(keepMalformedEscapesLiteral, inputLimits(deps.inputLimits));
 
   app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument, deps.metricsExposure));
-  app.use('/api/v1', accountRoutes(deps.useCases, deps.tokens));
-  app.use('/api/v1', balanceRoutes(deps.useCases, deps.tokens));
-  app.use('/api/v1', productRoutes(deps.useCases, deps.tokens));
-  app.use('/api/v1', orderRoutes(deps.useCases, deps.tokens));
-  app.use('/api/v1', couponRoutes(deps.useCases, deps.tokens));
-  app.use('/api/v1', adminRoutes(deps.useCases, deps.tokens));
-  app.use('/api/v1', statsRoutes(deps.useCases, deps.tokens));
+  app.use('/api/v1', accountRoutes(deps.useCases, deps.authenticate));
+  app.use('/api/v1', userRoutes(deps.useCases, deps.authenticate));
+  app.use('/api/v1', balanceRoutes(deps.useCases, deps.authenticate));
+  app.use('/api/v1', productRoutes(deps.useCases, deps.authenticate));
+  app.use('/api/v1', orderRoutes(deps.useCases, deps.authenticate));
+  app.use('/api/v1', couponRoutes(deps.useCases, deps.authenticate));
+  app.use('/api/v1', adminRoutes(deps.useCases, deps.authenticate));
+  app.use('/api/v1', statsRoutes(deps.useCases, deps.authenticate));
 
   app.use((req, _res, next) => {
     next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${pathOf(req)}`));

@@ -1,13 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { TokenService } from '../../application/ports/token-service.js';
+import type { Authenticate } from '../../application/auth/authenticate.js';
 import { AuthenticationFailed } from '../../domain/shared/errors.js';
 
-export function authenticate(tokens: TokenService) {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function authenticated(authenticate: Authenticate) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     if (!match?.[1]) throw new AuthenticationFailed('A Bearer token is required');
-    res.locals['actor'] = tokens.verify(match[1]);
+    res.locals['actor'] = await authenticate.execute(match[1]);
     next();
   };
 }

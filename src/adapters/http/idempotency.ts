@@ -55,6 +55,11 @@ export interface IdempotentOptions<P> {
   admit?: (res: Response, req: Request) => Promise<void>;
   /** Slow work that needs no database (a password hash): run after admission, before the transaction opens. */
   prepare?: (req: Request, res: Response) => Promise<P>;
+  /**
+   * Body fields left out of the fingerprint: secrets (passwords) of which no fast hash may be
+   * stored. The same key with other values of them replays the first answer.
+   */
+  fingerprintOmits?: readonly string[];
 }
 
 /**
@@ -68,6 +73,7 @@ export function idempotentHandler<P = undefined>(runIdempotently: RunIdempotentl
     let fingerprint = '';
     if (key !== null) {
       const { requestId: _ignored, ...body } = (req.body ?? {}) as Record<string, unknown>;
+      for (const field of options.fingerprintOmits ?? []) delete body[field];
       fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`).digest('base64url');
     }
     const { admit, prepare } = options;

@@ -39,6 +39,7 @@ const ERROR_CODES: Record<ProblemCode, number> = {
   INVALID_PRICE: 422,
   PRODUCT_UNAVAILABLE: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  WRONG_PASSWORD: 422,
   RATE_LIMITED: 429,
   TOO_MANY_FAILURES: 429,
   INTERNAL: 500,
@@ -206,10 +207,15 @@ const schemas: JsonObject = {
     enum: ['BUYER', 'SELLER', 'ADMIN'],
     description: 'BUYER signs up alone; only an ADMIN creates SELLER and ADMIN accounts.',
   },
+  UserStatus: {
+    type: 'string',
+    enum: ['ACTIVE', 'SUSPENDED'],
+    description: 'A SUSPENDED user cannot log in (403 FORBIDDEN with the right password) and every token they hold is 401. Only an ADMIN sets it (`PATCH /api/v1/users/{userId}`).',
+  },
   User: {
     type: 'object',
     description: 'A user account. Never contains the password or its hash.',
-    required: ['id', 'email', 'name', 'role', 'createdAt'],
+    required: ['id', 'email', 'name', 'role', 'status', 'createdAt'],
     properties: {
       id: positiveId('User id'),
       email: { type: 'string', format: 'email', example: 'buyer@example.com' },
@@ -223,6 +229,7 @@ const schemas: JsonObject = {
         example: '123-45-67890',
       },
       adminCode: { type: 'string', description: 'ADMIN only.' },
+      status: schemaRef('UserStatus'),
       createdAt: isoTime('When the account was created'),
     },
   },
@@ -783,7 +790,9 @@ const schemas: JsonObject = {
     properties: {
       accessToken: {
         type: 'string',
-        description: 'HS256 JWT: subject = user id, with `role` and `exp`. Send as `Authorization: Bearer <accessToken>`.',
+        description:
+          'HS256 JWT: subject = user id, with `role`, `ver` (the user\'s token version) and `exp`. Send as `Authorization: Bearer <accessToken>`. ' +
+          'It works while its user is ACTIVE and has that token version still: a change of the user\'s password, role or status ends it.',
       },
       tokenType: { type: 'string', enum: ['Bearer'] },
       expiresIn: { type: 'integer', minimum: 1, description: 'Lifetime of the token in seconds', example: 3600 },
@@ -809,6 +818,30 @@ const schemas: JsonObject = {
       adminCode: { type: 'string', minLength: 1, maxLength: 50, description: 'Required for ADMIN.' },
       introduction: { type: 'string', maxLength: 2000 },
       requestId: requestIdField,
+    },
+  },
+  ChangePasswordRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['currentPassword', 'newPassword'],
+    properties: {
+      currentPassword: { type: 'string', format: 'password', minLength: 1, maxLength: 200, description: 'The password the user has now; a wrong one is 422 WRONG_PASSWORD' },
+      newPassword: { type: 'string', format: 'password', minLength: 8, maxLength: 200, description: 'Must differ from `currentPassword` (else 400)' },
+      requestId: requestIdField,
+    },
+  },
+  ChangeUserAccessRequest: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      '`role`, `status` or both (neither is 400). `businessNumber` goes with `role` SELLER and `adminCode` with `role` ADMIN: required with that role, refused otherwise (400). ' +
+      'A new role drops the fields of the old one (a BUYER keeps no introduction).',
+    properties: {
+      role: schemaRef('Role'),
+      businessNumber: { type: 'string', pattern: '^\\d{3}-\\d{2}-\\d{5}$', description: 'NNN-NN-NNNNN; with and only with `role` SELLER.', example: '123-45-67890' },
+      adminCode: { type: 'string', minLength: 1, maxLength: 50, description: 'With and only with `role` ADMIN.' },
+      status: schemaRef('UserStatus'),
     },
   },
   ChargeRequest: {
@@ -1263,9 +1296,13 @@ const responses: JsonObject = {
       },
     ],
   ),
-  Unauthenticated: problemResponse('UNAUTHENTICATED: no Bearer token, a bad signature, or an expired token.', [
-    { code: 'UNAUTHENTICATED', detail: 'A Bearer token is required' },
-  ]),
+  Unauthenticated: problemResponse(
+    'UNAUTHENTICATED: no Bearer token, a bad signature, an expired token or one without `exp`, or a token ended since: its user\'s password, role or status changed, or the user is gone.',
+    [
+      { code: 'UNAUTHENTICATED', detail: 'A Bearer token is required', example: 'no token' },
+      { code: 'UNAUTHENTICATED', detail: 'The token has been ended (password, role or status changed); log in again', example: 'ended token' },
+    ],
+  ),
   Forbidden: problemResponse('FORBIDDEN: authenticated but not allowed (wrong role, or someone else\'s resource, whether or not it exists).', [
     { code: 'FORBIDDEN', detail: 'You may only act on your own resources' },
   ]),
@@ -1397,7 +1434,7 @@ const paths: JsonObject = {
         'after `FAILURE_BLOCK_THRESHOLD` (default 5) consecutive failed logins to an account from one client address, that address\'s logins to that account are blocked for `FAILURE_BLOCK_SECONDS` (default 600), a success from it resetting the count; ' +
         'after `LOGIN_FAILURES_PER_ADDRESS` (default 20) failed logins from one client address on any accounts, every login from that address is blocked for `FAILURE_BLOCK_SECONDS`, and no success resets that count or lifts that block (429 TOO_MANY_FAILURES with `Retry-After`). A count is forgotten `FAILURE_BLOCK_SECONDS` after its last failure. ' +
         'At most `RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP` (default 30; 0 switches it off) attempts a minute per client address, across all instances: more is 429 RATE_LIMITED with `Retry-After`. ' +
-        'The client address is the connection\'s; `X-Forwarded-For` counts only from the proxies `TRUST_PROXY` names.',
+        'The client address is the connection\'s; `X-Forwarded-For` counts only from the proxies `TRUST_PROXY` names. A SUSPENDED account is 403 FORBIDDEN, told only to whoever gives its right password.',
       security: PUBLIC,
       requestBody: jsonBody('LoginRequest'),
       responses: {
@@ -1405,6 +1442,9 @@ const paths: JsonObject = {
         ...BODY_ERRORS,
         '401': problemResponse('UNAUTHENTICATED: wrong e-mail or password.', [
           { code: 'UNAUTHENTICATED', detail: 'Wrong e-mail or password' },
+        ]),
+        '403': problemResponse('FORBIDDEN: the right password, but an ADMIN suspended the account.', [
+          { code: 'FORBIDDEN', detail: 'This account is suspended' },
         ]),
         '429': problemResponse(
           'TOO_MANY_FAILURES: this client address is blocked after repeated failed logins, to this account or to any; RATE_LIMITED: over `RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP` attempts a minute from this client address.',
@@ -1453,6 +1493,66 @@ const paths: JsonObject = {
         '422': ref('responses', 'IdempotencyKeyReused'),
         ...SERVER_ERRORS,
         '503': PASSWORD_ENDPOINT_UNAVAILABLE,
+      },
+    },
+  },
+  '/api/v1/users/me/password': {
+    put: {
+      tags: ['Users'],
+      operationId: 'changeMyPassword',
+      summary: 'Change your own password',
+      description:
+        'The caller gives the current password and a new one. The new password ends every token the user holds (their token version moves on), on every instance; the answer carries a fresh token for the new version. ' +
+        'A wrong current password is 422 WRONG_PASSWORD (not 401: the token is still good) and counts towards a block: after `FAILURE_BLOCK_THRESHOLD` (default 5) wrong ones in a row, password changes are refused for `FAILURE_BLOCK_SECONDS` (default 600; 429 TOO_MANY_FAILURES). ' +
+        'The current password is checked and the new one hashed before any transaction opens; a change of the user meanwhile (another password change, a new role or status) is 409 INVALID_STATE. ' +
+        'Idempotent with `Idempotency-Key` (or `requestId`): a replay answers the same token with `Idempotent-Replayed: true`, and must be sent with a token that still works (the fresh one). ' +
+        'The passwords are left out of the key\'s fingerprint, so no fast hash of a password is stored: the same key with other passwords replays the first answer.',
+      parameters: [ref('parameters', 'IdempotencyKey')],
+      requestBody: jsonBody('ChangePasswordRequest'),
+      responses: {
+        '200': jsonResponse('A fresh token; every other token of the user is ended', schemaRef('Token'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '409': problemResponse('INVALID_STATE: the user changed meanwhile; or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'User 7 was changed meanwhile; load it again' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': problemResponse('WRONG_PASSWORD: `currentPassword` is not the user\'s; or IDEMPOTENCY_KEY_REUSED.', [
+          { code: 'WRONG_PASSWORD', detail: 'The current password is not right' },
+          { code: 'IDEMPOTENCY_KEY_REUSED', detail: 'This Idempotency-Key was already used for a different request' },
+        ]),
+        '429': problemResponse(
+          'TOO_MANY_FAILURES: blocked after repeated wrong current passwords.',
+          [{ code: 'TOO_MANY_FAILURES', detail: 'Too many wrong current passwords; try again later' }],
+          ['RetryAfter'],
+        ),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/users/{userId}': {
+    patch: {
+      tags: ['Users'],
+      operationId: 'changeUserAccess',
+      summary: "Change another user's role and/or status (ADMIN only)",
+      description:
+        'ADMIN only, and never on themselves (403, `me` included): the acting ADMIN always stays one. A new role needs its field (`businessNumber` for SELLER, `adminCode` for ADMIN); a SUSPENDED user cannot log in and their tokens stop working; ACTIVE lets them log in again. ' +
+        "A real change (role, status) moves the user's token version on and so ends every token they hold, on every instance: a demoted ADMIN's old token can no longer act as ADMIN. Setting what the user already has changes nothing.",
+      parameters: [ref('parameters', 'UserId')],
+      requestBody: jsonBody('ChangeUserAccessRequest'),
+      responses: {
+        '200': jsonResponse('The user as changed', schemaRef('User')),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse('FORBIDDEN: the caller is not an ADMIN, or names themselves.', [
+          { code: 'FORBIDDEN', detail: 'This requires the role ADMIN', example: 'not an ADMIN' },
+          { code: 'FORBIDDEN', detail: 'An ADMIN cannot change their own role or status; another ADMIN can', example: 'themselves' },
+        ]),
+        '404': ref('responses', 'NotFound'),
+        '409': problemResponse('INVALID_STATE: the user changed meanwhile (try again).', [
+          { code: 'INVALID_STATE', detail: 'User 7 was changed meanwhile; load it again' },
+        ]),
+        ...SERVER_ERRORS,
       },
     },
   },
@@ -2299,7 +2399,8 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 **Conventions**
 - JSON in and out (\`application/json\`, UTF-8), camelCase fields. Ids are positive integers.
 - Money is integer KRW (won), never fractional. Times are ISO 8601 strings in UTC.
-- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour). Public: sign-up, login, product list, detail and popular, health and docs, and metrics unless \`METRICS_TOKEN\` is set.
+- Authentication: \`Authorization: Bearer <jwt>\` from \`POST /api/v1/auth/login\` (HS256, default lifetime 1 hour; a token without \`exp\` is refused). Public: sign-up, login, product list, detail and popular, health and docs, and metrics unless \`METRICS_TOKEN\` is set.
+- Every authenticated request checks the token against its user as they are now: the user must exist, be ACTIVE and have the token version the token carries (\`ver\`). A change of the user's password, role or status (through the API, or SQL: the database moves the version on) ends every token issued before, at once on every instance sharing Redis, within \`AUTH_CACHE_TTL_SECONDS\` (default 5) otherwise. Requests act with the user's current role.
 - Paging: \`?page=1&size=20\` (page from 1, size 1..100) answers \`{items, page, size, totalItems, totalPages}\`; pages are stably ordered (ties broken by id).
 - The product list and detail may be served from a short-lived cache; every change to the catalog invalidates it at once, so an answer is never older than the last acknowledged change.
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
@@ -2332,7 +2433,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - Applied to an order (\`userCouponId\`), it is bound to that unpaid order (its \`orderId\`, status unchanged) and applies to no other order while that one is CREATED or PENDING; cancelled, expired or failed, the order gives it back as it was.
 - The expiry job (every \`JOB_INTERVAL_MS\`) turns coupons past \`validUntil\` EXPIRED, and user coupons past \`expiresAt\` that are not bound to an order.
 
-**Idempotency**: state-changing POSTs and PUTs (and the coupon status PATCH), sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. At most \`RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE\` (default 120) new keys a minute per user, or per client address for anonymous callers (429 RATE_LIMITED); replays are never refused. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. Login takes no key.`;
+**Idempotency**: state-changing POSTs and PUTs (and the coupon status PATCH), sign-up included, accept an \`Idempotency-Key\` header (1..255 characters; a body field \`requestId\` means the same). The same key with the same body replays the first answer with \`Idempotent-Replayed: true\` and does nothing twice; the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED; a duplicate while the first is still running is 409 IDEMPOTENCY_IN_PROGRESS. Keys are scoped to the user and kept 24 hours; a request that fails gives its key back so it can be retried. At most \`RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE\` (default 120) new keys a minute per user, or per client address for anonymous callers (429 RATE_LIMITED); replays are never refused. Anonymous sign-ups all share one scope, where the fingerprint covers the whole body (password included): only the identical request replays (201 with \`Idempotent-Replayed: true\`), any other body with the same key is 422 IDEMPOTENCY_KEY_REUSED. A password change leaves its passwords out of the fingerprint (no fast hash of a password is kept). Login takes no key.`;
 
 export const openApiDocument = {
   openapi: '3.0.3',

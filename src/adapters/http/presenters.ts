@@ -14,6 +14,7 @@ export function userView(user: User) {
     ...(u.introduction !== null ? { introduction: u.introduction } : {}),
     ...(u.businessNumber !== null ? { businessNumber: u.businessNumber } : {}),
     ...(u.adminCode !== null ? { adminCode: u.adminCode } : {}),
+    status: u.status,
     createdAt: u.createdAt.toISOString(),
   };
 }

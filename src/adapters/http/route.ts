@@ -1,6 +1,6 @@
 import type { RequestHandler, Router } from 'express';
-import type { TokenService } from '../../application/ports/token-service.js';
-import { authenticate } from './auth.js';
+import type { Authenticate } from '../../application/auth/authenticate.js';
+import { authenticated } from './auth.js';
 import { jsonBody } from './body.js';
 import { type RequestSchemas, validate } from './validation.js';
 
@@ -16,11 +16,11 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * authentication, then the body and the shape; permission, existence and business rules are
  * the use case's.
  */
-export function routeDefiner(router: Router, tokens: TokenService) {
-  const authenticated = authenticate(tokens);
+export function routeDefiner(router: Router, authenticate: Authenticate) {
+  const checkToken = authenticated(authenticate);
   return (method: Method, path: string, options: RouteOptions, handler: RequestHandler) => {
     const chain: RequestHandler[] = [];
-    if (options.auth !== false) chain.push(authenticated);
+    if (options.auth !== false) chain.push(checkToken);
     if (method !== 'get' && method !== 'delete') chain.push(jsonBody);
     chain.push(validate(options));
     router[method](path, ...chain, handler);

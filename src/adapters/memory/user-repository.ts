@@ -1,3 +1,4 @@
+import { ConcurrentModification } from '../../domain/shared/errors.js';
 import { EmailTaken } from '../../domain/user/errors.js';
 import { type NewUser, normalizeEmail, User, type UserSnapshot } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
@@ -13,7 +14,7 @@ export class MemoryUserRepository implements UserRepository {
 
   async add(user: NewUser): Promise<User> {
     if (await this.findByEmail(user.email)) throw new EmailTaken(user.email);
-    const snapshot: UserSnapshot = { ...user, id: this.ids.next() };
+    const snapshot: UserSnapshot = { ...user, id: this.ids.next(), tokenVersion: 0 };
     this.users.set(snapshot.id, snapshot);
     return User.fromSnapshot(snapshot);
   }
@@ -21,6 +22,29 @@ export class MemoryUserRepository implements UserRepository {
   async get(id: number): Promise<User | null> {
     const row = this.users.get(id);
     return row ? User.fromSnapshot(row) : null;
+  }
+
+  async save(user: User): Promise<User> {
+    const changed = user.toSnapshot();
+    const stored = this.users.get(changed.id);
+    if (!stored || stored.tokenVersion !== changed.tokenVersion) {
+      throw new ConcurrentModification(`User ${changed.id} was changed meanwhile; load it again`);
+    }
+    // As PostgreSQL's trigger does: a new role, password or status ends the older tokens.
+    const endsTokens =
+      stored.role !== changed.role || stored.passwordHash !== changed.passwordHash || stored.status !== changed.status;
+    const saved: UserSnapshot = {
+      ...stored,
+      role: changed.role,
+      passwordHash: changed.passwordHash,
+      introduction: changed.introduction,
+      businessNumber: changed.businessNumber,
+      adminCode: changed.adminCode,
+      status: changed.status,
+      tokenVersion: stored.tokenVersion + (endsTokens ? 1 : 0),
+    };
+    this.users.set(saved.id, saved);
+    return User.fromSnapshot(saved);
   }
 
   async findByEmail(email: string): Promise<User | null> {

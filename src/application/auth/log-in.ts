@@ -1,4 +1,5 @@
 import { AuthenticationFailed, RateLimited, TooManyFailures } from '../../domain/shared/errors.js';
+import { AccountSuspended } from '../../domain/user/errors.js';
 import { normalizeEmail } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import type { FailureLimiter } from '../ports/failure-limiter.js';
@@ -71,6 +72,7 @@ export class LogIn {
     // Only this pair's count: were the address's reset too, an attacker holding one valid
     // account could wipe it between guesses at others.
     await this.guards.accountFailures.reset(LOGIN_ACTION, pair);
-    return this.tokens.issue({ userId: user.id, role: user.role });
+    if (!user.isActive()) throw new AccountSuspended();
+    return this.tokens.issue({ userId: user.id, role: user.role, tokenVersion: user.tokenVersion });
   }
 }

@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'COUPON_EXHAUSTED'
   | 'COUPON_ALREADY_ISSUED'
   | 'COUPON_NOT_ISSUABLE'
-  | 'COUPON_CODE_TAKEN';
+  | 'COUPON_CODE_TAKEN'
+  | 'WRONG_PASSWORD';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

@@ -19,3 +19,12 @@ export function assertRole(actor: Actor, ...roles: Role[]): void {
     throw new Forbidden(`This requires the role ${roles.join(' or ')}`);
   }
 }
+
+/**
+ * Only an ADMIN changes a user's role or status, and never their own: an ADMIN cannot lock
+ * themselves out by mistake, and so the shop always keeps the ADMIN who acts.
+ */
+export function assertMayChangeAccessOf(actor: Actor, userId: number): void {
+  assertRole(actor, 'ADMIN');
+  if (actor.userId === userId) throw new Forbidden('An ADMIN cannot change their own role or status; another ADMIN can');
+}

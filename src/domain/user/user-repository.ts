@@ -5,4 +5,11 @@ export interface UserRepository {
   add(user: NewUser): Promise<User>;
   get(id: number): Promise<User | null>;
   findByEmail(email: string): Promise<User | null>;
+  /**
+   * Stores a changed role (with its fields), status or password, if the user's token version is
+   * still the one it was loaded with (else ConcurrentModification: someone changed them since).
+   * Returns the user as stored: a change of role, password or status has moved the token
+   * version on, ending every token issued before.
+   */
+  save(user: User): Promise<User>;
 }

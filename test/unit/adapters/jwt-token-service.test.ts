@@ -13,13 +13,13 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
 
   it('a token it issued verifies to the same user and role', () => {
     for (const role of ['BUYER', 'SELLER', 'ADMIN'] as const) {
-      const issued = tokens.issue({ userId: 42, role });
-      expect(tokens.verify(issued.accessToken)).to.deep.equal({ userId: 42, role });
+      const issued = tokens.issue({ userId: 42, role, tokenVersion: 0 });
+      expect(tokens.verify(issued.accessToken)).to.deep.equal({ userId: 42, role, tokenVersion: 0 });
     }
   });
 
   it('says how long the token lives, and the token carries that lifetime, the user as subject and HS256', () => {
-    const issued = tokens.issue({ userId: 42, role: 'BUYER' });
+    const issued = tokens.issue({ userId: 42, role: 'BUYER', tokenVersion: 0 });
     expect(issued.expiresInSeconds).to.equal(900);
     const decoded = jwt.decode(issued.accessToken, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') return expect.fail('not a JWT with a JSON payload');
@@ -30,17 +30,17 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
   });
 
   it('another instance with the same secret accepts the token (any instance serves any request)', () => {
-    const issued = tokens.issue({ userId: 7, role: 'SELLER' });
-    expect(new JwtTokenService(SECRET, 60).verify(issued.accessToken)).to.deep.equal({ userId: 7, role: 'SELLER' });
+    const issued = tokens.issue({ userId: 7, role: 'SELLER', tokenVersion: 2 });
+    expect(new JwtTokenService(SECRET, 60).verify(issued.accessToken)).to.deep.equal({ userId: 7, role: 'SELLER', tokenVersion: 2 });
   });
 
   it('a token signed with another secret is UNAUTHENTICATED', () => {
-    const forged = new JwtTokenService('another-secret-that-is-also-long-enough-000', 900).issue({ userId: 42, role: 'ADMIN' });
+    const forged = new JwtTokenService('another-secret-that-is-also-long-enough-000', 900).issue({ userId: 42, role: 'ADMIN', tokenVersion: 0 });
     expectThrowsCode(() => tokens.verify(forged.accessToken), 'UNAUTHENTICATED');
   });
 
   it('a token whose payload was changed (BUYER made ADMIN) is UNAUTHENTICATED', () => {
-    const [header, payload, signature] = tokens.issue({ userId: 42, role: 'BUYER' }).accessToken.split('.');
+    const [header, payload, signature] = tokens.issue({ userId: 42, role: 'BUYER', tokenVersion: 0 }).accessToken.split('.');
     const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
     const tampered = [header, b64url({ ...claims, role: 'ADMIN' }), signature].join('.');
     expectThrowsCode(() => tokens.verify(tampered), 'UNAUTHENTICATED');
@@ -55,7 +55,7 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
 
     it('a token is valid until its lifetime is over, then UNAUTHENTICATED as expired', () => {
       const shortLived = new JwtTokenService(SECRET, 1);
-      const issued = shortLived.issue({ userId: 42, role: 'BUYER' });
+      const issued = shortLived.issue({ userId: 42, role: 'BUYER', tokenVersion: 0 });
       expect(issued.expiresInSeconds).to.equal(1);
       clock.tick(500);
       expect(shortLived.verify(issued.accessToken).userId).to.equal(42);
@@ -66,13 +66,14 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
 
     it('a token checked before is answered from memory until exactly its exp, and what the caller does with the answer changes nothing', () => {
       const service = new JwtTokenService(SECRET, 60);
-      const { accessToken } = service.issue({ userId: 42, role: 'SELLER' });
+      const { accessToken } = service.issue({ userId: 42, role: 'SELLER', tokenVersion: 1 });
       const first = service.verify(accessToken);
       first.role = 'ADMIN';
       first.userId = 1;
-      expect(service.verify(accessToken)).to.deep.equal({ userId: 42, role: 'SELLER' });
+      first.tokenVersion = 9;
+      expect(service.verify(accessToken)).to.deep.equal({ userId: 42, role: 'SELLER', tokenVersion: 1 });
       clock.tick(59_999);
-      expect(service.verify(accessToken)).to.deep.equal({ userId: 42, role: 'SELLER' });
+      expect(service.verify(accessToken)).to.deep.equal({ userId: 42, role: 'SELLER', tokenVersion: 1 });
       clock.tick(1);
       expectThrowsCode(() => service.verify(accessToken), 'UNAUTHENTICATED');
     });
@@ -81,6 +82,32 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
       const past = jwt.sign({ role: 'BUYER', exp: Math.floor(Date.now() / 1000) - 10 }, SECRET, { subject: '42' });
       expectThrowsCode(() => tokens.verify(past), 'UNAUTHENTICATED');
     });
+  });
+
+  it('the token carries the user\'s token version as the claim ver, and gives it back', () => {
+    const issued = tokens.issue({ userId: 42, role: 'BUYER', tokenVersion: 7 });
+    expect((jwt.decode(issued.accessToken) as jwt.JwtPayload)['ver']).to.equal(7);
+    expect(tokens.verify(issued.accessToken).tokenVersion).to.equal(7);
+  });
+
+  it('a token without ver (issued before token versions) counts as version 0', () => {
+    const old = jwt.sign({ role: 'BUYER' }, SECRET, { algorithm: 'HS256', subject: '42', expiresIn: 60 });
+    expect(tokens.verify(old)).to.deep.equal({ userId: 42, role: 'BUYER', tokenVersion: 0 });
+  });
+
+  it('a validly signed token whose ver is not a whole number from 0 is UNAUTHENTICATED', () => {
+    for (const ver of [-1, 1.5, '1', null, true]) {
+      const token = jwt.sign({ role: 'BUYER', ver }, SECRET, { algorithm: 'HS256', subject: '42', expiresIn: 60 });
+      expectThrowsCode(() => tokens.verify(token), 'UNAUTHENTICATED');
+    }
+  });
+
+  it('a validly signed token without exp is UNAUTHENTICATED: a token that never ends is refused, every time', () => {
+    const forever = jwt.sign({ role: 'ADMIN', ver: 0 }, SECRET, { algorithm: 'HS256', subject: '42' });
+    for (let i = 0; i < 2; i += 1) {
+      const error = expectThrowsCode(() => tokens.verify(forever), 'UNAUTHENTICATED');
+      expect((error as Error).message).to.match(/expiry/);
+    }
   });
 
   it('an unsigned token (alg "none") is UNAUTHENTICATED', () => {

@@ -54,7 +54,7 @@ describe('accounts opened by an ADMIN', () => {
       expect(seller.toSnapshot()).to.include({ email, role: 'SELLER', businessNumber: '123-45-67890', introduction: 'Shoes since 1999', adminCode: null });
       expect((await app.wallets.get(seller.id))?.balance).to.equal(0);
       const issued = await app.logIn.execute({ email, password: PASSWORD }, CLIENT);
-      expect(app.tokens.verify(issued.accessToken)).to.deep.equal({ userId: seller.id, role: 'SELLER' });
+      expect(app.tokens.verify(issued.accessToken)).to.deep.equal({ userId: seller.id, role: 'SELLER', tokenVersion: 0 });
     });
 
     it('an ADMIN opens another ADMIN account with its admin code', async () => {

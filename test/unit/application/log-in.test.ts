@@ -31,7 +31,7 @@ describe('LogIn', () => {
   it('the right password issues a token that the token service verifies to the same user and role', async () => {
     const issued = await logIn();
     expect(issued.expiresInSeconds).to.equal(3600);
-    expect(app.tokens.verify(issued.accessToken)).to.deep.equal({ userId, role: 'BUYER' });
+    expect(app.tokens.verify(issued.accessToken)).to.deep.equal({ userId, role: 'BUYER', tokenVersion: 0 });
   });
 
   it('the e-mail is matched whatever its letter case', async () => {

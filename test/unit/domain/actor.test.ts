@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Forbidden } from '../../../src/domain/shared/errors.js';
-import { type Actor, assertActsFor, assertRole } from '../../../src/domain/user/actor.js';
+import { type Actor, assertActsFor, assertMayChangeAccessOf, assertRole } from '../../../src/domain/user/actor.js';
 import { expectThrowsCode } from '../expect-error.js';
 
 const buyer: Actor = { userId: 1, role: 'BUYER' };
@@ -45,6 +45,24 @@ describe('who may act on whose resources', () => {
       expect(() => assertRole(seller, 'SELLER', 'ADMIN')).not.to.throw();
       expect(() => assertRole(admin, 'SELLER', 'ADMIN')).not.to.throw();
       expectThrowsCode(() => assertRole(buyer, 'SELLER', 'ADMIN'), 'FORBIDDEN');
+    });
+  });
+
+  describe('assertMayChangeAccessOf (role and status of a user)', () => {
+    it('an ADMIN may change another user', () => {
+      expect(() => assertMayChangeAccessOf(admin, 1)).not.to.throw();
+    });
+
+    it('an ADMIN may not change their own role or status: FORBIDDEN', () => {
+      const error = expectThrowsCode(() => assertMayChangeAccessOf(admin, admin.userId), 'FORBIDDEN');
+      expect((error as Error).message).to.match(/own role or status/);
+    });
+
+    it('a BUYER or SELLER may change nobody, themselves included: FORBIDDEN', () => {
+      for (const actor of [buyer, seller]) {
+        expectThrowsCode(() => assertMayChangeAccessOf(actor, 3), 'FORBIDDEN');
+        expectThrowsCode(() => assertMayChangeAccessOf(actor, actor.userId), 'FORBIDDEN');
+      }
     });
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ValidationFailed } from '../../../src/domain/shared/errors.js';
-import { normalizeEmail, User } from '../../../src/domain/user/user.js';
+import { type AccountDetails, normalizeEmail, User } from '../../../src/domain/user/user.js';
 import { expectThrowsCode, thrownBy } from '../expect-error.js';
 
 const AT = new Date('2026-01-15T09:00:00.000Z');
@@ -33,6 +33,7 @@ describe('User.register (one account type for every role)', () => {
       introduction: null,
       businessNumber: null,
       adminCode: null,
+      status: 'ACTIVE',
       createdAt: AT,
     });
   });
@@ -83,12 +84,58 @@ describe('User.register (one account type for every role)', () => {
   });
 
   it('an account built from a snapshot gives the snapshot back as a copy', () => {
-    const snapshot = { ...User.register({ email: 'a@shop.test', name: 'A', role: 'BUYER' }, HASH, AT), id: 5 };
+    const snapshot = { ...User.register({ email: 'a@shop.test', name: 'A', role: 'BUYER' }, HASH, AT), id: 5, tokenVersion: 0 };
     const user = User.fromSnapshot(snapshot);
     expect(user.toSnapshot()).to.deep.equal(snapshot);
     expect([user.id, user.email, user.role, user.passwordHash, user.isAdmin()]).to.deep.equal([5, 'a@shop.test', 'BUYER', HASH, false]);
     snapshot.role = 'ADMIN';
     expect(user.role).to.equal('BUYER');
+  });
+
+  it('a new account is ACTIVE', () => {
+    expect(User.register({ email: 'a@shop.test', name: 'A', role: 'BUYER' }, HASH, AT).status).to.equal('ACTIVE');
+  });
+});
+
+describe('User: role, status and password changes', () => {
+  const stored = (details: Partial<AccountDetails> = {}) =>
+    User.fromSnapshot({
+      ...User.register({ email: 'a@shop.test', name: 'A', role: 'BUYER', ...details } as AccountDetails, HASH, AT),
+      id: 9,
+      tokenVersion: 3,
+    });
+
+  it('BUYER to SELLER takes the business number; to ADMIN the admin code, dropping the business number', () => {
+    const user = stored();
+    user.changeRole({ role: 'SELLER', businessNumber: '123-45-67890' });
+    expect(user.toSnapshot()).to.include({ role: 'SELLER', businessNumber: '123-45-67890', adminCode: null });
+    user.changeRole({ role: 'ADMIN', adminCode: ' OPS-2 ' });
+    expect(user.toSnapshot()).to.include({ role: 'ADMIN', businessNumber: null, adminCode: 'OPS-2' });
+  });
+
+  it('a role without its field is refused, naming the field, and nothing changes', () => {
+    const user = stored();
+    expect(fieldsOf(expectThrowsCode(() => user.changeRole({ role: 'SELLER' }), 'VALIDATION_FAILED'))).to.deep.equal(['businessNumber']);
+    expect(fieldsOf(expectThrowsCode(() => user.changeRole({ role: 'SELLER', businessNumber: '12-345' }), 'VALIDATION_FAILED'))).to.deep.equal(['businessNumber']);
+    expect(fieldsOf(expectThrowsCode(() => user.changeRole({ role: 'ADMIN', adminCode: '  ' }), 'VALIDATION_FAILED'))).to.deep.equal(['adminCode']);
+    expect(user.toSnapshot()).to.include({ role: 'BUYER', businessNumber: null, adminCode: null });
+  });
+
+  it('staying in a role keeps its field when none is given; a demoted ADMIN keeps no admin code nor introduction', () => {
+    const admin = stored({ role: 'ADMIN', adminCode: 'OPS-1', introduction: 'Ops' });
+    admin.changeRole({ role: 'ADMIN' });
+    expect(admin.toSnapshot()).to.include({ role: 'ADMIN', adminCode: 'OPS-1' });
+    admin.changeRole({ role: 'BUYER' });
+    expect(admin.toSnapshot()).to.include({ role: 'BUYER', adminCode: null, businessNumber: null, introduction: null });
+  });
+
+  it('status and password change; the token version is left to the store', () => {
+    const user = stored();
+    user.changeStatus('SUSPENDED');
+    user.changePassword('scrypt$new');
+    expect([user.status, user.isActive(), user.passwordHash, user.tokenVersion]).to.deep.equal(['SUSPENDED', false, 'scrypt$new', 3]);
+    user.changeStatus('ACTIVE');
+    expect(user.isActive()).to.equal(true);
   });
 });
 

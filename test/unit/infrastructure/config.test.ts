@@ -29,7 +29,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       passwordHashQueue: 64,
       trustProxy: 0,
       admin: null,
-      demoData: true,
+      demoData: 'random-passwords',
       dataPlatformUrl: null,
       orderReservationTtlSeconds: 30,
       pendingRecoveryAfterSeconds: 60,
@@ -58,6 +58,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       jsonMaxEntries: 1000,
       cacheMaxBytes: 64 * 1024 * 1024,
       limiterMaxSubjects: 100_000,
+      authCacheTtlSeconds: 5,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
     });
   });
@@ -66,19 +67,35 @@ describe('loadConfig (the environment, checked at start-up)', () => {
     expect(loadConfig({}).wallet).to.deep.equal(DEFAULT_WALLET_POLICY);
   });
 
-  it('demo data is on without a database and off with DATABASE_URL', () => {
-    expect(loadConfig({}).demoData).to.equal(true);
+  it('demo data is on, with generated passwords, without a database, and off with DATABASE_URL', () => {
+    expect(loadConfig({}).demoData).to.equal('random-passwords');
     const withDb = loadConfig({ DATABASE_URL: DB });
     expect(withDb.databaseUrl).to.equal(DB);
-    expect(withDb.demoData).to.equal(false);
+    expect(withDb.demoData).to.equal('off');
   });
 
-  it('DEMO_DATA says otherwise when set: false, 0, true, 1', () => {
-    expect(loadConfig({ DEMO_DATA: 'false' }).demoData).to.equal(false);
-    expect(loadConfig({ DEMO_DATA: '0' }).demoData).to.equal(false);
-    expect(loadConfig({ DATABASE_URL: DB, DEMO_DATA: 'true' }).demoData).to.equal(true);
-    expect(loadConfig({ DATABASE_URL: DB, DEMO_DATA: '1' }).demoData).to.equal(true);
+  it('DEMO_DATA says otherwise when set: false and 0 switch it off; true and 1 load it with the published password', () => {
+    expect(loadConfig({ DEMO_DATA: 'false' }).demoData).to.equal('off');
+    expect(loadConfig({ DEMO_DATA: '0' }).demoData).to.equal('off');
+    expect(loadConfig({ DEMO_DATA: 'true' }).demoData).to.equal('fixed-passwords');
+    expect(loadConfig({ DATABASE_URL: DB, DEMO_DATA: 'true' }).demoData).to.equal('fixed-passwords');
+    expect(loadConfig({ DATABASE_URL: DB, DEMO_DATA: '1' }).demoData).to.equal('fixed-passwords');
   });
+
+  it('NODE_ENV=production: no demo data by default, even on the embedded database', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).demoData).to.equal('off');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, DATABASE_URL: DB }).demoData).to.equal('off');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, DEMO_DATA: 'false' }).demoData).to.equal('off');
+  });
+
+  for (const asked of ['true', '1']) {
+    it(`NODE_ENV=production with DEMO_DATA=${asked} is refused with one line naming DEMO_DATA`, () => {
+      const error = configErrorOf({ NODE_ENV: 'production', JWT_SECRET: SECRET, DEMO_DATA: asked });
+      expect(error.message).to.match(/^Invalid configuration: DEMO_DATA: /);
+      expect(error.message).to.include('production');
+      expect(error.message).not.to.include('\n');
+    });
+  }
 
   it('reads numbers from their strings (PORT, TTL, job interval, block threshold, wallet cap)', () => {
     const config = loadConfig({
@@ -150,6 +167,14 @@ describe('loadConfig (the environment, checked at start-up)', () => {
 
   it('JOB_INTERVAL_MS below 50 is refused, naming JOB_INTERVAL_MS', () => {
     expect(configErrorOf({ JOB_INTERVAL_MS: '10' }).message.startsWith('Invalid configuration: JOB_INTERVAL_MS')).to.equal(true);
+  });
+
+  it('AUTH_CACHE_TTL_SECONDS is read, 0 included (every request reads the user); above 300 or a fraction is refused, naming it', () => {
+    expect(loadConfig({ AUTH_CACHE_TTL_SECONDS: '0' }).authCacheTtlSeconds).to.equal(0);
+    expect(loadConfig({ AUTH_CACHE_TTL_SECONDS: '60' }).authCacheTtlSeconds).to.equal(60);
+    for (const bad of ['301', '1.5', '-1', 'soon']) {
+      expect(configErrorOf({ AUTH_CACHE_TTL_SECONDS: bad }).message).to.match(/^Invalid configuration: AUTH_CACHE_TTL_SECONDS: /);
+    }
   });
 
   it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
@@ -252,7 +277,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
     const config = loadConfig({ PORT: '', DATABASE_URL: '', REDIS_URL: '', DEMO_DATA: '', ADMIN_EMAIL: '', ADMIN_PASSWORD: '', JWT_SECRET: '' });
     expect(config.port).to.equal(3000);
     expect(config.databaseUrl).to.equal(null);
-    expect(config.demoData).to.equal(true);
+    expect(config.demoData).to.equal('random-passwords');
     expect(config.redisUrls).to.deep.equal([]);
     expect(config.admin).to.equal(null);
     expect(config.jwtSecret).to.equal(null);

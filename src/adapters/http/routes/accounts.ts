@@ -6,7 +6,7 @@ import type { LogIn, LogInInput } from '../../../application/auth/log-in.js';
 import type { CreateAccount, CreateAccountInput } from '../../../application/users/create-account.js';
 import type { GetUser } from '../../../application/users/get-user.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
-import type { TokenService } from '../../../application/ports/token-service.js';
+import type { Authenticate } from '../../../application/auth/authenticate.js';
 import { MIN_PASSWORD_LENGTH, ROLES } from '../../../domain/user/user.js';
 import { clientAddressOf } from '../client-address.js';
 import { idempotentHandler } from '../idempotency.js';
@@ -48,9 +48,9 @@ const createAccountBody = Joi.object<CreateAccountInput & { requestId?: string }
   requestId: requestIdField,
 });
 
-export function accountRoutes(useCases: AccountUseCases, tokens: TokenService): Router {
+export function accountRoutes(useCases: AccountUseCases, authenticate: Authenticate): Router {
   const router = Router();
-  const route = routeDefiner(router, tokens);
+  const route = routeDefiner(router, authenticate);
 
   route(
     'post',

@@ -3,7 +3,7 @@ import Joi from 'joi';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { ListOutboxEvents, RetryOutboxEvent } from '../../../application/outbox/manage-events.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../../../application/ports/outbox-store.js';
-import type { TokenService } from '../../../application/ports/token-service.js';
+import type { Authenticate } from '../../../application/auth/authenticate.js';
 import type { PageRequest } from '../../../domain/shared/page.js';
 import { idempotentHandler } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
@@ -22,9 +22,9 @@ const eventParams = Joi.object<{ eventId: string }>({ eventId: Joi.string().guid
 const emptyBody = Joi.object<{ requestId?: string }>({ requestId: requestIdField });
 
 /** Operators' view of the outbox: what was delivered, what failed, and replaying it. */
-export function adminRoutes(useCases: AdminUseCases, tokens: TokenService): Router {
+export function adminRoutes(useCases: AdminUseCases, authenticate: Authenticate): Router {
   const router = Router();
-  const route = routeDefiner(router, tokens);
+  const route = routeDefiner(router, authenticate);
 
   route('get', '/admin/events', { query: listQuery }, async (_req, res) => {
     res.json(await useCases.listOutboxEvents.execute(actorOf(res), checked<unknown, EventQuery>(res).query));

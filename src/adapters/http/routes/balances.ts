@@ -3,7 +3,7 @@ import Joi from 'joi';
 import type { ChargeWallet } from '../../../application/wallet/charge-wallet.js';
 import type { GetBalance, GetBalanceHistory } from '../../../application/wallet/get-balance.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
-import type { TokenService } from '../../../application/ports/token-service.js';
+import type { Authenticate } from '../../../application/auth/authenticate.js';
 import type { PageRequest } from '../../../domain/shared/page.js';
 import { idempotentHandler } from '../idempotency.js';
 import { actorOf, checked, resolveUserId } from '../locals.js';
@@ -33,9 +33,9 @@ const chargeBody = Joi.object<ChargeBody>({
 const userParams = Joi.object<{ userId: number | 'me' }>({ userId: userIdOrMe.required() });
 const pageQuery = Joi.object<PageRequest>(paging);
 
-export function balanceRoutes(useCases: BalanceUseCases, tokens: TokenService): Router {
+export function balanceRoutes(useCases: BalanceUseCases, authenticate: Authenticate): Router {
   const router = Router();
-  const route = routeDefiner(router, tokens);
+  const route = routeDefiner(router, authenticate);
 
   route(
     'post',

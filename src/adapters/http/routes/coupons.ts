@@ -3,7 +3,7 @@ import Joi from 'joi';
 import type { IssueCouponFirstComeFirstServed } from '../../../application/coupons/issue-coupon.js';
 import type { ChangeCouponStatus, CreateCoupon, GetCoupon, ListUserCoupons } from '../../../application/coupons/manage-coupons.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
-import type { TokenService } from '../../../application/ports/token-service.js';
+import type { Authenticate } from '../../../application/auth/authenticate.js';
 import { COUPON_LIMITS, COUPON_TYPES, type CouponType, SETTABLE_COUPON_STATUSES, type SettableCouponStatus } from '../../../domain/coupon/coupon.js';
 import { USER_COUPON_STATUSES, type UserCouponStatus } from '../../../domain/coupon/user-coupon.js';
 import { idempotentVia } from '../idempotency.js';
@@ -65,9 +65,9 @@ const issueBody = Joi.object<{ couponId: number; requestId?: string }>({ couponI
 const userParams = Joi.object<{ userId: number | 'me' }>({ userId: userIdOrMe.required() });
 const userCouponQuery = Joi.object<{ status?: UserCouponStatus }>({ status: Joi.string().valid(...USER_COUPON_STATUSES) });
 
-export function couponRoutes(useCases: CouponUseCases, tokens: TokenService): Router {
+export function couponRoutes(useCases: CouponUseCases, authenticate: Authenticate): Router {
   const router = Router();
-  const route = routeDefiner(router, tokens);
+  const route = routeDefiner(router, authenticate);
   const idempotent = idempotentVia(useCases.runIdempotently);
 
   route(

@@ -13,7 +13,7 @@ import type {
 import type { PayForOrder } from '../../../application/ordering/pay-for-order.js';
 import type { PlaceOrder, PlaceOrderInput } from '../../../application/ordering/place-order.js';
 import type { SettlePendingPayment } from '../../../application/ordering/settle-pending-payments.js';
-import type { TokenService } from '../../../application/ports/token-service.js';
+import type { Authenticate } from '../../../application/auth/authenticate.js';
 import { FULFILMENT_STEPS, type FulfilmentStep, ORDER_STATUSES, type OrderStatus } from '../../../domain/ordering/order.js';
 import type { PageRequest } from '../../../domain/shared/page.js';
 import { idempotentVia } from '../idempotency.js';
@@ -73,9 +73,9 @@ const refundBody = Joi.object<{ orderId: number; reason?: string; requestId?: st
 
 type OrderParams = { orderId: number };
 
-export function orderRoutes(useCases: OrderUseCases, tokens: TokenService): Router {
+export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate): Router {
   const router = Router();
-  const route = routeDefiner(router, tokens);
+  const route = routeDefiner(router, authenticate);
   const idempotent = idempotentVia(useCases.runIdempotently);
 
   route(

@@ -4,7 +4,7 @@ import type { GetProduct, ListProducts } from '../../../application/catalog/brow
 import type { ChangeProduct, ListProductForSale, RestockOption } from '../../../application/catalog/manage-products.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { GetPopularProducts, PopularProductsQuery } from '../../../application/sales/get-popular-products.js';
-import type { TokenService } from '../../../application/ports/token-service.js';
+import type { Authenticate } from '../../../application/auth/authenticate.js';
 import { PRODUCT_STATUSES, type ProductChanges, type ProductDetails } from '../../../domain/catalog/product.js';
 import { PRODUCT_SORTS, type ProductQuery } from '../../../domain/catalog/product-repository.js';
 import { MAX_POPULAR_DAYS, MAX_POPULAR_LIMIT } from '../../../domain/sales/sales.js';
@@ -80,9 +80,9 @@ const changeBody = Joi.object<ProductChanges>({
 }).min(1);
 const restockBody = Joi.object<{ quantity: number; requestId?: string }>({ quantity: quantity.required(), requestId: requestIdField });
 
-export function productRoutes(useCases: ProductUseCases, tokens: TokenService): Router {
+export function productRoutes(useCases: ProductUseCases, authenticate: Authenticate): Router {
   const router = Router();
-  const route = routeDefiner(router, tokens);
+  const route = routeDefiner(router, authenticate);
 
   route('get', '/products', { auth: false, query: listQuery }, async (_req, res) => {
     res.json(await useCases.listProducts.execute(checked<unknown, ProductQuery>(res).query));

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import type { GetSalesStatistics, SalesStatisticsQuery } from '../../../application/sales/sales-statistics.js';
-import type { TokenService } from '../../../application/ports/token-service.js';
+import type { Authenticate } from '../../../application/auth/authenticate.js';
 import { daysSpanned, MAX_STATS_DAYS, SALES_GROUPINGS } from '../../../domain/sales/sales.js';
 import { actorOf, checked } from '../locals.js';
 import { routeDefiner } from '../route.js';
@@ -32,9 +32,9 @@ const salesQuery = Joi.object<SalesStatisticsQuery>({
     .required(),
 });
 
-export function statsRoutes(useCases: StatsUseCases, tokens: TokenService): Router {
+export function statsRoutes(useCases: StatsUseCases, authenticate: Authenticate): Router {
   const router = Router();
-  const route = routeDefiner(router, tokens);
+  const route = routeDefiner(router, authenticate);
 
   route('get', '/stats/sales', { query: salesQuery }, async (_req, res) => {
     res.json(await useCases.getSalesStatistics.execute(actorOf(res), checked<unknown, SalesStatisticsQuery>(res).query));
