@@ -661,6 +661,27 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect((await o.getOk(buyer, order.id)).status).to.equal('CONFIRMED');
       });
 
+      it('an order with lines of two sellers: 403 FORBIDDEN to either seller (mixed orders are an ADMIN\'s for now), unchanged; an ADMIN moves it', async function () {
+        const other = await o.listing({ price: 2_000, options: [{ name: 'ONE', stock: 5 }] });
+        const mixed = await o.placeOk(buyer, [
+          { productId: listing.product.id, optionId: listing.option.id, quantity: 1 },
+          { productId: other.product.id, optionId: other.option.id, quantity: 1 },
+        ]);
+        await o.payOk(buyer, mixed.id);
+        const path = fulfilmentPath(mixed.id);
+
+        for (const seller of [listing.seller, other.seller]) {
+          const res = await o.fulfil(seller, mixed.id, { status: 'PREPARING' });
+          expectProblem(res, 403, 'FORBIDDEN', path);
+          expect(res.body.detail).to.match(/mixed orders are fulfilled by an ADMIN/);
+        }
+        expect((await o.getOk(buyer, mixed.id)).status).to.equal('CONFIRMED');
+        await o.fulfilOk(t.admin, mixed.id, 'PREPARING');
+        expectProblem(await o.fulfil(listing.seller, mixed.id, { status: 'SHIPPED' }), 403, 'FORBIDDEN', path);
+        await o.fulfilOk(t.admin, mixed.id, 'SHIPPED');
+        expect((await o.getOk(buyer, mixed.id)).status).to.equal('SHIPPED');
+      });
+
       it('lets an ADMIN move it along', async function () {
         const { order } = await o.paidOrder(buyer, listing);
         await o.fulfilOk(t.admin, order.id, 'PREPARING');

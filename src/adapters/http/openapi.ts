@@ -1915,9 +1915,10 @@ const paths: JsonObject = {
     post: {
       tags: ['Orders'],
       operationId: 'advanceFulfillment',
-      summary: 'Move an order one step towards delivery (SELLER of its items, or ADMIN)',
+      summary: 'Move an order one step towards delivery (the SELLER of all its items, or ADMIN)',
       description:
-        'A SELLER of one of its items, or an ADMIN (a BUYER is 403 before the order is looked up). One step at a time, never back: CONFIRMED → PREPARING → SHIPPED → DELIVERED; any other move is 409 INVALID_STATE. ' +
+        'The SELLER of every one of its items, or an ADMIN (a BUYER is 403 before the order is looked up). The status is the whole order\'s, so an order with items of several sellers is moved by an ADMIN only for now (403 to its sellers) until fulfilment is per seller. ' +
+        'One step at a time, never back: CONFIRMED → PREPARING → SHIPPED → DELIVERED; any other move is 409 INVALID_STATE. ' +
         'Idempotent with `Idempotency-Key` (or `requestId`).',
       parameters: [ref('parameters', 'OrderId'), ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('FulfilmentRequest'),
@@ -1925,8 +1926,9 @@ const paths: JsonObject = {
         '200': jsonResponse('The order in its new status', schemaRef('Order'), ['IdempotentReplayed']),
         ...BODY_ERRORS,
         '401': ref('responses', 'Unauthenticated'),
-        '403': problemResponse('FORBIDDEN: the caller is a BUYER, or a SELLER none of whose products is in the order.', [
+        '403': problemResponse('FORBIDDEN: the caller is a BUYER, or a SELLER none of whose products is in the order, or a SELLER of an order that also holds another seller\'s items.', [
           { code: 'FORBIDDEN', detail: 'Only a seller of its items or an ADMIN may fulfil an order' },
+          { code: 'FORBIDDEN', detail: 'Order 42 has items of several sellers: mixed orders are fulfilled by an ADMIN for now' },
         ]),
         '404': ORDER_NOT_FOUND,
         '409': problemResponse('INVALID_STATE: `status` is not the next step from where the order stands; or IDEMPOTENCY_IN_PROGRESS.', [

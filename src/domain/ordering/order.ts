@@ -149,6 +149,11 @@ export class Order {
     return this.state.items.some((i) => i.sellerId === sellerId);
   }
 
+  /** Every line is this seller's: the order is theirs alone to fulfil. */
+  isSoldOnlyBy(sellerId: number): boolean {
+    return this.state.items.every((i) => i.sellerId === sellerId);
+  }
+
   isExpired(at: Date): boolean {
     return at.getTime() >= this.state.reservationExpiresAt.getTime();
   }

@@ -439,7 +439,7 @@ describe('ordering use cases (memory adapters)', () => {
       await expectRejectsCode(app.advanceFulfilment.execute(app.admin, UNKNOWN, 'PREPARING'), 'NOT_FOUND');
     });
 
-    it('in an order with items of two sellers, either seller may move it', async () => {
+    it('an order with items of two sellers is moved by an ADMIN only: either seller is FORBIDDEN, saying why', async () => {
       const otherSeller = await app.seller();
       const theirs = await app.product(otherSeller, [{ name: 'x', stock: 5 }], 1_000);
       await app.charge(buyer.userId, PRICE + 1_000);
@@ -448,8 +448,13 @@ describe('ordering use cases (memory adapters)', () => {
         { productId: theirs.id, quantity: 1 },
       ]);
       await app.payForOrder.execute(buyer, mixed.id);
-      await app.advanceFulfilment.execute(otherSeller, mixed.id, 'PREPARING');
-      await app.advanceFulfilment.execute(seller, mixed.id, 'SHIPPED');
+      for (const who of [otherSeller, seller]) {
+        const error = await expectRejectsCode(app.advanceFulfilment.execute(who, mixed.id, 'PREPARING'), 'FORBIDDEN');
+        expect((error as Error).message).to.match(/mixed orders are fulfilled by an ADMIN/);
+      }
+      expect(await app.status(mixed.id)).to.equal('CONFIRMED');
+      await app.advanceFulfilment.execute(app.admin, mixed.id, 'PREPARING');
+      await app.advanceFulfilment.execute(app.admin, mixed.id, 'SHIPPED');
       expect(await app.status(mixed.id)).to.equal('SHIPPED');
     });
   });

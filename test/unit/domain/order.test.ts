@@ -374,6 +374,15 @@ describe('Order (the order state machine)', () => {
       expect(order.isSoldBy(order.userId)).to.equal(false);
     });
 
+    it('isSoldOnlyBy: true only for the seller of every line', () => {
+      const mixed = twoSellers();
+      expect(mixed.isSoldOnlyBy(SELLER_A)).to.equal(false);
+      expect(mixed.isSoldOnlyBy(SELLER_B)).to.equal(false);
+      const single = orderIn('CREATED', { lines: [line({ optionId: 101, sellerId: SELLER_A }), line({ productId: 2, optionId: 201, sellerId: SELLER_A })] });
+      expect(single.isSoldOnlyBy(SELLER_A)).to.equal(true);
+      expect(single.isSoldOnlyBy(SELLER_B)).to.equal(false);
+    });
+
     it('stockLines: one line per option with its quantity', () => {
       expect(twoSellers().stockLines()).to.deep.equal([
         { optionId: 101, quantity: 2 },
