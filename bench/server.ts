@@ -71,6 +71,8 @@ export async function startBenchServer(
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-bench-')),
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
       REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+      // Load tests run with the abuse limits off (a scenario may switch one on).
+      MAX_UNPAID_ORDERS_PER_USER: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       ...env,

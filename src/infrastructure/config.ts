@@ -22,6 +22,7 @@ export interface Config {
   paymentGatewaySandboxMode: 'approve' | 'decline' | 'timeout';
   rateLimitOrdersPerSecond: number;
   rateLimitCouponIssuesPerMinute: number;
+  maxUnpaidOrdersPerUser: number;
   failureBlockThreshold: number;
   failureBlockSeconds: number;
   popularCacheTtlSeconds: number;
@@ -60,6 +61,7 @@ const schema = Joi.object({
   PAYMENT_GATEWAY_SANDBOX_MODE: Joi.string().valid('approve', 'decline', 'timeout').default('approve'),
   RATE_LIMIT_ORDERS_PER_SECOND: count().default(1),
   RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: count().default(3),
+  MAX_UNPAID_ORDERS_PER_USER: count().default(5),
   FAILURE_BLOCK_THRESHOLD: count().default(5),
   FAILURE_BLOCK_SECONDS: count().default(600),
   POPULAR_CACHE_TTL_SECONDS: count().default(60),
@@ -121,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     paymentGatewaySandboxMode: v['PAYMENT_GATEWAY_SANDBOX_MODE'],
     rateLimitOrdersPerSecond: v['RATE_LIMIT_ORDERS_PER_SECOND'],
     rateLimitCouponIssuesPerMinute: v['RATE_LIMIT_COUPON_ISSUES_PER_MINUTE'],
+    maxUnpaidOrdersPerUser: v['MAX_UNPAID_ORDERS_PER_USER'],
     failureBlockThreshold: v['FAILURE_BLOCK_THRESHOLD'],
     failureBlockSeconds: v['FAILURE_BLOCK_SECONDS'],
     popularCacheTtlSeconds: v['POPULAR_CACHE_TTL_SECONDS'],

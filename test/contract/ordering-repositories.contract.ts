@@ -386,6 +386,49 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         expect(await orders.pendingSince(at(1, era), 10)).to.deep.equal([]);
       });
     });
+
+    describe('lockUnpaidOf', function () {
+      it('counts the user\'s CREATED and PENDING orders, with the earliest reservation expiry among them; nobody else\'s, nothing settled', async function () {
+        expect(await transactions.run(() => orders.lockUnpaidOf(buyer))).to.deep.equal({ count: 0, earliestExpiry: null });
+
+        const late = await add(newOrder(buyer, at(20), { ttlSeconds: 30 }));
+        const earliest = await orderIn('PENDING', buyer, at(10), at(11));
+        await orderIn('CONFIRMED', buyer, at(1), at(2));
+        await orderIn('CANCELLED', buyer, at(3));
+        await orderIn('FAILED', buyer, at(4));
+        await add(newOrder(otherBuyer, at(0)));
+
+        expect(await transactions.run(() => orders.lockUnpaidOf(buyer))).to.deep.equal({
+          count: 2,
+          earliestExpiry: earliest.toSnapshot().reservationExpiresAt,
+        });
+        expect(late.toSnapshot().reservationExpiresAt.getTime()).to.be.greaterThan(earliest.toSnapshot().reservationExpiresAt.getTime());
+        expect(await transactions.run(() => orders.lockUnpaidOf(otherBuyer))).to.deep.include({ count: 1 });
+      });
+
+      it('serialises one user\'s placements: a second transaction\'s lockUnpaidOf waits for the first to commit, and counts the order it placed', async function () {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let signalLocked!: () => void;
+        const locked = new Promise<void>((resolve) => (signalLocked = resolve));
+
+        const first = transactions.run(async () => {
+          const seen = await orders.lockUnpaidOf(buyer);
+          signalLocked();
+          await gate;
+          await orders.add(newOrder(buyer, at(1)));
+          return seen;
+        });
+        await locked;
+        const second = transactions.run(() => orders.lockUnpaidOf(buyer));
+        // Time enough for a second count that did not wait to have answered 0.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        release();
+
+        expect((await first).count).to.equal(0);
+        expect((await second).count).to.equal(1);
+      });
+    });
   });
 
   describe('payments', function () {

@@ -796,4 +796,39 @@ for (const persistence of ['postgres', 'memory'] as const) {
       expect((await o.stockOf(listing.product.id, listing.option.id)).reservedStock).to.equal(1);
     });
   });
+
+  describe(`e2e: unpaid-order cap, MAX_UNPAID_ORDERS_PER_USER=2 (${persistence})`, function () {
+    let t: TestService;
+    let o: OrderingClient;
+
+    before(async function () {
+      t = await startTestService({ persistence, env: { MAX_UNPAID_ORDERS_PER_USER: '2', ORDER_RESERVATION_TTL_SECONDS: String(TTL_SECONDS) } });
+      o = new OrderingClient(t);
+    });
+    after(async function () {
+      await t?.stop();
+    });
+
+    it('a buyer with no balance places 2 orders; the 3rd is 429 RATE_LIMITED with Retry-After (until the first reservation runs out) and a detail saying why, reserving nothing; after a cancel one more goes through', async function () {
+      const listing = await o.listing();
+      const buyer = await t.newBuyer();
+      const body = { items: [{ productId: listing.product.id, quantity: 1 }] };
+
+      const first = expectOrderAnswer(await o.place(buyer, body), 201);
+      expectOrderAnswer(await o.place(buyer, body), 201);
+      const third = await o.place(buyer, body, { 'Idempotency-Key': freshIdempotencyKey('unpaid') });
+
+      expectProblem(third, 429, 'RATE_LIMITED', ORDERS);
+      expect(third.body.detail).to.equal('You have 2 unpaid orders (at most 2); pay or cancel one before placing another');
+      expect(retryAfterOf(third)).to.be.at.most(TTL_SECONDS);
+      expect((await o.stockOf(listing.product.id, listing.option.id)).reservedStock).to.equal(2);
+      // Another buyer is not held back.
+      expectOrderAnswer(await o.place(await t.newBuyer(), body), 201);
+
+      expectOrderAnswer(await o.cancel(buyer, first.id), 200);
+      expectOrderAnswer(await o.place(buyer, body), 201);
+      expectProblem(await o.place(buyer, body), 429, 'RATE_LIMITED', ORDERS);
+      expect((await o.listOk(buyer)).totalItems).to.equal(3);
+    });
+  });
 }

@@ -14,6 +14,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     RATE_LIMIT_ORDERS_PER_SECOND: '0',
     // Likewise the coupon issue limit (3 a minute would throttle every coupon suite).
     RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '0',
+    // Likewise the unpaid-order cap (suites place many unpaid orders for one buyer).
+    MAX_UNPAID_ORDERS_PER_USER: '0',
     ...env,
   });
 }

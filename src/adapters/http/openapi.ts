@@ -1806,8 +1806,9 @@ const paths: JsonObject = {
       description:
         'Any authenticated user; the caller is the buyer. In one transaction: the lines are checked, the stock of every line is reserved (all or nothing), the coupon is checked and bound, the amounts are worked out and the order is recorded CREATED. ' +
         'The reservation holds for `ORDER_RESERVATION_TTL_SECONDS` (default 30, see `reservationExpiresAt`): pay before then, or the sweeper cancels the order (reason `EXPIRED`) and releases the stock. ' +
-        'Whenever the order is refused, nothing is reserved. Checked in this order after the shape: the rate limit (429), each line\'s product and option (404, 422 PRODUCT_UNAVAILABLE), the coupon (422), the order limits (422), the stock (409). ' +
+        'Whenever the order is refused, nothing is reserved. Checked in this order after the shape: the rate limit (429), each line\'s product and option (404, 422 PRODUCT_UNAVAILABLE), the coupon (422), the order limits (422), the unpaid-order cap (429), the stock (409). ' +
         'At most `RATE_LIMIT_ORDERS_PER_SECOND` (default 1; 0 switches it off) orders a second per user, across all instances: more is 429 RATE_LIMITED with `Retry-After`. A replay with the same Idempotency-Key is answered from the first answer and neither limited nor counted. ' +
+        'At most `MAX_UNPAID_ORDERS_PER_USER` (default 5; 0 switches it off) live unpaid orders (CREATED or PENDING) per user, exact across all instances: another is 429 RATE_LIMITED with `Retry-After` (seconds until the earliest of them lets its reservation go, at least 1) until one is paid, cancelled or expires. Placing an order without the balance to pay it is allowed (the order waits for a charge). ' +
         'Idempotent with `Idempotency-Key` (or `requestId`).',
       parameters: [ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('PlaceOrderRequest'),
@@ -1832,8 +1833,11 @@ const paths: JsonObject = {
           ],
         ),
         '429': problemResponse(
-          'RATE_LIMITED: over `RATE_LIMIT_ORDERS_PER_SECOND` orders a second for this user.',
-          [{ code: 'RATE_LIMITED', detail: 'Too many orders; wait a moment' }],
+          'RATE_LIMITED: over `RATE_LIMIT_ORDERS_PER_SECOND` orders a second for this user, or the user already has `MAX_UNPAID_ORDERS_PER_USER` live unpaid orders.',
+          [
+            { code: 'RATE_LIMITED', detail: 'Too many orders; wait a moment' },
+            { code: 'RATE_LIMITED', detail: 'You have 5 unpaid orders (at most 5); pay or cancel one before placing another' },
+          ],
           ['RetryAfter'],
         ),
         ...SERVER_ERRORS,
@@ -2216,7 +2220,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released, coupon given back); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
 - A reservation holds for \`ORDER_RESERVATION_TTL_SECONDS\` (default 30) after the order is placed (\`reservationExpiresAt\`). After that the order can no longer be paid, and the sweeper cancels it (reason \`EXPIRED\`) and releases its stock within a few job intervals (\`JOB_INTERVAL_MS\`, default 1000), on any instance, exactly once.
 - With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about PENDING orders older than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled.
-- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES).
+- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`MAX_UNPAID_ORDERS_PER_USER\` (default 5) live unpaid orders per user (429 RATE_LIMITED until one is paid, cancelled or expires); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES).
 
 **Coupons**
 - A SELLER or an ADMIN creates a coupon (PERCENTAGE or FIXED, optionally capped, with a minimum order amount, a total quantity or none, a per-user limit and a validity window) and may suspend, resume or cancel it. Its status (CREATED, ACTIVE, EXHAUSTED, EXPIRED, SUSPENDED, CANCELLED) is worked out from that, its window and its counters.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { type NewOrder, Order, type OrderSnapshot } from '../../domain/ordering/order.js';
+import { type NewOrder, Order, type OrderSnapshot, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentSnapshot } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot } from '../../domain/ordering/refund.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
@@ -107,6 +107,13 @@ export class MemoryOrderRepository implements OrderRepository {
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.id - b.id)
       .slice(0, limit)
       .map((o) => o.id);
+  }
+
+  /** Transactions here run one at a time: the placing lock is the transaction itself. */
+  async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
+    const unpaid = this.orders.values().filter((o) => o.userId === userId && (o.status === 'CREATED' || o.status === 'PENDING'));
+    const earliest = unpaid.reduce<Date | null>((min, o) => (min === null || o.reservationExpiresAt < min ? o.reservationExpiresAt : min), null);
+    return { count: unpaid.length, earliestExpiry: earliest };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { type NewOrder, Order, type OrderLine, type OrderStatus } from '../../domain/ordering/order.js';
+import { type NewOrder, Order, type OrderLine, type OrderStatus, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentStatus } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
@@ -71,6 +71,14 @@ function toOrder(row: OrderRow, items: ItemRow[]): Order {
 }
 
 type OrderWithItemsRow = OrderRow & { items: ItemRow[] | string };
+
+/**
+ * The advisory-lock key space of a user's placing lock (the two-int form of the key, first half):
+ * no other lock of the service uses it. "OP", order placing.
+ */
+export const PLACING_LOCK_SPACE = 0x4f50;
+/** The user's half of the key: ids past 2^31 share a key with another user, which only makes them queue together. */
+const placingKeyOf = (userId: number) => userId % 2_147_483_648;
 
 const ORDER_WITH_ITEMS = `SELECT orders.*,
   (SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items
@@ -200,6 +208,25 @@ export class PostgresOrderRepository implements OrderRepository {
       .limit(limit)
       .select('id');
     return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * Two statements, not one: in READ COMMITTED each statement reads from a snapshot taken when
+   * it starts, so a count in the statement that waited for the lock would miss the order the
+   * previous holder just committed. The count is served by the partial index orders_unpaid_by_user.
+   */
+  async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
+    const db = this.tx.connection();
+    // Outside a transaction the lock would be let go the moment it was taken.
+    if (db === this.tx.db) throw new Error('lockUnpaidOf needs an open transaction');
+    await runPrepared(db, 'order_placing_lock', 'SELECT pg_advisory_xact_lock(?::int, ?::int)', [PLACING_LOCK_SPACE, placingKeyOf(userId)]);
+    const [row] = await runPrepared<{ n: number; earliest: Date | null }>(
+      db,
+      'order_unpaid_count',
+      `SELECT count(*)::int AS n, min(reservation_expires_at) AS earliest FROM orders WHERE user_id = ? AND status IN ('CREATED', 'PENDING')`,
+      [userId],
+    );
+    return { count: Number(row?.n ?? 0), earliestExpiry: row?.earliest ? new Date(row.earliest) : null };
   }
 
   /** One query for the lines of all the rows. */

@@ -1,7 +1,7 @@
 import { InsufficientStock, ProductUnavailable } from '../../domain/catalog/errors.js';
 import type { Product } from '../../domain/catalog/product.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { Order, type OrderLine, type PricedLine } from '../../domain/ordering/order.js';
+import { assertRoomForUnpaidOrder, Order, type OrderLine, type PricedLine } from '../../domain/ordering/order.js';
 import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
@@ -46,6 +46,13 @@ export class PlaceOrder {
     const draft = Order.place({ userId: actor.userId, lines, discountAmount, userCouponId, at }, this.ctx.policy);
 
     const order = await this.ctx.transactions.run(async () => {
+      // The unpaid-order cap. Its lock comes first, before any row lock, and only placing takes
+      // it, so it stays out of the lock order (order, stock, sales, coupon, wallet). Switched off,
+      // it costs the hot path nothing: no lock, no count.
+      const { maxUnpaidOrdersPerUser } = this.ctx.policy;
+      if (maxUnpaidOrdersPerUser > 0) {
+        assertRoomForUnpaidOrder(await this.ctx.orders.lockUnpaidOf(actor.userId), maxUnpaidOrdersPerUser, this.ctx.clock.now());
+      }
       await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
         throw error instanceof InsufficientStock ? nameTheLine(error, draft.items) : error;
       });

@@ -1,4 +1,4 @@
-import { InvalidState, ValidationFailed } from '../shared/errors.js';
+import { InvalidState, RateLimited, ValidationFailed } from '../shared/errors.js';
 import type { StockLine } from '../catalog/stock-repository.js';
 import { OrderLimitExceeded } from './errors.js';
 
@@ -31,9 +31,31 @@ export interface OrderPolicy {
   maxUnitsPerOption: number;
   maxUnitsPerOrder: number;
   reservationTtlSeconds: number;
+  /** Live unpaid orders (CREATED or PENDING) a user may have at once; 0: no limit. */
+  maxUnpaidOrdersPerUser: number;
 }
 
-export const DEFAULT_ORDER_POLICY: OrderPolicy = { maxUnitsPerOption: 10, maxUnitsPerOrder: 30, reservationTtlSeconds: 30 };
+export const DEFAULT_ORDER_POLICY: OrderPolicy = { maxUnitsPerOption: 10, maxUnitsPerOrder: 30, reservationTtlSeconds: 30, maxUnpaidOrdersPerUser: 5 };
+
+/** A user's live unpaid orders (CREATED or PENDING): how many, and the earliest reservation expiry among them. */
+export interface UnpaidOrders {
+  count: number;
+  /** null when there are none. */
+  earliestExpiry: Date | null;
+}
+
+/**
+ * Stock hoarding: placing an order costs nothing until it is paid, so an account with no balance
+ * could hold stock order after order. At most `limit` live unpaid orders (0: no limit); past it
+ * the user is told to pay or cancel one, and when to try again: when the earliest one's
+ * reservation runs out (at least a second; a PENDING one may be past it already).
+ */
+export function assertRoomForUnpaidOrder(unpaid: UnpaidOrders, limit: number, now: Date): void {
+  if (limit <= 0 || unpaid.count < limit) return;
+  const untilExpiry = unpaid.earliestExpiry === null ? 0 : unpaid.earliestExpiry.getTime() - now.getTime();
+  const retryAfter = Math.max(1, Math.ceil(untilExpiry / 1000));
+  throw new RateLimited(retryAfter, `You have ${unpaid.count} unpaid orders (at most ${limit}); pay or cancel one before placing another`);
+}
 
 /** One line of an order, with the product's name and price as they were when it was placed. */
 export interface OrderLine {

@@ -201,6 +201,70 @@ describe('ordering use cases (memory adapters)', () => {
     });
   });
 
+  describe('PlaceOrder: MAX_UNPAID_ORDERS_PER_USER (stock hoarding)', () => {
+    let buyer: Actor;
+    beforeEach(async () => {
+      app = await orderingApp({ env: { MAX_UNPAID_ORDERS_PER_USER: '3' } });
+      seller = await app.seller();
+      product = await app.product(seller, [{ name: '260', stock: 50 }]);
+      optionId = product.options[0]!.id;
+      // No balance at all: placing stays allowed, the orders wait for a charge.
+      buyer = await app.buyer();
+    });
+
+    it('a 4th live unpaid order is RATE_LIMITED, saying why, retry when the earliest reservation runs out; nothing reserved or recorded', async () => {
+      const first = await app.place(buyer, product);
+      app.clock.advance(10_000);
+      await app.place(buyer, product);
+      await app.place(buyer, product);
+      const error = (await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED')) as RateLimited;
+      expect(error.message).to.equal('You have 3 unpaid orders (at most 3); pay or cancel one before placing another');
+      // The first was placed 10 s ago with a 30 s reservation.
+      expect(new Date(first.reservationExpiresAt).getTime() - app.clock.now().getTime()).to.equal(TTL_MS - 10_000);
+      expect(error.retryAfterSeconds).to.equal(20);
+      expect(await app.levels(optionId)).to.deep.equal({ total: 50, reserved: 3, sold: 0 });
+      expect((await app.orders.list({ ...page, userId: buyer.userId })).totalItems).to.equal(3);
+    });
+
+    it('per user: another buyer is not held back', async () => {
+      for (let i = 0; i < 3; i += 1) await app.place(buyer, product);
+      await app.place(await app.buyer(), product);
+    });
+
+    it('a cancelled, a paid or a swept (expired) order frees a slot', async () => {
+      const orders = [await app.place(buyer, product), await app.place(buyer, product), await app.place(buyer, product)];
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+
+      await app.cancelOrder.execute(buyer, orders[0]!.id, null);
+      const fourth = await app.place(buyer, product);
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+
+      await app.charge(buyer.userId, PRICE);
+      await app.payForOrder.execute(buyer, fourth.id);
+      await app.place(buyer, product);
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+
+      app.clock.advance(TTL_MS);
+      expect(await app.expireReservations.execute()).to.equal(3);
+      for (let i = 0; i < 3; i += 1) await app.place(buyer, product);
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+    });
+
+    it('an expired order not yet swept still holds its stock, so it still counts; Retry-After is at least 1 s', async () => {
+      for (let i = 0; i < 3; i += 1) await app.place(buyer, product);
+      app.clock.advance(TTL_MS + 5_000);
+      const error = (await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED')) as RateLimited;
+      expect(error.retryAfterSeconds).to.equal(1);
+    });
+
+    it('switched off (0, as the tests run): no limit', async () => {
+      app = await orderingApp();
+      product = await app.product(await app.seller(), [{ name: '260', stock: 50 }]);
+      const anyone = await app.buyer();
+      for (let i = 0; i < 12; i += 1) await app.place(anyone, product);
+    });
+  });
+
   describe('CancelOrder', () => {
     it('CREATED → CANCELLED: the stock is released, OrderCancelled recorded; no reason → CANCELLED_BY_USER', async () => {
       const buyer = await app.buyer();

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  assertRoomForUnpaidOrder,
   DEFAULT_ORDER_POLICY,
   EXPIRED,
   FULFILMENT_STEPS,
@@ -12,7 +13,7 @@ import {
   type PricedLine,
 } from '../../../src/domain/ordering/order.js';
 import { OrderLimitExceeded } from '../../../src/domain/ordering/errors.js';
-import { InvalidState, ValidationFailed } from '../../../src/domain/shared/errors.js';
+import { InvalidState, type RateLimited, ValidationFailed } from '../../../src/domain/shared/errors.js';
 import { expectThrowsCode, thrownBy } from '../expect-error.js';
 
 const PLACED_AT = new Date('2026-01-15T09:00:00.000Z');
@@ -398,6 +399,30 @@ describe('Order (the order state machine)', () => {
       const rebuilt = Order.fromSnapshot(snapshot);
       snapshot.items[0]!.quantity = 1;
       expect(rebuilt.items[0]!.quantity).to.equal(99);
+    });
+  });
+
+  describe('assertRoomForUnpaidOrder (the cap on live unpaid orders)', () => {
+    const NOW = new Date('2026-01-15T09:00:00.000Z');
+    const inSeconds = (n: number) => new Date(NOW.getTime() + n * 1000);
+
+    it('below the limit, or with the limit off (0), there is room', () => {
+      assertRoomForUnpaidOrder({ count: 4, earliestExpiry: inSeconds(10) }, 5, NOW);
+      assertRoomForUnpaidOrder({ count: 0, earliestExpiry: null }, 5, NOW);
+      assertRoomForUnpaidOrder({ count: 500, earliestExpiry: inSeconds(10) }, 0, NOW);
+    });
+
+    it('at the limit: RATE_LIMITED, saying how many and what to do, retry when the earliest reservation runs out (rounded up)', () => {
+      const error = expectThrowsCode(() => assertRoomForUnpaidOrder({ count: 5, earliestExpiry: new Date(NOW.getTime() + 12_300) }, 5, NOW), 'RATE_LIMITED') as RateLimited;
+      expect(error.message).to.equal('You have 5 unpaid orders (at most 5); pay or cancel one before placing another');
+      expect(error.retryAfterSeconds).to.equal(13);
+    });
+
+    it('a reservation already past (a PENDING order, or one the sweeper has not reached), or none known: retry after 1 s', () => {
+      for (const earliestExpiry of [inSeconds(-30), NOW, null]) {
+        const error = expectThrowsCode(() => assertRoomForUnpaidOrder({ count: 6, earliestExpiry }, 5, NOW), 'RATE_LIMITED') as RateLimited;
+        expect(error.retryAfterSeconds).to.equal(1);
+      }
     });
   });
 });

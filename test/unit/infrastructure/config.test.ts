@@ -34,6 +34,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       paymentGatewaySandboxMode: 'approve',
       rateLimitOrdersPerSecond: 1,
       rateLimitCouponIssuesPerMinute: 3,
+      maxUnpaidOrdersPerUser: 5,
       failureBlockThreshold: 5,
       failureBlockSeconds: 600,
       popularCacheTtlSeconds: 60,
@@ -142,6 +143,16 @@ describe('loadConfig (the environment, checked at start-up)', () => {
   it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
     expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).to.equal(30);
     for (const bad of ['0', '1.5', 'week']) expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: bad })).to.throw(/OUTBOX_RETENTION_DAYS/);
+  });
+
+  it('MAX_UNPAID_ORDERS_PER_USER is read, 0 switches it off; a negative or a fraction is refused, naming it in one line', () => {
+    expect(loadConfig({ MAX_UNPAID_ORDERS_PER_USER: '12' }).maxUnpaidOrdersPerUser).to.equal(12);
+    expect(loadConfig({ MAX_UNPAID_ORDERS_PER_USER: '0' }).maxUnpaidOrdersPerUser).to.equal(0);
+    for (const bad of ['-1', '2.5', 'many']) {
+      const { message } = configErrorOf({ MAX_UNPAID_ORDERS_PER_USER: bad });
+      expect(message.startsWith('Invalid configuration: MAX_UNPAID_ORDERS_PER_USER:')).to.equal(true);
+      expect(message).not.to.include('\n');
+    }
   });
 
   it('an empty variable counts as unset', () => {
