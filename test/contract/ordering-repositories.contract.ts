@@ -149,6 +149,30 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect(added.items.map((i) => i.optionId)).to.deep.equal(fx.optionIds);
     });
 
+    it('keeps each line\'s part of the discount as placed (only covered lines get any)', async function () {
+      const lines = newOrder(buyer, at(1), { lines: 3 }).items.map(({ amount: _a, discountAmount: _d, ...priced }) => priced);
+      const placed = Order.place({ userId: buyer, lines, discountAmount: 12_100, lineDiscounts: [0, 12_000, 100], userCouponId: null, at: at(1) }, DEFAULT_ORDER_POLICY);
+
+      const added = await add(placed);
+
+      expect(added.items.map((i) => i.discountAmount)).to.deep.equal([0, 12_000, 100]);
+      expect((await orders.get(added.id))?.items.map((i) => i.discountAmount)).to.deep.equal([0, 12_000, 100]);
+      expect((await orders.get(added.id))?.toSnapshot()).to.deep.include({ discountAmount: 12_100, finalAmount: 17_100 - 12_100 });
+    });
+
+    it('refuses lines whose discounts do not add up to the order\'s, or a line discounted beyond its amount; nothing is stored', async function () {
+      const good = newOrder(buyer, at(1), { lines: 2, discount: 1_000 });
+      const before = (await orders.list({ page: 1, size: 100, userId: buyer })).totalItems;
+      const [first, second] = good.items as [NewOrder['items'][number], NewOrder['items'][number]];
+      const shortOf = { ...good, items: [{ ...first, discountAmount: 0 }, { ...second, discountAmount: 999 }] };
+      const beyond = { ...good, discountAmount: 3_001, finalAmount: good.totalAmount - 3_001, items: [{ ...first, discountAmount: 3_001 }, { ...second, discountAmount: 0 }] };
+      const unsplit = { ...good, items: good.items.map((i) => ({ ...i, discountAmount: 0 })) };
+
+      for (const bad of [shortOf, beyond, unsplit]) await rejectionOf(add(bad));
+
+      expect((await orders.list({ page: 1, size: 100, userId: buyer })).totalItems).to.equal(before);
+    });
+
     it('get and getForUpdate of an unknown order are null', async function () {
       expect(await orders.get(UNKNOWN_ID)).to.equal(null);
       expect(await transactions.run(() => orders.getForUpdate(UNKNOWN_ID))).to.equal(null);

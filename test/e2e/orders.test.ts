@@ -77,6 +77,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
             unitPrice: 12_000,
             quantity: 3,
             amount: 36_000,
+            discountAmount: 0,
           },
         ]);
         const created = Date.parse(order.createdAt);

@@ -27,7 +27,11 @@ function assertOrderRow(order: NewOrder): void {
     options.add(item.optionId);
     if (!(item.unitPrice > 0) || !(item.quantity >= 1)) problems.push(`option ${item.optionId}: unit_price > 0 and quantity >= 1`);
     if (item.amount !== item.unitPrice * item.quantity) problems.push(`option ${item.optionId}: amount must be unit_price * quantity`);
+    if (!(item.discountAmount >= 0 && item.discountAmount <= item.amount)) problems.push(`option ${item.optionId}: discount_amount must be within 0..amount`);
   }
+  // The deferred trigger orders_discount_allocated (migrations/0010).
+  const allocated = order.items.reduce((sum, item) => sum + item.discountAmount, 0);
+  if (allocated !== order.discountAmount) problems.push(`the lines carry a discount of ${allocated}, the order ${order.discountAmount}`);
   if (problems.length > 0) throw new Error(`order row refused (check constraint): ${problems.join('; ')}`);
 }
 

@@ -39,6 +39,7 @@ interface ItemRow {
   unit_price: Num;
   quantity: number;
   amount: Num;
+  discount_amount: Num;
 }
 
 const toLine = (r: ItemRow): OrderLine => ({
@@ -50,6 +51,7 @@ const toLine = (r: ItemRow): OrderLine => ({
   unitPrice: Number(r.unit_price),
   quantity: Number(r.quantity),
   amount: Number(r.amount),
+  discountAmount: Number(r.discount_amount),
 });
 
 function toOrder(row: OrderRow, items: ItemRow[]): Order {
@@ -104,6 +106,7 @@ export class PostgresOrderRepository implements OrderRepository {
       unit_price: i.unitPrice,
       quantity: i.quantity,
       amount: i.amount,
+      discount_amount: i.discountAmount,
     }));
     const result = await this.tx.connection().raw(
       `WITH placed AS (
@@ -111,10 +114,10 @@ export class PostgresOrderRepository implements OrderRepository {
                              reservation_expires_at, cancel_reason, version, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
        ), lines AS (
-         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount)
-         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount
+         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount)
+         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount
          FROM placed, jsonb_to_recordset(?::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
-              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint)
+              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint)
          RETURNING *
        )
        SELECT placed.*, (SELECT coalesce(json_agg(lines ORDER BY lines.line_no), '[]'::json) FROM lines) AS items FROM placed`,

@@ -12,7 +12,7 @@ export class CreateCoupon {
   async execute(actor: Actor, input: CreateCouponInput): Promise<CouponView> {
     assertRole(actor, 'SELLER', 'ADMIN');
     const at = this.ctx.clock.now();
-    const draft = Coupon.create(input, actor.userId, at);
+    const draft = Coupon.create(input, actor, at);
     return this.ctx.transactions.run(async () => {
       const coupon = await this.ctx.coupons.add(draft);
       const view = couponView(coupon, at);

@@ -42,8 +42,8 @@ describe('ordering use cases (memory adapters)', () => {
         userId: buyer.userId,
         status: 'CREATED',
         items: [
-          { productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE },
-          { productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600 },
+          { productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE, discountAmount: 0 },
+          { productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600, discountAmount: 0 },
         ],
         totalAmount: 2 * PRICE + 3_600,
         discountAmount: 0,

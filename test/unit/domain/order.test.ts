@@ -300,7 +300,42 @@ describe('Order (the order state machine)', () => {
 
     it('keeps the lines’ names, seller and price as given', () => {
       const placed = Order.place(placeInput(), POLICY);
-      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000 }]);
+      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000, discountAmount: 0 }]);
+    });
+
+    it('each line carries its part of the discount as the coupon split it; only covered lines get any', () => {
+      const placed = Order.place(
+        placeInput({
+          lines: [line({ optionId: 101, sellerId: SELLER_A, unitPrice: 10_000 }), line({ productId: 2, optionId: 201, sellerId: SELLER_B, unitPrice: 5_000 })],
+          discountAmount: 10_000,
+          lineDiscounts: [10_000, 0],
+        }),
+        POLICY,
+      );
+      expect(placed.items.map((i) => [i.amount, i.discountAmount])).to.deep.equal([
+        [10_000, 10_000],
+        [5_000, 0],
+      ]);
+      expect(placed).to.include({ totalAmount: 15_000, discountAmount: 10_000, finalAmount: 5_000 });
+    });
+
+    it('with no split given, the discount is spread over every line in proportion to its amount, the parts summing exactly', () => {
+      const placed = Order.place(
+        placeInput({
+          lines: [line({ optionId: 101, unitPrice: 1_000 }), line({ optionId: 102, unitPrice: 1_000 }), line({ optionId: 103, unitPrice: 1_000 })],
+          discountAmount: 100,
+        }),
+        POLICY,
+      );
+      expect(placed.items.map((i) => i.discountAmount)).to.deep.equal([34, 33, 33]);
+    });
+
+    it('line discounts that do not split the order’s discount are a RangeError: wrong sum, above a line’s amount, negative, one too few', () => {
+      const lines = [line({ optionId: 101, unitPrice: 1_000 }), line({ optionId: 102, unitPrice: 1_000 })];
+      for (const lineDiscounts of [[500, 500], [1_001, -101], [-1, 901], [900], [450.5, 449.5]]) {
+        const work = () => Order.place(placeInput({ lines, discountAmount: 900, lineDiscounts }), POLICY);
+        expect(thrownBy(work), JSON.stringify(lineDiscounts)).to.be.instanceOf(RangeError);
+      }
     });
 
     it('a discount of 0 and a discount of the whole total are accepted (final 0)', () => {
