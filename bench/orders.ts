@@ -208,8 +208,8 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
             );
             const id = Number(order.rows[0].id);
             await c.query(
-              `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount)
-               SELECT $1, 1, $2, $3, p.seller_id, p.name, 'one', $4, 1, $4 FROM products p WHERE p.id = $2 RETURNING *`,
+              `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount)
+               SELECT $1, 1, $2, $3, p.seller_id, p.name, 'one', $4, 1, $4, 0 FROM products p WHERE p.id = $2 RETURNING *`,
               [id, productId, optionId, PRICE],
             );
             await c.query(`INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ('OrderCreated', 'Order', $1, $2, $3, $3)`, [
@@ -258,8 +258,9 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
               [optionId],
             );
             await c.query(
-              `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue) VALUES ($1, $2::date, 1, $3)
-               ON CONFLICT (product_id, day) DO UPDATE SET units = s.units + 1, revenue = s.revenue + EXCLUDED.revenue`,
+              `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue, discount) VALUES ($1, $2::date, 1, $3, 0)
+               ON CONFLICT (product_id, day) DO UPDATE
+               SET units = s.units + 1, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount`,
               [productId, now.toISOString().slice(0, 10), PRICE],
             );
             await c.query(`UPDATE payments SET status = 'COMPLETED', updated_at = $1 WHERE id = $2`, [now, payment.rows[0].id]);

@@ -78,6 +78,8 @@ export async function startBenchServer(
       RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: '0',
       CACHE_MAX_BYTES: '0',
       LIMITER_MAX_SUBJECTS: '0',
+      // Load tests run with the abuse limits off (a scenario may switch one on).
+      MAX_UNPAID_ORDERS_PER_USER: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       // Every simulated user signs up and logs in from this one address: the per-address limits,

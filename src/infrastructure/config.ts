@@ -42,6 +42,7 @@ export interface Config {
   rateLimitIdempotencyKeysPerMinute: number;
   rateLimitSignupsPerMinutePerAddress: number;
   rateLimitLoginsPerMinutePerAddress: number;
+  maxUnpaidOrdersPerUser: number;
   failureBlockThreshold: number;
   failureBlockSeconds: number;
   /** Failed logins from one client address, on any accounts, that block its logins; 0: off. */
@@ -103,6 +104,7 @@ const schema = Joi.object({
   RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE: count().default(120),
   RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP: count().default(10),
   RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP: count().default(30),
+  MAX_UNPAID_ORDERS_PER_USER: count().default(5),
   FAILURE_BLOCK_THRESHOLD: count().default(5),
   FAILURE_BLOCK_SECONDS: count().default(600),
   LOGIN_FAILURES_PER_ADDRESS: count().default(20),
@@ -224,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rateLimitIdempotencyKeysPerMinute: v['RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE'],
     rateLimitSignupsPerMinutePerAddress: v['RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP'],
     rateLimitLoginsPerMinutePerAddress: v['RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP'],
+    maxUnpaidOrdersPerUser: v['MAX_UNPAID_ORDERS_PER_USER'],
     failureBlockThreshold: v['FAILURE_BLOCK_THRESHOLD'],
     failureBlockSeconds: v['FAILURE_BLOCK_SECONDS'],
     loginFailuresPerAddress: v['LOGIN_FAILURES_PER_ADDRESS'],

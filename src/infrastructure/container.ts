@@ -406,7 +406,12 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     transactions: get(TOKENS.transactions),
     clock: get(TOKENS.clock),
     logger,
-    policy: { maxUnitsPerOption: 10, maxUnitsPerOrder: 30, reservationTtlSeconds: config.orderReservationTtlSeconds },
+    policy: {
+      maxUnitsPerOption: 10,
+      maxUnitsPerOrder: 30,
+      reservationTtlSeconds: config.orderReservationTtlSeconds,
+      maxUnpaidOrdersPerUser: config.maxUnpaidOrdersPerUser,
+    },
   }));
   bind(TOKENS.placeOrder, (get) => new PlaceOrder(get(TOKENS.ordering)));
   bind(TOKENS.getOrder, (get) => new GetOrder(get(TOKENS.ordering)));

@@ -95,6 +95,7 @@ export function limitedCoupon(createdBy: number, totalQuantity: number, perUserL
     validFrom: new Date(now - 3_600_000),
     validUntil: new Date(now + 86_400_000),
     status: 'ACTIVE',
+    sellerId: null,
     createdBy,
     createdAt: new Date(now - 3_600_000),
     updatedAt: new Date(now - 3_600_000),

@@ -93,6 +93,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
       validFrom: at(0),
       validUntil: at(DAY),
       status: 'ACTIVE',
+      sellerId: fx.sellerId,
       createdBy: fx.sellerId,
       createdAt: at(-60),
       updatedAt: at(-60),
@@ -143,6 +144,20 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
       expect((await coupons.get(added.id))?.toSnapshot()).to.deep.equal({ ...fields, id: added.id });
       expect(added.remainingQuantity).to.equal(null);
       expect(added.isLimited).to.equal(false);
+    });
+
+    it('keeps the scope: a seller\'s coupon its sellerId, a shop-wide one null; a scope that is not the creator\'s is refused, nothing stored', async function () {
+      const scoped = await addCoupon({ sellerId: fx.sellerId });
+      const shopWide = await addCoupon({ sellerId: null });
+
+      expect((await stored(scoped.id))?.sellerId).to.equal(fx.sellerId);
+      expect(scoped.sellerId).to.equal(fx.sellerId);
+      expect((await stored(shopWide.id))?.sellerId).to.equal(null);
+
+      const fields = newCoupon({ sellerId: fx.buyers[0] });
+      await rejectionOf(coupons.add(fields));
+      const fixed = await coupons.add({ ...fields, sellerId: fx.sellerId });
+      expect(fixed.sellerId).to.equal(fx.sellerId);
     });
 
     it('get of an unknown coupon is null', async function () {

@@ -149,6 +149,30 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect(added.items.map((i) => i.optionId)).to.deep.equal(fx.optionIds);
     });
 
+    it('keeps each line\'s part of the discount as placed (only covered lines get any)', async function () {
+      const lines = newOrder(buyer, at(1), { lines: 3 }).items.map(({ amount: _a, discountAmount: _d, ...priced }) => priced);
+      const placed = Order.place({ userId: buyer, lines, discountAmount: 12_100, lineDiscounts: [0, 12_000, 100], userCouponId: null, at: at(1) }, DEFAULT_ORDER_POLICY);
+
+      const added = await add(placed);
+
+      expect(added.items.map((i) => i.discountAmount)).to.deep.equal([0, 12_000, 100]);
+      expect((await orders.get(added.id))?.items.map((i) => i.discountAmount)).to.deep.equal([0, 12_000, 100]);
+      expect((await orders.get(added.id))?.toSnapshot()).to.deep.include({ discountAmount: 12_100, finalAmount: 17_100 - 12_100 });
+    });
+
+    it('refuses lines whose discounts do not add up to the order\'s, or a line discounted beyond its amount; nothing is stored', async function () {
+      const good = newOrder(buyer, at(1), { lines: 2, discount: 1_000 });
+      const before = (await orders.list({ page: 1, size: 100, userId: buyer })).totalItems;
+      const [first, second] = good.items as [NewOrder['items'][number], NewOrder['items'][number]];
+      const shortOf = { ...good, items: [{ ...first, discountAmount: 0 }, { ...second, discountAmount: 999 }] };
+      const beyond = { ...good, discountAmount: 3_001, finalAmount: good.totalAmount - 3_001, items: [{ ...first, discountAmount: 3_001 }, { ...second, discountAmount: 0 }] };
+      const unsplit = { ...good, items: good.items.map((i) => ({ ...i, discountAmount: 0 })) };
+
+      for (const bad of [shortOf, beyond, unsplit]) await rejectionOf(add(bad));
+
+      expect((await orders.list({ page: 1, size: 100, userId: buyer })).totalItems).to.equal(before);
+    });
+
     it('get and getForUpdate of an unknown order are null', async function () {
       expect(await orders.get(UNKNOWN_ID)).to.equal(null);
       expect(await transactions.run(() => orders.getForUpdate(UNKNOWN_ID))).to.equal(null);
@@ -384,6 +408,49 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         expect(await orders.pendingSince(at(5, era), 1)).to.deep.equal([pendingFirst.id]);
         expect(await orders.pendingSince(at(6, era), 10)).to.deep.equal([pendingFirst.id, pendingSecond.id, pendingLate.id]);
         expect(await orders.pendingSince(at(1, era), 10)).to.deep.equal([]);
+      });
+    });
+
+    describe('lockUnpaidOf', function () {
+      it('counts the user\'s CREATED and PENDING orders, with the earliest reservation expiry among them; nobody else\'s, nothing settled', async function () {
+        expect(await transactions.run(() => orders.lockUnpaidOf(buyer))).to.deep.equal({ count: 0, earliestExpiry: null });
+
+        const late = await add(newOrder(buyer, at(20), { ttlSeconds: 30 }));
+        const earliest = await orderIn('PENDING', buyer, at(10), at(11));
+        await orderIn('CONFIRMED', buyer, at(1), at(2));
+        await orderIn('CANCELLED', buyer, at(3));
+        await orderIn('FAILED', buyer, at(4));
+        await add(newOrder(otherBuyer, at(0)));
+
+        expect(await transactions.run(() => orders.lockUnpaidOf(buyer))).to.deep.equal({
+          count: 2,
+          earliestExpiry: earliest.toSnapshot().reservationExpiresAt,
+        });
+        expect(late.toSnapshot().reservationExpiresAt.getTime()).to.be.greaterThan(earliest.toSnapshot().reservationExpiresAt.getTime());
+        expect(await transactions.run(() => orders.lockUnpaidOf(otherBuyer))).to.deep.include({ count: 1 });
+      });
+
+      it('serialises one user\'s placements: a second transaction\'s lockUnpaidOf waits for the first to commit, and counts the order it placed', async function () {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let signalLocked!: () => void;
+        const locked = new Promise<void>((resolve) => (signalLocked = resolve));
+
+        const first = transactions.run(async () => {
+          const seen = await orders.lockUnpaidOf(buyer);
+          signalLocked();
+          await gate;
+          await orders.add(newOrder(buyer, at(1)));
+          return seen;
+        });
+        await locked;
+        const second = transactions.run(() => orders.lockUnpaidOf(buyer));
+        // Time enough for a second count that did not wait to have answered 0.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        release();
+
+        expect((await first).count).to.equal(0);
+        expect((await second).count).to.equal(1);
       });
     });
   });

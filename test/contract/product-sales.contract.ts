@@ -28,7 +28,7 @@ export function ownDays(): (offset: number) => string {
   return (offset: number) => new Date(start + offset * DAY_MS).toISOString().slice(0, 10);
 }
 
-const sale = (productId: number, units: number, revenue: number): SaleLine => ({ productId, units, revenue });
+const sale = (productId: number, units: number, revenue: number, discount = 0): SaleLine => ({ productId, units, revenue, discount });
 
 /** What every ProductSalesRepository must do, whatever it keeps the aggregate in. */
 export function productSalesContract(makeSubject: () => Promise<ProductSalesSubject>): void {
@@ -59,8 +59,8 @@ export function productSalesContract(makeSubject: () => Promise<ProductSalesSubj
       await s.sales.record(day(0), [sale(a, 2, 20_000), sale(b, 1, 5_000)]);
       await s.sales.record(day(0), [sale(a, 3, 30_000)]);
       expect(await byProduct(0, 0)).to.deep.equal([
-        { key: a, units: 5, revenue: 50_000 },
-        { key: b, units: 1, revenue: 5_000 },
+        { key: a, units: 5, revenue: 50_000, discount: 0 },
+        { key: b, units: 1, revenue: 5_000, discount: 0 },
       ]);
     });
 
@@ -69,8 +69,8 @@ export function productSalesContract(makeSubject: () => Promise<ProductSalesSubj
       await s.sales.record(day(0), [sale(a, 1, 1_000)]);
       await s.sales.record(day(1), [sale(a, 2, 2_000)]);
       expect(await s.sales.salesBy({ ...window(0, 1), groupBy: 'day' })).to.deep.equal([
-        { key: day(0), units: 1, revenue: 1_000 },
-        { key: day(1), units: 2, revenue: 2_000 },
+        { key: day(0), units: 1, revenue: 1_000, discount: 0 },
+        { key: day(1), units: 2, revenue: 2_000, discount: 0 },
       ]);
     });
 
@@ -99,10 +99,38 @@ export function productSalesContract(makeSubject: () => Promise<ProductSalesSubj
       expect(await byProduct(0, 0)).to.deep.equal([]);
     });
 
+    it('adds the coupons’ discount next to the revenue, on the same row; each group sums it', async function () {
+      const [a, b] = (await productsOf(['c', 'c'])) as [number, number];
+      await s.sales.record(day(0), [sale(a, 2, 20_000, 2_000), sale(b, 1, 5_000)]);
+      await s.sales.record(day(0), [sale(a, 1, 10_000, 10_000)]);
+      await s.sales.record(day(1), [sale(a, 1, 10_000, 500)]);
+      expect(await byProduct(0, 0)).to.deep.equal([
+        { key: a, units: 3, revenue: 30_000, discount: 12_000 },
+        { key: b, units: 1, revenue: 5_000, discount: 0 },
+      ]);
+      expect(await s.sales.salesBy({ ...window(0, 1), groupBy: 'day' })).to.deep.equal([
+        { key: day(0), units: 4, revenue: 35_000, discount: 12_000 },
+        { key: day(1), units: 1, revenue: 10_000, discount: 500 },
+      ]);
+      expect(await s.sales.salesBy({ ...window(0, 1), groupBy: 'category' })).to.deep.include({ key: 'c', units: 5, revenue: 45_000, discount: 12_500 });
+      // The ranking is by units and gross revenue: discounts change nothing in it.
+      expect(await s.sales.popular(window(0, 0), 5)).to.deep.equal([
+        { productId: a, units: 3, revenue: 30_000 },
+        { productId: b, units: 1, revenue: 5_000 },
+      ]);
+    });
+
+    it('refuses a discount below 0 or above the line’s revenue', async function () {
+      const [a] = (await productsOf(['c'])) as [number];
+      await rejectionOf(s.sales.record(day(0), [sale(a, 1, 1_000, -1)]));
+      await rejectionOf(s.sales.record(day(0), [sale(a, 1, 1_000, 1_001)]));
+      expect(await byProduct(0, 0)).to.deep.equal([]);
+    });
+
     it('concurrent sales of one product on one day all count', async function () {
       const [a] = (await productsOf(['c'])) as [number];
       await Promise.all(Array.from({ length: 20 }, () => s.transactions.run(() => s.sales.record(day(0), [sale(a, 1, 1_500)]))));
-      expect(await byProduct(0, 0)).to.deep.equal([{ key: a, units: 20, revenue: 30_000 }]);
+      expect(await byProduct(0, 0)).to.deep.equal([{ key: a, units: 20, revenue: 30_000, discount: 0 }]);
     });
   });
 
@@ -112,11 +140,11 @@ export function productSalesContract(makeSubject: () => Promise<ProductSalesSubj
       await s.sales.record(day(0), [sale(a, 3, 30_000), sale(b, 1, 9_000)]);
       await s.sales.revert(day(0), [sale(a, 1, 10_000)]);
       expect(await byProduct(0, 0)).to.deep.equal([
-        { key: a, units: 2, revenue: 20_000 },
-        { key: b, units: 1, revenue: 9_000 },
+        { key: a, units: 2, revenue: 20_000, discount: 0 },
+        { key: b, units: 1, revenue: 9_000, discount: 0 },
       ]);
       await s.sales.revert(day(0), [sale(b, 1, 9_000)]);
-      expect(await byProduct(0, 0)).to.deep.equal([{ key: a, units: 2, revenue: 20_000 }]);
+      expect(await byProduct(0, 0)).to.deep.equal([{ key: a, units: 2, revenue: 20_000, discount: 0 }]);
       expect((await s.sales.popular(window(0, 0), 5)).map((p) => p.productId)).to.deep.equal([a]);
     });
 
@@ -126,9 +154,20 @@ export function productSalesContract(makeSubject: () => Promise<ProductSalesSubj
       const error = await rejectionOf(s.sales.revert(day(0), [sale(a, 1, 1_000), sale(b, 2, 2_000)]));
       expect(error.code).to.equal('INVALID_STATE');
       expect(await byProduct(0, 0)).to.deep.equal([
-        { key: a, units: 2, revenue: 2_000 },
-        { key: b, units: 1, revenue: 1_000 },
+        { key: a, units: 2, revenue: 2_000, discount: 0 },
+        { key: b, units: 1, revenue: 1_000, discount: 0 },
       ]);
+    });
+
+    it('takes the discount back with the units and revenue; more discount than the day holds is INVALID_STATE and changes nothing', async function () {
+      const [a] = (await productsOf(['c'])) as [number];
+      await s.sales.record(day(0), [sale(a, 2, 20_000, 3_000)]);
+      expect((await rejectionOf(s.sales.revert(day(0), [sale(a, 1, 10_000, 3_001)]))).code).to.equal('INVALID_STATE');
+      expect(await byProduct(0, 0)).to.deep.equal([{ key: a, units: 2, revenue: 20_000, discount: 3_000 }]);
+      await s.sales.revert(day(0), [sale(a, 1, 10_000, 1_000)]);
+      expect(await byProduct(0, 0)).to.deep.equal([{ key: a, units: 1, revenue: 10_000, discount: 2_000 }]);
+      await s.sales.revert(day(0), [sale(a, 1, 10_000, 2_000)]);
+      expect(await byProduct(0, 0)).to.deep.equal([]);
     });
 
     it('a day with no sale of the product is INVALID_STATE (a refund never creates a row)', async function () {
@@ -183,18 +222,18 @@ export function productSalesContract(makeSubject: () => Promise<ProductSalesSubj
       await s.sales.record(day(3), [sale(hat, 9, 27_000)]);
 
       expect(await byProduct(0, 2)).to.deep.equal([
-        { key: shoe, units: 2, revenue: 20_000 },
-        { key: hat, units: 2, revenue: 6_000 },
-        { key: boot, units: 1, revenue: 50_000 },
+        { key: shoe, units: 2, revenue: 20_000, discount: 0 },
+        { key: hat, units: 2, revenue: 6_000, discount: 0 },
+        { key: boot, units: 1, revenue: 50_000, discount: 0 },
       ]);
       expect(await s.sales.salesBy({ ...window(0, 2), groupBy: 'category' })).to.deep.equal([
-        { key: 'hats', units: 2, revenue: 6_000 },
-        { key: 'shoes', units: 3, revenue: 70_000 },
+        { key: 'hats', units: 2, revenue: 6_000, discount: 0 },
+        { key: 'shoes', units: 3, revenue: 70_000, discount: 0 },
       ]);
       expect(await s.sales.salesBy({ ...window(0, 3), groupBy: 'day' })).to.deep.equal([
-        { key: day(0), units: 3, revenue: 16_000 },
-        { key: day(2), units: 2, revenue: 60_000 },
-        { key: day(3), units: 9, revenue: 27_000 },
+        { key: day(0), units: 3, revenue: 16_000, discount: 0 },
+        { key: day(2), units: 2, revenue: 60_000, discount: 0 },
+        { key: day(3), units: 9, revenue: 27_000, discount: 0 },
       ]);
     });
 
@@ -204,10 +243,10 @@ export function productSalesContract(makeSubject: () => Promise<ProductSalesSubj
       const [theirs] = (await productsOf(['shared'])) as [number];
       await s.sales.record(day(0), [sale(own, 1, 1_000), sale(theirs, 5, 5_000)]);
       expect(await s.sales.salesBy({ ...window(0, 0), groupBy: 'category', sellerId: mine })).to.deep.equal([
-        { key: 'shared', units: 1, revenue: 1_000 },
+        { key: 'shared', units: 1, revenue: 1_000, discount: 0 },
       ]);
-      expect(await s.sales.salesBy({ ...window(0, 0), groupBy: 'product', sellerId: mine })).to.deep.equal([{ key: own, units: 1, revenue: 1_000 }]);
-      expect(await s.sales.salesBy({ ...window(0, 0), groupBy: 'day', sellerId: mine })).to.deep.equal([{ key: day(0), units: 1, revenue: 1_000 }]);
+      expect(await s.sales.salesBy({ ...window(0, 0), groupBy: 'product', sellerId: mine })).to.deep.equal([{ key: own, units: 1, revenue: 1_000, discount: 0 }]);
+      expect(await s.sales.salesBy({ ...window(0, 0), groupBy: 'day', sellerId: mine })).to.deep.equal([{ key: day(0), units: 1, revenue: 1_000, discount: 0 }]);
       expect(await s.sales.salesBy({ ...window(0, 0), groupBy: 'product', sellerId: UNKNOWN_ID })).to.deep.equal([]);
     });
 

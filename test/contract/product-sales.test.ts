@@ -43,18 +43,18 @@ describe('ProductSalesRepository contract', function () {
       };
     });
 
-    it('the database itself refuses negative units or revenue, and revenue without units, even from SQL written by hand', async function () {
+    it('the database itself refuses negative units or revenue, revenue without units, and a discount outside 0..revenue, even from SQL written by hand', async function () {
       const transactions = new KnexTransactionManager(database.db);
       const product = await new PostgresProductRepository(transactions).add(newProduct(await newSeller(new PostgresUserRepository(transactions))));
       const day = ownDays()(0);
-      await new PostgresProductSalesRepository(transactions).record(day, [{ productId: product.id, units: 1, revenue: 1_000 }]);
+      await new PostgresProductSalesRepository(transactions).record(day, [{ productId: product.id, units: 1, revenue: 1_000, discount: 100 }]);
       const row = () => database.db('product_sales_daily').where({ product_id: product.id });
-      for (const change of [{ units: -1 }, { revenue: -1 }, { units: 0 }]) {
+      for (const change of [{ units: -1 }, { revenue: -1 }, { units: 0 }, { discount: -1 }, { discount: 1_001 }, { revenue: 99 }]) {
         const error = await rejectionOf(row().update(change));
         expect(error.code, JSON.stringify(change)).to.equal('23514');
       }
-      const rows = (await row().select('units', 'revenue')) as { units: string | number; revenue: string | number }[];
-      expect(rows.map((r) => [Number(r.units), Number(r.revenue)])).to.deep.equal([[1, 1_000]]);
+      const rows = (await row().select('units', 'revenue', 'discount')) as { units: string | number; revenue: string | number; discount: string | number }[];
+      expect(rows.map((r) => [Number(r.units), Number(r.revenue), Number(r.discount)])).to.deep.equal([[1, 1_000, 100]]);
     });
   });
 });

@@ -38,6 +38,7 @@ export interface Coupon {
   validFrom: string;
   validUntil: string;
   status: CouponStatus;
+  sellerId: number | null;
   createdBy: number;
 }
 
@@ -83,6 +84,7 @@ const COUPON_KEYS = [
   'validFrom',
   'validUntil',
   'status',
+  'sellerId',
   'createdBy',
 ];
 const USER_COUPON_KEYS = ['id', 'couponId', 'code', 'name', 'type', 'discountValue', 'status', 'issuedAt', 'usedAt', 'orderId', 'expiresAt'];
@@ -126,6 +128,7 @@ export function expectCouponShape(body: unknown): asserts body is Coupon {
   expect(Object.keys(c), 'coupon fields').to.have.members(COUPON_KEYS);
   expect(isId(c['id']), 'coupon id is a positive integer').to.equal(true);
   expect(isId(c['createdBy']), 'createdBy is a user id').to.equal(true);
+  if (c['sellerId'] !== null) expect(c['sellerId'], 'sellerId null (shop-wide) or its creator, a SELLER').to.equal(c['createdBy']);
   expect(c['code']).to.be.a('string').that.matches(/^[A-Za-z0-9_-]{1,40}$/);
   expect(c['name']).to.be.a('string').that.is.not.empty;
   expect(c['type']).to.be.oneOf([...COUPON_TYPES]);

@@ -106,6 +106,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
           validFrom: body.validFrom,
           validUntil: body.validUntil,
           status: 'ACTIVE',
+          sellerId: seller.id,
           createdBy: seller.id,
         });
         // Anyone with a token reads it back the same.
@@ -132,6 +133,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
           validFrom: body.validFrom,
           validUntil: body.validUntil,
           status: 'ACTIVE',
+          sellerId: null,
           createdBy: t.admin.id,
         });
       });
@@ -1121,6 +1123,83 @@ for (const persistence of ['postgres', 'memory'] as const) {
         const listing = await o.listing({ seller, price: 7_000 });
         const order = await o.order(await t.newBuyer(), listing, 1);
         expect(order).to.include({ totalAmount: 7_000, discountAmount: 0, finalAmount: 7_000, userCouponId: null });
+        expect(order.items.map((i) => i.discountAmount)).to.deep.equal([0]);
+      });
+
+      describe('a coupon\'s scope: a SELLER\'s covers their products only, an ADMIN\'s the whole order', function () {
+        let mine: Listing;
+        let theirs: Listing;
+
+        beforeEach(async function () {
+          mine = await o.listing({ seller, price: 12_000 });
+          theirs = await o.listing({ price: 50_000 });
+        });
+
+        const mixedOrder = (buyer: Account, userCouponId: number, quantities: [number, number] = [1, 1]) =>
+          o.place(buyer, {
+            items: [
+              { productId: theirs.product.id, quantity: quantities[1] },
+              { productId: mine.product.id, quantity: quantities[0] },
+            ],
+            userCouponId,
+          });
+
+        it('a SELLER\'s 100% coupon on an order with another seller\'s line takes off only the seller\'s line; paying debits the rest', async function () {
+          const { buyer, userCoupon } = await buyerWithCoupon(60_000, { type: 'PERCENTAGE', discountValue: 100 });
+
+          const order = expectOrderAnswer(await mixedOrder(buyer, userCoupon.id), 201);
+
+          expect(order).to.include({ totalAmount: 62_000, discountAmount: 12_000, finalAmount: 50_000, userCouponId: userCoupon.id });
+          expect(order.items.map((i) => [i.productId, i.amount, i.discountAmount])).to.deep.equal([
+            [theirs.product.id, 50_000, 0],
+            [mine.product.id, 12_000, 12_000],
+          ]);
+          expect(await o.getOk(buyer, order.id)).to.deep.equal(order);
+          expect(await o.payOk(buyer, order.id)).to.include({ amount: 50_000, status: 'COMPLETED' });
+          expect(await o.balanceOf(buyer)).to.equal(10_000);
+        });
+
+        it('a SELLER\'s FIXED coupon larger than their lines stops at their lines, not at the order total', async function () {
+          const { buyer, userCoupon } = await buyerWithCoupon(0, { type: 'FIXED', discountValue: 40_000 });
+          const order = expectOrderAnswer(await mixedOrder(buyer, userCoupon.id), 201);
+          expect(order).to.include({ totalAmount: 62_000, discountAmount: 12_000, finalAmount: 50_000 });
+        });
+
+        it('its minimum counts the seller\'s lines only: 422 COUPON_NOT_APPLICABLE saying so, however much else the order holds; met by their lines, 201', async function () {
+          const { buyer, userCoupon } = await buyerWithCoupon(0, { type: 'PERCENTAGE', discountValue: 10, minOrderAmount: 20_000 });
+
+          const refused = await mixedOrder(buyer, userCoupon.id, [1, 5]);
+          expectProblem(refused, 422, 'COUPON_NOT_APPLICABLE', ORDERS);
+          expect(refused.body.detail).to.equal(`Seller ${seller.id}'s products in the order come to 12000, below the coupon's minimum of 20000`);
+          await expectUntouched(theirs, 10);
+          expect(await c.mine(buyer, userCoupon.id)).to.deep.equal(userCoupon);
+
+          const order = expectOrderAnswer(await mixedOrder(buyer, userCoupon.id, [2, 1]), 201);
+          expect(order).to.include({ totalAmount: 74_000, discountAmount: 2_400, finalAmount: 71_600 });
+          expect(order.items.map((i) => i.discountAmount)).to.deep.equal([0, 2_400]);
+        });
+
+        it('an order with no line of the coupon\'s seller: 422 COUPON_NOT_APPLICABLE saying so, nothing reserved', async function () {
+          const { buyer, userCoupon } = await buyerWithCoupon(0, { type: 'FIXED', discountValue: 1_000 });
+
+          const refused = await placeWith(buyer, theirs, 1, userCoupon.id);
+
+          expectProblem(refused, 422, 'COUPON_NOT_APPLICABLE', ORDERS);
+          expect(refused.body.detail).to.equal(`This coupon is for seller ${seller.id}'s products only, and the order has none of them`);
+          await expectUntouched(theirs, 10);
+        });
+
+        it('an ADMIN\'s coupon is shop-wide: its percentage, cap and minimum on the whole order, split over every line in proportion', async function () {
+          const coupon = await c.createOk(t.admin, { type: 'PERCENTAGE', discountValue: 10, minOrderAmount: 60_000 });
+          expect(coupon.sellerId).to.equal(null);
+          const buyer = await t.newBuyer();
+          const userCoupon = await c.issueOk(buyer, coupon.id);
+
+          const order = expectOrderAnswer(await mixedOrder(buyer, userCoupon.id), 201);
+
+          expect(order).to.include({ totalAmount: 62_000, discountAmount: 6_200, finalAmount: 55_800 });
+          expect(order.items.map((i) => i.discountAmount)).to.deep.equal([5_000, 1_200]);
+        });
       });
     });
 

@@ -56,7 +56,7 @@ const ORDER_KEYS = [
   'createdAt',
   'updatedAt',
 ];
-const ITEM_KEYS = ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount'];
+const ITEM_KEYS = ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount'];
 const PAYMENT_KEYS = ['id', 'orderId', 'amount', 'status', 'failureReason', 'createdAt', 'updatedAt'];
 const REFUND_KEYS = ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'createdAt'];
 const PAGE_KEYS = ['items', 'page', 'size', 'totalItems', 'totalPages'];
@@ -90,6 +90,7 @@ export function expectOrderShape(body: unknown): asserts body is Order {
   expect(o['status']).to.be.oneOf(ORDER_STATUSES);
   expect(o['items'], 'items').to.be.an('array').that.is.not.empty;
   let total = 0;
+  let lineDiscounts = 0;
   for (const item of o['items'] as Array<Record<string, unknown>>) {
     expect(Object.keys(item), 'order item fields').to.have.members(ITEM_KEYS);
     expect(isId(item['productId']) && isId(item['optionId']), 'item ids').to.equal(true);
@@ -98,11 +99,15 @@ export function expectOrderShape(body: unknown): asserts body is Order {
     expect(isMoney(item['unitPrice']) && isMoney(item['amount']), 'item money is integer won').to.equal(true);
     expect(isId(item['quantity']), 'item quantity is a positive integer').to.equal(true);
     expect(item['amount'], 'amount = unitPrice × quantity').to.equal((item['unitPrice'] as number) * (item['quantity'] as number));
+    expect(isMoney(item['discountAmount']), 'item discountAmount is integer won').to.equal(true);
+    expect(item['discountAmount'] as number, 'item discount <= its amount').to.be.at.most(item['amount'] as number);
     total += item['amount'] as number;
+    lineDiscounts += item['discountAmount'] as number;
   }
   expect(o['totalAmount'], 'totalAmount = sum of the lines').to.equal(total);
   expect(isMoney(o['discountAmount']), 'discountAmount is integer won').to.equal(true);
   expect(o['discountAmount'] as number, 'discount <= total').to.be.at.most(total);
+  expect(o['discountAmount'], 'discountAmount = sum of the lines\' discounts').to.equal(lineDiscounts);
   expect(o['finalAmount'], 'finalAmount = total - discount').to.equal(total - (o['discountAmount'] as number));
   if (o['userCouponId'] !== null) expect(isId(o['userCouponId'])).to.equal(true);
   if (o['cancelReason'] !== null) expect(o['cancelReason']).to.be.a('string');

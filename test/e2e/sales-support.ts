@@ -62,14 +62,17 @@ export interface SalesItem {
   key: number | string;
   soldQuantity: number;
   revenue: number;
+  discountAmount: number;
 }
 
-/** 200 `{items: [{key, soldQuantity, revenue}]}`, nothing else. */
+/** 200 `{items: [{key, soldQuantity, revenue, discountAmount}]}`, nothing else. */
 export function expectSales(res: ApiResponse): SalesItem[] {
   expect(res.status, JSON.stringify(res.body)).to.equal(200);
   expect(Object.keys(res.body as object)).to.deep.equal(['items']);
   for (const item of (res.body as { items: Array<Record<string, unknown>> }).items) {
-    expect(Object.keys(item)).to.have.members(['key', 'soldQuantity', 'revenue']);
+    expect(Object.keys(item)).to.have.members(['key', 'soldQuantity', 'revenue', 'discountAmount']);
+    expect(Number.isSafeInteger(item['discountAmount']) && (item['discountAmount'] as number) >= 0, 'discountAmount is integer won').to.equal(true);
+    expect(item['discountAmount'] as number, 'discountAmount <= revenue').to.be.at.most(item['revenue'] as number);
   }
   return (res.body as { items: SalesItem[] }).items;
 }

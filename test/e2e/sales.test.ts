@@ -3,6 +3,7 @@ import { resolve, TOKENS } from '../../src/infrastructure/container.js';
 import type { ManualClock } from '../support/clock.js';
 import { type Account, startTestService, type TestService } from '../support/service.js';
 import { expectProblem, expectValidation } from './problem.js';
+import { CouponClient } from './coupons-support.js';
 import { type Listing, OrderingClient } from './orders-support.js';
 import { DAY_MS, dayOf, expectPopular, expectSales, POPULAR, popularOf, SALES, salesClock, salesOf } from './sales-support.js';
 
@@ -165,36 +166,68 @@ for (const persistence of ['postgres', 'memory'] as const) {
       it('ADMIN: by product, by category and by day, in key order, refunds subtracted', async function () {
         const byProduct = expectSales(await salesOf(t, t.admin, `${period()}&groupBy=product`));
         expect(byProduct).to.deep.equal([
-          { key: shoe.product.id, soldQuantity: 3, revenue: 30_000 },
-          { key: boot.product.id, soldQuantity: 1, revenue: 30_000 },
-          { key: rivals.product.id, soldQuantity: 4, revenue: 20_000 },
+          { key: shoe.product.id, soldQuantity: 3, revenue: 30_000, discountAmount: 0 },
+          { key: boot.product.id, soldQuantity: 1, revenue: 30_000, discountAmount: 0 },
+          { key: rivals.product.id, soldQuantity: 4, revenue: 20_000, discountAmount: 0 },
         ]);
         const categories = [shoe.product.category, boot.product.category, rivals.product.category];
         const byCategory = expectSales(await salesOf(t, t.admin, `${period()}&groupBy=category`));
         expect(byCategory.map((i) => i.key)).to.deep.equal([...categories].sort());
-        expect(byCategory.find((i) => i.key === rivals.product.category)).to.deep.equal({ key: rivals.product.category, soldQuantity: 4, revenue: 20_000 });
+        expect(byCategory.find((i) => i.key === rivals.product.category)).to.deep.equal({ key: rivals.product.category, soldQuantity: 4, revenue: 20_000, discountAmount: 0 });
         expect(expectSales(await salesOf(t, t.admin, `${period()}&groupBy=day`))).to.deep.equal([
-          { key: daysAgo(1), soldQuantity: 2, revenue: 20_000 },
-          { key: today(), soldQuantity: 6, revenue: 60_000 },
+          { key: daysAgo(1), soldQuantity: 2, revenue: 20_000, discountAmount: 0 },
+          { key: today(), soldQuantity: 6, revenue: 60_000, discountAmount: 0 },
         ]);
         expect(expectSales(await salesOf(t, t.admin, `?from=${today()}&to=${today()}&groupBy=day`))).to.deep.equal([
-          { key: today(), soldQuantity: 6, revenue: 60_000 },
+          { key: today(), soldQuantity: 6, revenue: 60_000, discountAmount: 0 },
         ]);
       });
 
       it('SELLER: only their own products, in every grouping', async function () {
         expect(expectSales(await salesOf(t, seller, `${period()}&groupBy=product`))).to.deep.equal([
-          { key: shoe.product.id, soldQuantity: 3, revenue: 30_000 },
-          { key: boot.product.id, soldQuantity: 1, revenue: 30_000 },
+          { key: shoe.product.id, soldQuantity: 3, revenue: 30_000, discountAmount: 0 },
+          { key: boot.product.id, soldQuantity: 1, revenue: 30_000, discountAmount: 0 },
         ]);
         const byCategory = expectSales(await salesOf(t, seller, `${period()}&groupBy=category`));
         expect(byCategory.map((i) => i.key)).to.have.members([shoe.product.category, boot.product.category]);
         expect(expectSales(await salesOf(t, seller, `${period()}&groupBy=day`))).to.deep.equal([
-          { key: daysAgo(1), soldQuantity: 2, revenue: 20_000 },
-          { key: today(), soldQuantity: 2, revenue: 40_000 },
+          { key: daysAgo(1), soldQuantity: 2, revenue: 20_000, discountAmount: 0 },
+          { key: today(), soldQuantity: 2, revenue: 40_000, discountAmount: 0 },
         ]);
         const stranger = await t.newAccount('SELLER');
         expect(expectSales(await salesOf(t, stranger, `${period()}&groupBy=product`))).to.deep.equal([]);
+      });
+
+      it('a SELLER\'s coupon: their sales show gross revenue and what the coupon took off; another seller\'s lines in the same order are untouched; a refund takes the discount back', async function () {
+        const c = new CouponClient(t);
+        const coupon = await c.createOk(seller, { type: 'PERCENTAGE', discountValue: 100, validFrom: new Date(clock.now().getTime() - DAY_MS).toISOString(), validUntil: new Date(clock.now().getTime() + 30 * DAY_MS).toISOString() });
+        const copy = await c.issueOk(buyer, coupon.id);
+        clock.advance(DAY_MS);
+        const placed = await o.place(buyer, {
+          items: [
+            { productId: shoe.product.id, quantity: 2 },
+            { productId: rivals.product.id, quantity: 3 },
+          ],
+          userCouponId: copy.id,
+        });
+        expect(placed.status, JSON.stringify(placed.body)).to.equal(201);
+        expect(placed.body).to.include({ totalAmount: 35_000, discountAmount: 20_000, finalAmount: 15_000 });
+        const paid = await o.payOk(buyer, placed.body.id);
+        expect(paid.amount).to.equal(15_000);
+
+        const day = `?from=${today()}&to=${today()}`;
+        expect(expectSales(await salesOf(t, seller, `${day}&groupBy=product`))).to.deep.equal([{ key: shoe.product.id, soldQuantity: 2, revenue: 20_000, discountAmount: 20_000 }]);
+        expect(expectSales(await salesOf(t, rivals.seller, `${day}&groupBy=product`))).to.deep.equal([{ key: rivals.product.id, soldQuantity: 3, revenue: 15_000, discountAmount: 0 }]);
+        expect(expectSales(await salesOf(t, t.admin, `${day}&groupBy=day`))).to.deep.equal([{ key: today(), soldQuantity: 5, revenue: 35_000, discountAmount: 20_000 }]);
+        // The ranking is by units and gross revenue, as before.
+        expect(expectPopular(await popularOf(t, '?days=1')).items.map((i) => [i.product.id, i.soldQuantity, i.revenue])).to.deep.equal([
+          [rivals.product.id, 3, 15_000],
+          [shoe.product.id, 2, 20_000],
+        ]);
+
+        await refundOk(placed.body.id);
+        expect(expectSales(await salesOf(t, seller, `${day}&groupBy=product`))).to.deep.equal([]);
+        expect(expectSales(await salesOf(t, t.admin, `${day}&groupBy=day`))).to.deep.equal([]);
       });
 
       it('403 for a BUYER; 401 without a token', async function () {

@@ -28,6 +28,8 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOGIN_FAILURES_PER_ADDRESS: '0',
     PASSWORD_HASH_CONCURRENCY: '0',
     PASSWORD_HASH_QUEUE: '0',
+    // Likewise the unpaid-order cap (suites place many unpaid orders for one buyer).
+    MAX_UNPAID_ORDERS_PER_USER: '0',
     ...env,
   });
 }

@@ -433,7 +433,7 @@ const schemas: JsonObject = {
   OrderItem: {
     type: 'object',
     description: "One line of an order, with the product's name and price as they were when the order was placed.",
-    required: ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount'],
+    required: ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount'],
     properties: {
       productId: positiveId('Product id'),
       optionId: positiveId('Option id (filled in when the request left it out)'),
@@ -442,6 +442,14 @@ const schemas: JsonObject = {
       unitPrice: { type: 'integer', format: 'int64', minimum: 100, description: 'Integer KRW (won), the price when ordered', example: 39000 },
       quantity: { type: 'integer', minimum: 1, maximum: 10, example: 2 },
       amount: { type: 'integer', format: 'int64', minimum: 100, description: '`unitPrice × quantity`', example: 78000 },
+      discountAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description:
+          "This line's part of the order's `discountAmount` (KRW), `0 ≤ discountAmount ≤ amount`: only lines the coupon covers get any (a SELLER's coupon: that seller's lines; an ADMIN's: every line), split in proportion to their amounts, rounded down, the won left over one each to the lines that lost the most in rounding (the earlier line first). The lines' parts sum exactly to the order's.",
+        example: 0,
+      },
     },
   },
   Order: {
@@ -473,7 +481,7 @@ const schemas: JsonObject = {
         format: 'int64',
         minimum: 0,
         description:
-          "The coupon's discount (KRW); 0 without a coupon. PERCENTAGE: floor(totalAmount × discountValue / 100), capped at the coupon's `maxDiscountAmount`; FIXED: min(discountValue, totalAmount) (also capped at `maxDiscountAmount` when set). Always `0 ≤ discountAmount ≤ totalAmount`.",
+          "The coupon's discount (KRW); 0 without a coupon. Worked out on the amount the coupon covers: the lines of its seller for a SELLER's coupon (`sellerId`), the whole `totalAmount` for an ADMIN's. PERCENTAGE: floor(covered × discountValue / 100), capped at the coupon's `maxDiscountAmount`; FIXED: min(discountValue, covered) (also capped at `maxDiscountAmount` when set). Always `0 ≤ discountAmount ≤ totalAmount`; the items' `discountAmount` sum to it.",
         example: 0,
       },
       finalAmount: { type: 'integer', format: 'int64', minimum: 0, description: '`totalAmount - discountAmount`: what the payment debits (KRW). May be 0 (paying it debits nothing).', example: 78000 },
@@ -609,6 +617,7 @@ const schemas: JsonObject = {
       'validFrom',
       'validUntil',
       'status',
+      'sellerId',
       'createdBy',
     ],
     properties: {
@@ -643,7 +652,8 @@ const schemas: JsonObject = {
         type: 'integer',
         format: 'int64',
         minimum: 0,
-        description: 'The least order total (before the discount, KRW) the coupon applies to; 0: no minimum.',
+        description:
+          "The least amount (before the discount, KRW) the coupon applies to: what the seller's lines of the order come to for a SELLER's coupon, the order total for an ADMIN's; 0: no minimum.",
         example: 10000,
       },
       totalQuantity: {
@@ -668,6 +678,15 @@ const schemas: JsonObject = {
       validFrom: isoTime('Issuing starts'),
       validUntil: isoTime('Issuing ends and issued copies expire (their `expiresAt`)'),
       status: schemaRef('CouponStatus'),
+      sellerId: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 1,
+        nullable: true,
+        description:
+          "The coupon's scope. A SELLER's coupon (their id here) covers that seller's products only: its minimum, percentage and cap are worked out on their lines of an order, other sellers' lines are never discounted, and an order with none of their lines is 422 COUPON_NOT_APPLICABLE. null: an ADMIN's coupon, shop-wide (the whole order).",
+        example: 12,
+      },
       createdBy: positiveId('The SELLER or ADMIN who created it'),
     },
   },
@@ -939,8 +958,8 @@ const schemas: JsonObject = {
         ...positiveId(
           'A user coupon of the caller (ISSUED or REFUNDED) to apply; it is bound to the new order until the order is paid (USED) or ends unpaid (given back). ' +
             '422 COUPON_NOT_APPLICABLE, with nothing reserved, when it does not exist or is someone else\'s (the answer does not tell which), is USED or EXPIRED (or past its `expiresAt`), ' +
-            'its coupon is SUSPENDED or CANCELLED or outside its window (before `validFrom`, from `validUntil` on), the order total is below the coupon\'s `minOrderAmount`, or it is bound to another live unpaid order (CREATED or PENDING). ' +
-            'Discount: PERCENTAGE floor(total × discountValue / 100), capped at `maxDiscountAmount`; FIXED min(discountValue, total) (also capped at `maxDiscountAmount` when set); never above the total, so `finalAmount` may be 0.',
+            'its coupon is SUSPENDED or CANCELLED or outside its window (before `validFrom`, from `validUntil` on), it is a SELLER\'s coupon and the order has none of that seller\'s lines, what it covers is below the coupon\'s `minOrderAmount`, or it is bound to another live unpaid order (CREATED or PENDING). ' +
+            'What it covers: a SELLER\'s coupon that seller\'s lines only, an ADMIN\'s the whole order (the coupon\'s `sellerId`). Discount on that amount: PERCENTAGE floor(covered × discountValue / 100), capped at `maxDiscountAmount`; FIXED min(discountValue, covered) (also capped at `maxDiscountAmount` when set); never above what it covers (so `finalAmount` may be 0), split over the covered lines (each item\'s `discountAmount`).',
         ),
         maximum: Number.MAX_SAFE_INTEGER,
       },
@@ -1136,7 +1155,7 @@ const schemas: JsonObject = {
         description: 'One entry per group with net sales in the period, ordered by key (product ids and days ascending, categories by code point).',
         items: {
           type: 'object',
-          required: ['key', 'soldQuantity', 'revenue'],
+          required: ['key', 'soldQuantity', 'revenue', 'discountAmount'],
           properties: {
             key: {
               oneOf: [{ type: 'integer', format: 'int64', minimum: 1 }, { type: 'string' }],
@@ -1145,6 +1164,13 @@ const schemas: JsonObject = {
             },
             soldQuantity: { type: 'integer', minimum: 1, description: 'Net units sold: paid, minus refunded', example: 7 },
             revenue: { type: 'integer', format: 'int64', minimum: 0, description: 'Net gross revenue in won (before coupon discounts)', example: 413000 },
+            discountAmount: {
+              type: 'integer',
+              format: 'int64',
+              minimum: 0,
+              description: 'What coupons took off those sales (won), net of refunds; at most `revenue`. Revenue minus it is what the buyers paid for them.',
+              example: 20000,
+            },
           },
         },
       },
@@ -1790,7 +1816,7 @@ const paths: JsonObject = {
       operationId: 'createCoupon',
       summary: 'Create a coupon (SELLER or ADMIN)',
       description:
-        'SELLER or ADMIN (a BUYER is 403, after the shape check); the caller becomes its `createdBy`. Left out: `maxDiscountAmount` null (no cap), `minOrderAmount` 0, `totalQuantity` null (unlimited), `perUserLimit` 1. ' +
+        'SELLER or ADMIN (a BUYER is 403, after the shape check); the caller becomes its `createdBy`. A SELLER\'s coupon covers their own products only (`sellerId` = the seller); an ADMIN\'s is shop-wide (`sellerId` null). Left out: `maxDiscountAmount` null (no cap), `minOrderAmount` 0, `totalQuantity` null (unlimited), `perUserLimit` 1. ' +
         'It starts with `issuedQuantity` 0 and its status worked out from its window: CREATED while `validFrom` is in the future, else ACTIVE. Every broken rule of the body is 400 VALIDATION_FAILED naming the field (see CreateCouponRequest); a code already taken, compared case-insensitively, is 409 COUPON_CODE_TAKEN. ' +
         'A `CouponCreated` event goes out with it (outbox). Idempotent with `Idempotency-Key` (or `requestId`): a replay answers the same coupon (201, `Idempotent-Replayed: true`), not COUPON_CODE_TAKEN.',
       parameters: [ref('parameters', 'IdempotencyKey')],
@@ -1914,7 +1940,8 @@ const paths: JsonObject = {
       summary: 'Sales by product, category or day (SELLER: own products; ADMIN: all)',
       description:
         'A SELLER sees the sales of their own products only; an ADMIN sees everyone\'s; a BUYER is 403 (after the shape of the request is checked). ' +
-        'Net units and gross revenue (before coupon discounts) of the payments completed in the period, by the UTC day they completed, minus refunds of those sales. ' +
+        'Net units, gross revenue (before coupon discounts) and the coupon discounts on them (`discountAmount`) of the payments completed in the period, by the UTC day they completed, minus refunds of those sales. ' +
+        'A coupon discounts only the lines it covers (a SELLER\'s coupon, that seller\'s), so a seller\'s `discountAmount` is what their own coupons (and ADMIN shop-wide ones) took off their products, and another seller\'s coupon never touches their figures. ' +
         'Read from the per-product, per-day sales aggregate. A category is the product\'s current one. Unknown query parameters are 400.',
       parameters: [
         {
@@ -1960,8 +1987,9 @@ const paths: JsonObject = {
       description:
         'Any authenticated user; the caller is the buyer. In one transaction: the lines are checked, the stock of every line is reserved (all or nothing), the coupon is checked and bound, the amounts are worked out and the order is recorded CREATED. ' +
         'The reservation holds for `ORDER_RESERVATION_TTL_SECONDS` (default 30, see `reservationExpiresAt`): pay before then, or the sweeper cancels the order (reason `EXPIRED`) and releases the stock. ' +
-        'Whenever the order is refused, nothing is reserved. Checked in this order after the shape: the rate limit (429), each line\'s product and option (404, 422 PRODUCT_UNAVAILABLE), the coupon (422), the order limits (422), the stock (409). ' +
+        'Whenever the order is refused, nothing is reserved. Checked in this order after the shape: the rate limit (429), each line\'s product and option (404, 422 PRODUCT_UNAVAILABLE), the coupon (422), the order limits (422), the unpaid-order cap (429), the stock (409). ' +
         'At most `RATE_LIMIT_ORDERS_PER_SECOND` (default 1; 0 switches it off) orders a second per user, across all instances: more is 429 RATE_LIMITED with `Retry-After`. A replay with the same Idempotency-Key is answered from the first answer and neither limited nor counted. ' +
+        'At most `MAX_UNPAID_ORDERS_PER_USER` (default 5; 0 switches it off) live unpaid orders (CREATED or PENDING) per user, exact across all instances: another is 429 RATE_LIMITED with `Retry-After` (seconds until the earliest of them lets its reservation go, at least 1) until one is paid, cancelled or expires. Placing an order without the balance to pay it is allowed (the order waits for a charge). ' +
         'Idempotent with `Idempotency-Key` (or `requestId`).',
       parameters: [ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('PlaceOrderRequest'),
@@ -1977,17 +2005,22 @@ const paths: JsonObject = {
           { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
         ]),
         '422': problemResponse(
-          'ORDER_LIMIT_EXCEEDED (more than 10 units of one option, or more than 30 in all), PRODUCT_UNAVAILABLE (a product is DISCONTINUED), COUPON_NOT_APPLICABLE (the `userCouponId` is unknown or someone else\'s, USED or EXPIRED, its coupon SUSPENDED, CANCELLED or outside its window, the total below its `minOrderAmount`, or it is bound to another unpaid order; see the request schema), or IDEMPOTENCY_KEY_REUSED.',
+          'ORDER_LIMIT_EXCEEDED (more than 10 units of one option, or more than 30 in all), PRODUCT_UNAVAILABLE (a product is DISCONTINUED), COUPON_NOT_APPLICABLE (the `userCouponId` is unknown or someone else\'s, USED or EXPIRED, its coupon SUSPENDED, CANCELLED or outside its window, a SELLER\'s coupon with none of that seller\'s lines in the order, what it covers below its `minOrderAmount`, or it is bound to another unpaid order; see the request schema), or IDEMPOTENCY_KEY_REUSED.',
           [
             { code: 'ORDER_LIMIT_EXCEEDED', detail: 'At most 10 units of one option per order (line 1 has 11)' },
             { code: 'PRODUCT_UNAVAILABLE', detail: 'Product 7 is no longer sold' },
             { code: 'COUPON_NOT_APPLICABLE', detail: "The order total 8000 is below the coupon's minimum of 10000" },
+            { code: 'COUPON_NOT_APPLICABLE', example: 'COUPON_NOT_APPLICABLE_seller_minimum', detail: "Seller 12's products in the order come to 8000, below the coupon's minimum of 10000" },
+            { code: 'COUPON_NOT_APPLICABLE', example: 'COUPON_NOT_APPLICABLE_no_line', detail: "This coupon is for seller 12's products only, and the order has none of them" },
             { code: 'IDEMPOTENCY_KEY_REUSED', detail: 'This Idempotency-Key was already used for a different request' },
           ],
         ),
         '429': problemResponse(
-          'RATE_LIMITED: over `RATE_LIMIT_ORDERS_PER_SECOND` orders a second for this user.',
-          [{ code: 'RATE_LIMITED', detail: 'Too many orders; wait a moment' }],
+          'RATE_LIMITED: over `RATE_LIMIT_ORDERS_PER_SECOND` orders a second for this user, or the user already has `MAX_UNPAID_ORDERS_PER_USER` live unpaid orders.',
+          [
+            { code: 'RATE_LIMITED', detail: 'Too many orders; wait a moment' },
+            { code: 'RATE_LIMITED', example: 'RATE_LIMITED_unpaid_orders', detail: 'You have 5 unpaid orders (at most 5); pay or cancel one before placing another' },
+          ],
           ['RetryAfter'],
         ),
         ...SERVER_ERRORS,
@@ -2069,9 +2102,10 @@ const paths: JsonObject = {
     post: {
       tags: ['Orders'],
       operationId: 'advanceFulfillment',
-      summary: 'Move an order one step towards delivery (SELLER of its items, or ADMIN)',
+      summary: 'Move an order one step towards delivery (the SELLER of all its items, or ADMIN)',
       description:
-        'A SELLER of one of its items, or an ADMIN (a BUYER is 403 before the order is looked up). One step at a time, never back: CONFIRMED → PREPARING → SHIPPED → DELIVERED; any other move is 409 INVALID_STATE. ' +
+        'The SELLER of every one of its items, or an ADMIN (a BUYER is 403 before the order is looked up). The status is the whole order\'s, so an order with items of several sellers is moved by an ADMIN only for now (403 to its sellers) until fulfilment is per seller. ' +
+        'One step at a time, never back: CONFIRMED → PREPARING → SHIPPED → DELIVERED; any other move is 409 INVALID_STATE. ' +
         'Idempotent with `Idempotency-Key` (or `requestId`).',
       parameters: [ref('parameters', 'OrderId'), ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('FulfilmentRequest'),
@@ -2079,8 +2113,9 @@ const paths: JsonObject = {
         '200': jsonResponse('The order in its new status', schemaRef('Order'), ['IdempotentReplayed']),
         ...BODY_ERRORS,
         '401': ref('responses', 'Unauthenticated'),
-        '403': problemResponse('FORBIDDEN: the caller is a BUYER, or a SELLER none of whose products is in the order.', [
+        '403': problemResponse('FORBIDDEN: the caller is a BUYER, or a SELLER none of whose products is in the order, or a SELLER of an order that also holds another seller\'s items.', [
           { code: 'FORBIDDEN', detail: 'Only a seller of its items or an ADMIN may fulfil an order' },
+          { code: 'FORBIDDEN', example: 'FORBIDDEN_mixed_order', detail: 'Order 42 has items of several sellers: mixed orders are fulfilled by an ADMIN for now' },
         ]),
         '404': ORDER_NOT_FOUND,
         '409': problemResponse('INVALID_STATE: `status` is not the next step from where the order stands; or IDEMPOTENCY_IN_PROGRESS.', [
@@ -2424,12 +2459,13 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 - An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released, coupon given back); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
 - A reservation holds for \`ORDER_RESERVATION_TTL_SECONDS\` (default 30) after the order is placed (\`reservationExpiresAt\`). After that the order can no longer be paid, and the sweeper cancels it (reason \`EXPIRED\`) and releases its stock within a few job intervals (\`JOB_INTERVAL_MS\`, default 1000), on any instance, exactly once.
 - With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about PENDING orders older than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled.
-- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES); \`RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP\` (default 10) sign-ups and \`RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP\` (default 30) login attempts a minute per client address (429 RATE_LIMITED); failed logins block a client address, not an account (see the login operation).
+- Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`MAX_UNPAID_ORDERS_PER_USER\` (default 5) live unpaid orders per user (429 RATE_LIMITED until one is paid, cancelled or expires); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES); \`RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP\` (default 10) sign-ups and \`RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP\` (default 30) login attempts a minute per client address (429 RATE_LIMITED); failed logins block a client address, not an account (see the login operation).
 
 **Coupons**
 - A SELLER or an ADMIN creates a coupon (PERCENTAGE or FIXED, optionally capped, with a minimum order amount, a total quantity or none, a per-user limit and a validity window) and may suspend, resume or cancel it. Its status (CREATED, ACTIVE, EXHAUSTED, EXPIRED, SUSPENDED, CANCELLED) is worked out from that, its window and its counters.
 - Issuing is first come, first served (\`POST /api/v1/coupons/issue\`, \`/issue/limited\`): for a limited coupon a Redis gate (when \`REDIS_URL\` is set) answers the crowd in one atomic step per claim, and the PostgreSQL guarded counter with each user's uniquely numbered copies is the safety net that decides for good, so never more than \`totalQuantity\` copies are issued nor more than \`perUserLimit\` to one user, even with Redis down or reset.
 - A user coupon goes ISSUED → USED (its order paid) → REFUNDED (that order refunded: usable again, and USED again by a later paid order); an ISSUED or REFUNDED one still unused at its \`expiresAt\` (the coupon's \`validUntil\`) becomes EXPIRED.
+- A SELLER's coupon covers that seller's products only (\`sellerId\`): its minimum, percentage and cap apply to their lines of an order, and no other seller's line is discounted; an ADMIN's coupon is shop-wide. Each order item shows its part of the discount (\`discountAmount\`).
 - Applied to an order (\`userCouponId\`), it is bound to that unpaid order (its \`orderId\`, status unchanged) and applies to no other order while that one is CREATED or PENDING; cancelled, expired or failed, the order gives it back as it was.
 - The expiry job (every \`JOB_INTERVAL_MS\`) turns coupons past \`validUntil\` EXPIRED, and user coupons past \`expiresAt\` that are not bound to an order.
 

@@ -18,6 +18,7 @@ function assertCouponRow(c: NewCoupon): void {
   if (!(c.issuedQuantity >= 0) || (c.totalQuantity !== null && c.issuedQuantity > c.totalQuantity)) problems.push('issued_quantity must be within 0..total_quantity');
   if (!(c.perUserLimit >= 1 && c.perUserLimit <= COUPON_LIMITS.maxPerUserLimit)) problems.push('per_user_limit must be within 1..100');
   if (!(c.validUntil.getTime() > c.validFrom.getTime())) problems.push('valid_until must be after valid_from');
+  if (c.sellerId !== null && c.sellerId !== c.createdBy) problems.push('seller_id must be null or created_by');
   if (problems.length > 0) throw new Error(`coupon row refused (check constraint): ${problems.join('; ')}`);
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { type NewOrder, Order, type OrderSnapshot } from '../../domain/ordering/order.js';
+import { type NewOrder, Order, type OrderSnapshot, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentSnapshot } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot } from '../../domain/ordering/refund.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
@@ -27,7 +27,11 @@ function assertOrderRow(order: NewOrder): void {
     options.add(item.optionId);
     if (!(item.unitPrice > 0) || !(item.quantity >= 1)) problems.push(`option ${item.optionId}: unit_price > 0 and quantity >= 1`);
     if (item.amount !== item.unitPrice * item.quantity) problems.push(`option ${item.optionId}: amount must be unit_price * quantity`);
+    if (!(item.discountAmount >= 0 && item.discountAmount <= item.amount)) problems.push(`option ${item.optionId}: discount_amount must be within 0..amount`);
   }
+  // The deferred trigger orders_discount_allocated (migrations/0010).
+  const allocated = order.items.reduce((sum, item) => sum + item.discountAmount, 0);
+  if (allocated !== order.discountAmount) problems.push(`the lines carry a discount of ${allocated}, the order ${order.discountAmount}`);
   if (problems.length > 0) throw new Error(`order row refused (check constraint): ${problems.join('; ')}`);
 }
 
@@ -107,6 +111,13 @@ export class MemoryOrderRepository implements OrderRepository {
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.id - b.id)
       .slice(0, limit)
       .map((o) => o.id);
+  }
+
+  /** Transactions here run one at a time: the placing lock is the transaction itself. */
+  async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
+    const unpaid = this.orders.values().filter((o) => o.userId === userId && (o.status === 'CREATED' || o.status === 'PENDING'));
+    const earliest = unpaid.reduce<Date | null>((min, o) => (min === null || o.reservationExpiresAt < min ? o.reservationExpiresAt : min), null);
+    return { count: unpaid.length, earliestExpiry: earliest };
   }
 }
 

@@ -17,6 +17,7 @@ interface SalesRow {
   day: string;
   units: number;
   revenue: number;
+  discount: number;
 }
 
 /** What the statistics need of a product: whose it is and its category (the join with `products`). */
@@ -42,10 +43,10 @@ export class MemoryProductSalesRepository implements ProductSalesRepository {
   record(day: string, lines: SaleLine[]): Promise<void> {
     return this.transactions.run(async () => {
       for (const line of lines) assertSaleLine(line);
-      for (const { productId, units, revenue } of lines) {
+      for (const { productId, units, revenue, discount } of lines) {
         if (!this.products(productId)) throw new NotFound('Product', productId);
-        const row = this.rows.get(`${productId}|${day}`) ?? { productId, day, units: 0, revenue: 0 };
-        this.rows.set(`${productId}|${day}`, { ...row, units: row.units + units, revenue: row.revenue + revenue });
+        const row = this.rows.get(`${productId}|${day}`) ?? { productId, day, units: 0, revenue: 0, discount: 0 };
+        this.rows.set(`${productId}|${day}`, { ...row, units: row.units + units, revenue: row.revenue + revenue, discount: row.discount + discount });
       }
     });
   }
@@ -53,12 +54,19 @@ export class MemoryProductSalesRepository implements ProductSalesRepository {
   revert(day: string, lines: SaleLine[]): Promise<void> {
     return this.transactions.run(async () => {
       for (const line of lines) assertSaleLine(line);
-      for (const { productId, units, revenue } of lines) {
+      for (const { productId, units, revenue, discount } of lines) {
         const row = this.rows.get(`${productId}|${day}`);
-        if (!row || row.units < units || row.revenue < revenue) {
-          throw new InvalidState(`Product ${productId} has fewer than ${units} units (${revenue} won) of sales on ${day} to take back`);
+        if (!row || row.units < units || row.revenue < revenue || row.discount < discount) {
+          throw new InvalidState(
+            `Product ${productId} has fewer than ${units} units (${revenue} won, ${discount} won of discounts) of sales on ${day} to take back`,
+          );
         }
-        this.rows.set(`${productId}|${day}`, { ...row, units: row.units - units, revenue: row.revenue - revenue });
+        const next = { ...row, units: row.units - units, revenue: row.revenue - revenue, discount: row.discount - discount };
+        // The CHECKs of product_sales_daily: revenue goes with units, a discount stays within revenue.
+        if ((next.units === 0 && next.revenue !== 0) || next.discount > next.revenue) {
+          throw new Error(`product_sales_daily row refused (check constraint): ${JSON.stringify(next)}`);
+        }
+        this.rows.set(`${productId}|${day}`, next);
       }
     });
   }
@@ -80,8 +88,8 @@ export class MemoryProductSalesRepository implements ProductSalesRepository {
       const product = this.products(row.productId);
       if (!product || (query.sellerId !== undefined && product.sellerId !== query.sellerId)) continue;
       const key = query.groupBy === 'product' ? row.productId : query.groupBy === 'category' ? product.category : row.day;
-      const sum = groups.get(key) ?? { key, units: 0, revenue: 0 };
-      groups.set(key, { key, units: sum.units + row.units, revenue: sum.revenue + row.revenue });
+      const sum = groups.get(key) ?? { key, units: 0, revenue: 0, discount: 0 };
+      groups.set(key, { key, units: sum.units + row.units, revenue: sum.revenue + row.revenue, discount: sum.discount + row.discount });
     }
     return orderGroups(groups.values());
   }

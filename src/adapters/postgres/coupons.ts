@@ -23,6 +23,7 @@ interface CouponRow {
   valid_from: Date;
   valid_until: Date;
   status: StoredCouponStatus;
+  seller_id: Num | null;
   created_by: Num;
   created_at: Date;
   updated_at: Date;
@@ -57,6 +58,7 @@ const toCoupon = (r: CouponRow): Coupon =>
     validFrom: new Date(r.valid_from),
     validUntil: new Date(r.valid_until),
     status: r.status,
+    sellerId: orNull(r.seller_id),
     createdBy: Number(r.created_by),
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
@@ -95,6 +97,7 @@ export class PostgresCouponRepository implements CouponRepository {
           valid_from: coupon.validFrom,
           valid_until: coupon.validUntil,
           status: coupon.status,
+          seller_id: coupon.sellerId,
           created_by: coupon.createdBy,
           created_at: coupon.createdAt,
           updated_at: coupon.updatedAt,

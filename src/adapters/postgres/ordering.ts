@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { type NewOrder, Order, type OrderLine, type OrderStatus } from '../../domain/ordering/order.js';
+import { type NewOrder, Order, type OrderLine, type OrderStatus, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentStatus } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
@@ -39,6 +39,7 @@ interface ItemRow {
   unit_price: Num;
   quantity: number;
   amount: Num;
+  discount_amount: Num;
 }
 
 const toLine = (r: ItemRow): OrderLine => ({
@@ -50,6 +51,7 @@ const toLine = (r: ItemRow): OrderLine => ({
   unitPrice: Number(r.unit_price),
   quantity: Number(r.quantity),
   amount: Number(r.amount),
+  discountAmount: Number(r.discount_amount),
 });
 
 function toOrder(row: OrderRow, items: ItemRow[]): Order {
@@ -71,6 +73,14 @@ function toOrder(row: OrderRow, items: ItemRow[]): Order {
 }
 
 type OrderWithItemsRow = OrderRow & { items: ItemRow[] | string };
+
+/**
+ * The advisory-lock key space of a user's placing lock (the two-int form of the key, first half):
+ * no other lock of the service uses it. "OP", order placing.
+ */
+export const PLACING_LOCK_SPACE = 0x4f50;
+/** The user's half of the key: ids past 2^31 share a key with another user, which only makes them queue together. */
+const placingKeyOf = (userId: number) => userId % 2_147_483_648;
 
 const ORDER_WITH_ITEMS = `SELECT orders.*,
   (SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items
@@ -96,6 +106,7 @@ export class PostgresOrderRepository implements OrderRepository {
       unit_price: i.unitPrice,
       quantity: i.quantity,
       amount: i.amount,
+      discount_amount: i.discountAmount,
     }));
     const result = await this.tx.connection().raw(
       `WITH placed AS (
@@ -103,10 +114,10 @@ export class PostgresOrderRepository implements OrderRepository {
                              reservation_expires_at, cancel_reason, version, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
        ), lines AS (
-         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount)
-         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount
+         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount)
+         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount
          FROM placed, jsonb_to_recordset(?::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
-              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint)
+              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint)
          RETURNING *
        )
        SELECT placed.*, (SELECT coalesce(json_agg(lines ORDER BY lines.line_no), '[]'::json) FROM lines) AS items FROM placed`,
@@ -200,6 +211,25 @@ export class PostgresOrderRepository implements OrderRepository {
       .limit(limit)
       .select('id');
     return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * Two statements, not one: in READ COMMITTED each statement reads from a snapshot taken when
+   * it starts, so a count in the statement that waited for the lock would miss the order the
+   * previous holder just committed. The count is served by the partial index orders_unpaid_by_user.
+   */
+  async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
+    const db = this.tx.connection();
+    // Outside a transaction the lock would be let go the moment it was taken.
+    if (db === this.tx.db) throw new Error('lockUnpaidOf needs an open transaction');
+    await runPrepared(db, 'order_placing_lock', 'SELECT pg_advisory_xact_lock(?::int, ?::int)', [PLACING_LOCK_SPACE, placingKeyOf(userId)]);
+    const [row] = await runPrepared<{ n: number; earliest: Date | null }>(
+      db,
+      'order_unpaid_count',
+      `SELECT count(*)::int AS n, min(reservation_expires_at) AS earliest FROM orders WHERE user_id = ? AND status IN ('CREATED', 'PENDING')`,
+      [userId],
+    );
+    return { count: Number(row?.n ?? 0), earliestExpiry: row?.earliest ? new Date(row.earliest) : null };
   }
 
   /** One query for the lines of all the rows. */

@@ -22,7 +22,7 @@ const GROUP_KEY: Record<SalesQuery['groupBy'], { select: string; order: string }
 /**
  * The aggregate in `product_sales_daily`. A sale is one guarded UPSERT per product, a refund one
  * guarded UPDATE per product, both joining the caller's transaction; the CHECKs (units >= 0,
- * revenue >= 0) hold even for SQL written by hand.
+ * revenue >= 0, 0 <= discount <= revenue) hold even for SQL written by hand.
  */
 export class PostgresProductSalesRepository implements ProductSalesRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
@@ -30,14 +30,15 @@ export class PostgresProductSalesRepository implements ProductSalesRepository {
   async record(day: string, lines: SaleLine[]): Promise<void> {
     await this.tx.run(async () => {
       const db = this.tx.connection();
-      for (const { productId, units, revenue } of inLockOrder(lines)) {
+      for (const { productId, units, revenue, discount } of inLockOrder(lines)) {
         await runPrepared(
           db,
           'sales_record',
-          `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue) VALUES (?, ?::date, ?, ?)
-           ON CONFLICT (product_id, day) DO UPDATE SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue
+          `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue, discount) VALUES (?, ?::date, ?, ?, ?)
+           ON CONFLICT (product_id, day) DO UPDATE
+           SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount
            RETURNING product_id`,
-          [productId, day, units, revenue],
+          [productId, day, units, revenue, discount],
         );
       }
     });
@@ -46,16 +47,18 @@ export class PostgresProductSalesRepository implements ProductSalesRepository {
   async revert(day: string, lines: SaleLine[]): Promise<void> {
     await this.tx.run(async () => {
       const db = this.tx.connection();
-      for (const { productId, units, revenue } of inLockOrder(lines)) {
+      for (const { productId, units, revenue, discount } of inLockOrder(lines)) {
         const moved = await runPrepared(
           db,
           'sales_revert',
-          `UPDATE product_sales_daily SET units = units - ?, revenue = revenue - ?
-           WHERE product_id = ? AND day = ?::date AND units >= ? AND revenue >= ? RETURNING product_id`,
-          [units, revenue, productId, day, units, revenue],
+          `UPDATE product_sales_daily SET units = units - ?, revenue = revenue - ?, discount = discount - ?
+           WHERE product_id = ? AND day = ?::date AND units >= ? AND revenue >= ? AND discount >= ? RETURNING product_id`,
+          [units, revenue, discount, productId, day, units, revenue, discount],
         );
         if (moved.length === 0) {
-          throw new InvalidState(`Product ${productId} has fewer than ${units} units (${revenue} won) of sales on ${day} to take back`);
+          throw new InvalidState(
+            `Product ${productId} has fewer than ${units} units (${revenue} won, ${discount} won of discounts) of sales on ${day} to take back`,
+          );
         }
       }
     });
@@ -80,17 +83,18 @@ export class PostgresProductSalesRepository implements ProductSalesRepository {
     const bindings: (string | number)[] = [query.from, query.to];
     if (query.sellerId !== undefined) bindings.push(query.sellerId);
     const result = await this.tx.connection().raw(
-      `SELECT ${select} AS key, sum(s.units) AS units, sum(s.revenue) AS revenue
+      `SELECT ${select} AS key, sum(s.units) AS units, sum(s.revenue) AS revenue, sum(s.discount) AS discount
        FROM product_sales_daily s JOIN products p ON p.id = s.product_id
        WHERE s.day BETWEEN ?::date AND ?::date ${query.sellerId !== undefined ? 'AND p.seller_id = ?' : ''}
        GROUP BY ${select}${query.groupBy === 'day' ? ', s.day' : ''} HAVING sum(s.units) > 0
        ORDER BY ${order}`,
       bindings,
     );
-    return (result as { rows: { key: Num; units: Num; revenue: Num }[] }).rows.map((r) => ({
+    return (result as { rows: { key: Num; units: Num; revenue: Num; discount: Num }[] }).rows.map((r) => ({
       key: query.groupBy === 'product' ? Number(r.key) : String(r.key),
       units: Number(r.units),
       revenue: Number(r.revenue),
+      discount: Number(r.discount),
     }));
   }
 }

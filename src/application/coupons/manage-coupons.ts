@@ -11,9 +11,8 @@ export class CreateCoupon {
 
   async execute(actor: Actor, input: CreateCouponInput): Promise<CouponView> {
     const at = this.ctx.clock.now();
-    // Every rule of a new coupon is a shape rule (400), and the shape comes before permission (403).
-    const draft = Coupon.create(input, actor.userId, at);
-    assertRole(actor, 'SELLER', 'ADMIN');
+    // Checks the rules first (400), then the creator's role (403).
+    const draft = Coupon.create(input, actor, at);
     return this.ctx.transactions.run(async () => {
       const coupon = await this.ctx.coupons.add(draft);
       const view = couponView(coupon, at);

@@ -17,6 +17,8 @@ export interface CouponView {
   validFrom: string;
   validUntil: string;
   status: CouponStatus;
+  /** The seller whose products it covers; null: shop-wide (an ADMIN's). */
+  sellerId: number | null;
   createdBy: number;
 }
 
@@ -51,6 +53,7 @@ export function couponView(coupon: Coupon, now: Date): CouponView {
     validFrom: c.validFrom.toISOString(),
     validUntil: c.validUntil.toISOString(),
     status: coupon.statusAt(now),
+    sellerId: c.sellerId,
     createdBy: c.createdBy,
   };
 }

@@ -104,11 +104,20 @@ export class CancelOrder {
 export class AdvanceFulfilment {
   constructor(private readonly ctx: OrderingContext) {}
 
-  /** A seller of the order's items, or an ADMIN, moves it one step towards delivery. */
+  /**
+   * The seller of all the order's items, or an ADMIN, moves it one step towards delivery. One
+   * status covers the whole order, so a seller of only some lines would move the others' too:
+   * until fulfilment is per seller, an order with lines of several sellers is an ADMIN's to move.
+   */
   async execute(actor: Actor, orderId: number, step: FulfilmentStep): Promise<OrderView> {
     if (actor.role === 'BUYER') throw new Forbidden('Only a seller of its items or an ADMIN may fulfil an order');
     const order = await orderOr404(this.ctx, orderId);
-    if (actor.role !== 'ADMIN' && !order.isSoldBy(actor.userId)) throw new Forbidden('None of this order’s items is yours');
+    if (actor.role !== 'ADMIN') {
+      if (!order.isSoldBy(actor.userId)) throw new Forbidden('None of this order’s items is yours');
+      if (!order.isSoldOnlyBy(actor.userId)) {
+        throw new Forbidden(`Order ${orderId} has items of several sellers: mixed orders are fulfilled by an ADMIN for now`);
+      }
+    }
     const saved = await this.ctx.transactions.run(async () => {
       const locked = (await this.ctx.orders.getForUpdate(orderId)) as Order;
       locked.advanceFulfilment(step, this.ctx.clock.now());

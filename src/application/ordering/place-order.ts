@@ -1,7 +1,8 @@
 import { InsufficientStock, ProductUnavailable } from '../../domain/catalog/errors.js';
 import type { Product } from '../../domain/catalog/product.js';
+import type { CouponDiscount } from '../../domain/coupon/coupon.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { Order, type OrderLine, type PricedLine } from '../../domain/ordering/order.js';
+import { assertRoomForUnpaidOrder, Order, type OrderLine, type PricedLine } from '../../domain/ordering/order.js';
 import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
@@ -42,10 +43,27 @@ export class PlaceOrder {
     const at = this.ctx.clock.now();
     const userCouponId = input.userCouponId ?? null;
     // Checked before anything is reserved, so a coupon that cannot apply costs nothing.
-    const discountAmount = userCouponId === null ? 0 : await this.discountOf(userCouponId, actor.userId, Order.totalOf(lines), at);
-    const draft = Order.place({ userId: actor.userId, lines, discountAmount, userCouponId, at }, this.ctx.policy);
+    const discount = userCouponId === null ? null : await this.discountOf(userCouponId, actor.userId, lines, at);
+    const draft = Order.place(
+      {
+        userId: actor.userId,
+        lines,
+        discountAmount: discount?.amount ?? 0,
+        ...(discount ? { lineDiscounts: discount.lineDiscounts } : {}),
+        userCouponId,
+        at,
+      },
+      this.ctx.policy,
+    );
 
     const order = await this.ctx.transactions.run(async () => {
+      // The unpaid-order cap. Its lock comes first, before any row lock, and only placing takes
+      // it, so it stays out of the lock order (order, stock, sales, coupon, wallet). Switched off,
+      // it costs the hot path nothing: no lock, no count.
+      const { maxUnpaidOrdersPerUser } = this.ctx.policy;
+      if (maxUnpaidOrdersPerUser > 0) {
+        assertRoomForUnpaidOrder(await this.ctx.orders.lockUnpaidOf(actor.userId), maxUnpaidOrdersPerUser, this.ctx.clock.now());
+      }
       await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
         throw error instanceof InsufficientStock ? nameTheLine(error, draft.items) : error;
       });
@@ -76,10 +94,12 @@ export class PlaceOrder {
   }
 
   /**
-   * The discount the buyer's coupon gives on `total`; COUPON_NOT_APPLICABLE when it is not
-   * theirs, used, expired, held by another unpaid order, or the order is below its minimum.
+   * The discount the buyer's coupon gives on these lines, and each line's part of it (a SELLER's
+   * coupon covers only that seller's lines); COUPON_NOT_APPLICABLE when it is not theirs, used,
+   * expired, held by another unpaid order, covers no line of the order, or what it covers is
+   * below its minimum.
    */
-  private async discountOf(userCouponId: number, userId: number, total: number, at: Date): Promise<number> {
+  private async discountOf(userCouponId: number, userId: number, lines: readonly PricedLine[], at: Date): Promise<CouponDiscount> {
     const copy = await this.ctx.userCoupons.get(userCouponId);
     // Unknown and someone else's read alike: nothing is said about other people's coupons.
     if (!copy || copy.userId !== userId) throw new CouponNotApplicable(`User coupon ${userCouponId} is not one of yours`);
@@ -87,9 +107,7 @@ export class PlaceOrder {
     if (reason) throw new CouponNotApplicable(reason);
     const coupon = await this.ctx.coupons.get(copy.couponId);
     if (!coupon || !coupon.isRedeemableAt(at)) throw new CouponNotApplicable(`The coupon of user coupon ${userCouponId} is not redeemable now`);
-    const { minOrderAmount } = coupon.toSnapshot();
-    if (total < minOrderAmount) throw new CouponNotApplicable(`The order total ${total} is below the coupon's minimum of ${minOrderAmount}`);
-    return coupon.discountFor(total);
+    return coupon.discountOn(lines.map((l) => ({ sellerId: l.sellerId, amount: l.unitPrice * l.quantity })));
   }
 
   /** Resolves each line's option and takes the product's current name and price. */

@@ -13,7 +13,8 @@ import { orderView, refundView } from './views.js';
  * The moves that finish an order one way or another, each giving back exactly what the order
  * took. Every method runs inside the caller's transaction, with the order already locked
  * (locks are taken order first, then stock by option id, then sales rows by product id, then
- * coupon, then wallet).
+ * coupon, then wallet; placing an order, which none of these do, first takes the buyer's placing
+ * lock when the unpaid-order cap is on, and no transaction here ever waits for that one).
  */
 export class OrderSettlement {
   constructor(private readonly ctx: OrderingContext) {}

@@ -21,6 +21,8 @@ export interface OrderItemView {
   unitPrice: number;
   quantity: number;
   amount: number;
+  /** This line's part of the order's discount. */
+  discountAmount: number;
 }
 
 export interface OrderView {
@@ -68,7 +70,7 @@ export function orderView(order: Order, payment: Payment | null): OrderView {
     id: o.id,
     userId: o.userId,
     status: o.status,
-    items: o.items.map(({ productId, optionId, productName, optionName, unitPrice, quantity, amount }) => ({
+    items: o.items.map(({ productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount }) => ({
       productId,
       optionId,
       productName,
@@ -76,6 +78,7 @@ export function orderView(order: Order, payment: Payment | null): OrderView {
       unitPrice,
       quantity,
       amount,
+      discountAmount,
     })),
     totalAmount: o.totalAmount,
     discountAmount: o.discountAmount,

@@ -11,12 +11,15 @@ export interface SalesStatisticsQuery {
 }
 
 export interface SalesStatisticsView {
-  items: Array<{ key: number | string; soldQuantity: number; revenue: number }>;
+  /** `revenue` is gross (before coupons); `discountAmount` is what coupons took off those sales. */
+  items: Array<{ key: number | string; soldQuantity: number; revenue: number; discountAmount: number }>;
 }
 
 /**
- * `GET /stats/sales`: net units and gross revenue over a period, by product, category or day, read
- * from the sales aggregate. A SELLER sees only their own products' sales; an ADMIN sees everyone's.
+ * `GET /stats/sales`: net units, gross revenue and the coupon discounts on them over a period, by
+ * product, category or day, read from the sales aggregate. A SELLER sees only their own products'
+ * sales (and so what their own coupons cost them: nobody else's coupon touches their lines); an
+ * ADMIN sees everyone's.
  */
 export class GetSalesStatistics {
   constructor(private readonly sales: ProductSalesRepository) {}
@@ -24,6 +27,6 @@ export class GetSalesStatistics {
   async execute(actor: Actor, query: SalesStatisticsQuery): Promise<SalesStatisticsView> {
     if (actor.role !== 'SELLER' && actor.role !== 'ADMIN') throw new Forbidden('Sales statistics are for SELLERs (their own products) and ADMINs');
     const groups = await this.sales.salesBy({ ...query, ...(actor.role === 'SELLER' ? { sellerId: actor.userId } : {}) });
-    return { items: groups.map((g) => ({ key: g.key, soldQuantity: g.units, revenue: g.revenue })) };
+    return { items: groups.map((g) => ({ key: g.key, soldQuantity: g.units, revenue: g.revenue, discountAmount: g.discount })) };
   }
 }

@@ -1,5 +1,7 @@
-import { type FieldProblem, InvalidState, ValidationFailed } from '../shared/errors.js';
-import { CouponExhausted, CouponNotIssuable } from './errors.js';
+import { allocateProportionally } from '../shared/allocation.js';
+import { type FieldProblem, Forbidden, InvalidState, ValidationFailed } from '../shared/errors.js';
+import type { Actor } from '../user/actor.js';
+import { CouponExhausted, CouponNotApplicable, CouponNotIssuable } from './errors.js';
 
 export const COUPON_TYPES = ['PERCENTAGE', 'FIXED'] as const;
 export type CouponType = (typeof COUPON_TYPES)[number];
@@ -44,7 +46,58 @@ export function discountFor(terms: DiscountTerms, total: number): number {
   return Math.max(0, Math.min(capped, total));
 }
 
-export interface CouponSnapshot extends DiscountTerms {
+/** What a coupon covers: one seller's products, or (null) the whole order. */
+export interface CouponScope {
+  sellerId: number | null;
+}
+
+/** What a coupon needs to know of an order line. */
+export interface DiscountableLine {
+  sellerId: number;
+  /** Unit price × quantity. */
+  amount: number;
+}
+
+/** A coupon applied to an order's lines. */
+export interface CouponDiscount {
+  /** What the lines the coupon covers come to: the amount its minimum, percentage and cap apply to. */
+  eligibleAmount: number;
+  /** The order's discount. */
+  amount: number;
+  /** Each line's part of it, in the order of the lines: only covered lines get any. */
+  lineDiscounts: number[];
+}
+
+/**
+ * Applies a coupon to an order's lines. A SELLER's coupon covers only that seller's lines: its
+ * minimum order amount, its percentage, its cap and the "never above" limit are all worked out on
+ * what those lines come to, so it can never take anything off another seller's goods. An ADMIN's
+ * coupon (scope null) covers the whole order. The discount is then split over the covered lines
+ * in proportion to their amounts (allocateProportionally). COUPON_NOT_APPLICABLE when the order
+ * has no line the coupon covers, or the covered lines come to less than its minimum.
+ */
+export function couponDiscountOn(terms: DiscountTerms & CouponScope, lines: readonly DiscountableLine[]): CouponDiscount {
+  const covered = lines.map((line) => terms.sellerId === null || line.sellerId === terms.sellerId);
+  const eligibleAmount = lines.reduce((sum, line, i) => (covered[i] ? sum + line.amount : sum), 0);
+  if (terms.sellerId !== null && eligibleAmount === 0) {
+    throw new CouponNotApplicable(`This coupon is for seller ${terms.sellerId}'s products only, and the order has none of them`);
+  }
+  if (eligibleAmount < terms.minOrderAmount) {
+    throw new CouponNotApplicable(
+      terms.sellerId === null
+        ? `The order total ${eligibleAmount} is below the coupon's minimum of ${terms.minOrderAmount}`
+        : `Seller ${terms.sellerId}'s products in the order come to ${eligibleAmount}, below the coupon's minimum of ${terms.minOrderAmount}`,
+    );
+  }
+  const amount = discountFor(terms, eligibleAmount);
+  const lineDiscounts = allocateProportionally(
+    amount,
+    lines.map((line, i) => (covered[i] ? line.amount : 0)),
+  );
+  return { eligibleAmount, amount, lineDiscounts };
+}
+
+export interface CouponSnapshot extends DiscountTerms, CouponScope {
   id: number;
   code: string;
   name: string;
@@ -88,8 +141,11 @@ export class Coupon {
     return new Coupon({ ...snapshot });
   }
 
-  /** Checks every rule of a new coupon; all broken ones are reported together. */
-  static create(input: CreateCouponInput, createdBy: number, at: Date): NewCoupon {
+  /**
+   * Checks every rule of a new coupon; all broken ones are reported together. A SELLER's coupon
+   * covers that seller's products only; an ADMIN's covers the whole shop.
+   */
+  static create(input: CreateCouponInput, creator: Actor, at: Date): NewCoupon {
     const problems: FieldProblem[] = [];
     const problem = (field: string, message: string) => problems.push({ field, message });
     const maxDiscountAmount = input.maxDiscountAmount ?? null;
@@ -114,6 +170,8 @@ export class Coupon {
     else if (input.validUntil.getTime() <= input.validFrom.getTime()) problem('validUntil', 'must be after validFrom');
     else if (input.validUntil.getTime() <= at.getTime()) problem('validUntil', 'must be in the future');
     if (problems.length > 0) throw new ValidationFailed(problems);
+    // After the rules: they are shape problems (400), and the shape comes before permission (403).
+    if (creator.role !== 'SELLER' && creator.role !== 'ADMIN') throw new Forbidden('Only a SELLER or an ADMIN creates coupons');
 
     return {
       code: input.code,
@@ -128,7 +186,8 @@ export class Coupon {
       validFrom: input.validFrom,
       validUntil: input.validUntil,
       status: 'ACTIVE',
-      createdBy,
+      sellerId: creator.role === 'SELLER' ? creator.userId : null,
+      createdBy: creator.userId,
       createdAt: at,
       updatedAt: at,
     };
@@ -183,8 +242,18 @@ export class Coupon {
     return status === 'ACTIVE' || status === 'EXHAUSTED';
   }
 
+  /** null: shop-wide (an ADMIN's coupon). */
+  get sellerId(): number | null {
+    return this.state.sellerId;
+  }
+
   discountFor(total: number): number {
     return discountFor(this.state, total);
+  }
+
+  /** This coupon on an order's lines (see couponDiscountOn). */
+  discountOn(lines: readonly DiscountableLine[]): CouponDiscount {
+    return couponDiscountOn(this.state, lines);
   }
 
   /**

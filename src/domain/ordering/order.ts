@@ -1,5 +1,6 @@
-import { InvalidState, ValidationFailed } from '../shared/errors.js';
+import { InvalidState, RateLimited, ValidationFailed } from '../shared/errors.js';
 import type { StockLine } from '../catalog/stock-repository.js';
+import { allocateProportionally } from '../shared/allocation.js';
 import { OrderLimitExceeded } from './errors.js';
 
 export const ORDER_STATUSES = [
@@ -31,9 +32,31 @@ export interface OrderPolicy {
   maxUnitsPerOption: number;
   maxUnitsPerOrder: number;
   reservationTtlSeconds: number;
+  /** Live unpaid orders (CREATED or PENDING) a user may have at once; 0: no limit. */
+  maxUnpaidOrdersPerUser: number;
 }
 
-export const DEFAULT_ORDER_POLICY: OrderPolicy = { maxUnitsPerOption: 10, maxUnitsPerOrder: 30, reservationTtlSeconds: 30 };
+export const DEFAULT_ORDER_POLICY: OrderPolicy = { maxUnitsPerOption: 10, maxUnitsPerOrder: 30, reservationTtlSeconds: 30, maxUnpaidOrdersPerUser: 5 };
+
+/** A user's live unpaid orders (CREATED or PENDING): how many, and the earliest reservation expiry among them. */
+export interface UnpaidOrders {
+  count: number;
+  /** null when there are none. */
+  earliestExpiry: Date | null;
+}
+
+/**
+ * Stock hoarding: placing an order costs nothing until it is paid, so an account with no balance
+ * could hold stock order after order. At most `limit` live unpaid orders (0: no limit); past it
+ * the user is told to pay or cancel one, and when to try again: when the earliest one's
+ * reservation runs out (at least a second; a PENDING one may be past it already).
+ */
+export function assertRoomForUnpaidOrder(unpaid: UnpaidOrders, limit: number, now: Date): void {
+  if (limit <= 0 || unpaid.count < limit) return;
+  const untilExpiry = unpaid.earliestExpiry === null ? 0 : unpaid.earliestExpiry.getTime() - now.getTime();
+  const retryAfter = Math.max(1, Math.ceil(untilExpiry / 1000));
+  throw new RateLimited(retryAfter, `You have ${unpaid.count} unpaid orders (at most ${limit}); pay or cancel one before placing another`);
+}
 
 /** One line of an order, with the product's name and price as they were when it was placed. */
 export interface OrderLine {
@@ -46,6 +69,8 @@ export interface OrderLine {
   unitPrice: number;
   quantity: number;
   amount: number;
+  /** This line's part of the order's discount (0..amount); the lines' parts sum to it. */
+  discountAmount: number;
 }
 
 export interface OrderSnapshot {
@@ -67,13 +92,18 @@ export interface OrderSnapshot {
 
 export type NewOrder = Omit<OrderSnapshot, 'id'>;
 
-export type PricedLine = Omit<OrderLine, 'amount'>;
+export type PricedLine = Omit<OrderLine, 'amount' | 'discountAmount'>;
 
 export interface PlaceOrder {
   userId: number;
   lines: PricedLine[];
-  /** Worked out by the coupon, already capped at the total. */
+  /** Worked out by the coupon, already capped at what it covers. */
   discountAmount: number;
+  /**
+   * Each line's part of the discount, in the order of `lines` (the coupon's allocation: only the
+   * lines it covers get any). Left out: the discount is spread over every line.
+   */
+  lineDiscounts?: readonly number[];
   userCouponId: number | null;
   at: Date;
 }
@@ -97,11 +127,14 @@ export class Order {
   /** Checks the lines against the order limits and works out the amounts. */
   static place(input: PlaceOrder, policy: OrderPolicy): NewOrder {
     assertLines(input.lines, policy);
-    const items = input.lines.map((l) => ({ ...l, amount: l.unitPrice * l.quantity }));
+    const amounts = input.lines.map((l) => l.unitPrice * l.quantity);
     const totalAmount = Order.totalOf(input.lines);
     if (!Number.isSafeInteger(input.discountAmount) || input.discountAmount < 0 || input.discountAmount > totalAmount) {
       throw new RangeError(`A discount must be between 0 and the total (${totalAmount}), got ${input.discountAmount}`);
     }
+    const lineDiscounts = input.lineDiscounts ?? allocateProportionally(input.discountAmount, amounts);
+    assertAllocation(input.discountAmount, lineDiscounts, amounts);
+    const items = input.lines.map((l, i) => ({ ...l, amount: amounts[i] as number, discountAmount: lineDiscounts[i] as number }));
     return {
       userId: input.userId,
       status: 'CREATED',
@@ -147,6 +180,11 @@ export class Order {
 
   isSoldBy(sellerId: number): boolean {
     return this.state.items.some((i) => i.sellerId === sellerId);
+  }
+
+  /** Every line is this seller's: the order is theirs alone to fulfil. */
+  isSoldOnlyBy(sellerId: number): boolean {
+    return this.state.items.every((i) => i.sellerId === sellerId);
   }
 
   isExpired(at: Date): boolean {
@@ -228,6 +266,18 @@ export class Order {
 
   private move(status: OrderStatus, at: Date, cancelReason?: string): void {
     this.state = { ...this.state, status, updatedAt: at, ...(cancelReason !== undefined ? { cancelReason } : {}) };
+  }
+}
+
+/**
+ * The lines' discounts are the order's discount, split: one per line, each within 0..the line's
+ * amount, summing exactly to the order's (the database checks the same at commit).
+ */
+function assertAllocation(discountAmount: number, lineDiscounts: readonly number[], amounts: readonly number[]): void {
+  const fits = lineDiscounts.every((d, i) => Number.isSafeInteger(d) && d >= 0 && d <= (amounts[i] as number));
+  const sum = lineDiscounts.reduce((a, b) => a + b, 0);
+  if (lineDiscounts.length !== amounts.length || !fits || sum !== discountAmount) {
+    throw new RangeError(`Line discounts ${JSON.stringify(lineDiscounts)} do not split a discount of ${discountAmount} over lines of ${JSON.stringify(amounts)}`);
   }
 }
 

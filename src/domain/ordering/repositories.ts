@@ -1,5 +1,5 @@
 import type { Page, PageRequest } from '../shared/page.js';
-import type { NewOrder, Order, OrderStatus } from './order.js';
+import type { NewOrder, Order, OrderStatus, UnpaidOrders } from './order.js';
 import type { NewPayment, Payment } from './payment.js';
 import type { NewRefund, RefundSnapshot } from './refund.js';
 
@@ -25,6 +25,14 @@ export interface OrderRepository {
   lockExpired(now: Date, limit: number, excluding?: number[]): Promise<Order[]>;
   /** Ids of orders PENDING since before `before`, oldest first. */
   pendingSince(before: Date, limit: number): Promise<number[]>;
+  /**
+   * Inside a transaction: takes the user's placing lock, held until the transaction ends, then
+   * counts their live unpaid orders (CREATED or PENDING). Placements of one user serialise here,
+   * on every instance, so the count and the order placed after it cannot be raced. Only placing
+   * takes this lock, and it takes it before any row lock, so it adds no edge to the lock order
+   * (order, stock, sales, coupon, wallet) and cannot deadlock with it.
+   */
+  lockUnpaidOf(userId: number): Promise<UnpaidOrders>;
 }
 
 export interface PaymentRepository {

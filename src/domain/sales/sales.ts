@@ -11,6 +11,8 @@ export interface SaleLine {
   units: number;
   /** Gross: unit price × units, before any coupon discount. */
   revenue: number;
+  /** What coupons took off those units (0..revenue): what the product's coupons cost its seller. */
+  discount: number;
 }
 
 /** One product's net sales over a window. */
@@ -40,6 +42,7 @@ export interface SalesGroup {
   key: number | string;
   units: number;
   revenue: number;
+  discount: number;
 }
 
 export const MAX_POPULAR_DAYS = 30;
@@ -82,12 +85,13 @@ export function popularWindow(now: Date, days: number): DayRange {
  * What an order's lines add to the aggregate: one line per product (an order may hold several
  * options of one product), in ascending product id, the order every transaction locks sales rows in.
  */
-export function saleLinesOf(lines: ReadonlyArray<{ productId: number; unitPrice: number; quantity: number }>): SaleLine[] {
+export function saleLinesOf(lines: ReadonlyArray<{ productId: number; unitPrice: number; quantity: number; discountAmount: number }>): SaleLine[] {
   const byProduct = new Map<number, SaleLine>();
   for (const line of lines) {
-    const sale = byProduct.get(line.productId) ?? { productId: line.productId, units: 0, revenue: 0 };
+    const sale = byProduct.get(line.productId) ?? { productId: line.productId, units: 0, revenue: 0, discount: 0 };
     sale.units += line.quantity;
     sale.revenue += line.unitPrice * line.quantity;
+    sale.discount += line.discountAmount;
     byProduct.set(line.productId, sale);
   }
   return [...byProduct.values()].sort((a, b) => a.productId - b.productId);
@@ -96,8 +100,16 @@ export function saleLinesOf(lines: ReadonlyArray<{ productId: number; unitPrice:
 /** Refuses a line that would run a guarded move backwards (adding -1 is taking 1). */
 export function assertSaleLine(line: SaleLine): void {
   const whole = (n: number) => Number.isSafeInteger(n) && n >= 0;
-  if (!Number.isSafeInteger(line.productId) || line.productId < 1 || !whole(line.units) || line.units < 1 || !whole(line.revenue)) {
-    throw new RangeError(`A sale line needs a product id, units >= 1 and revenue >= 0: ${JSON.stringify(line)}`);
+  if (
+    !Number.isSafeInteger(line.productId) ||
+    line.productId < 1 ||
+    !whole(line.units) ||
+    line.units < 1 ||
+    !whole(line.revenue) ||
+    !whole(line.discount) ||
+    line.discount > line.revenue
+  ) {
+    throw new RangeError(`A sale line needs a product id, units >= 1, revenue >= 0 and a discount within 0..revenue: ${JSON.stringify(line)}`);
   }
 }
 

@@ -134,6 +134,7 @@ describe('coupon use cases (memory adapters)', () => {
         validFrom: input.validFrom.toISOString(),
         validUntil: input.validUntil.toISOString(),
         status: 'ACTIVE',
+        sellerId: seller.userId,
         createdBy: seller.userId,
       });
       const events = app.couponEvents();
@@ -158,9 +159,10 @@ describe('coupon use cases (memory adapters)', () => {
       });
     });
 
-    it('an ADMIN creates coupons too', async () => {
+    it('an ADMIN creates coupons too: shop-wide (sellerId null)', async () => {
       const view = await app.coupon(app.admin);
       expect(view.createdBy).to.equal(app.admin.userId);
+      expect(view.sellerId).to.equal(null);
     });
 
     it('a coupon whose window opens later is CREATED', async () => {

@@ -42,8 +42,8 @@ describe('ordering use cases (memory adapters)', () => {
         userId: buyer.userId,
         status: 'CREATED',
         items: [
-          { productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE },
-          { productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600 },
+          { productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE, discountAmount: 0 },
+          { productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600, discountAmount: 0 },
         ],
         totalAmount: 2 * PRICE + 3_600,
         discountAmount: 0,
@@ -198,6 +198,70 @@ describe('ordering use cases (memory adapters)', () => {
       app = await orderingApp({ env: { RATE_LIMIT_ORDERS_PER_SECOND: '0' } });
       const buyer = await app.buyer();
       for (let i = 0; i < 5; i += 1) await app.placeOrder.admit(buyer);
+    });
+  });
+
+  describe('PlaceOrder: MAX_UNPAID_ORDERS_PER_USER (stock hoarding)', () => {
+    let buyer: Actor;
+    beforeEach(async () => {
+      app = await orderingApp({ env: { MAX_UNPAID_ORDERS_PER_USER: '3' } });
+      seller = await app.seller();
+      product = await app.product(seller, [{ name: '260', stock: 50 }]);
+      optionId = product.options[0]!.id;
+      // No balance at all: placing stays allowed, the orders wait for a charge.
+      buyer = await app.buyer();
+    });
+
+    it('a 4th live unpaid order is RATE_LIMITED, saying why, retry when the earliest reservation runs out; nothing reserved or recorded', async () => {
+      const first = await app.place(buyer, product);
+      app.clock.advance(10_000);
+      await app.place(buyer, product);
+      await app.place(buyer, product);
+      const error = (await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED')) as RateLimited;
+      expect(error.message).to.equal('You have 3 unpaid orders (at most 3); pay or cancel one before placing another');
+      // The first was placed 10 s ago with a 30 s reservation.
+      expect(new Date(first.reservationExpiresAt).getTime() - app.clock.now().getTime()).to.equal(TTL_MS - 10_000);
+      expect(error.retryAfterSeconds).to.equal(20);
+      expect(await app.levels(optionId)).to.deep.equal({ total: 50, reserved: 3, sold: 0 });
+      expect((await app.orders.list({ ...page, userId: buyer.userId })).totalItems).to.equal(3);
+    });
+
+    it('per user: another buyer is not held back', async () => {
+      for (let i = 0; i < 3; i += 1) await app.place(buyer, product);
+      await app.place(await app.buyer(), product);
+    });
+
+    it('a cancelled, a paid or a swept (expired) order frees a slot', async () => {
+      const orders = [await app.place(buyer, product), await app.place(buyer, product), await app.place(buyer, product)];
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+
+      await app.cancelOrder.execute(buyer, orders[0]!.id, null);
+      const fourth = await app.place(buyer, product);
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+
+      await app.charge(buyer.userId, PRICE);
+      await app.payForOrder.execute(buyer, fourth.id);
+      await app.place(buyer, product);
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+
+      app.clock.advance(TTL_MS);
+      expect(await app.expireReservations.execute()).to.equal(3);
+      for (let i = 0; i < 3; i += 1) await app.place(buyer, product);
+      await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED');
+    });
+
+    it('an expired order not yet swept still holds its stock, so it still counts; Retry-After is at least 1 s', async () => {
+      for (let i = 0; i < 3; i += 1) await app.place(buyer, product);
+      app.clock.advance(TTL_MS + 5_000);
+      const error = (await expectRejectsCode(app.place(buyer, product), 'RATE_LIMITED')) as RateLimited;
+      expect(error.retryAfterSeconds).to.equal(1);
+    });
+
+    it('switched off (0, as the tests run): no limit', async () => {
+      app = await orderingApp();
+      product = await app.product(await app.seller(), [{ name: '260', stock: 50 }]);
+      const anyone = await app.buyer();
+      for (let i = 0; i < 12; i += 1) await app.place(anyone, product);
     });
   });
 
@@ -439,7 +503,7 @@ describe('ordering use cases (memory adapters)', () => {
       await expectRejectsCode(app.advanceFulfilment.execute(app.admin, UNKNOWN, 'PREPARING'), 'NOT_FOUND');
     });
 
-    it('in an order with items of two sellers, either seller may move it', async () => {
+    it('an order with items of two sellers is moved by an ADMIN only: either seller is FORBIDDEN, saying why', async () => {
       const otherSeller = await app.seller();
       const theirs = await app.product(otherSeller, [{ name: 'x', stock: 5 }], 1_000);
       await app.charge(buyer.userId, PRICE + 1_000);
@@ -448,8 +512,13 @@ describe('ordering use cases (memory adapters)', () => {
         { productId: theirs.id, quantity: 1 },
       ]);
       await app.payForOrder.execute(buyer, mixed.id);
-      await app.advanceFulfilment.execute(otherSeller, mixed.id, 'PREPARING');
-      await app.advanceFulfilment.execute(seller, mixed.id, 'SHIPPED');
+      for (const who of [otherSeller, seller]) {
+        const error = await expectRejectsCode(app.advanceFulfilment.execute(who, mixed.id, 'PREPARING'), 'FORBIDDEN');
+        expect((error as Error).message).to.match(/mixed orders are fulfilled by an ADMIN/);
+      }
+      expect(await app.status(mixed.id)).to.equal('CONFIRMED');
+      await app.advanceFulfilment.execute(app.admin, mixed.id, 'PREPARING');
+      await app.advanceFulfilment.execute(app.admin, mixed.id, 'SHIPPED');
       expect(await app.status(mixed.id)).to.equal('SHIPPED');
     });
   });

@@ -76,7 +76,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       ]);
       expect(await salesOn(today())).to.deep.equal([]);
       await app.payForOrder.execute(buyer, order.id);
-      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 3, revenue: 3 * PRICE }]);
+      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 3, revenue: 3 * PRICE, discount: 0 }]);
     });
 
     it('revenue is gross: unit price × units, before the coupon’s discount', async () => {
@@ -92,9 +92,42 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       });
       const copy = await resolve(app.container, TOKENS.issueCoupon).execute(buyer, { couponId: coupon.id, limitedOnly: false });
       const order = await app.placeOrder.execute(buyer, { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 2 }], userCouponId: copy.id });
-      expect(order.discountAmount).to.be.greaterThan(0);
+      expect(order.discountAmount).to.equal(PRICE * 2 / 10);
       await app.payForOrder.execute(buyer, order.id);
-      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 2, revenue: 2 * PRICE }]);
+      // Gross revenue, and next to it what the seller's coupon cost them.
+      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 2, revenue: 2 * PRICE, discount: order.discountAmount }]);
+      await app.refundOrder.execute(buyer, order.id, null);
+      expect(await salesOn(today())).to.deep.equal([]);
+    });
+
+    it('another seller’s coupon never touches a seller’s sales: it covers only its own seller’s lines', async () => {
+      const rival = await app.seller();
+      const theirs = await app.product(rival, [{ name: 'ONE', stock: 10 }], 5_000);
+      const buyer = await app.buyer(500_000);
+      const now = app.clock.now().getTime();
+      const coupon = await resolve(app.container, TOKENS.createCoupon).execute(rival, {
+        code: 'RIVAL-ALL',
+        name: 'Everything free',
+        type: 'PERCENTAGE',
+        discountValue: 100,
+        validFrom: new Date(now - DAY_MS),
+        validUntil: new Date(now + DAY_MS),
+      });
+      const copy = await resolve(app.container, TOKENS.issueCoupon).execute(buyer, { couponId: coupon.id, limitedOnly: false });
+      const order = await app.placeOrder.execute(buyer, {
+        items: [
+          { productId: product.id, optionId: product.options[0]!.id, quantity: 1 },
+          { productId: theirs.id, quantity: 2 },
+        ],
+        userCouponId: copy.id,
+      });
+      expect(order).to.include({ totalAmount: PRICE + 10_000, discountAmount: 10_000, finalAmount: PRICE });
+      expect(order.items.map((i) => i.discountAmount)).to.deep.equal([0, 10_000]);
+      await app.payForOrder.execute(buyer, order.id);
+      expect(await salesOn(today())).to.deep.equal([
+        { key: product.id, units: 1, revenue: PRICE, discount: 0 },
+        { key: theirs.id, units: 2, revenue: 10_000, discount: 10_000 },
+      ]);
     });
 
     it('a refund the next day takes the sale back from the day it was made', async () => {
@@ -106,7 +139,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       expect(await salesOn(saleDay)).to.deep.equal([]);
       expect(await salesOn(today())).to.deep.equal([]);
       await app.paid(buyer, product, 1);
-      expect(await sales.salesBy({ from: saleDay, to: today(), groupBy: 'day' })).to.deep.equal([{ key: today(), units: 1, revenue: PRICE }]);
+      expect(await sales.salesBy({ from: saleDay, to: today(), groupBy: 'day' })).to.deep.equal([{ key: today(), units: 1, revenue: PRICE, discount: 0 }]);
     });
 
     it('cancelling a paid order takes its sale back too; cancelling an unpaid one never counted', async () => {
@@ -117,13 +150,13 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       const unpaid = await app.place(buyer, product, 3);
       await app.cancelOrder.execute(buyer, unpaid.id, null);
       expect(await app.status(kept.id)).to.equal('CONFIRMED');
-      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 4, revenue: 4 * PRICE }]);
+      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 4, revenue: 4 * PRICE, discount: 0 }]);
     });
 
     it('a refund that finds no sale to take back refuses, and the whole refund rolls back', async () => {
       const buyer = await app.buyer(500_000);
       const order = await app.paid(buyer, product, 1);
-      await sales.revert(today(), [{ productId: product.id, units: 1, revenue: PRICE }]);
+      await sales.revert(today(), [{ productId: product.id, units: 1, revenue: PRICE, discount: 0 }]);
       const balance = await app.balance(buyer.userId);
       await expectRejectsCode(app.refundOrder.execute(buyer, order.id, null), 'INVALID_STATE');
       expect(await app.status(order.id)).to.equal('CONFIRMED');
@@ -151,7 +184,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       const confirmed = await app.settlePendingPayment.confirm(buyer, outcome.payment.id);
       expect(confirmed.status).to.equal('COMPLETED');
       expect(today()).to.not.equal(debitDay);
-      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 2, revenue: 2 * PRICE }]);
+      expect(await salesOn(today())).to.deep.equal([{ key: product.id, units: 2, revenue: 2 * PRICE, discount: 0 }]);
       expect(await salesOn(debitDay)).to.deep.equal([]);
 
       app.clock.advance(DAY_MS);
@@ -371,10 +404,10 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       const query = { from: dayOf(-1), to: dayOf(1), groupBy: 'product' as const };
 
       await expectRejectsCode(stats.execute(buyer, query), 'FORBIDDEN');
-      expect(await stats.execute(seller, query)).to.deep.equal({ items: [{ key: product.id, soldQuantity: 2, revenue: 2 * PRICE }] });
-      expect(await stats.execute(rival, { ...query, groupBy: 'category' })).to.deep.equal({ items: [{ key: 'shoes', soldQuantity: 1, revenue: 5_000 }] });
+      expect(await stats.execute(seller, query)).to.deep.equal({ items: [{ key: product.id, soldQuantity: 2, revenue: 2 * PRICE, discountAmount: 0 }] });
+      expect(await stats.execute(rival, { ...query, groupBy: 'category' })).to.deep.equal({ items: [{ key: 'shoes', soldQuantity: 1, revenue: 5_000, discountAmount: 0 }] });
       expect(await stats.execute(app.admin, { ...query, groupBy: 'day' })).to.deep.equal({
-        items: [{ key: today(), soldQuantity: 3, revenue: 2 * PRICE + 5_000 }],
+        items: [{ key: today(), soldQuantity: 3, revenue: 2 * PRICE + 5_000, discountAmount: 0 }],
       });
     });
   });

@@ -6,6 +6,8 @@ import {
   type CouponStatus,
   type CouponType,
   type CreateCouponInput,
+  couponDiscountOn,
+  type DiscountableLine,
   type DiscountTerms,
   discountFor,
   SETTABLE_COUPON_STATUSES,
@@ -13,6 +15,7 @@ import {
 } from '../../../src/domain/coupon/coupon.js';
 import { CouponExhausted, CouponNotIssuable } from '../../../src/domain/coupon/errors.js';
 import { InvalidState, ValidationFailed } from '../../../src/domain/shared/errors.js';
+import type { Actor } from '../../../src/domain/user/actor.js';
 import { expectThrowsCode, thrownBy } from '../expect-error.js';
 
 const VALID_FROM = new Date('2026-01-10T00:00:00.000Z');
@@ -22,6 +25,9 @@ const NOW = new Date('2026-01-15T09:00:00.000Z');
 const BEFORE_WINDOW = new Date(VALID_FROM.getTime() - 1);
 const CREATED_AT = new Date('2026-01-01T00:00:00.000Z');
 const SELLER = 11;
+const OTHER_SELLER = 12;
+const SELLER_ACTOR: Actor = { userId: SELLER, role: 'SELLER' };
+const ADMIN_ACTOR: Actor = { userId: 1, role: 'ADMIN' };
 
 const ms = (date: Date, delta: number) => new Date(date.getTime() + delta);
 
@@ -40,6 +46,7 @@ function snapshot(overrides: Partial<CouponSnapshot> = {}): CouponSnapshot {
     validFrom: VALID_FROM,
     validUntil: VALID_UNTIL,
     status: 'ACTIVE',
+    sellerId: SELLER,
     createdBy: SELLER,
     createdAt: CREATED_AT,
     updatedAt: CREATED_AT,
@@ -95,6 +102,74 @@ describe('Coupon', () => {
     });
   });
 
+  describe('couponDiscountOn: a coupon on an order’s lines', () => {
+    const sellers = (sellerId: number | null, overrides: Partial<DiscountTerms> = {}) => ({ ...terms(overrides), sellerId });
+    const lineOf = (sellerId: number, amount: number): DiscountableLine => ({ sellerId, amount });
+    const messageOf = (work: () => unknown) => (expectThrowsCode(work, 'COUPON_NOT_APPLICABLE') as Error).message;
+
+    it('a SELLER’s 100% coupon on a mixed order takes off only that seller’s lines, whatever the others come to', () => {
+      const lines = [lineOf(OTHER_SELLER, 50_000), lineOf(SELLER, 12_000), lineOf(OTHER_SELLER, 8_000)];
+      expect(couponDiscountOn(sellers(SELLER, { discountValue: 100 }), lines)).to.deep.equal({
+        eligibleAmount: 12_000,
+        amount: 12_000,
+        lineDiscounts: [0, 12_000, 0],
+      });
+    });
+
+    it('a SELLER’s FIXED coupon larger than their lines stops at their lines (the "never above" limit), not at the order total', () => {
+      const lines = [lineOf(SELLER, 3_000), lineOf(OTHER_SELLER, 90_000)];
+      expect(couponDiscountOn(sellers(SELLER, { type: 'FIXED', discountValue: 10_000 }), lines)).to.deep.equal({
+        eligibleAmount: 3_000,
+        amount: 3_000,
+        lineDiscounts: [3_000, 0],
+      });
+    });
+
+    it('percentages round down on the seller’s lines, and the cap binds there: 10% of 1,235 is 123; 50% of 20,000 capped at 4,000', () => {
+      expect(couponDiscountOn(sellers(SELLER), [lineOf(SELLER, 1_235), lineOf(OTHER_SELLER, 10_000)]).amount).to.equal(123);
+      const capped = couponDiscountOn(sellers(SELLER, { discountValue: 50, maxDiscountAmount: 4_000 }), [lineOf(SELLER, 20_000), lineOf(OTHER_SELLER, 80_000)]);
+      expect(capped).to.deep.equal({ eligibleAmount: 20_000, amount: 4_000, lineDiscounts: [4_000, 0] });
+    });
+
+    it('the minimum counts the seller’s lines only: other sellers’ goods do not lift an order over it', () => {
+      const terms10k = sellers(SELLER, { minOrderAmount: 10_000 });
+      expect(messageOf(() => couponDiscountOn(terms10k, [lineOf(SELLER, 9_900), lineOf(OTHER_SELLER, 500_000)]))).to.equal(
+        `Seller ${SELLER}'s products in the order come to 9900, below the coupon's minimum of 10000`,
+      );
+      expect(couponDiscountOn(terms10k, [lineOf(SELLER, 4_000), lineOf(SELLER, 6_000), lineOf(OTHER_SELLER, 1)]).eligibleAmount).to.equal(10_000);
+    });
+
+    it('an order with no line of the coupon’s seller: COUPON_NOT_APPLICABLE saying so (even with no minimum)', () => {
+      expect(messageOf(() => couponDiscountOn(sellers(SELLER), [lineOf(OTHER_SELLER, 50_000)]))).to.equal(
+        `This coupon is for seller ${SELLER}'s products only, and the order has none of them`,
+      );
+    });
+
+    it('an ADMIN’s coupon (no seller) is shop-wide: every line, the whole total, its minimum on the whole order', () => {
+      const lines = [lineOf(SELLER, 30_000), lineOf(OTHER_SELLER, 10_000)];
+      expect(couponDiscountOn(sellers(null, { discountValue: 10 }), lines)).to.deep.equal({
+        eligibleAmount: 40_000,
+        amount: 4_000,
+        lineDiscounts: [3_000, 1_000],
+      });
+      expect(messageOf(() => couponDiscountOn(sellers(null, { minOrderAmount: 40_001 }), lines))).to.equal("The order total 40000 is below the coupon's minimum of 40001");
+    });
+
+    it('splits the discount over the covered lines in proportion to their amounts, the parts summing exactly', () => {
+      // 1,000 over 3 × 3,000 of the seller's: 333.33 each, the won left over to the first.
+      const lines = [lineOf(SELLER, 3_000), lineOf(OTHER_SELLER, 7_000), lineOf(SELLER, 3_000), lineOf(SELLER, 3_000)];
+      const applied = couponDiscountOn(sellers(SELLER, { type: 'FIXED', discountValue: 1_000 }), lines);
+      expect(applied.lineDiscounts).to.deep.equal([334, 0, 333, 333]);
+      expect(applied.lineDiscounts.reduce((a, b) => a + b, 0)).to.equal(applied.amount);
+    });
+
+    it('Coupon#discountOn applies the coupon’s own terms and scope', () => {
+      const lines = [lineOf(SELLER, 10_000), lineOf(OTHER_SELLER, 10_000)];
+      expect(coupon({ type: 'PERCENTAGE', discountValue: 100 }).discountOn(lines).amount).to.equal(10_000);
+      expect(coupon({ type: 'PERCENTAGE', discountValue: 100, sellerId: null }).discountOn(lines).amount).to.equal(20_000);
+    });
+  });
+
   describe('Coupon.create', () => {
     const valid = (overrides: Partial<CreateCouponInput> = {}): CreateCouponInput => ({
       code: 'WELCOME-10_a',
@@ -107,7 +182,7 @@ describe('Coupon', () => {
     });
 
     it('fills the defaults: no cap, minOrderAmount 0, unlimited, perUserLimit 1; the name trimmed; ACTIVE, nothing issued', () => {
-      expect(Coupon.create(valid({ name: '  Welcome  ' }), SELLER, NOW)).to.deep.equal({
+      expect(Coupon.create(valid({ name: '  Welcome  ' }), SELLER_ACTOR, NOW)).to.deep.equal({
         code: 'WELCOME-10_a',
         name: 'Welcome',
         type: 'PERCENTAGE',
@@ -120,21 +195,28 @@ describe('Coupon', () => {
         validFrom: VALID_FROM,
         validUntil: VALID_UNTIL,
         status: 'ACTIVE',
+        sellerId: SELLER,
         createdBy: SELLER,
         createdAt: NOW,
         updatedAt: NOW,
       });
     });
 
+    it('a SELLER’s coupon covers their products (sellerId); an ADMIN’s is shop-wide (null); a BUYER may create none', () => {
+      expect(Coupon.create(valid(), SELLER_ACTOR, NOW)).to.include({ sellerId: SELLER, createdBy: SELLER });
+      expect(Coupon.create(valid(), ADMIN_ACTOR, NOW)).to.include({ sellerId: null, createdBy: ADMIN_ACTOR.userId });
+      expectThrowsCode(() => Coupon.create(valid(), { userId: 99, role: 'BUYER' }, NOW), 'FORBIDDEN');
+    });
+
     it('null for the optional fields means the same as leaving them out', () => {
-      const created = Coupon.create(valid({ maxDiscountAmount: null, totalQuantity: null }), SELLER, NOW);
+      const created = Coupon.create(valid({ maxDiscountAmount: null, totalQuantity: null }), SELLER_ACTOR, NOW);
       expect(created).to.include({ maxDiscountAmount: null, totalQuantity: null, minOrderAmount: 0, perUserLimit: 1 });
     });
 
     it('keeps every value given', () => {
       const created = Coupon.create(
         valid({ type: 'FIXED', discountValue: 5_000, maxDiscountAmount: 4_000, minOrderAmount: 30_000, totalQuantity: 500, perUserLimit: 3 }),
-        SELLER,
+        SELLER_ACTOR,
         NOW,
       );
       expect(created).to.include({
@@ -150,8 +232,8 @@ describe('Coupon', () => {
     });
 
     it('validFrom may be in the past; a validFrom in the future is accepted too', () => {
-      expect(() => Coupon.create(valid({ validFrom: new Date('2020-01-01T00:00:00.000Z') }), SELLER, NOW)).not.to.throw();
-      expect(() => Coupon.create(valid({ validFrom: ms(NOW, 86_400_000) }), SELLER, NOW)).not.to.throw();
+      expect(() => Coupon.create(valid({ validFrom: new Date('2020-01-01T00:00:00.000Z') }), SELLER_ACTOR, NOW)).not.to.throw();
+      expect(() => Coupon.create(valid({ validFrom: ms(NOW, 86_400_000) }), SELLER_ACTOR, NOW)).not.to.throw();
     });
 
     const accepted: [string, Partial<CreateCouponInput>][] = [
@@ -175,7 +257,7 @@ describe('Coupon', () => {
     ];
     for (const [title, overrides] of accepted) {
       it(`accepts ${title}`, () => {
-        expect(() => Coupon.create(valid(overrides), SELLER, NOW)).not.to.throw();
+        expect(() => Coupon.create(valid(overrides), SELLER_ACTOR, NOW)).not.to.throw();
       });
     }
 
@@ -220,7 +302,7 @@ describe('Coupon', () => {
     ];
     for (const [title, overrides, field] of refused) {
       it(`refuses ${title}: VALIDATION_FAILED naming ${field}`, () => {
-        const error = expectThrowsCode(() => Coupon.create(valid(overrides), SELLER, NOW), 'VALIDATION_FAILED');
+        const error = expectThrowsCode(() => Coupon.create(valid(overrides), SELLER_ACTOR, NOW), 'VALIDATION_FAILED');
         expect(error).to.be.instanceOf(ValidationFailed);
         const problems = (error as ValidationFailed).errors;
         expect(problems.map((p) => p.field)).to.deep.equal([field]);
@@ -242,7 +324,7 @@ describe('Coupon', () => {
             validFrom: VALID_UNTIL,
             validUntil: VALID_FROM,
           }),
-          SELLER,
+          SELLER_ACTOR,
           NOW,
         ),
       );
@@ -260,7 +342,7 @@ describe('Coupon', () => {
     });
 
     it('both dates invalid: both named', () => {
-      const error = thrownBy(() => Coupon.create(valid({ validFrom: new Date(Number.NaN), validUntil: new Date(Number.NaN) }), SELLER, NOW));
+      const error = thrownBy(() => Coupon.create(valid({ validFrom: new Date(Number.NaN), validUntil: new Date(Number.NaN) }), SELLER_ACTOR, NOW));
       expect((error as ValidationFailed).errors.map((p) => p.field)).to.deep.equal(['validFrom', 'validUntil']);
     });
   });

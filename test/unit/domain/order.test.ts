@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  assertRoomForUnpaidOrder,
   DEFAULT_ORDER_POLICY,
   EXPIRED,
   FULFILMENT_STEPS,
@@ -12,7 +13,7 @@ import {
   type PricedLine,
 } from '../../../src/domain/ordering/order.js';
 import { OrderLimitExceeded } from '../../../src/domain/ordering/errors.js';
-import { InvalidState, ValidationFailed } from '../../../src/domain/shared/errors.js';
+import { InvalidState, type RateLimited, ValidationFailed } from '../../../src/domain/shared/errors.js';
 import { expectThrowsCode, thrownBy } from '../expect-error.js';
 
 const PLACED_AT = new Date('2026-01-15T09:00:00.000Z');
@@ -299,7 +300,42 @@ describe('Order (the order state machine)', () => {
 
     it('keeps the lines’ names, seller and price as given', () => {
       const placed = Order.place(placeInput(), POLICY);
-      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000 }]);
+      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000, discountAmount: 0 }]);
+    });
+
+    it('each line carries its part of the discount as the coupon split it; only covered lines get any', () => {
+      const placed = Order.place(
+        placeInput({
+          lines: [line({ optionId: 101, sellerId: SELLER_A, unitPrice: 10_000 }), line({ productId: 2, optionId: 201, sellerId: SELLER_B, unitPrice: 5_000 })],
+          discountAmount: 10_000,
+          lineDiscounts: [10_000, 0],
+        }),
+        POLICY,
+      );
+      expect(placed.items.map((i) => [i.amount, i.discountAmount])).to.deep.equal([
+        [10_000, 10_000],
+        [5_000, 0],
+      ]);
+      expect(placed).to.include({ totalAmount: 15_000, discountAmount: 10_000, finalAmount: 5_000 });
+    });
+
+    it('with no split given, the discount is spread over every line in proportion to its amount, the parts summing exactly', () => {
+      const placed = Order.place(
+        placeInput({
+          lines: [line({ optionId: 101, unitPrice: 1_000 }), line({ optionId: 102, unitPrice: 1_000 }), line({ optionId: 103, unitPrice: 1_000 })],
+          discountAmount: 100,
+        }),
+        POLICY,
+      );
+      expect(placed.items.map((i) => i.discountAmount)).to.deep.equal([34, 33, 33]);
+    });
+
+    it('line discounts that do not split the order’s discount are a RangeError: wrong sum, above a line’s amount, negative, one too few', () => {
+      const lines = [line({ optionId: 101, unitPrice: 1_000 }), line({ optionId: 102, unitPrice: 1_000 })];
+      for (const lineDiscounts of [[500, 500], [1_001, -101], [-1, 901], [900], [450.5, 449.5]]) {
+        const work = () => Order.place(placeInput({ lines, discountAmount: 900, lineDiscounts }), POLICY);
+        expect(thrownBy(work), JSON.stringify(lineDiscounts)).to.be.instanceOf(RangeError);
+      }
     });
 
     it('a discount of 0 and a discount of the whole total are accepted (final 0)', () => {
@@ -374,6 +410,15 @@ describe('Order (the order state machine)', () => {
       expect(order.isSoldBy(order.userId)).to.equal(false);
     });
 
+    it('isSoldOnlyBy: true only for the seller of every line', () => {
+      const mixed = twoSellers();
+      expect(mixed.isSoldOnlyBy(SELLER_A)).to.equal(false);
+      expect(mixed.isSoldOnlyBy(SELLER_B)).to.equal(false);
+      const single = orderIn('CREATED', { lines: [line({ optionId: 101, sellerId: SELLER_A }), line({ productId: 2, optionId: 201, sellerId: SELLER_A })] });
+      expect(single.isSoldOnlyBy(SELLER_A)).to.equal(true);
+      expect(single.isSoldOnlyBy(SELLER_B)).to.equal(false);
+    });
+
     it('stockLines: one line per option with its quantity', () => {
       expect(twoSellers().stockLines()).to.deep.equal([
         { optionId: 101, quantity: 2 },
@@ -389,6 +434,30 @@ describe('Order (the order state machine)', () => {
       const rebuilt = Order.fromSnapshot(snapshot);
       snapshot.items[0]!.quantity = 1;
       expect(rebuilt.items[0]!.quantity).to.equal(99);
+    });
+  });
+
+  describe('assertRoomForUnpaidOrder (the cap on live unpaid orders)', () => {
+    const NOW = new Date('2026-01-15T09:00:00.000Z');
+    const inSeconds = (n: number) => new Date(NOW.getTime() + n * 1000);
+
+    it('below the limit, or with the limit off (0), there is room', () => {
+      assertRoomForUnpaidOrder({ count: 4, earliestExpiry: inSeconds(10) }, 5, NOW);
+      assertRoomForUnpaidOrder({ count: 0, earliestExpiry: null }, 5, NOW);
+      assertRoomForUnpaidOrder({ count: 500, earliestExpiry: inSeconds(10) }, 0, NOW);
+    });
+
+    it('at the limit: RATE_LIMITED, saying how many and what to do, retry when the earliest reservation runs out (rounded up)', () => {
+      const error = expectThrowsCode(() => assertRoomForUnpaidOrder({ count: 5, earliestExpiry: new Date(NOW.getTime() + 12_300) }, 5, NOW), 'RATE_LIMITED') as RateLimited;
+      expect(error.message).to.equal('You have 5 unpaid orders (at most 5); pay or cancel one before placing another');
+      expect(error.retryAfterSeconds).to.equal(13);
+    });
+
+    it('a reservation already past (a PENDING order, or one the sweeper has not reached), or none known: retry after 1 s', () => {
+      for (const earliestExpiry of [inSeconds(-30), NOW, null]) {
+        const error = expectThrowsCode(() => assertRoomForUnpaidOrder({ count: 6, earliestExpiry }, 5, NOW), 'RATE_LIMITED') as RateLimited;
+        expect(error.retryAfterSeconds).to.equal(1);
+      }
     });
   });
 });

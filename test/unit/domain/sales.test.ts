@@ -34,29 +34,33 @@ describe('Sales aggregate rules', () => {
   });
 
   describe('saleLinesOf: what an order adds', () => {
-    it('one line per product, units and gross revenue summed over its options, ascending product id', () => {
+    it('one line per product, units, gross revenue and the lines’ discounts summed over its options, ascending product id', () => {
       const lines = saleLinesOf([
-        { productId: 9, unitPrice: 1_000, quantity: 2 },
-        { productId: 4, unitPrice: 5_000, quantity: 1 },
-        { productId: 9, unitPrice: 1_000, quantity: 3 },
+        { productId: 9, unitPrice: 1_000, quantity: 2, discountAmount: 300 },
+        { productId: 4, unitPrice: 5_000, quantity: 1, discountAmount: 0 },
+        { productId: 9, unitPrice: 1_000, quantity: 3, discountAmount: 450 },
       ]);
       expect(lines).to.deep.equal([
-        { productId: 4, units: 1, revenue: 5_000 },
-        { productId: 9, units: 5, revenue: 5_000 },
+        { productId: 4, units: 1, revenue: 5_000, discount: 0 },
+        { productId: 9, units: 5, revenue: 5_000, discount: 750 },
       ]);
     });
 
-    it('refuses a line that would run a guarded move backwards', () => {
+    it('refuses a line that would run a guarded move backwards, or a discount outside 0..revenue', () => {
       for (const bad of [
-        { productId: 1, units: 0, revenue: 0 },
-        { productId: 1, units: -1, revenue: 100 },
-        { productId: 1, units: 1, revenue: -100 },
-        { productId: 0, units: 1, revenue: 100 },
-        { productId: 1, units: 1.5, revenue: 100 },
+        { productId: 1, units: 0, revenue: 0, discount: 0 },
+        { productId: 1, units: -1, revenue: 100, discount: 0 },
+        { productId: 1, units: 1, revenue: -100, discount: 0 },
+        { productId: 0, units: 1, revenue: 100, discount: 0 },
+        { productId: 1, units: 1.5, revenue: 100, discount: 0 },
+        { productId: 1, units: 1, revenue: 100, discount: -1 },
+        { productId: 1, units: 1, revenue: 100, discount: 101 },
+        { productId: 1, units: 1, revenue: 100, discount: 0.5 },
       ]) {
         expect(thrownBy(() => assertSaleLine(bad)), JSON.stringify(bad)).to.be.instanceOf(RangeError);
       }
-      assertSaleLine({ productId: 1, units: 1, revenue: 0 });
+      assertSaleLine({ productId: 1, units: 1, revenue: 0, discount: 0 });
+      assertSaleLine({ productId: 1, units: 1, revenue: 100, discount: 100 });
     });
   });
 
@@ -129,16 +133,16 @@ describe('Sales aggregate rules', () => {
     it('orders by key (numbers numerically, strings by code point) and drops empty groups', () => {
       expect(
         orderGroups([
-          { key: 10, units: 1, revenue: 1 },
-          { key: 9, units: 1, revenue: 1 },
-          { key: 2, units: 0, revenue: 0 },
+          { key: 10, units: 1, revenue: 1, discount: 0 },
+          { key: 9, units: 1, revenue: 1, discount: 0 },
+          { key: 2, units: 0, revenue: 0, discount: 0 },
         ]).map((g) => g.key),
       ).to.deep.equal([9, 10]);
       expect(
         orderGroups([
-          { key: 'b', units: 1, revenue: 1 },
-          { key: 'B', units: 1, revenue: 1 },
-          { key: 'a', units: 1, revenue: 1 },
+          { key: 'b', units: 1, revenue: 1, discount: 0 },
+          { key: 'B', units: 1, revenue: 1, discount: 0 },
+          { key: 'a', units: 1, revenue: 1, discount: 0 },
         ]).map((g) => g.key),
       ).to.deep.equal(['B', 'a', 'b']);
     });

@@ -40,6 +40,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       rateLimitIdempotencyKeysPerMinute: 120,
       rateLimitSignupsPerMinutePerAddress: 10,
       rateLimitLoginsPerMinutePerAddress: 30,
+      maxUnpaidOrdersPerUser: 5,
       failureBlockThreshold: 5,
       failureBlockSeconds: 600,
       loginFailuresPerAddress: 20,
@@ -270,6 +271,16 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       it(`refuses ${JSON.stringify(bad)}, naming TRUST_PROXY`, () => {
         expect(configErrorOf({ TRUST_PROXY: bad }).message.startsWith('Invalid configuration: TRUST_PROXY')).to.equal(true);
       });
+    }
+  });
+
+  it('MAX_UNPAID_ORDERS_PER_USER is read, 0 switches it off; a negative or a fraction is refused, naming it in one line', () => {
+    expect(loadConfig({ MAX_UNPAID_ORDERS_PER_USER: '12' }).maxUnpaidOrdersPerUser).to.equal(12);
+    expect(loadConfig({ MAX_UNPAID_ORDERS_PER_USER: '0' }).maxUnpaidOrdersPerUser).to.equal(0);
+    for (const bad of ['-1', '2.5', 'many']) {
+      const { message } = configErrorOf({ MAX_UNPAID_ORDERS_PER_USER: bad });
+      expect(message.startsWith('Invalid configuration: MAX_UNPAID_ORDERS_PER_USER:')).to.equal(true);
+      expect(message).not.to.include('\n');
     }
   });
 
