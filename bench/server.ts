@@ -71,6 +71,9 @@ export async function startBenchServer(
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-bench-')),
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
       REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+      // Limits off, as in the tests: pending-payment recovery without backoff or hand-over.
+      PENDING_RECOVERY_BACKOFF_SECONDS: '0',
+      PENDING_RECOVERY_MAX_ATTEMPTS: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       ...env,

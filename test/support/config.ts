@@ -14,6 +14,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     RATE_LIMIT_ORDERS_PER_SECOND: '0',
     // Likewise the coupon issue limit (3 a minute would throttle every coupon suite).
     RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '0',
+    // Pending-payment recovery asks on every run and never hands a payment to an operator;
+    // the recovery suites switch the backoff and the hand-over on.
+    PENDING_RECOVERY_BACKOFF_SECONDS: '0',
+    PENDING_RECOVERY_MAX_ATTEMPTS: '0',
     ...env,
   });
 }

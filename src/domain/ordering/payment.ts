@@ -22,7 +22,7 @@ export interface PaymentRecovery {
   attempts: number;
   /** When the recovery job may ask again; set exactly while AUTOMATIC. */
   nextAttemptAt: Date | null;
-  /** When the recovery job last asked; null until it has. Kept once it is settled. */
+  /** When the last inconclusive attempt was made; null before the first. Kept once it is settled. */
   lastAttemptAt: Date | null;
 }
 

@@ -30,6 +30,8 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       dataPlatformUrl: null,
       orderReservationTtlSeconds: 30,
       pendingRecoveryAfterSeconds: 60,
+      pendingRecoveryBackoffSeconds: 30,
+      pendingRecoveryMaxAttempts: 10,
       paymentGateway: 'internal',
       paymentGatewaySandboxMode: 'approve',
       rateLimitOrdersPerSecond: 1,
@@ -142,6 +144,22 @@ describe('loadConfig (the environment, checked at start-up)', () => {
   it('OUTBOX_RETENTION_DAYS is read; 0 or a fraction is refused, naming it', () => {
     expect(loadConfig({ OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).to.equal(30);
     for (const bad of ['0', '1.5', 'week']) expect(() => loadConfig({ OUTBOX_RETENTION_DAYS: bad })).to.throw(/OUTBOX_RETENTION_DAYS/);
+  });
+
+  it('PENDING_RECOVERY_BACKOFF_SECONDS and PENDING_RECOVERY_MAX_ATTEMPTS are read, 0 switching each off; a negative, fractional or too large value is refused, naming it', () => {
+    const config = loadConfig({ PENDING_RECOVERY_BACKOFF_SECONDS: '0', PENDING_RECOVERY_MAX_ATTEMPTS: '0' });
+    expect([config.pendingRecoveryBackoffSeconds, config.pendingRecoveryMaxAttempts]).to.deep.equal([0, 0]);
+    expect(loadConfig({ PENDING_RECOVERY_BACKOFF_SECONDS: '3600', PENDING_RECOVERY_MAX_ATTEMPTS: '3' })).to.deep.include({
+      pendingRecoveryBackoffSeconds: 3600,
+      pendingRecoveryMaxAttempts: 3,
+    });
+    for (const name of ['PENDING_RECOVERY_BACKOFF_SECONDS', 'PENDING_RECOVERY_MAX_ATTEMPTS']) {
+      for (const bad of ['-1', '1.5', 'often', '100000']) {
+        const error = configErrorOf({ [name]: bad });
+        expect(error.message.startsWith(`Invalid configuration: ${name}:`), `${name}=${bad}: ${error.message}`).to.equal(true);
+        expect(error.message).not.to.include('\n');
+      }
+    }
   });
 
   it('an empty variable counts as unset', () => {
