@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import type { PaymentGateway } from '../../src/application/ports/payment-gateway.js';
 import type { Clock } from '../../src/domain/shared/clock.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { type RunningService, startService } from '../../src/infrastructure/service.js';
@@ -77,6 +78,8 @@ export interface TestServiceOptions {
   env?: Record<string, string>;
   /** The service's clock (e.g. a ManualClock on days no other suite writes sales on). */
   clock?: Clock;
+  /** Replaces the configured payment gateway (e.g. one whose answers the test sets). */
+  gateway?: PaymentGateway;
 }
 
 const PASSWORD = 'correct-horse-42';
@@ -95,6 +98,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     db,
     redis: options.redis ?? null,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.gateway ? { gateway: options.gateway } : {}),
   });
   const api = new ApiClient(service.url);
 
