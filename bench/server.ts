@@ -80,6 +80,9 @@ export async function startBenchServer(
       LIMITER_MAX_SUBJECTS: '0',
       // Load tests run with the abuse limits off (a scenario may switch one on).
       MAX_UNPAID_ORDERS_PER_USER: '0',
+      // Limits off, as in the tests: pending-payment recovery without backoff or hand-over.
+      PENDING_RECOVERY_BACKOFF_SECONDS: '0',
+      PENDING_RECOVERY_MAX_ATTEMPTS: '0',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(process.env['BENCH_REDIS_URL'] ? { REDIS_URL: process.env['BENCH_REDIS_URL'] } : {}),
       // Every simulated user signs up and logs in from this one address: the per-address limits,

@@ -35,6 +35,10 @@ export interface Config {
   dataPlatformUrl: string | null;
   orderReservationTtlSeconds: number;
   pendingRecoveryAfterSeconds: number;
+  /** Wait after a pending payment's first inconclusive recovery attempt, doubling (at most an hour); 0: every run. */
+  pendingRecoveryBackoffSeconds: number;
+  /** Inconclusive recovery attempts before a pending payment is handed to an operator; 0: never. */
+  pendingRecoveryMaxAttempts: number;
   paymentGateway: 'internal' | 'sandbox';
   paymentGatewaySandboxMode: 'approve' | 'decline' | 'timeout';
   rateLimitOrdersPerSecond: number;
@@ -96,6 +100,8 @@ const schema = Joi.object({
   DATA_PLATFORM_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
   ORDER_RESERVATION_TTL_SECONDS: positive().default(30),
   PENDING_RECOVERY_AFTER_SECONDS: positive().default(60),
+  PENDING_RECOVERY_BACKOFF_SECONDS: count().max(3600).default(30),
+  PENDING_RECOVERY_MAX_ATTEMPTS: count().max(1000).default(10),
   PAYMENT_GATEWAY: Joi.string().valid('internal', 'sandbox').default('internal'),
   PAYMENT_GATEWAY_SANDBOX_MODE: Joi.string().valid('approve', 'decline', 'timeout').default('approve'),
   RATE_LIMIT_ORDERS_PER_SECOND: count().default(1),
@@ -219,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataPlatformUrl: v['DATA_PLATFORM_URL'] ?? null,
     orderReservationTtlSeconds: v['ORDER_RESERVATION_TTL_SECONDS'],
     pendingRecoveryAfterSeconds: v['PENDING_RECOVERY_AFTER_SECONDS'],
+    pendingRecoveryBackoffSeconds: v['PENDING_RECOVERY_BACKOFF_SECONDS'],
+    pendingRecoveryMaxAttempts: v['PENDING_RECOVERY_MAX_ATTEMPTS'],
     paymentGateway: v['PAYMENT_GATEWAY'],
     paymentGatewaySandboxMode: v['PAYMENT_GATEWAY_SANDBOX_MODE'],
     rateLimitOrdersPerSecond: v['RATE_LIMIT_ORDERS_PER_SECOND'],

@@ -26,6 +26,7 @@ import { DEFAULT_RELAY_SETTINGS, RelayOutbox } from '../application/outbox/relay
 import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-publisher.js';
 import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
 import { prometheusOutboxMetrics } from '../adapters/metrics/outbox-metrics.js';
+import { prometheusPaymentRecoveryMetrics } from '../adapters/metrics/payment-recovery-metrics.js';
 import { MemoryOutboxStore } from '../adapters/memory/outbox-store.js';
 import { PostgresOutboxStore } from '../adapters/postgres/outbox-store.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
@@ -50,6 +51,7 @@ import {
 } from '../application/ordering/manage-orders.js';
 import { ORDER_RATE_LIMIT, type OrderingContext } from '../application/ordering/ordering-context.js';
 import { PayForOrder } from '../application/ordering/pay-for-order.js';
+import { GetPaymentRecovery, ListPaymentRecoveries, RetryPaymentRecovery } from '../application/ordering/payment-recovery.js';
 import { PlaceOrder } from '../application/ordering/place-order.js';
 import { SettlePendingPayment } from '../application/ordering/settle-pending-payments.js';
 import type { PopularAnswerStore } from '../application/ports/popular-answer-store.js';
@@ -176,6 +178,9 @@ export const TOKENS = {
   payForOrder: token<PayForOrder>('PayForOrder'),
   settlePendingPayment: token<SettlePendingPayment>('SettlePendingPayment'),
   getPayment: token<GetPayment>('GetPayment'),
+  getPaymentRecovery: token<GetPaymentRecovery>('GetPaymentRecovery'),
+  listPaymentRecoveries: token<ListPaymentRecoveries>('ListPaymentRecoveries'),
+  retryPaymentRecovery: token<RetryPaymentRecovery>('RetryPaymentRecovery'),
   expireReservations: token<ExpireReservations>('ExpireReservations'),
   coupons: token<CouponRepository>('CouponRepository'),
   userCoupons: token<UserCouponRepository>('UserCouponRepository'),
@@ -421,8 +426,19 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.advanceFulfilment, (get) => new AdvanceFulfilment(get(TOKENS.ordering)));
   bind(TOKENS.completeOrder, (get) => new CompleteOrder(get(TOKENS.ordering)));
   bind(TOKENS.payForOrder, (get) => new PayForOrder(get(TOKENS.ordering)));
-  bind(TOKENS.settlePendingPayment, (get) => new SettlePendingPayment(get(TOKENS.ordering), get(TOKENS.payForOrder)));
+  const recoveryMetrics = prometheusPaymentRecoveryMetrics(metrics);
+  bind(TOKENS.settlePendingPayment, (get) =>
+    new SettlePendingPayment(
+      get(TOKENS.ordering),
+      get(TOKENS.payForOrder),
+      { backoffSeconds: config.pendingRecoveryBackoffSeconds, maxAttempts: config.pendingRecoveryMaxAttempts },
+      recoveryMetrics,
+    ),
+  );
   bind(TOKENS.getPayment, (get) => new GetPayment(get(TOKENS.ordering)));
+  bind(TOKENS.getPaymentRecovery, (get) => new GetPaymentRecovery(get(TOKENS.ordering)));
+  bind(TOKENS.listPaymentRecoveries, (get) => new ListPaymentRecoveries(get(TOKENS.ordering)));
+  bind(TOKENS.retryPaymentRecovery, (get) => new RetryPaymentRecovery(get(TOKENS.ordering)));
   bind(TOKENS.expireReservations, (get) => new ExpireReservations(get(TOKENS.ordering)));
 
   bind(TOKENS.couponContext, (get) => ({

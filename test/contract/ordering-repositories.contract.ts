@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { OutboxEvent } from '../../src/application/ports/outbox.js';
 import type { TransactionManager } from '../../src/application/ports/transaction-manager.js';
 import { DEFAULT_ORDER_POLICY, type NewOrder, Order, type OrderStatus, type PricedLine } from '../../src/domain/ordering/order.js';
-import { type NewPayment, Payment } from '../../src/domain/ordering/payment.js';
+import { type NewPayment, Payment, type PaymentRecoveryPolicy } from '../../src/domain/ordering/payment.js';
 import type { NewRefund } from '../../src/domain/ordering/refund.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../../src/domain/ordering/repositories.js';
 import type { Outbox } from '../../src/application/ports/outbox.js';
@@ -570,6 +570,211 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect(await payments.latestFor(order.id)).to.equal(null);
       // And it does not block the next attempt.
       expect((await transactions.run(() => payments.add(start(order, 3)))).status).to.equal('INITIATED');
+    });
+  });
+
+  describe('payments in recovery (waiting for the gateway)', function () {
+    const policy: PaymentRecoveryPolicy = { backoffSeconds: 30, maxAttempts: 3 };
+    /** Payments these tests leave waiting: settled afterwards, so no recovery job of a later suite sees them. */
+    let waitingIds: number[] = [];
+
+    afterEach(async function () {
+      for (const id of waitingIds) {
+        await transactions.run(async () => {
+          const payment = (await payments.get(id)) as Payment;
+          if (payment.isSettled()) return;
+          payment.fail('contract test over', new Date());
+          await payments.save(payment);
+        });
+      }
+      waitingIds = [];
+    });
+
+    /** A payment of a new order that reached GATEWAY_REQUESTED at `since` (as PayForOrder saves it). */
+    async function waitingPayment(since: Date): Promise<Payment> {
+      const order = await add(newOrder(buyer, since));
+      const payment = await transactions.run(async () => {
+        const added = await payments.add(Payment.start(order.id, order.userId, order.finalAmount, since));
+        added.reach('DEBITED', since);
+        added.reach('GATEWAY_REQUESTED', since);
+        await payments.save(added);
+        return added;
+      });
+      waitingIds.push(payment.id);
+      return payment;
+    }
+
+    /** Counts one inconclusive attempt at `when` through the guarded write, as the recovery job does. */
+    async function inconclusive(id: number, when: Date): Promise<Payment> {
+      const payment = (await payments.get(id)) as Payment;
+      const seen = { state: 'AUTOMATIC' as const, attempts: payment.recovery.attempts };
+      payment.recordInconclusiveRecovery(when, policy);
+      expect(await payments.saveRecovery(payment, seen)).to.equal(true);
+      return payment;
+    }
+
+    const idsOf = (list: Payment[]) => list.map((p) => p.id);
+
+    it('save of the GATEWAY_REQUESTED step stores the payment in AUTOMATIC recovery, due then; settling takes it out and keeps the attempts', async function () {
+      const era = pastEra();
+      const payment = await waitingPayment(at(1, era));
+
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.include({
+        status: 'GATEWAY_REQUESTED',
+        updatedAt: at(1, era),
+        recovery: { state: 'AUTOMATIC', attempts: 0, nextAttemptAt: at(1, era), lastAttemptAt: null },
+      });
+      const counted = await inconclusive(payment.id, at(2, era));
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.equal(counted.toSnapshot());
+      expect(counted.recovery).to.deep.equal({ state: 'AUTOMATIC', attempts: 1, nextAttemptAt: at(32, era), lastAttemptAt: at(2, era) });
+
+      await transactions.run(async () => {
+        counted.reach('COMPLETED', at(40, era));
+        await payments.save(counted);
+      });
+
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.include({
+        status: 'COMPLETED',
+        updatedAt: at(40, era),
+        recovery: { state: null, attempts: 1, nextAttemptAt: null, lastAttemptAt: at(2, era) },
+      });
+    });
+
+    it('the store refuses a payment waiting for the gateway out of recovery, or in recovery without waiting (check constraints)', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+      const start = Payment.start(order.id, order.userId, order.finalAmount, at(1));
+
+      await rejectionOf(transactions.run(() => payments.add({ ...start, status: 'GATEWAY_REQUESTED' })));
+      await rejectionOf(
+        transactions.run(() => payments.add({ ...start, recovery: { state: 'AUTOMATIC', attempts: 0, nextAttemptAt: at(1), lastAttemptAt: null } })),
+      );
+      await rejectionOf(
+        transactions.run(() =>
+          payments.add({ ...start, status: 'GATEWAY_REQUESTED', recovery: { state: 'OPERATOR_REQUIRED', attempts: 0, nextAttemptAt: at(1), lastAttemptAt: null } }),
+        ),
+      );
+      expect(await payments.latestFor(order.id)).to.equal(null);
+    });
+
+    it('dueForRecovery: AUTOMATIC, due by now and waiting since the given time or before (both inclusive), earliest due first then by id, at most `limit`', async function () {
+      const era = pastEra();
+      const now = at(1_000, era);
+      const dueLast = await waitingPayment(at(10, era));
+      const dueFirst = await waitingPayment(at(20, era));
+      const dueSecond = await waitingPayment(at(30, era));
+      const sameDueAsSecond = await waitingPayment(at(30, era));
+      const tooYoung = await waitingPayment(at(900, era)); // due, but waiting for less than `waitingSince` asks
+      const notDueYet = await waitingPayment(at(40, era));
+      const handedOver = await waitingPayment(at(5, era));
+      const settled = await waitingPayment(at(6, era));
+      // Asked twice already, it backed off past now (30 s, then 60 s): the earliest waiting is due last.
+      await inconclusive(dueLast.id, at(940, era)); // next at 970
+      await inconclusive(dueLast.id, at(970, era)); // next at 1,030
+      await inconclusive(notDueYet.id, at(990, era)); // next at 1,020
+      for (const n of [1, 2, 3]) await inconclusive(handedOver.id, at(n, era));
+      expect((await payments.get(handedOver.id))?.recovery.state).to.equal('OPERATOR_REQUIRED');
+      await transactions.run(async () => {
+        const payment = (await payments.get(settled.id)) as Payment;
+        payment.fail('NOT_APPROVED_BY_GATEWAY', at(7, era));
+        await payments.save(payment);
+      });
+      const waitingSince = at(800, era);
+
+      expect(idsOf(await payments.dueForRecovery(now, waitingSince, 10))).to.deep.equal([dueFirst.id, dueSecond.id, sameDueAsSecond.id]);
+      expect(idsOf(await payments.dueForRecovery(at(1_030, era), waitingSince, 10))).to.deep.equal([
+        dueFirst.id,
+        dueSecond.id,
+        sameDueAsSecond.id,
+        notDueYet.id,
+        dueLast.id,
+      ]);
+      expect(idsOf(await payments.dueForRecovery(at(1_030, era), at(900, era), 10))).to.include(tooYoung.id);
+      expect(idsOf(await payments.dueForRecovery(now, waitingSince, 2))).to.deep.equal([dueFirst.id, dueSecond.id]);
+      expect(await payments.dueForRecovery(at(19, era), at(19, era), 10)).to.deep.equal([]);
+      const [first] = await payments.dueForRecovery(now, waitingSince, 1);
+      expect(first).to.be.instanceOf(Payment);
+      expect(first?.toSnapshot()).to.deep.equal((await payments.get(dueFirst.id))?.toSnapshot());
+    });
+
+    it('saveRecovery writes only over the state and attempts it was read with: a second writer who read the same changes nothing', async function () {
+      const era = pastEra();
+      const payment = await waitingPayment(at(1, era));
+      const readByOne = (await payments.get(payment.id)) as Payment;
+      const readByTwo = (await payments.get(payment.id)) as Payment;
+      const seen = { state: 'AUTOMATIC' as const, attempts: 0 };
+      readByOne.recordInconclusiveRecovery(at(2, era), policy);
+      readByTwo.recordInconclusiveRecovery(at(3, era), policy);
+
+      expect(await payments.saveRecovery(readByOne, seen)).to.equal(true);
+      expect(await payments.saveRecovery(readByTwo, seen)).to.equal(false);
+
+      expect((await payments.get(payment.id))?.recovery).to.deep.equal({ state: 'AUTOMATIC', attempts: 1, nextAttemptAt: at(32, era), lastAttemptAt: at(2, era) });
+    });
+
+    it('saveRecovery writes nothing on a payment settled since it was read, nor on an unknown one', async function () {
+      const era = pastEra();
+      const payment = await waitingPayment(at(1, era));
+      const stale = (await payments.get(payment.id)) as Payment;
+      await transactions.run(async () => {
+        const fresh = (await payments.get(payment.id)) as Payment;
+        fresh.reach('COMPLETED', at(2, era));
+        await payments.save(fresh);
+      });
+      stale.recordInconclusiveRecovery(at(3, era), policy);
+
+      expect(await payments.saveRecovery(stale, { state: 'AUTOMATIC', attempts: 0 })).to.equal(false);
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.include({
+        status: 'COMPLETED',
+        recovery: { state: null, attempts: 0, nextAttemptAt: null, lastAttemptAt: null },
+      });
+      const unknown = Payment.fromSnapshot({ ...stale.toSnapshot(), id: UNKNOWN_ID });
+      expect(await payments.saveRecovery(unknown, { state: 'AUTOMATIC', attempts: 0 })).to.equal(false);
+    });
+
+    it('saveRecovery puts a handed-over payment back (operator’s retry) when read as OPERATOR_REQUIRED', async function () {
+      const era = pastEra();
+      const payment = await waitingPayment(at(1, era));
+      for (const n of [2, 3, 4]) await inconclusive(payment.id, at(n, era));
+      const handedOver = (await payments.get(payment.id)) as Payment;
+      expect(handedOver.recovery).to.deep.include({ state: 'OPERATOR_REQUIRED', attempts: 3 });
+
+      handedOver.resumeRecovery(at(100, era));
+      expect(await payments.saveRecovery(handedOver, { state: 'AUTOMATIC', attempts: 3 })).to.equal(false);
+      expect(await payments.saveRecovery(handedOver, { state: 'OPERATOR_REQUIRED', attempts: 3 })).to.equal(true);
+
+      expect((await payments.get(payment.id))?.recovery).to.deep.equal({ state: 'AUTOMATIC', attempts: 0, nextAttemptAt: at(100, era), lastAttemptAt: at(4, era) });
+      expect(idsOf(await payments.dueForRecovery(at(100, era), at(100, era), 10))).to.deep.equal([payment.id]);
+    });
+
+    it('listInRecovery: the payments waiting for the gateway, newest first, optionally of one state, paged; settled ones are not listed', async function () {
+      const era = pastEra();
+      const automatic = await waitingPayment(at(1, era));
+      const handedOver = await waitingPayment(at(2, era));
+      const settled = await waitingPayment(at(3, era));
+      const newest = await waitingPayment(at(4, era));
+      for (const n of [5, 6, 7]) await inconclusive(handedOver.id, at(n, era));
+      await transactions.run(async () => {
+        const payment = (await payments.get(settled.id)) as Payment;
+        payment.fail('NOT_APPROVED_BY_GATEWAY', at(8, era));
+        await payments.save(payment);
+      });
+
+      // The store may hold other tests' payments: these are the newest ones.
+      const all = await payments.listInRecovery({ page: 1, size: 3 });
+      expect(idsOf(all.items)).to.deep.equal([newest.id, handedOver.id, automatic.id]);
+      expect(all.totalItems).to.be.at.least(3);
+      expect(all.items[1]).to.be.instanceOf(Payment);
+      expect(all.items[1]?.toSnapshot()).to.deep.equal((await payments.get(handedOver.id))?.toSnapshot());
+      const byState = await payments.listInRecovery({ page: 1, size: 2, state: 'AUTOMATIC' });
+      expect(idsOf(byState.items)).to.deep.equal([newest.id, automatic.id]);
+      expect(byState.items.every((p) => p.recovery.state === 'AUTOMATIC')).to.equal(true);
+      const awaiting = await payments.listInRecovery({ page: 1, size: 100, state: 'OPERATOR_REQUIRED' });
+      expect(idsOf(awaiting.items)[0]).to.equal(handedOver.id);
+      expect(awaiting.items.every((p) => p.recovery.state === 'OPERATOR_REQUIRED' && p.status === 'GATEWAY_REQUESTED')).to.equal(true);
+      expect(awaiting.totalItems).to.equal(awaiting.items.length);
+      const second = await payments.listInRecovery({ page: 2, size: 1 });
+      expect(idsOf(second.items)).to.deep.equal([handedOver.id]);
+      expect(second).to.deep.include({ page: 2, size: 1, totalItems: all.totalItems, totalPages: all.totalItems });
     });
   });
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { OutboxEvent } from '../../src/application/ports/outbox.js';
+import type { GatewayAnswer, GatewayPayment, GatewayStatus, PaymentGateway } from '../../src/application/ports/payment-gateway.js';
 import type { Payment } from '../../src/domain/ordering/payment.js';
 import type { Actor } from '../../src/domain/user/actor.js';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
@@ -192,6 +193,160 @@ describe('payment recovery and crash safety (PostgreSQL)', function () {
 
       await expectFailedAndGivenBack(s.app, orderId, buyer, 10_000, 3_000);
       expect({ byFirst, byLate }, 'one order was settled, by the first run').to.deep.equal({ byFirst: 1, byLate: 0 });
+    });
+  });
+
+  describe('recovery bookkeeping: backoff, hand-over to an operator (PENDING_RECOVERY_BACKOFF_SECONDS, PENDING_RECOVERY_MAX_ATTEMPTS)', function () {
+    /** Every request's answer is lost; what the gateway says of each payment later, the test sets (UNKNOWN unless told). */
+    class GatewayThatForgets implements PaymentGateway {
+      readonly settlesInTransaction = false;
+      readonly answers = new Map<number, GatewayStatus>();
+      readonly asked = new Map<number, number>();
+      /** Set: a status query waits until both instances asked about the same payment (their locks did not keep them apart). */
+      pairUp = false;
+      private readonly waiting = new Map<number, () => void>();
+
+      async request(): Promise<GatewayAnswer> {
+        return 'UNKNOWN';
+      }
+
+      async status(payment: GatewayPayment): Promise<GatewayStatus> {
+        const times = (this.asked.get(payment.paymentId) ?? 0) + 1;
+        this.asked.set(payment.paymentId, times);
+        if (this.pairUp) {
+          if (times % 2 === 1) await new Promise<void>((resolve) => this.waiting.set(payment.paymentId, resolve));
+          else this.waiting.get(payment.paymentId)?.();
+        }
+        return this.answers.get(payment.paymentId) ?? 'UNKNOWN';
+      }
+    }
+
+    const counterOf = async (app: App, name: string): Promise<number> => {
+      const metric = resolve(app.container, TOKENS.metrics).getSingleMetric(name);
+      return (await metric!.get()).values[0]?.value ?? 0;
+    };
+    const recoveryRows = async (app: App, paymentIds: number[]) =>
+      (await app.db('payments').whereIn('id', paymentIds).orderBy('id')).map((r) => ({
+        id: Number(r.id),
+        state: r.recovery_state as string | null,
+        attempts: Number(r.recovery_attempts),
+        next: r.recovery_next_attempt_at === null ? null : new Date(r.recovery_next_attempt_at).getTime(),
+      }));
+    const S = 1_000;
+
+    it('60 pending, the gateway cannot tell for the 50 oldest and approves the 10 newest, two instances running the job: the 10 are settled, the 50 back off and are handed over once, listed, counted; nothing lost', async function () {
+      const env = { PENDING_RECOVERY_BACKOFF_SECONDS: '30', PENDING_RECOVERY_MAX_ATTEMPTS: '4' };
+      const gateway = new GatewayThatForgets();
+      const s = await scenario({ gateway, env }, 3_000, 60);
+      const otherApp = await instance({ gateway, env, clock: s.clock });
+      const other = s.shop.on(otherApp);
+      const buyers = await s.shop.buyers(60, 10_000);
+      const orderIds = await pendingOrders(s, buyers);
+      const paymentIds = (await paymentsOf(s.app.db, orderIds)).map((p) => p.id);
+      expect(paymentIds).to.have.length(60);
+      const [oldest, newest] = [paymentIds.slice(0, 50), paymentIds.slice(50)];
+      for (const id of newest) gateway.answers.set(id, 'APPROVED');
+      const round = async () => (await Promise.all([s.shop.recover(), other.recover()])).reduce((a, b) => a + b, 0);
+      const expectAttempts = async (attempts: number, state = 'AUTOMATIC') =>
+        expect(new Set((await recoveryRows(s.app, oldest)).map((r) => `${r.state}:${r.attempts}`))).to.deep.equal(new Set([`${state}:${attempts}`]));
+
+      // A run's batch is 50: the first rounds take the 50 oldest; once they back off, the 10 newest.
+      s.clock.advance(1 * S);
+      let settled = await round();
+      s.clock.advance(1 * S);
+      settled += await round();
+
+      expect(settled).to.equal(10);
+      for (const [i, orderId] of orderIds.entries()) {
+        if (i >= 50) await expectConfirmedOnce(s.app, orderId, buyers[i] as Actor, 10_000, 3_000);
+        else await expectPendingAndDebited(s.app, orderId, buyers[i] as Actor, 10_000, 3_000);
+      }
+      await expectAttempts(1);
+
+      // Backing off: 30 s after the first attempt (made 2 s ago), then 60 s, then 120 s; the 4th hands over.
+      s.clock.advance(28 * S);
+      expect(await round()).to.equal(0);
+      await expectAttempts(1);
+      s.clock.advance(1 * S);
+      await round();
+      await expectAttempts(2);
+      s.clock.advance(59 * S);
+      await round();
+      await expectAttempts(2);
+      s.clock.advance(1 * S);
+      await round();
+      await expectAttempts(3);
+      s.clock.advance(120 * S);
+      expect(await round()).to.equal(0);
+      await expectAttempts(4, 'OPERATOR_REQUIRED');
+      for (const hour of [1, 2, 3]) {
+        s.clock.advance(hour * 3_600 * S);
+        await round();
+      }
+      // Never asked twice for one attempt, however the two instances met; never again once handed over.
+      expect(oldest.map((id) => gateway.asked.get(id))).to.deep.equal(oldest.map(() => 4));
+      expect((await recoveryRows(s.app, oldest)).every((r) => r.next === null)).to.equal(true);
+
+      // Nothing given back, nothing lost: PENDING, debited once, the stock still held.
+      for (const [i, orderId] of orderIds.slice(0, 50).entries()) await expectPendingAndDebited(s.app, orderId, buyers[i] as Actor, 10_000, 3_000);
+      expect(await stockOf(s.app.db, s.optionId)).to.deep.equal({ total: 50, reserved: 50, sold: 10 });
+
+      // Listed for operators (the admin endpoint's use case), counted once across both instances.
+      const list = resolve(s.app.container, TOKENS.listPaymentRecoveries);
+      const awaiting = await list.execute(s.shop.admin, { page: 1, size: 100, state: 'OPERATOR_REQUIRED' });
+      expect(awaiting.items.map((r) => r.paymentId)).to.include.members(oldest);
+      expect(awaiting.items.filter((r) => oldest.includes(r.paymentId)).every((r) => r.attempts === 4 && r.nextAttemptAt === null)).to.equal(true);
+      expect((await counterOf(s.app, 'payments_handed_to_operator_total')) + (await counterOf(otherApp, 'payments_handed_to_operator_total'))).to.equal(50);
+      expect(await counterOf(s.app, 'payments_awaiting_operator')).to.equal(awaiting.totalItems);
+      expect(await counterOf(otherApp, 'payments_awaiting_operator')).to.equal(awaiting.totalItems);
+
+      // An operator puts one back: asked on the next run; the gateway now says not approved: given back once.
+      const [retried, ...rest] = oldest;
+      gateway.answers.set(retried!, 'NOT_APPROVED');
+      expect(await resolve(s.app.container, TOKENS.retryPaymentRecovery).execute(s.shop.admin, retried!)).to.deep.include({ state: 'AUTOMATIC', attempts: 0 });
+      expect(await round()).to.equal(1);
+      await expectFailedAndGivenBack(s.app, orderIds[0]!, buyers[0] as Actor, 10_000, 3_000);
+      // The rest the operator settles with confirm, once the gateway knows.
+      for (const id of rest) gateway.answers.set(id, 'NOT_APPROVED');
+      const confirm = resolve(otherApp.container, TOKENS.settlePendingPayment);
+      for (const id of rest) expect((await confirm.confirm(s.shop.admin, id)).status).to.equal('FAILED');
+      for (const [i, orderId] of orderIds.slice(0, 50).entries()) await expectFailedAndGivenBack(s.app, orderId, buyers[i] as Actor, 10_000, 3_000);
+      expect(await stockOf(s.app.db, s.optionId)).to.deep.equal({ total: 50, reserved: 0, sold: 10 });
+      // One more question each: the retried one by the job, the others by the operator's confirm.
+      expect(oldest.map((id) => gateway.asked.get(id))).to.deep.equal(oldest.map(() => 5));
+      expect((await list.execute(s.shop.admin, { page: 1, size: 100 })).items.filter((r) => oldest.includes(r.paymentId))).to.deep.equal([]);
+    });
+
+    it('two instances whose locks did not keep them apart (both asked the gateway about the same payment): each attempt is counted once, each payment handed over once', async function () {
+      const env = { PENDING_RECOVERY_BACKOFF_SECONDS: '30', PENDING_RECOVERY_MAX_ATTEMPTS: '1' };
+      const gateway = new GatewayThatForgets();
+      const s = await scenario({ gateway, env }, 3_000, 5);
+      const otherApp = await instance({ gateway, env, clock: s.clock });
+      const buyers = await s.shop.buyers(5, 10_000);
+      const orderIds = await pendingOrders(s, buyers);
+      const paymentIds = (await paymentsOf(s.app.db, orderIds)).map((p) => p.id);
+      for (const app of [s.app, otherApp]) sinon.stub(resolve(app.container, TOKENS.locks), 'tryAcquire').resolves({ release: async () => {} });
+      const errors = [s.app, otherApp].map((app) => sinon.spy(resolve(app.container, TOKENS.logger), 'error'));
+      gateway.pairUp = true;
+      s.clock.advance(1 * S);
+
+      // One payment a run (limit 1), so both instances take the same one and ask about it at once.
+      for (const _ of paymentIds) {
+        await Promise.all([s.app, otherApp].map((app) => resolve(app.container, TOKENS.settlePendingPayment).recover(0, 1)));
+      }
+
+      expect(paymentIds.map((id) => gateway.asked.get(id))).to.deep.equal(paymentIds.map(() => 2));
+      expect(await recoveryRows(s.app, paymentIds)).to.deep.equal(paymentIds.map((id) => ({ id, state: 'OPERATOR_REQUIRED', attempts: 1, next: null })));
+      expect((await counterOf(s.app, 'payments_handed_to_operator_total')) + (await counterOf(otherApp, 'payments_handed_to_operator_total'))).to.equal(5);
+      const handOverLines = errors.flatMap((spy) => spy.getCalls()).filter((call) => String(call.args[0]).includes('handed to an operator'));
+      expect(handOverLines.map((call) => (call.args[1] as { paymentId: number }).paymentId).sort((a, b) => a - b)).to.deep.equal(paymentIds);
+      for (const [i, orderId] of orderIds.entries()) await expectPendingAndDebited(s.app, orderId, buyers[i] as Actor, 10_000, 3_000);
+
+      // Settled by the operator, so that no later suite finds them waiting.
+      gateway.pairUp = false;
+      for (const id of paymentIds) gateway.answers.set(id, 'NOT_APPROVED');
+      for (const id of paymentIds) await resolve(s.app.container, TOKENS.settlePendingPayment).confirm(s.shop.admin, id);
+      for (const [i, orderId] of orderIds.entries()) await expectFailedAndGivenBack(s.app, orderId, buyers[i] as Actor, 10_000, 3_000);
     });
   });
 

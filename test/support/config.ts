@@ -30,6 +30,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     PASSWORD_HASH_QUEUE: '0',
     // Likewise the unpaid-order cap (suites place many unpaid orders for one buyer).
     MAX_UNPAID_ORDERS_PER_USER: '0',
+    // Pending-payment recovery asks on every run and never hands a payment to an operator;
+    // the recovery suites switch the backoff and the hand-over on.
+    PENDING_RECOVERY_BACKOFF_SECONDS: '0',
+    PENDING_RECOVERY_MAX_ATTEMPTS: '0',
     ...env,
   });
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { PasswordHasher } from '../../src/application/ports/password-hasher.js';
+import type { PaymentGateway } from '../../src/application/ports/payment-gateway.js';
 import type { Clock } from '../../src/domain/shared/clock.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { type RunningService, startService } from '../../src/infrastructure/service.js';
@@ -85,6 +86,8 @@ export interface TestServiceOptions {
   passwordHasher?: PasswordHasher;
   /** Start the background jobs (default true). */
   jobs?: boolean;
+  /** Replaces the configured payment gateway (e.g. one whose answers the test sets). */
+  gateway?: PaymentGateway;
 }
 
 const PASSWORD = 'correct-horse-42';
@@ -105,6 +108,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
     ...(options.jobs === false ? { jobs: false } : {}),
+    ...(options.gateway ? { gateway: options.gateway } : {}),
   });
   const api = new ApiClient(service.url);
 

@@ -532,7 +532,7 @@ const schemas: JsonObject = {
       '- `VALIDATING`: the order is being checked (CREATED, reservation still holding) and the wallet looked up.\n' +
       "- `LOCK_ACQUIRED`: the buyer's wallet is locked for the debit.\n" +
       '- `DEBITED`: the wallet was debited (ledger entry `PAYMENT`).\n' +
-      '- `GATEWAY_REQUESTED`: the payment gateway was asked and its answer is not known yet (lost, or not given); the order is PENDING until the payment is settled by `POST /api/v1/payments/confirm` or by recovery.\n' +
+      '- `GATEWAY_REQUESTED`: the payment gateway was asked and its answer is not known yet (lost, or not given); the order is PENDING until the payment is settled by `POST /api/v1/payments/confirm` or by recovery (see `GET /api/v1/payments/{paymentId}/recovery`).\n' +
       '- `COMPLETED`: approved: the stock is confirmed and the order CONFIRMED. Final.\n' +
       '- `FAILED`: did not go through; `failureReason` says why and at which step. Whatever was debited was given back. Final.',
     example: 'COMPLETED',
@@ -556,6 +556,49 @@ const schemas: JsonObject = {
       createdAt: isoTime('When the attempt started'),
       updatedAt: isoTime('Last change of the payment'),
     },
+  },
+  RecoveryState: {
+    type: 'string',
+    enum: ['AUTOMATIC', 'OPERATOR_REQUIRED'],
+    description:
+      'Who settles a payment that waits for the gateway (`GATEWAY_REQUESTED`, order PENDING). ' +
+      '`AUTOMATIC`: the recovery job asks the gateway when `nextAttemptAt` comes; each inconclusive attempt (the gateway cannot tell, fails, or the settlement fails) counts one and waits `PENDING_RECOVERY_BACKOFF_SECONDS` (default 30) × 2^(attempts − 1), at most an hour, before the next. ' +
+      '`OPERATOR_REQUIRED`: `PENDING_RECOVERY_MAX_ATTEMPTS` (default 10) attempts were inconclusive; the job no longer asks, an error was logged and counted (`payments_handed_to_operator_total`, `payments_awaiting_operator`). ' +
+      'The order stays PENDING and the money debited: nothing is given back until the gateway says the payment was not approved. An operator settles it with `POST /api/v1/payments/confirm` or puts it back with `POST /api/v1/admin/payments/{paymentId}/retry`.',
+    example: 'OPERATOR_REQUIRED',
+  },
+  PaymentRecovery: {
+    type: 'object',
+    description: 'Where the recovery of a payment stands: its state and the recovery job\'s bookkeeping.',
+    required: ['paymentId', 'orderId', 'userId', 'amount', 'state', 'attempts', 'waitingSince', 'lastAttemptAt', 'nextAttemptAt'],
+    additionalProperties: false,
+    properties: {
+      paymentId: positiveId('The payment'),
+      orderId: positiveId('The order it pays for (PENDING while the payment waits)'),
+      userId: positiveId('The buyer'),
+      amount: { type: 'integer', format: 'int64', minimum: 0, description: 'Debited from the buyer\'s wallet (KRW)', example: 78000 },
+      state: {
+        allOf: [schemaRef('RecoveryState')],
+        nullable: true,
+        description: 'Null when the payment does not wait for the gateway: it never did (internal gateway, refused), or it is settled (read its status with `GET /api/v1/payments/{paymentId}`).',
+      },
+      attempts: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Inconclusive recovery attempts since the payment began to wait, or since an operator\'s retry; kept once it is settled. An ADMIN\'s confirm counts none.',
+        example: 10,
+      },
+      waitingSince: { ...isoTime('When the payment began to wait for the gateway; null when it does not wait'), nullable: true },
+      lastAttemptAt: { ...isoTime('When the last inconclusive attempt was made; null before the first'), nullable: true },
+      nextAttemptAt: {
+        ...isoTime('When the recovery job asks next (and not before `PENDING_RECOVERY_AFTER_SECONDS` after `waitingSince`); null unless `AUTOMATIC`'),
+        nullable: true,
+      },
+    },
+  },
+  PaymentRecoveryPage: {
+    description: 'A page of payments waiting for the gateway, newest first.',
+    allOf: [schemaRef('Page'), { type: 'object', properties: { items: { type: 'array', items: schemaRef('PaymentRecovery') } } }],
   },
   RefundStatus: {
     type: 'string',
@@ -2164,7 +2207,7 @@ const paths: JsonObject = {
       description:
         "The order's buyer (an ADMIN may too; the buyer's wallet pays). The order must be CREATED and its reservation still holding. The wallet is debited `finalAmount` (ledger `PAYMENT`), the stock confirmed, the coupon used, and the order CONFIRMED. " +
         'With the internal gateway (`PAYMENT_GATEWAY=internal`, the default) this is one transaction and answers 200. With an external gateway, the gateway is called outside any transaction: when its answer is lost (timeout, crash) the answer is 202 with the payment `GATEWAY_REQUESTED` and the order PENDING, ' +
-        'settled later by `POST /api/v1/payments/confirm` or by recovery (after `PENDING_RECOVERY_AFTER_SECONDS`, default 60). ' +
+        'settled later by `POST /api/v1/payments/confirm` or by recovery (after `PENDING_RECOVERY_AFTER_SECONDS`, default 60, then with backoff; see RecoveryState). ' +
         'When the wallet does not cover the amount nothing changes (409 INSUFFICIENT_BALANCE; the refused attempt is on record as a FAILED payment): the buyer may charge and pay again until the reservation expires. ' +
         'A declined payment (402) and a want of balance (409) count as failed payments; `FAILURE_BLOCK_THRESHOLD` (default 5; 0 switches it off) consecutive ones block the user\'s payments for `FAILURE_BLOCK_SECONDS` (default 600): 429 TOO_MANY_FAILURES with `Retry-After`, checked before anything else; a completed payment resets the count. ' +
         'Idempotent with `Idempotency-Key` (or `requestId`): a replay answers the first answer as it was (`GET /api/v1/payments/{paymentId}` for the current state).',
@@ -2210,6 +2253,7 @@ const paths: JsonObject = {
       description:
         'The buyer or an ADMIN. Asks the gateway what became of a `GATEWAY_REQUESTED` payment and settles it at once, as recovery would: approved → COMPLETED (order CONFIRMED); not approved → FAILED (order FAILED, balance, stock and coupon given back). ' +
         'Idempotent: a payment already settled is answered as it is, and a settlement never happens twice. When the gateway still cannot say, or another instance is settling it right now, the payment is answered unchanged (`GATEWAY_REQUESTED`). ' +
+        'Works whatever the recovery state: this is how an operator settles a payment handed over to them (`OPERATOR_REQUIRED`) once the gateway knows; it counts no recovery attempt. ' +
         'Always 200, whatever the outcome: read `status`. Accepts `Idempotency-Key` (or `requestId`).',
       parameters: [ref('parameters', 'IdempotencyKey')],
       requestBody: jsonBody('ConfirmPaymentRequest'),
@@ -2234,6 +2278,25 @@ const paths: JsonObject = {
       parameters: [ref('parameters', 'PaymentId')],
       responses: {
         '200': jsonResponse('The payment', schemaRef('Payment')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': problemResponse("FORBIDDEN: the payment is someone else's.", [{ code: 'FORBIDDEN', detail: 'This payment is someone else’s' }]),
+        '404': PAYMENT_NOT_FOUND,
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/payments/{paymentId}/recovery': {
+    get: {
+      tags: ['Payments'],
+      operationId: 'getPaymentRecovery',
+      summary: 'Where the recovery of a payment stands',
+      description:
+        'The buyer or an ADMIN. For a payment waiting for the gateway: whether the recovery job or an operator settles it, how many attempts were inconclusive, and when the job asks next. ' +
+        'A payment that does not wait (any other status) answers `state: null` with the attempts it took.',
+      parameters: [ref('parameters', 'PaymentId')],
+      responses: {
+        '200': jsonResponse('The payment\'s recovery', schemaRef('PaymentRecovery')),
         '400': ref('responses', 'ValidationFailed'),
         '401': ref('responses', 'Unauthenticated'),
         '403': problemResponse("FORBIDDEN: the payment is someone else's.", [{ code: 'FORBIDDEN', detail: 'This payment is someone else’s' }]),
@@ -2311,6 +2374,53 @@ const paths: JsonObject = {
         '404': problemResponse('NOT_FOUND: no such event.', [{ code: 'NOT_FOUND', detail: 'Outbox event 00000000-0000-4000-8000-000000000000 does not exist' }]),
         '409': problemResponse('INVALID_STATE: a relay is delivering the event right now; or IDEMPOTENCY_IN_PROGRESS.', [
           { code: 'INVALID_STATE', detail: 'Outbox event 3f2c… is being delivered right now (PROCESSING); retry it once that ends' },
+          { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
+        ]),
+        '422': ref('responses', 'IdempotencyKeyReused'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/admin/payments': {
+    get: {
+      tags: ['Operations'],
+      operationId: 'listPaymentRecoveries',
+      summary: 'Payments waiting for the gateway, and those handed to an operator (ADMIN)',
+      description:
+        'ADMIN only (BUYER and SELLER 403). Every payment waiting for the gateway (order PENDING), newest first, optionally of one recovery `state`: `?state=OPERATOR_REQUIRED` is the operators\' work list. ' +
+        'A payment leaves the list once settled. Unknown query parameters are 400.',
+      parameters: [
+        ref('parameters', 'Page'),
+        ref('parameters', 'Size'),
+        { name: 'state', in: 'query', required: false, description: 'Only payments in this recovery state (anything else is 400).', schema: schemaRef('RecoveryState') },
+      ],
+      responses: {
+        '200': jsonResponse('A page of payment recoveries, newest first', schemaRef('PaymentRecoveryPage')),
+        '400': ref('responses', 'ValidationFailed'),
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        ...SERVER_ERRORS,
+      },
+    },
+  },
+  '/api/v1/admin/payments/{paymentId}/retry': {
+    post: {
+      tags: ['Operations'],
+      operationId: 'retryPaymentRecovery',
+      summary: 'Put a pending payment back into automatic recovery (ADMIN)',
+      description:
+        'ADMIN only. The payment goes back to `AUTOMATIC` with `attempts` 0 and is due at once: the recovery job asks the gateway within a job interval, then backs off again and hands it over again after `PENDING_RECOVERY_MAX_ATTEMPTS`. ' +
+        'Meant for `OPERATOR_REQUIRED` payments (e.g. once the gateway is back); allowed for `AUTOMATIC` ones, to have them asked now. A settled payment, or one that never waited for the gateway, is 409 INVALID_STATE. ' +
+        'To settle at once instead, `POST /api/v1/payments/confirm`. Takes no body (only `requestId`). Idempotent with `Idempotency-Key` (or `requestId`).',
+      parameters: [ref('parameters', 'PaymentId'), ref('parameters', 'IdempotencyKey')],
+      responses: {
+        '200': jsonResponse('The payment\'s recovery, back to AUTOMATIC', schemaRef('PaymentRecovery'), ['IdempotentReplayed']),
+        ...BODY_ERRORS,
+        '401': ref('responses', 'Unauthenticated'),
+        '403': ref('responses', 'Forbidden'),
+        '404': PAYMENT_NOT_FOUND,
+        '409': problemResponse('INVALID_STATE: the payment does not wait for the gateway (settled); or IDEMPOTENCY_IN_PROGRESS.', [
+          { code: 'INVALID_STATE', detail: 'Payment 17 is COMPLETED: it is not waiting for the gateway, so there is nothing to recover' },
           { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
         ]),
         '422': ref('responses', 'IdempotencyKeyReused'),
@@ -2458,7 +2568,7 @@ const description = `E-commerce order service: accounts, pre-charged wallets, th
 **Orders and payments**
 - An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released, coupon given back); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
 - A reservation holds for \`ORDER_RESERVATION_TTL_SECONDS\` (default 30) after the order is placed (\`reservationExpiresAt\`). After that the order can no longer be paid, and the sweeper cancels it (reason \`EXPIRED\`) and releases its stock within a few job intervals (\`JOB_INTERVAL_MS\`, default 1000), on any instance, exactly once.
-- With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about PENDING orders older than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled.
+- With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about payments pending for longer than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled. While the gateway cannot tell, recovery asks again with backoff (\`PENDING_RECOVERY_BACKOFF_SECONDS\`, default 30, doubling, at most an hour) and after \`PENDING_RECOVERY_MAX_ATTEMPTS\` (default 10) hands the payment to an operator (\`GET /api/v1/admin/payments?state=OPERATOR_REQUIRED\`), the order still PENDING and the money still debited.
 - Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`MAX_UNPAID_ORDERS_PER_USER\` (default 5) live unpaid orders per user (429 RATE_LIMITED until one is paid, cancelled or expires); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES); \`RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP\` (default 10) sign-ups and \`RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP\` (default 30) login attempts a minute per client address (429 RATE_LIMITED); failed logins block a client address, not an account (see the login operation).
 
 **Coupons**
@@ -2489,7 +2599,7 @@ export const openApiDocument = {
     { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
     { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },
     { name: 'Statistics', description: 'Sales statistics for sellers and admins' },
-    { name: 'Operations', description: 'Health, metrics and documentation (public; metrics may ask for a token or live on a port of their own)' },
+    { name: 'Operations', description: 'Health, metrics and documentation (public; metrics may ask for a token or live on a port of their own); the outbox and pending payments for operators (ADMIN)' },
   ],
   security: BEARER,
   paths,

@@ -3,11 +3,11 @@ import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { type NewOrder, Order, type OrderSnapshot, type UnpaidOrders } from '../../domain/ordering/order.js';
-import { type NewPayment, Payment, type PaymentSnapshot } from '../../domain/ordering/payment.js';
+import { type NewPayment, Payment, type PaymentSnapshot, type RecoveryState } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot } from '../../domain/ordering/refund.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
 import { ConcurrentModification, InvalidState, NotFound } from '../../domain/shared/errors.js';
-import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
+import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import { MemorySequence, MemoryTable, type MemoryTransactionManager } from './memory-transaction-manager.js';
 
 /**
@@ -121,7 +121,19 @@ export class MemoryOrderRepository implements OrderRepository {
   }
 }
 
-/** Payments; like the partial unique index `payments_one_live_per_order`, one live (not FAILED) payment per order. */
+/**
+ * The CHECK constraints of `payments` (migrations/0004, 0011): a payment is in recovery exactly
+ * while it waits for the gateway, and has a next attempt exactly while that recovery is automatic.
+ */
+function assertPaymentRow(row: PaymentSnapshot): void {
+  const problems: string[] = [];
+  if (!(row.amount >= 0)) problems.push('amount must be >= 0');
+  if ((row.status === 'GATEWAY_REQUESTED') !== (row.recovery.state !== null)) problems.push('payments_in_recovery_iff_waiting');
+  if ((row.recovery.state === 'AUTOMATIC') !== (row.recovery.nextAttemptAt !== null)) problems.push('payments_next_attempt_iff_automatic');
+  if (!(row.recovery.attempts >= 0)) problems.push('recovery_attempts must be >= 0');
+  if (problems.length > 0) throw new Error(`payment row refused (check constraint): ${problems.join('; ')}`);
+}
+
 /** The live payment (not FAILED) comes first; among the rest, the newest. */
 function ranksBefore(a: PaymentSnapshot, b: PaymentSnapshot): boolean {
   const aLive = a.status !== 'FAILED';
@@ -130,6 +142,7 @@ function ranksBefore(a: PaymentSnapshot, b: PaymentSnapshot): boolean {
   return a.id > b.id;
 }
 
+/** Payments; like the partial unique index `payments_one_live_per_order`, one live (not FAILED) payment per order. */
 export class MemoryPaymentRepository implements PaymentRepository {
   private readonly payments: MemoryTable<number, PaymentSnapshot>;
   private readonly ids = new MemorySequence();
@@ -140,6 +153,7 @@ export class MemoryPaymentRepository implements PaymentRepository {
 
   async add(payment: NewPayment): Promise<Payment> {
     const row: PaymentSnapshot = { ...payment, id: this.ids.next() };
+    assertPaymentRow(row);
     this.assertOneLive(row);
     this.payments.set(row.id, row);
     return Payment.fromSnapshot(row);
@@ -150,14 +164,52 @@ export class MemoryPaymentRepository implements PaymentRepository {
     return row ? Payment.fromSnapshot(row) : null;
   }
 
-  /** Writes how far the payment got: status, failure reason, updated time. */
+  /** Writes how far the payment got (status, failure reason, updated time) and its recovery state and next attempt. */
   async save(payment: Payment): Promise<void> {
     const s = payment.toSnapshot();
     const stored = this.payments.get(s.id);
     if (!stored) throw new NotFound('Payment', s.id);
-    const saved: PaymentSnapshot = { ...stored, status: s.status, failureReason: s.failureReason, updatedAt: s.updatedAt };
+    const saved: PaymentSnapshot = {
+      ...stored,
+      status: s.status,
+      failureReason: s.failureReason,
+      updatedAt: s.updatedAt,
+      recovery: { ...stored.recovery, state: s.recovery.state, nextAttemptAt: s.recovery.nextAttemptAt },
+    };
+    assertPaymentRow(saved);
     this.assertOneLive(saved);
     this.payments.set(s.id, saved);
+  }
+
+  async dueForRecovery(now: Date, waitingSince: Date, limit: number): Promise<Payment[]> {
+    return this.payments
+      .values()
+      .filter((p) => p.recovery.state === 'AUTOMATIC' && p.recovery.nextAttemptAt!.getTime() <= now.getTime() && p.updatedAt.getTime() <= waitingSince.getTime())
+      .sort((a, b) => a.recovery.nextAttemptAt!.getTime() - b.recovery.nextAttemptAt!.getTime() || a.id - b.id)
+      .slice(0, limit)
+      .map((p) => Payment.fromSnapshot(p));
+  }
+
+  /** Like the guarded UPDATE: written only while the stored row is as `seen`, and still waiting for the gateway. */
+  async saveRecovery(payment: Payment, seen: { state: RecoveryState; attempts: number }): Promise<boolean> {
+    const s = payment.toSnapshot();
+    const stored = this.payments.get(s.id);
+    if (!stored || stored.status !== 'GATEWAY_REQUESTED' || stored.recovery.state !== seen.state || stored.recovery.attempts !== seen.attempts) {
+      return false;
+    }
+    const saved: PaymentSnapshot = { ...stored, recovery: s.recovery };
+    assertPaymentRow(saved);
+    this.payments.set(s.id, saved);
+    return true;
+  }
+
+  async listInRecovery(query: PageRequest & { state?: RecoveryState }): Promise<Page<Payment>> {
+    const matching = this.payments
+      .values()
+      .filter((p) => (query.state === undefined ? p.recovery.state !== null : p.recovery.state === query.state))
+      .sort((a, b) => b.id - a.id);
+    const start = offsetOf(query);
+    return pageOf(matching.slice(start, start + query.size).map((p) => Payment.fromSnapshot(p)), query, matching.length);
   }
 
   async latestFor(orderId: number): Promise<Payment | null> {

@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { type NewOrder, Order, type OrderLine, type OrderStatus, type UnpaidOrders } from '../../domain/ordering/order.js';
-import { type NewPayment, Payment, type PaymentStatus } from '../../domain/ordering/payment.js';
+import { type NewPayment, Payment, type PaymentStatus, type RecoveryState } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
 import { ConcurrentModification, InvalidState } from '../../domain/shared/errors.js';
-import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
+import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -260,7 +260,13 @@ interface PaymentRow {
   failure_reason: string | null;
   created_at: Date;
   updated_at: Date;
+  recovery_state: RecoveryState | null;
+  recovery_attempts: number;
+  recovery_next_attempt_at: Date | null;
+  recovery_last_attempt_at: Date | null;
 }
+
+const dateOrNull = (d: Date | null): Date | null => (d === null ? null : new Date(d));
 
 const toPayment = (r: PaymentRow): Payment =>
   Payment.fromSnapshot({
@@ -272,7 +278,25 @@ const toPayment = (r: PaymentRow): Payment =>
     failureReason: r.failure_reason,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
+    recovery: {
+      state: r.recovery_state,
+      attempts: Number(r.recovery_attempts),
+      nextAttemptAt: dateOrNull(r.recovery_next_attempt_at),
+      lastAttemptAt: dateOrNull(r.recovery_last_attempt_at),
+    },
   });
+
+/** Compare-and-set of the bookkeeping: a second writer who saw the same attempt count changes nothing. */
+const SAVE_RECOVERY_SQL = `UPDATE payments
+  SET recovery_state = ?, recovery_attempts = ?, recovery_next_attempt_at = ?, recovery_last_attempt_at = ?
+  WHERE id = ? AND status = 'GATEWAY_REQUESTED' AND recovery_state = ? AND recovery_attempts = ?
+  RETURNING id`;
+
+/** Served by payments_recovery_due: only AUTOMATIC rows, in due order; the age is a filter on those. */
+const DUE_FOR_RECOVERY_SQL = `SELECT * FROM payments
+  WHERE recovery_state = 'AUTOMATIC' AND recovery_next_attempt_at <= ? AND updated_at <= ?
+  ORDER BY recovery_next_attempt_at, id
+  LIMIT ?`;
 
 export class PostgresPaymentRepository implements PaymentRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
@@ -282,9 +306,22 @@ export class PostgresPaymentRepository implements PaymentRepository {
       const [row] = await runPrepared<PaymentRow>(
         this.tx.connection(),
         'payment_add',
-        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        [payment.orderId, payment.userId, payment.amount, payment.status, payment.failureReason, payment.createdAt, payment.updatedAt],
+        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at,
+                               recovery_state, recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [
+          payment.orderId,
+          payment.userId,
+          payment.amount,
+          payment.status,
+          payment.failureReason,
+          payment.createdAt,
+          payment.updatedAt,
+          payment.recovery.state,
+          payment.recovery.attempts,
+          payment.recovery.nextAttemptAt,
+          payment.recovery.lastAttemptAt,
+        ],
       );
       return toPayment(row as PaymentRow);
     } catch (error) {
@@ -302,12 +339,42 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async save(payment: Payment): Promise<void> {
     const p = payment.toSnapshot();
-    await runPrepared(this.tx.connection(), 'payment_save', 'UPDATE payments SET status = ?, failure_reason = ?, updated_at = ? WHERE id = ?', [
-      p.status,
-      p.failureReason,
-      p.updatedAt,
+    await runPrepared(
+      this.tx.connection(),
+      'payment_save',
+      'UPDATE payments SET status = ?, failure_reason = ?, updated_at = ?, recovery_state = ?, recovery_next_attempt_at = ? WHERE id = ?',
+      [p.status, p.failureReason, p.updatedAt, p.recovery.state, p.recovery.nextAttemptAt, p.id],
+    );
+  }
+
+  async dueForRecovery(now: Date, waitingSince: Date, limit: number): Promise<Payment[]> {
+    const rows = await runPrepared<PaymentRow>(this.tx.connection(), 'payment_due_for_recovery', DUE_FOR_RECOVERY_SQL, [now, waitingSince, limit]);
+    return rows.map(toPayment);
+  }
+
+  async saveRecovery(payment: Payment, seen: { state: RecoveryState; attempts: number }): Promise<boolean> {
+    const p = payment.toSnapshot();
+    const rows = await runPrepared(this.tx.connection(), 'payment_save_recovery', SAVE_RECOVERY_SQL, [
+      p.recovery.state,
+      p.recovery.attempts,
+      p.recovery.nextAttemptAt,
+      p.recovery.lastAttemptAt,
       p.id,
+      seen.state,
+      seen.attempts,
     ]);
+    return rows.length === 1;
+  }
+
+  async listInRecovery(query: PageRequest & { state?: RecoveryState }): Promise<Page<Payment>> {
+    const db = this.tx.connection();
+    const filtered = () => {
+      const q = db<PaymentRow>('payments');
+      return query.state ? q.where('recovery_state', query.state) : q.whereNotNull('recovery_state');
+    };
+    const [counted] = await filtered().count<{ n: Num }[]>({ n: '*' });
+    const rows = (await filtered().orderBy('id', 'desc').offset(offsetOf(query)).limit(query.size)) as PaymentRow[];
+    return pageOf(rows.map(toPayment), query, Number(counted?.n ?? 0));
   }
 
   async latestFor(orderId: number): Promise<Payment | null> {

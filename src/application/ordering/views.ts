@@ -1,5 +1,5 @@
 import type { Order, OrderStatus } from '../../domain/ordering/order.js';
-import type { Payment, PaymentStatus } from '../../domain/ordering/payment.js';
+import type { Payment, PaymentStatus, RecoveryState } from '../../domain/ordering/payment.js';
 import type { RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
 
 /** Orders, payments and refunds as the API (and the data platform) sees them: plain JSON. */
@@ -11,6 +11,20 @@ export interface PaymentView {
   failureReason: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Where the recovery of a payment stands (API.md "payment recovery"). */
+export interface PaymentRecoveryView {
+  paymentId: number;
+  orderId: number;
+  userId: number;
+  amount: number;
+  /** Null while the payment does not wait for the gateway (never did, or settled). */
+  state: RecoveryState | null;
+  attempts: number;
+  waitingSince: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
 }
 
 export interface OrderItemView {
@@ -61,6 +75,21 @@ export function paymentView(payment: Payment): PaymentView {
     failureReason: p.failureReason,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+export function paymentRecoveryView(payment: Payment): PaymentRecoveryView {
+  const p = payment.toSnapshot();
+  return {
+    paymentId: p.id,
+    orderId: p.orderId,
+    userId: p.userId,
+    amount: p.amount,
+    state: p.recovery.state,
+    attempts: p.recovery.attempts,
+    waitingSince: payment.waitingSince?.toISOString() ?? null,
+    lastAttemptAt: p.recovery.lastAttemptAt?.toISOString() ?? null,
+    nextAttemptAt: p.recovery.nextAttemptAt?.toISOString() ?? null,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Page, PageRequest } from '../shared/page.js';
 import type { NewOrder, Order, OrderStatus, UnpaidOrders } from './order.js';
-import type { NewPayment, Payment } from './payment.js';
+import type { NewPayment, Payment, RecoveryState } from './payment.js';
 import type { NewRefund, RefundSnapshot } from './refund.js';
 
 export interface OrderQuery extends PageRequest {
@@ -38,6 +38,11 @@ export interface OrderRepository {
 export interface PaymentRepository {
   add(payment: NewPayment): Promise<Payment>;
   get(id: number): Promise<Payment | null>;
+  /**
+   * Writes how far the payment got (status, failure reason, updated time) and whether it is in
+   * recovery (its state and next attempt: reaching GATEWAY_REQUESTED starts it, settling ends
+   * it). The attempt count and the last attempt are history only saveRecovery writes.
+   */
   save(payment: Payment): Promise<void>;
   /**
    * The order's payment: its live one (not FAILED: in progress or completed; there is at most
@@ -45,6 +50,21 @@ export interface PaymentRepository {
    */
   latestFor(orderId: number): Promise<Payment | null>;
   latestForEach(orderIds: number[]): Promise<Map<number, Payment>>;
+  /**
+   * The recovery job's work list: payments in AUTOMATIC recovery whose next attempt is due by
+   * `now` and that wait for the gateway since `waitingSince` or before; earliest due first (then
+   * by id), at most `limit`. Nothing is locked: the job takes a per-order lock and re-reads.
+   */
+  dueForRecovery(now: Date, waitingSince: Date, limit: number): Promise<Payment[]>;
+  /**
+   * Writes the payment's recovery bookkeeping (state, attempts, next and last attempt), only if
+   * the stored payment still waits for the gateway in the state and with the attempts it was
+   * read with (`seen`). False otherwise: another instance counted that attempt, an operator
+   * retried it, or it was settled meanwhile; nothing is written then.
+   */
+  saveRecovery(payment: Payment, seen: { state: RecoveryState; attempts: number }): Promise<boolean>;
+  /** Payments waiting for the gateway, optionally only those of one recovery state; newest first. */
+  listInRecovery(query: PageRequest & { state?: RecoveryState }): Promise<Page<Payment>>;
 }
 
 export interface RefundRepository {

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { Payment, PAYMENT_STATUSES, type PaymentStatus } from '../../../src/domain/ordering/payment.js';
+import {
+  MAX_RECOVERY_BACKOFF_SECONDS,
+  Payment,
+  PAYMENT_STATUSES,
+  type PaymentRecoveryPolicy,
+  type PaymentStatus,
+  recoveryBackoffMs,
+} from '../../../src/domain/ordering/payment.js';
 import { expectThrowsCode } from '../expect-error.js';
 
 const AT = new Date('2026-01-15T09:00:00.000Z');
@@ -22,6 +29,7 @@ describe('Payment (how far a payment got)', () => {
       failureReason: null,
       createdAt: AT,
       updatedAt: AT,
+      recovery: { state: null, attempts: 0, nextAttemptAt: null, lastAttemptAt: null },
     });
   });
 
@@ -93,5 +101,130 @@ describe('Payment (how far a payment got)', () => {
     const snapshot = payment.toSnapshot();
     snapshot.status = 'FAILED';
     expect(payment.status).to.equal('DEBITED');
+  });
+
+  describe('recovery (DOMAIN.md "Payment", Recovery)', () => {
+    const S = 1_000;
+    const policy = (backoffSeconds: number, maxAttempts: number): PaymentRecoveryPolicy => ({ backoffSeconds, maxAttempts });
+    const at = (ms: number) => new Date(AT.getTime() + ms);
+
+    /** A payment that reached GATEWAY_REQUESTED at AT, the way PayForOrder gets one there. */
+    function waiting(): Payment {
+      const payment = paymentAt('DEBITED');
+      payment.reach('GATEWAY_REQUESTED', AT);
+      return payment;
+    }
+
+    it('backoff: base × 2^(attempts − 1), capped at an hour; none before the first attempt, none with base 0', () => {
+      const schedule = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 50, 5_000].map((n) => recoveryBackoffMs(n, policy(30, 10)) / S);
+      expect(schedule).to.deep.equal([30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600, 3600]);
+      expect(MAX_RECOVERY_BACKOFF_SECONDS).to.equal(3600);
+      expect(recoveryBackoffMs(0, policy(30, 10))).to.equal(0);
+      expect(recoveryBackoffMs(7, policy(0, 10))).to.equal(0);
+      expect(recoveryBackoffMs(1, policy(3600, 10))).to.equal(3_600_000);
+      expect(recoveryBackoffMs(2, policy(3600, 10))).to.equal(3_600_000);
+    });
+
+    it('a new payment is not in recovery; reaching GATEWAY_REQUESTED puts it in AUTOMATIC recovery, due at once, waiting since then', () => {
+      const payment = paymentAt('DEBITED');
+      expect(payment.recovery).to.deep.equal({ state: null, attempts: 0, nextAttemptAt: null, lastAttemptAt: null });
+      expect(payment.waitingSince).to.equal(null);
+      expect(payment.isDueForRecovery(LATER)).to.equal(false);
+
+      payment.reach('GATEWAY_REQUESTED', AT);
+
+      expect(payment.recovery).to.deep.equal({ state: 'AUTOMATIC', attempts: 0, nextAttemptAt: AT, lastAttemptAt: null });
+      expect(payment.waitingSince).to.deep.equal(AT);
+      expect(payment.isDueForRecovery(AT)).to.equal(true);
+      expect(payment.isDueForRecovery(at(-1))).to.equal(false);
+    });
+
+    it('each inconclusive attempt counts one and schedules the next after the backoff; the step and its time stay', () => {
+      const payment = waiting();
+      const nexts: number[] = [];
+      let now = AT.getTime();
+      for (let n = 1; n <= 4; n += 1) {
+        now = payment.recovery.nextAttemptAt!.getTime() + 500;
+        expect(payment.recordInconclusiveRecovery(new Date(now), policy(30, 10))).to.equal(false);
+        nexts.push((payment.recovery.nextAttemptAt!.getTime() - now) / S);
+        expect(payment.recovery).to.deep.include({ state: 'AUTOMATIC', attempts: n, lastAttemptAt: new Date(now) });
+      }
+      expect(nexts).to.deep.equal([30, 60, 120, 240]);
+      expect(payment.isDueForRecovery(new Date(now + 239 * S))).to.equal(false);
+      expect(payment.isDueForRecovery(new Date(now + 240 * S))).to.equal(true);
+      expect(payment.toSnapshot()).to.include({ status: 'GATEWAY_REQUESTED' });
+      expect(payment.toSnapshot().updatedAt).to.deep.equal(AT);
+      expect(payment.waitingSince).to.deep.equal(AT);
+    });
+
+    it('the max-th inconclusive attempt hands it to an operator: OPERATOR_REQUIRED, no next attempt, never due; still waiting, nothing settled', () => {
+      const payment = waiting();
+      expect(payment.recordInconclusiveRecovery(at(1 * S), policy(30, 3))).to.equal(false);
+      expect(payment.recordInconclusiveRecovery(at(40 * S), policy(30, 3))).to.equal(false);
+
+      expect(payment.recordInconclusiveRecovery(at(200 * S), policy(30, 3))).to.equal(true);
+
+      expect(payment.recovery).to.deep.equal({ state: 'OPERATOR_REQUIRED', attempts: 3, nextAttemptAt: null, lastAttemptAt: at(200 * S) });
+      expect(payment.isDueForRecovery(at(1_000_000 * S))).to.equal(false);
+      expect(payment.status).to.equal('GATEWAY_REQUESTED');
+      expect(payment.isSettled()).to.equal(false);
+      // The job cannot count attempts on it any more.
+      expectThrowsCode(() => payment.recordInconclusiveRecovery(at(300 * S), policy(30, 3)), 'INVALID_STATE');
+    });
+
+    it('max attempts 0: never handed over; past the cap every wait is an hour', () => {
+      const payment = waiting();
+      for (let n = 1; n <= 40; n += 1) expect(payment.recordInconclusiveRecovery(at(n * S), policy(30, 0))).to.equal(false);
+      expect(payment.recovery).to.deep.include({ state: 'AUTOMATIC', attempts: 40 });
+      expect(payment.recovery.nextAttemptAt).to.deep.equal(at(40 * S + 3_600 * S));
+    });
+
+    it('backoff 0: the next attempt is at the attempt itself (due on the next run)', () => {
+      const payment = waiting();
+      payment.recordInconclusiveRecovery(at(5 * S), policy(0, 0));
+      expect(payment.recovery.nextAttemptAt).to.deep.equal(at(5 * S));
+    });
+
+    it('an operator’s retry puts a handed-over payment back into AUTOMATIC recovery, attempts 0, due at once; the last attempt stays on record', () => {
+      const payment = waiting();
+      payment.recordInconclusiveRecovery(at(1 * S), policy(30, 1));
+      expect(payment.recovery.state).to.equal('OPERATOR_REQUIRED');
+
+      payment.resumeRecovery(at(9 * S));
+
+      expect(payment.recovery).to.deep.equal({ state: 'AUTOMATIC', attempts: 0, nextAttemptAt: at(9 * S), lastAttemptAt: at(1 * S) });
+      expect(payment.isDueForRecovery(at(9 * S))).to.equal(true);
+      // And the count starts again: one more inconclusive attempt is not a hand-over at max 2.
+      expect(payment.recordInconclusiveRecovery(at(10 * S), policy(30, 2))).to.equal(false);
+    });
+
+    it('settling takes it out of recovery (state and next attempt cleared) and keeps the attempts made', () => {
+      const completed = waiting();
+      completed.recordInconclusiveRecovery(at(1 * S), policy(30, 10));
+      completed.reach('COMPLETED', at(50 * S));
+      expect(completed.recovery).to.deep.equal({ state: null, attempts: 1, nextAttemptAt: null, lastAttemptAt: at(1 * S) });
+      expect(completed.waitingSince).to.equal(null);
+
+      const failed = waiting();
+      failed.recordInconclusiveRecovery(at(1 * S), policy(30, 1));
+      failed.fail('NOT_APPROVED_BY_GATEWAY', at(60 * S));
+      expect(failed.recovery).to.deep.equal({ state: null, attempts: 1, nextAttemptAt: null, lastAttemptAt: at(1 * S) });
+    });
+
+    it('a payment not waiting for the gateway cannot be retried or counted (INVALID_STATE), and is unchanged', () => {
+      for (const payment of [paymentAt('DEBITED'), paymentAt('COMPLETED'), paymentAt('FAILED', 'x')]) {
+        const before = payment.toSnapshot();
+        expectThrowsCode(() => payment.resumeRecovery(LATER), 'INVALID_STATE');
+        expectThrowsCode(() => payment.recordInconclusiveRecovery(LATER, policy(30, 10)), 'INVALID_STATE');
+        expect(payment.toSnapshot()).to.deep.equal(before);
+      }
+    });
+
+    it('snapshots and the recovery it hands out are copies', () => {
+      const payment = waiting();
+      payment.toSnapshot().recovery.nextAttemptAt!.setTime(0);
+      payment.recovery.nextAttemptAt!.setTime(0);
+      expect(payment.recovery.nextAttemptAt).to.deep.equal(AT);
+    });
   });
 });

@@ -33,6 +33,8 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       dataPlatformUrl: null,
       orderReservationTtlSeconds: 30,
       pendingRecoveryAfterSeconds: 60,
+      pendingRecoveryBackoffSeconds: 30,
+      pendingRecoveryMaxAttempts: 10,
       paymentGateway: 'internal',
       paymentGatewaySandboxMode: 'approve',
       rateLimitOrdersPerSecond: 1,
@@ -240,6 +242,22 @@ describe('loadConfig (the environment, checked at start-up)', () => {
     ]) {
       for (const bad of ['-1', '1.5', 'many']) {
         expect(configErrorOf({ [name]: bad }).message.startsWith(`Invalid configuration: ${name}`), `${name}=${bad}`).to.equal(true);
+      }
+    }
+  });
+
+  it('PENDING_RECOVERY_BACKOFF_SECONDS and PENDING_RECOVERY_MAX_ATTEMPTS are read, 0 switching each off; a negative, fractional or too large value is refused, naming it', () => {
+    const config = loadConfig({ PENDING_RECOVERY_BACKOFF_SECONDS: '0', PENDING_RECOVERY_MAX_ATTEMPTS: '0' });
+    expect([config.pendingRecoveryBackoffSeconds, config.pendingRecoveryMaxAttempts]).to.deep.equal([0, 0]);
+    expect(loadConfig({ PENDING_RECOVERY_BACKOFF_SECONDS: '3600', PENDING_RECOVERY_MAX_ATTEMPTS: '3' })).to.deep.include({
+      pendingRecoveryBackoffSeconds: 3600,
+      pendingRecoveryMaxAttempts: 3,
+    });
+    for (const name of ['PENDING_RECOVERY_BACKOFF_SECONDS', 'PENDING_RECOVERY_MAX_ATTEMPTS']) {
+      for (const bad of ['-1', '1.5', 'often', '100000']) {
+        const error = configErrorOf({ [name]: bad });
+        expect(error.message.startsWith(`Invalid configuration: ${name}:`), `${name}=${bad}: ${error.message}`).to.equal(true);
+        expect(error.message).not.to.include('\n');
       }
     }
   });

@@ -11,6 +11,7 @@ import type {
   RefundOrder,
 } from '../../../application/ordering/manage-orders.js';
 import type { PayForOrder } from '../../../application/ordering/pay-for-order.js';
+import type { GetPaymentRecovery } from '../../../application/ordering/payment-recovery.js';
 import type { PlaceOrder, PlaceOrderInput } from '../../../application/ordering/place-order.js';
 import type { SettlePendingPayment } from '../../../application/ordering/settle-pending-payments.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';
@@ -31,6 +32,7 @@ export interface OrderUseCases {
   payForOrder: PayForOrder;
   settlePendingPayment: SettlePendingPayment;
   getPayment: GetPayment;
+  getPaymentRecovery: GetPaymentRecovery;
   refundOrder: RefundOrder;
   runIdempotently: RunIdempotently;
 }
@@ -156,6 +158,10 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
 
   route('get', '/payments/:paymentId', { params: paymentParams }, async (_req, res) => {
     res.json(await useCases.getPayment.execute(actorOf(res), checked<unknown, unknown, { paymentId: number }>(res).params.paymentId));
+  });
+
+  route('get', '/payments/:paymentId/recovery', { params: paymentParams }, async (_req, res) => {
+    res.json(await useCases.getPaymentRecovery.execute(actorOf(res), checked<unknown, unknown, { paymentId: number }>(res).params.paymentId));
   });
 
   route(

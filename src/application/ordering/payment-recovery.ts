@@ -1,0 +1,63 @@
+import type { RecoveryState } from '../../domain/ordering/payment.js';
+import { Forbidden, InvalidState, NotFound } from '../../domain/shared/errors.js';
+import type { Page, PageRequest } from '../../domain/shared/page.js';
+import { type Actor, assertRole } from '../../domain/user/actor.js';
+import type { OrderingContext } from './ordering-context.js';
+import { paymentRecoveryView, type PaymentRecoveryView } from './views.js';
+
+/** The buyer (or an ADMIN): where the recovery of one payment stands. */
+export class GetPaymentRecovery {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  async execute(actor: Actor, paymentId: number): Promise<PaymentRecoveryView> {
+    const payment = await this.ctx.payments.get(paymentId);
+    if (!payment) throw new NotFound('Payment', paymentId);
+    if (actor.role !== 'ADMIN' && payment.userId !== actor.userId) throw new Forbidden('This payment is someone else’s');
+    return paymentRecoveryView(payment);
+  }
+}
+
+/** ADMIN: every payment waiting for the gateway, or those of one recovery state; newest first. */
+export class ListPaymentRecoveries {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  async execute(actor: Actor, query: PageRequest & { state?: RecoveryState }): Promise<Page<PaymentRecoveryView>> {
+    assertRole(actor, 'ADMIN');
+    const page = await this.ctx.payments.listInRecovery(query);
+    return { ...page, items: page.items.map(paymentRecoveryView) };
+  }
+}
+
+/** How often a retry re-reads a payment whose bookkeeping the job moved under it. */
+const RETRY_READS = 3;
+
+/**
+ * ADMIN: puts a payment that waits for the gateway back into automatic recovery, attempts from 0,
+ * due at once. Meant for payments handed to an operator; allowed for automatic ones (to have them
+ * asked now). A settled payment is INVALID_STATE.
+ */
+export class RetryPaymentRecovery {
+  constructor(private readonly ctx: OrderingContext) {}
+
+  async execute(actor: Actor, paymentId: number): Promise<PaymentRecoveryView> {
+    assertRole(actor, 'ADMIN');
+    for (let read = 1; ; read += 1) {
+      const payment = await this.ctx.payments.get(paymentId);
+      if (!payment) throw new NotFound('Payment', paymentId);
+      const { state, attempts } = payment.recovery;
+      payment.resumeRecovery(this.ctx.clock.now());
+      // Guarded like the job's write: a job that counted an attempt meanwhile makes us read again.
+      if (state !== null && (await this.ctx.payments.saveRecovery(payment, { state, attempts }))) {
+        this.ctx.logger.info('payment put back into automatic recovery by an operator', {
+          paymentId,
+          orderId: payment.orderId,
+          operatorId: actor.userId,
+          previousState: state,
+          previousAttempts: attempts,
+        });
+        return paymentRecoveryView(payment);
+      }
+      if (read >= RETRY_READS) throw new InvalidState(`Payment ${paymentId} is being recovered right now; retry it once that ends`);
+    }
+  }
+}
