@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TransactionManager } from '../../application/ports/transaction-manager.js';
+import { TransactionScope } from '../transaction-scope.js';
 
 type Undo = () => void;
 
@@ -14,11 +14,11 @@ interface OpenTransaction {
  * it touched), with an undo log replayed when the work throws.
  */
 export class MemoryTransactionManager implements TransactionManager {
-  private readonly current = new AsyncLocalStorage<OpenTransaction>();
+  private readonly current = new TransactionScope<OpenTransaction>(this);
   private tail: Promise<void> = Promise.resolve();
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.current.getStore()) return work();
+    if (this.current.get()) return work();
     const previous = this.tail;
     let release!: () => void;
     this.tail = new Promise((resolve) => (release = resolve));
@@ -39,13 +39,13 @@ export class MemoryTransactionManager implements TransactionManager {
   }
 
   async afterCommit(effect: () => Promise<void>): Promise<void> {
-    const open = this.current.getStore();
+    const open = this.current.get();
     if (open) open.afterCommit.push(effect);
     else await effect();
   }
 
   async afterRollback(effect: () => Promise<void>): Promise<void> {
-    const open = this.current.getStore();
+    const open = this.current.get();
     if (open) open.afterRollback.push(effect);
     else await effect();
   }
@@ -57,7 +57,7 @@ export class MemoryTransactionManager implements TransactionManager {
 
   /** Remembers how to take back a write, when the write happens inside a transaction. */
   recordUndo(step: Undo): void {
-    this.current.getStore()?.undo.push(step);
+    this.current.get()?.undo.push(step);
   }
 }
 

@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Knex } from 'knex';
 import type { TransactionManager } from '../../application/ports/transaction-manager.js';
+import { TransactionScope } from '../transaction-scope.js';
 
 interface OpenTransaction {
   trx: Knex.Transaction;
@@ -13,12 +13,12 @@ interface OpenTransaction {
  * cases ever handling a connection.
  */
 export class KnexTransactionManager implements TransactionManager {
-  private readonly current = new AsyncLocalStorage<OpenTransaction>();
+  private readonly current = new TransactionScope<OpenTransaction>(this);
 
   constructor(readonly db: Knex) {}
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.current.getStore()) return work();
+    if (this.current.get()) return work();
     const afterCommit: (() => Promise<void>)[] = [];
     const afterRollback: (() => Promise<void>)[] = [];
     let result: T;
@@ -33,20 +33,20 @@ export class KnexTransactionManager implements TransactionManager {
   }
 
   async afterCommit(effect: () => Promise<void>): Promise<void> {
-    const open = this.current.getStore();
+    const open = this.current.get();
     if (open) open.afterCommit.push(effect);
     else await effect();
   }
 
   async afterRollback(effect: () => Promise<void>): Promise<void> {
-    const open = this.current.getStore();
+    const open = this.current.get();
     if (open) open.afterRollback.push(effect);
     else await effect();
   }
 
   /** The open transaction, or the pool when there is none. */
   connection(): Knex {
-    return this.current.getStore()?.trx ?? this.db;
+    return this.current.get()?.trx ?? this.db;
   }
 
 }
