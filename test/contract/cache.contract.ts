@@ -2,17 +2,12 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import type { Cache } from '../../src/application/ports/cache.js';
 import { rejectionOf, uniqueToken } from './contract-support.js';
+import { deferred } from '../support/deferred.js';
 
 export interface CacheSubject {
   cache: Cache;
   /** Lets time pass for the cache (a manual clock moves, or the test really waits). */
   passTime(ms: number): Promise<void>;
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** A value with every kind of JSON there is. */

@@ -394,23 +394,6 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       });
     });
 
-    describe('pendingSince', function () {
-      it('ids of the orders PENDING since before the given time (exclusive), oldest first, at most `limit`', async function () {
-        const era = pastEra();
-        const pendingFirst = await orderIn('PENDING', buyer, at(0, era), at(1, era));
-        const pendingLate = await orderIn('PENDING', otherBuyer, at(0, era), at(5, era));
-        const pendingSecond = await orderIn('PENDING', buyer, at(0, era), at(3, era));
-        await orderIn('CREATED', buyer, at(0, era));
-        const settled = await orderIn('PENDING', buyer, at(0, era), at(2, era));
-        await move(settled.id, (o) => o.confirmPayment(at(4, era)));
-
-        expect(await orders.pendingSince(at(5, era), 10)).to.deep.equal([pendingFirst.id, pendingSecond.id]);
-        expect(await orders.pendingSince(at(5, era), 1)).to.deep.equal([pendingFirst.id]);
-        expect(await orders.pendingSince(at(6, era), 10)).to.deep.equal([pendingFirst.id, pendingSecond.id, pendingLate.id]);
-        expect(await orders.pendingSince(at(1, era), 10)).to.deep.equal([]);
-      });
-    });
-
     describe('lockUnpaidOf', function () {
       it('counts the user\'s CREATED and PENDING orders, with the earliest reservation expiry among them; nobody else\'s, nothing settled', async function () {
         expect(await transactions.run(() => orders.lockUnpaidOf(buyer))).to.deep.equal({ count: 0, earliestExpiry: null });

@@ -305,11 +305,4 @@ export function expectSane(levels: Levels): void {
   expect(levels.sold, 'sold >= 0').to.be.at.least(0);
 }
 
-/** A promise a test resolves when it chooses. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolveIt!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolveIt = r;
-  });
-  return { promise, resolve: resolveIt };
-}
+export { deferred } from '../support/deferred.js';

@@ -104,16 +104,6 @@ export class MemoryOrderRepository implements OrderRepository {
       .map((o) => Order.fromSnapshot(o));
   }
 
-  async pendingSince(before: Date, limit: number): Promise<number[]> {
-    return this.orders
-      .values()
-      .filter((o) => o.status === 'PENDING' && o.updatedAt.getTime() < before.getTime())
-      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.id - b.id)
-      .slice(0, limit)
-      .map((o) => o.id);
-  }
-
-  /** Transactions here run one at a time: the placing lock is the transaction itself. */
   async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
     const unpaid = this.orders.values().filter((o) => o.userId === userId && (o.status === 'CREATED' || o.status === 'PENDING'));
     const earliest = unpaid.reduce<Date | null>((min, o) => (min === null || o.reservationExpiresAt < min ? o.reservationExpiresAt : min), null);

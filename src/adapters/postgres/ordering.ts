@@ -202,22 +202,6 @@ export class PostgresOrderRepository implements OrderRepository {
     return this.withItems(rows);
   }
 
-  async pendingSince(before: Date, limit: number): Promise<number[]> {
-    const rows = await this.tx
-      .connection()<OrderRow>('orders')
-      .where('status', 'PENDING')
-      .andWhere('updated_at', '<', before)
-      .orderBy('updated_at')
-      .limit(limit)
-      .select('id');
-    return rows.map((r) => Number(r.id));
-  }
-
-  /**
-   * Two statements, not one: in READ COMMITTED each statement reads from a snapshot taken when
-   * it starts, so a count in the statement that waited for the lock would miss the order the
-   * previous holder just committed. The count is served by the partial index orders_unpaid_by_user.
-   */
   async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
     const db = this.tx.connection();
     // Outside a transaction the lock would be let go the moment it was taken.

@@ -23,8 +23,6 @@ export interface OrderRepository {
    * (several sweepers share the work, none waits).
    */
   lockExpired(now: Date, limit: number, excluding?: number[]): Promise<Order[]>;
-  /** Ids of orders PENDING since before `before`, oldest first. */
-  pendingSince(before: Date, limit: number): Promise<number[]>;
   /**
    * Inside a transaction: takes the user's placing lock, held until the transaction ends, then
    * counts their live unpaid orders (CREATED or PENDING). Placements of one user serialise here,

@@ -2,17 +2,12 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { compactKey, InProcessCache } from '../../../src/adapters/memory/in-process-cache.js';
 import { ManualClock } from '../../support/clock.js';
+import { deferred } from '../../support/deferred.js';
 
 interface View {
   id: number;
   name: string;
   tags: string[];
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** How many entries the cache holds right now (private state, read for the bound only). */

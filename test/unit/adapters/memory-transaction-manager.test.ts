@@ -3,16 +3,11 @@ import { MemoryTable, MemoryTransactionManager } from '../../../src/adapters/mem
 import { MemoryUserRepository } from '../../../src/adapters/memory/user-repository.js';
 import { User } from '../../../src/domain/user/user.js';
 import { rejectionOf } from '../expect-error.js';
+import { deferred } from '../../support/deferred.js';
 
 interface Row {
   name: string;
   stock: number;
-}
-
-function deferred(): { promise: Promise<void>; resolve(): void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** Lets every pending promise callback and timer of this turn run. */

@@ -17,20 +17,11 @@ import { Wallet } from '../../../src/domain/wallet/wallet.js';
 import { ManualClock } from '../../support/clock.js';
 import { inTransaction } from '../../support/transactions.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
+import { deferred } from '../../support/deferred.js';
 
 const HOUR = 3_600_000;
 const RETENTION = 24 * HOUR;
 const LEASE = 60_000;
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 describe('RunIdempotently (the same Idempotency-Key never does the work twice)', () => {
   let clock: ManualClock;

@@ -2,16 +2,7 @@ import http from 'node:http';
 import { expect } from 'chai';
 import { DrainingServer } from '../../../src/infrastructure/draining-server.js';
 import { rawRequest } from '../../support/http-client.js';
-
-interface Deferred<T = void> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
+import { type Deferred, deferred } from '../../support/deferred.js';
 
 describe('DrainingServer (graceful shutdown of the HTTP listener)', () => {
   let server: DrainingServer;
