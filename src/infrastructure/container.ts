@@ -102,6 +102,7 @@ import { PostgresStockRepository } from '../adapters/postgres/stock-repository.j
 import { KnexTransactionManager } from '../adapters/postgres/knex-transaction-manager.js';
 import { PostgresUserRepository } from '../adapters/postgres/user-repository.js';
 import { PostgresWalletRepository } from '../adapters/postgres/wallet-repository.js';
+import { RedisBroadcastCache } from '../adapters/redis/redis-broadcast-cache.js';
 import { RedisCache } from '../adapters/redis/redis-cache.js';
 import { RedisFailureLimiter } from '../adapters/redis/redis-failure-limiter.js';
 import { JwtTokenService } from '../adapters/security/jwt-token-service.js';
@@ -332,9 +333,12 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   );
   // Its own cache, whatever the catalog's says: every authenticated request reads through it, and
   // with Redis a change on one instance reaches the others' checks at once.
+  // In process, so a hit costs no round trip; with Redis, invalidations are broadcast to every
+  // instance (a Redis-held cache cost three round trips and a database read per cold user).
   bind(TOKENS.accessCache, (get) => {
     if (config.authCacheTtlSeconds === 0) return new NoCache();
-    return redis ? new RedisCache(redis, logger) : new InProcessCache(get(TOKENS.clock));
+    const local = new InProcessCache(get(TOKENS.clock), ACCESS_STATES_KEPT, config.cacheMaxBytes);
+    return redis ? new RedisBroadcastCache(local, redis, `${config.redisKeyPrefix}user-access-changed`, logger) : local;
   });
   bind(TOKENS.accessStates, (get) =>
     new AccessStates(get(TOKENS.users), get(TOKENS.accessCache), get(TOKENS.transactions), { cacheTtlSeconds: config.authCacheTtlSeconds }),
@@ -487,6 +491,15 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.retryOutboxEvent, (get) => new RetryOutboxEvent(get(TOKENS.outboxStore), get(TOKENS.transactions), get(TOKENS.clock)));
   bind(TOKENS.pruneSentEvents, (get) => new PruneSentEvents(get(TOKENS.outboxStore), get(TOKENS.clock), config.outboxRetentionDays));
   return c;
+}
+
+/** Users whose current role, status and token version an instance keeps (about 300 bytes each). */
+const ACCESS_STATES_KEPT = 100_000;
+
+/** Lets go of what the container opened itself (the access cache's Redis subscriber). */
+export function releaseContainer(container: Container): void {
+  const accessCache = resolve(container, TOKENS.accessCache);
+  if (accessCache instanceof RedisBroadcastCache) accessCache.close();
 }
 
 /** Typed lookup: the token carries the type. */

@@ -16,7 +16,7 @@ import type { PasswordHasher } from '../application/ports/password-hasher.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { Config } from './config.js';
-import { buildContainer, resolve, TOKENS } from './container.js';
+import { buildContainer, releaseContainer, resolve, TOKENS } from './container.js';
 import { openDatabase } from './database.js';
 import { type DemoDataReport, loadDemoData } from './demo-data.js';
 import { DrainingServer } from './draining-server.js';
@@ -188,6 +188,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       await withinDeadline(
         (async () => {
           await jobsStopped;
+          releaseContainer(container);
           await Promise.all([
             metricsServer && closeServer(metricsServer),
             ownsDb && db ? db.destroy() : null,

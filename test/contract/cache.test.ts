@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sinon from 'sinon';
 import { InProcessCache } from '../../src/adapters/memory/in-process-cache.js';
+import { RedisBroadcastCache } from '../../src/adapters/redis/redis-broadcast-cache.js';
 import { RedisCache } from '../../src/adapters/redis/redis-cache.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
 import { ManualClock } from '../support/clock.js';
@@ -82,6 +83,91 @@ describe('Cache contract', function () {
 
       expect(await writer.getOrLoad(ns, 'k', 30, async () => 'new row')).to.equal('new row');
       expect(await reader.getOrLoad(ns, 'k', 30, async () => 'newer row')).to.equal('new row');
+    });
+  });
+
+  describe('in-process adapter with invalidations broadcast through Redis', function () {
+    let redis: TestRedis;
+    const logger = createLogger('error', true);
+    const opened: RedisBroadcastCache[] = [];
+    /** An instance of its own: its own clock, cache and Redis connections, on one shared channel. */
+    const instance = async (channel: string, clock = new ManualClock()) => {
+      const cache = new RedisBroadcastCache(new InProcessCache(clock), redis.connect(), channel, logger);
+      opened.push(cache);
+      await cache.subscribed;
+      return cache;
+    };
+    /** Until `read` says the change arrived (pub/sub is asynchronous), or two seconds. */
+    const eventually = async (read: () => Promise<boolean>) => {
+      for (let i = 0; i < 200; i += 1) {
+        if (await read()) return;
+        await sleep(10);
+      }
+      throw new Error('did not happen within 2 s');
+    };
+
+    before(async function () {
+      redis = await requireRedis(this);
+    });
+
+    after(function () {
+      for (const cache of opened) cache.close();
+    });
+
+    cacheContract(async () => {
+      const clock = new ManualClock();
+      return { cache: await instance(uniqueToken('channel'), clock), passTime: async (ms) => clock.advance(ms) };
+    });
+
+    it('an invalidate on one instance reaches the other: its next read loads', async function () {
+      const channel = uniqueToken('channel');
+      const [first, second] = [await instance(channel), await instance(channel)];
+      const ns = uniqueToken('user');
+      await first.getOrLoad(ns, 'k', 30, async () => 'ADMIN');
+      await second.getOrLoad(ns, 'k', 30, async () => 'ADMIN');
+
+      await second.invalidate(ns);
+
+      let seen = '';
+      await eventually(async () => (seen = await first.getOrLoad(ns, 'k', 30, async () => 'BUYER')) === 'BUYER');
+      expect(seen).to.equal('BUYER');
+      expect(await second.getOrLoad(ns, 'k', 30, async () => 'BUYER')).to.equal('BUYER');
+    });
+
+    it('while it is not subscribed (Redis away), it reads through and keeps nothing', async function () {
+      const unreachable = unreachableRedis();
+      const deaf = new RedisBroadcastCache(new InProcessCache(new ManualClock()), unreachable, uniqueToken('channel'), logger);
+      opened.push(deaf);
+      const ns = uniqueToken('user');
+      const load = sinon.spy(async () => 'from the database');
+      await deaf.getOrLoad(ns, 'k', 30, load);
+      await deaf.getOrLoad(ns, 'k', 30, load);
+      await deaf.invalidate(ns);
+      expect(load.callCount).to.equal(2);
+      unreachable.disconnect();
+    });
+
+    it('instances on another channel are not touched', async function () {
+      const ns = uniqueToken('user');
+      const [mine, theirs] = [await instance(uniqueToken('channel')), await instance(uniqueToken('channel'))];
+      await theirs.getOrLoad(ns, 'k', 30, async () => 'kept');
+      await mine.invalidate(ns);
+      await sleep(100);
+      expect(await theirs.getOrLoad(ns, 'k', 30, async () => 'reloaded')).to.equal('kept');
+    });
+
+    it('when its subscriber reconnects (messages may have been missed meanwhile), everything cached is dropped', async function () {
+      const cache = await instance(uniqueToken('channel'));
+      const ns = uniqueToken('user');
+      await cache.getOrLoad(ns, 'k', 30, async () => 'before');
+      expect(await cache.getOrLoad(ns, 'k', 30, async () => 'not loaded')).to.equal('before');
+      const state = cache as unknown as { subscriber: Redis; listening: boolean };
+      state.subscriber.disconnect(true);
+      await eventually(async () => !state.listening);
+      await eventually(async () => state.listening);
+
+      expect(await cache.getOrLoad(ns, 'k', 30, async () => 'after')).to.equal('after');
+      expect(await cache.getOrLoad(ns, 'k', 30, async () => 'not loaded')).to.equal('after');
     });
   });
 

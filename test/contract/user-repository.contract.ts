@@ -73,6 +73,36 @@ export function userRepositoryContract(makeSubject: () => Promise<UserRepository
     expect(await repo.get(UNKNOWN_ID)).to.equal(null);
   });
 
+  describe('accessOf (what a token check needs of its user now)', function () {
+    it('role, status and token version of a user; null for an unknown id', async function () {
+      const seller = await repo.add(newUser({ role: 'SELLER', businessNumber: '123-45-67890' }));
+      expect(await repo.accessOf(seller.id)).to.deep.equal({ role: 'SELLER', status: 'ACTIVE', tokenVersion: 0 });
+      expect(await repo.accessOf(UNKNOWN_ID)).to.equal(null);
+    });
+
+    it('many asked at once (as a crowd of requests does) each get their own, the same id twice included', async function () {
+      const users = await Promise.all(Array.from({ length: 30 }, () => repo.add(newUser())));
+      const suspended = users[7] as User;
+      suspended.changeStatus('SUSPENDED');
+      await repo.save(suspended);
+
+      const ids = [...users.map((u) => u.id), users[3]!.id, UNKNOWN_ID];
+      const answers = await Promise.all(ids.map((id) => repo.accessOf(id)));
+
+      expect(answers.slice(0, 30).map((a) => a?.status)).to.deep.equal(users.map((u) => (u.id === suspended.id ? 'SUSPENDED' : 'ACTIVE')));
+      expect(answers[7]).to.deep.equal({ role: 'BUYER', status: 'SUSPENDED', tokenVersion: 1 });
+      expect(answers[30]).to.deep.equal(answers[3]);
+      expect(answers[31]).to.equal(null);
+    });
+
+    it('inside a transaction it reads what the transaction has written', async function () {
+      await transactions.run(async () => {
+        const user = await repo.add(newUser());
+        expect(await repo.accessOf(user.id)).to.deep.equal({ role: 'BUYER', status: 'ACTIVE', tokenVersion: 0 });
+      });
+    });
+  });
+
   it('findByEmail finds the user whatever the case of the address', async function () {
     const email = uniqueEmail('MixedCase');
     const added = await repo.add(newUser({ email }));

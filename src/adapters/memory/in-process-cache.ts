@@ -40,6 +40,8 @@ export class InProcessCache implements Cache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private readonly generations = new Map<string, number>();
+  /** Moved on by forgetEverything(): a load under way when it happens stores where nobody looks. */
+  private epoch = 0;
   /** Loads under way: a crowd missing the same entry at once waits for one load, not one each. */
   private readonly loading = new Map<string, Promise<unknown>>();
 
@@ -57,7 +59,7 @@ export class InProcessCache implements Cache {
 
   async getOrLoad<T>(namespace: string, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
     const generation = this.generations.get(namespace) ?? 0;
-    const slot = `${namespace}\u0000${generation}\u0000${compactKey(key)}`;
+    const slot = `${this.epoch}\u0000${namespace}\u0000${generation}\u0000${compactKey(key)}`;
     const now = this.clock.now().getTime();
     const hit = this.entries.get(slot);
     if (hit && hit.expiresAt > now) {
@@ -97,6 +99,14 @@ export class InProcessCache implements Cache {
 
   async invalidate(...namespaces: string[]): Promise<void> {
     for (const namespace of namespaces) this.generations.set(namespace, (this.generations.get(namespace) ?? 0) + 1);
+  }
+
+  /** Every namespace at once: for when invalidations may have been missed (see RedisBroadcastCache). */
+  forgetEverything(): void {
+    this.epoch += 1;
+    this.entries.clear();
+    this.generations.clear();
+    this.bytes = 0;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { ConcurrentModification } from '../../domain/shared/errors.js';
 import { EmailTaken } from '../../domain/user/errors.js';
-import { type NewUser, normalizeEmail, User, type UserSnapshot } from '../../domain/user/user.js';
+import { type NewUser, normalizeEmail, User, type UserAccess, type UserSnapshot } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import { MemorySequence, MemoryTable, type MemoryTransactionManager } from './memory-transaction-manager.js';
 
@@ -22,6 +22,11 @@ export class MemoryUserRepository implements UserRepository {
   async get(id: number): Promise<User | null> {
     const row = this.users.get(id);
     return row ? User.fromSnapshot(row) : null;
+  }
+
+  async accessOf(id: number): Promise<UserAccess | null> {
+    const row = this.users.get(id);
+    return row ? { role: row.role, status: row.status, tokenVersion: row.tokenVersion } : null;
   }
 
   async save(user: User): Promise<User> {

@@ -1,17 +1,10 @@
 import { AuthenticationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
-import type { Role, User, UserStatus } from '../../domain/user/user.js';
+import type { User, UserAccess } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import type { Cache } from '../ports/cache.js';
 import type { TokenService } from '../ports/token-service.js';
 import type { TransactionManager } from '../ports/transaction-manager.js';
-
-/** What deciding on a token needs to know of its user now. */
-interface AccessState {
-  role: Role;
-  status: UserStatus;
-  tokenVersion: number;
-}
 
 const STATE_KEY = 'state';
 
@@ -38,11 +31,8 @@ export class AccessStates {
   ) {}
 
   /** Not async itself: on the hot path every extra await is a tick of every request. */
-  of(userId: number): Promise<AccessState | null> {
-    return this.cache.getOrLoad(namespaceOf(userId), STATE_KEY, this.settings.cacheTtlSeconds, async () => {
-      const user = await this.users.get(userId);
-      return user ? { role: user.role, status: user.status, tokenVersion: user.tokenVersion } : null;
-    });
+  of(userId: number): Promise<UserAccess | null> {
+    return this.cache.getOrLoad(namespaceOf(userId), STATE_KEY, this.settings.cacheTtlSeconds, () => this.users.accessOf(userId));
   }
 
   /** Call inside the transaction that changes the user: forgets the cached state after it commits. */

@@ -31,6 +31,13 @@ export interface UserSnapshot {
 /** What it takes to register someone; the id and the token version come from the repository. */
 export type NewUser = Omit<UserSnapshot, 'id' | 'tokenVersion'>;
 
+/** What deciding on a token needs to know of its user now. */
+export interface UserAccess {
+  role: Role;
+  status: UserStatus;
+  tokenVersion: number;
+}
+
 /** A new role with the field it requires: a business number for a SELLER, an admin code for an ADMIN. */
 export interface RoleChange {
   role: Role;
