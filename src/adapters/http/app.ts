@@ -6,7 +6,7 @@ import type { Authenticate } from '../../application/auth/authenticate.js';
 import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
 import { httpMetrics, type MetricsExposure, routeTemplateOf } from './metrics.js';
-import { openApiDocument } from './openapi.js';
+import { openApiDocument } from './openapi/service-document.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
 import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';

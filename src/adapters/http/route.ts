@@ -2,28 +2,35 @@ import type { RequestHandler, Router } from 'express';
 import type { Authenticate } from '../../application/auth/authenticate.js';
 import { authenticated } from './auth.js';
 import { jsonBody } from './body.js';
-import { type RequestSchemas, validate } from './validation.js';
-
-export interface RouteOptions extends RequestSchemas {
-  /** Default true: the route needs a Bearer token. */
-  auth?: boolean;
-}
-
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+import type { Operation } from './operation.js';
+import { validate } from './validation.js';
 
 /**
- * Declares a route with the checks in the contract's order: the route itself matched, then
- * authentication, then the body and the shape; permission, existence and business rules are
- * the use case's.
+ * Registers operations on a router with the checks in the contract's order: the route itself
+ * matched, then authentication, then the body and the shape; permission, existence and business
+ * rules are the use case's. The same declarations build the OpenAPI document (openapi/document.ts).
  */
-export function routeDefiner(router: Router, authenticate: Authenticate) {
-  const checkToken = authenticated(authenticate);
-  return (method: Method, path: string, options: RouteOptions, handler: RequestHandler) => {
+export function routeDefiner(router: Router, authenticate?: Authenticate) {
+  const checkToken = authenticate && authenticated(authenticate);
+  function route(operation: Operation, handler: RequestHandler): void;
+  /** @deprecated TODO(issue 11): until every route file declares its operations. */
+  function route(method: Operation['method'], path: string, options: Pick<Operation, 'params' | 'query' | 'body'> & { auth?: boolean }, handler: RequestHandler): void;
+  function route(...args: [Operation, RequestHandler] | [Operation['method'], string, Pick<Operation, 'params' | 'query' | 'body'> & { auth?: boolean }, RequestHandler]) {
+    if (args.length === 4) {
+      const [method, path, { auth, ...schemas }, handler] = args;
+      register({ method, path, operationId: path, tag: '', summary: '', responses: [], auth: auth === false ? 'public' : 'bearer', ...schemas }, handler);
+    } else register(...args);
+  }
+  return route;
+  function register(operation: Operation, handler: RequestHandler) {
     const chain: RequestHandler[] = [];
-    if (options.auth !== false) chain.push(checkToken);
-    if (method !== 'get' && method !== 'delete') chain.push(jsonBody);
-    chain.push(validate(options));
-    router[method](path, ...chain, handler);
+    if ((operation.auth ?? 'bearer') === 'bearer') {
+      if (!checkToken) throw new Error(`${operation.operationId} needs a Bearer token, and this router checks none`);
+      chain.push(checkToken);
+    }
+    if (operation.method !== 'get' && operation.method !== 'delete') chain.push(jsonBody);
+    chain.push(validate(operation));
+    router[operation.method](operation.path, ...chain, handler);
   };
 }
 

@@ -170,13 +170,16 @@ export const text = (max: number) =>
     .max(max)
     .pattern(/\S/)
     .message('{{#label}} must not be blank');
-export const positiveId = Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER);
-export const userIdOrMe = Joi.alternatives(Joi.string().valid('me'), positiveId);
+export const positiveId = Joi.number().integer().min(1).max(Number.MAX_SAFE_INTEGER).example(42);
+export const userIdOrMe = Joi.alternatives(Joi.string().valid('me'), positiveId).description('A user id, or `me` for the caller.').example('me');
 export const paging = {
-  page: Joi.number().integer().min(1).max(1_000_000).default(1),
-  size: Joi.number().integer().min(1).max(100).default(20),
+  page: Joi.number().integer().min(1).max(1_000_000).default(1).description('Page number, from 1.'),
+  size: Joi.number().integer().min(1).max(100).default(20).description('Items per page.'),
 };
-export const requestIdField = Joi.string().min(1).max(255);
+export const requestIdField = Joi.string()
+  .min(1)
+  .max(255)
+  .description('Same meaning as the `Idempotency-Key` header (the header wins when both are given). Not part of the body fingerprint.');
 
 /**
  * The dates the API takes, both ends included. PostgreSQL's dates start at 4713 BC and

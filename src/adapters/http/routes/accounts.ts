@@ -98,3 +98,6 @@ export function accountRoutes(useCases: AccountUseCases, authenticate: Authentic
 
   return router;
 }
+
+// TODO(issue 11): declared operations move here from openapi/components.ts.
+export const ACCOUNT_OPERATIONS: Record<string, import('../operation.js').Operation> = {};

@@ -66,3 +66,6 @@ export function adminRoutes(useCases: AdminUseCases, authenticate: Authenticate)
 
   return router;
 }
+
+// TODO(issue 11): declared operations move here from openapi/components.ts.
+export const ADMIN_OPERATIONS: Record<string, import('../operation.js').Operation> = {};

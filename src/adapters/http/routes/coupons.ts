@@ -122,3 +122,6 @@ export function couponRoutes(useCases: CouponUseCases, authenticate: Authenticat
 
   return router;
 }
+
+// TODO(issue 11): declared operations move here from openapi/components.ts.
+export const COUPON_OPERATIONS: Record<string, import('../operation.js').Operation> = {};

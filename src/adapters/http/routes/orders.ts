@@ -176,3 +176,6 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
 
   return router;
 }
+
+// TODO(issue 11): declared operations move here from openapi/components.ts.
+export const ORDER_OPERATIONS: Record<string, import('../operation.js').Operation> = {};

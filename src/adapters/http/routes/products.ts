@@ -128,3 +128,6 @@ export function productRoutes(useCases: ProductUseCases, authenticate: Authentic
 
   return router;
 }
+
+// TODO(issue 11): declared operations move here from openapi/components.ts.
+export const PRODUCT_OPERATIONS: Record<string, import('../operation.js').Operation> = {};

@@ -42,3 +42,6 @@ export function statsRoutes(useCases: StatsUseCases, authenticate: Authenticate)
 
   return router;
 }
+
+// TODO(issue 11): declared operations move here from openapi/components.ts.
+export const STATS_OPERATIONS: Record<string, import('../operation.js').Operation> = {};

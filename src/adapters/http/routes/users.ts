@@ -76,3 +76,6 @@ export function userRoutes(useCases: UserUseCases, authenticate: Authenticate): 
 
   return router;
 }
+
+// TODO(issue 11): declared operations move here from openapi/components.ts.
+export const USER_OPERATIONS: Record<string, import('../operation.js').Operation> = {};
