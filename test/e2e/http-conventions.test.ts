@@ -239,5 +239,24 @@ describe('e2e: HTTP conventions and operations endpoints', function () {
       expect(res.headers.get('content-type')).to.match(/^text\/html/);
       expect(res.body as string).to.match(/<html/i).and.to.match(/swagger/i);
     });
+
+    it('GET / leads to /docs', async function () {
+      const res = await fetch(`${t.api.baseUrl}/`, { redirect: 'manual' });
+      expect(res.status).to.equal(302);
+      expect(res.headers.get('location')).to.equal('/docs');
+    });
+
+    it('"Try it out" sends each state-changing request with a fresh Idempotency-Key unless one is typed in', async function () {
+      const script = (await t.api.get('/docs/swagger-ui-init.js')).body as string;
+      const source = /"requestInterceptor":\s*(function anonymous\(request\s*\)\s*\{[\s\S]*?\n\})/.exec(script)?.[1];
+      expect(source, 'the interceptor in the page').to.be.a('string');
+      const intercept = new Function(`return (${source!})`)() as (r: { method: string; headers: Record<string, string> }) => { headers: Record<string, string> };
+      const first = intercept({ method: 'POST', headers: {} }).headers['Idempotency-Key'];
+      const second = intercept({ method: 'post', headers: {} }).headers['Idempotency-Key'];
+      expect(first).to.match(/^[0-9a-f]{32}$/);
+      expect(second).to.match(/^[0-9a-f]{32}$/).and.not.equal(first);
+      expect(intercept({ method: 'PUT', headers: { 'Idempotency-Key': 'typed' } }).headers['Idempotency-Key']).to.equal('typed');
+      expect(intercept({ method: 'GET', headers: {} }).headers).to.not.have.property('Idempotency-Key');
+    });
   });
 });

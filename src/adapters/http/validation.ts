@@ -207,7 +207,9 @@ export const calendarDay = Joi.string()
   .messages({
     'day.format': '{{#label}} must be a real calendar date written YYYY-MM-DD',
     'day.range': `{{#label}} must be from ${EARLIEST_DAY} to ${LATEST_DAY}`,
-  });
+  })
+  .meta({ openapi: { format: 'date' } })
+  .note(`A real calendar day written \`YYYY-MM-DD\`, from ${EARLIEST_DAY} to ${LATEST_DAY} (UTC).`);
 
 // RFC 3339 `date-time`: full date, `T`, time with seconds (and any fraction), and a zone.
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
@@ -240,4 +242,8 @@ export const dateTime = Joi.string()
   .messages({
     'dateTime.format': '{{#label}} must be an RFC 3339 date-time with a time zone, e.g. 2026-01-01T00:00:00Z, on a real calendar date',
     'dateTime.range': `{{#label}} must be from ${EARLIEST_DAY}T00:00:00Z to ${LATEST_DAY}T23:59:59.999Z`,
-  });
+  })
+  .meta({ openapi: { format: 'date-time' } })
+  .note(
+    `An RFC 3339 date-time with a time zone (\`Z\` or \`±hh:mm\`), e.g. \`2026-01-01T09:00:00+09:00\`; answered in UTC. A date alone, a time without a zone, a day the calendar does not have (\`2026-02-30\`), seconds past 59, or an instant outside ${EARLIEST_DAY}T00:00:00Z..${LATEST_DAY}T23:59:59.999Z is 400 naming the field.`,
+  );
