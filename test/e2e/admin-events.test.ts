@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { OutboxEventView } from '../../src/application/outbox/manage-events.js';
 import type { PlatformEvent } from '../../src/application/ports/event-publisher.js';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
+import { eventNonconformity } from '../support/openapi-conformance.js';
 import { PlatformReceiver } from '../support/platform-receiver.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
 import { eventually, freshIdempotencyKey, type Listing, OrderingClient, sleep } from './orders-support.js';
@@ -179,17 +180,43 @@ describe('e2e: without DATA_PLATFORM_URL the events go to DATA_DIR/events.jsonl'
     await t?.stop();
   });
 
+  const read = () => {
+    const file = path.join(resolve(t.service.container, TOKENS.config).dataDir, 'events.jsonl');
+    try {
+      return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as PlatformEvent);
+    } catch {
+      return [];
+    }
+  };
+
+  it('every kind of event matches its schema in the OpenAPI document (the data platform is a client too)', async function () {
+    this.timeout(30_000);
+    const o = new OrderingClient(t);
+    const buyer = await t.newBuyer();
+    await o.charge(buyer, 100_000);
+    const listing = await o.listing();
+    const refunded = await o.order(buyer, listing);
+    await o.payOk(buyer, refunded.id);
+    expect((await t.api.post('/api/v1/refunds', { orderId: refunded.id }, { token: buyer.token })).status).to.equal(201);
+    const cancelled = await o.order(buyer, listing);
+    expect((await t.api.request('PUT', `/api/v1/orders/${cancelled.id}/cancel`, { token: buyer.token, body: {} })).status).to.equal(200);
+    const now = Date.now();
+    const coupon = await t.api.post(
+      '/api/v1/coupons',
+      { code: `EVT${now}`, name: 'Events', type: 'FIXED', discountValue: 1000, totalQuantity: 10, validFrom: new Date(now - 60_000).toISOString(), validUntil: new Date(now + 86_400_000).toISOString() },
+      { token: t.admin.token },
+    );
+    expect(coupon.status, JSON.stringify(coupon.body)).to.equal(201);
+    expect((await t.api.post('/api/v1/coupons/issue', { couponId: coupon.body.id }, { token: buyer.token })).status).to.equal(201);
+    const kinds = ['OrderCreated', 'PaymentCompleted', 'RefundCompleted', 'OrderCancelled', 'CouponCreated', 'CouponIssued'];
+    const events = await eventually(async () => read(), (all) => kinds.every((kind) => all.some((e) => e.type === kind)), 10_000, 50);
+    expect(events.map(eventNonconformity).filter((drift) => drift !== null)).to.deep.equal([]);
+    expect(eventNonconformity({ ...events[0], payload: { id: 'not an order' } }), 'the check catches a drift').to.be.a('string');
+  });
+
   it('one JSON line per event, as the platform would receive it', async function () {
     const o = new OrderingClient(t);
     const order = await o.order(await t.newBuyer(), await o.listing());
-    const file = path.join(resolve(t.service.container, TOKENS.config).dataDir, 'events.jsonl');
-    const read = () => {
-      try {
-        return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as PlatformEvent);
-      } catch {
-        return [];
-      }
-    };
     const lines = await eventually(async () => read(), (events) => events.some((e) => e.aggregateId === order.id), 10_000, 50);
     const created = lines.find((e) => e.type === 'OrderCreated' && e.aggregateId === order.id);
     expect(created).to.deep.include({ aggregateType: 'Order', payload: JSON.parse(JSON.stringify(order)) });

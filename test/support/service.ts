@@ -1,3 +1,4 @@
+import { nonconformity } from './openapi-conformance.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,7 +43,11 @@ export class ApiClient {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await response.text();
     let parsed: unknown = text;
-    if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    const contentType = response.headers.get('content-type') ?? '';
+    if (contentType.includes('json') && text) parsed = JSON.parse(text);
+    // Every answer a suite sees is held to the served document: a drift fails the test that met it.
+    const drift = nonconformity(method, path, response.status, contentType, parsed);
+    if (drift !== null) throw new Error(`The answer does not match the OpenAPI document: ${drift}`);
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 

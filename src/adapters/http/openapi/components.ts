@@ -115,6 +115,22 @@ const productPrice = (description: string): JsonObject => ({
   example: 39000,
 });
 
+/** One kind of event to the data platform: the envelope, with the payload of its types. */
+function platformEvent(types: string[], aggregateType: string, payload: string, payloadDescription: string): JsonObject {
+  return {
+    type: 'object',
+    required: ['id', 'type', 'aggregateType', 'aggregateId', 'occurredAt', 'payload'],
+    properties: {
+      id: { type: 'string', format: 'uuid', description: 'The outbox id: the same on every delivery of this event' },
+      type: { type: 'string', enum: types },
+      aggregateType: { type: 'string', enum: [aggregateType] },
+      aggregateId: { type: 'integer', format: 'int64', minimum: 1 },
+      occurredAt: isoTime('When it happened'),
+      payload: { allOf: [schemaRef(payload)], description: payloadDescription },
+    },
+  };
+}
+
 const schemas: JsonObject = {
   Role: {
     type: 'string',
@@ -243,23 +259,33 @@ const schemas: JsonObject = {
     allOf: [schemaRef('Page'), { type: 'object', properties: { items: { type: 'array', items: schemaRef('OutboxEvent') } } }],
   },
   PlatformEvent: {
-    type: 'object',
     description:
       'An event as the data platform receives it: `POST` to `DATA_PLATFORM_URL` with this JSON and the header `Idempotency-Key: <id>` (any 2xx counts as delivered; no answer within 5 s is a failure), ' +
-      'or one line of `DATA_DIR/events.jsonl` when no URL is set. Delivery is at least once: deduplicate on `id`.',
-    required: ['id', 'type', 'aggregateType', 'aggregateId', 'occurredAt', 'payload'],
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      type: { type: 'string', enum: ['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed', 'RefundCompleted', 'CouponCreated', 'CouponIssued'] },
-      aggregateType: { type: 'string', enum: ['Order', 'Coupon'] },
-      aggregateId: { type: 'integer', minimum: 1 },
-      occurredAt: isoTime('When it happened'),
-      payload: {
-        type: 'object',
-        description: 'The resource as this API shows it when the event happened: the order (Order events), the refund (RefundCompleted), the coupon (CouponCreated) or the user coupon (CouponIssued).',
+      'or one line of `DATA_DIR/events.jsonl` when no URL is set. Delivery is at least once: deduplicate on `id`. ' +
+      "An aggregate's events arrive in the order they happened. `type` says which payload it carries (OpenAPI 3.0 has no webhooks section, so the events are documented here).",
+    oneOf: [schemaRef('OrderEvent'), schemaRef('RefundCompletedEvent'), schemaRef('CouponCreatedEvent'), schemaRef('CouponIssuedEvent')],
+    discriminator: {
+      propertyName: 'type',
+      mapping: {
+        OrderCreated: '#/components/schemas/OrderEvent',
+        PaymentCompleted: '#/components/schemas/OrderEvent',
+        OrderCancelled: '#/components/schemas/OrderEvent',
+        OrderFailed: '#/components/schemas/OrderEvent',
+        RefundCompleted: '#/components/schemas/RefundCompletedEvent',
+        CouponCreated: '#/components/schemas/CouponCreatedEvent',
+        CouponIssued: '#/components/schemas/CouponIssuedEvent',
       },
     },
   },
+  OrderEvent: platformEvent(
+    ['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed'],
+    'Order',
+    'Order',
+    'The order as `GET /api/v1/orders/{orderId}` showed it right after the change: placed (OrderCreated), paid (PaymentCompleted), cancelled, expired or refunded (OrderCancelled), or its payment declined (OrderFailed).',
+  ),
+  RefundCompletedEvent: platformEvent(['RefundCompleted'], 'Order', 'Refund', 'The refund, as the refund answer shows it; `aggregateId` is its order.'),
+  CouponCreatedEvent: platformEvent(['CouponCreated'], 'Coupon', 'Coupon', 'The coupon as it was created.'),
+  CouponIssuedEvent: platformEvent(['CouponIssued'], 'Coupon', 'UserCoupon', "The user's copy as it was issued; `aggregateId` is its coupon."),
   ProductStatus: {
     type: 'string',
     enum: ['ACTIVE', 'DISCONTINUED'],
