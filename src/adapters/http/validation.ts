@@ -207,7 +207,8 @@ export const calendarDay = Joi.string()
   .messages({
     'day.format': '{{#label}} must be a real calendar date written YYYY-MM-DD',
     'day.range': `{{#label}} must be from ${EARLIEST_DAY} to ${LATEST_DAY}`,
-  });
+  })
+  .meta({ openapi: { format: 'date' } });
 
 // RFC 3339 `date-time`: full date, `T`, time with seconds (and any fraction), and a zone.
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
