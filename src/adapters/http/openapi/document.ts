@@ -232,7 +232,7 @@ export function buildOpenApiDocument(groups: readonly OperationGroup[]): JsonObj
         const schema = openApiSchemaOf(op.body);
         requestSchemas[name] = schema as JsonObject;
         operation['requestBody'] = {
-          required: true,
+          required: op.bodyOptional !== true,
           ...(op.bodyDescription ? { description: op.bodyDescription } : {}),
           content: { 'application/json': { schema: schemaRef(name), example: exampleOf(schema) as Json } },
         };
