@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import type { OutboxEventView } from '../../src/application/outbox/manage-events.js';
 import type { PlatformEvent } from '../../src/application/ports/event-publisher.js';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
@@ -225,4 +226,18 @@ describe('e2e: without DATA_PLATFORM_URL the events go to DATA_DIR/events.jsonl'
     );
     expect(listed.id).to.equal(created!.id);
   });
+});
+
+describe('e2e: the operators\' retries in the OpenAPI document', function () {
+  const paths = openApiDocument.paths as Record<string, Record<string, { requestBody?: { required?: boolean }; responses: Record<string, unknown> }>>;
+
+  // They are posted without a body (the tests above do); the only field a body may hold is requestId.
+  for (const path of ['/api/v1/admin/events/{eventId}/retry', '/api/v1/admin/payments/{paymentId}/retry']) {
+    it(`POST ${path}: the body may be left out; 403 and 404 are documented`, function () {
+      const retry = paths[path]?.['post'];
+      expect(retry, path).to.not.equal(undefined);
+      expect(retry!.requestBody?.required).to.equal(false);
+      expect(retry!.responses).to.include.keys('403', '404', '409');
+    });
+  }
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
 import { expectProblem, expectValidation } from './problem.js';
 import {
@@ -175,6 +176,28 @@ for (const persistence of ['postgres', 'memory'] as const) {
           const res = await c.create(seller, { ...productBody(freshCategory()), options: [{ name: 'M', stock }] });
           expectValidationMatching(res, PRODUCTS, /^options(\.0|\[0\])?\.stock$/);
         }
+      });
+
+      // Text fields must hold something besides white space (the document's pattern \S); the
+      // service trims what it stores, so a blank one would be stored empty.
+      for (const [label, overrides, field] of [
+        ['a blank name', { name: '   ' }, /^name$/],
+        ['a blank category', { category: ' \t ' }, /^category$/],
+        ['an empty name', { name: '' }, /^name$/],
+        ['a blank option name', { options: [{ name: '  ', stock: 1 }] }, /^options(\.0|\[0\])?\.name$/],
+      ] as const) {
+        it(`${label} is 400 VALIDATION_FAILED naming it, and nothing is created`, async function () {
+          const category = freshCategory();
+          expectValidationMatching(await c.create(seller, { ...productBody(category), ...overrides }), PRODUCTS, field);
+          expect(await countIn(category)).to.equal(0);
+        });
+      }
+
+      it('surrounding white space is trimmed from name, category and option names', async function () {
+        const category = freshCategory();
+        const p = await c.createOk(seller, { ...productBody(category), name: '  Boot ', category: ` ${category} `, options: [{ name: ' 42 ', stock: 1 }] });
+        expect(p).to.deep.include({ name: 'Boot', category });
+        expect(p.options.map((o) => o.name)).to.deep.equal(['42']);
       });
 
       it('a name of 101 characters is 400 naming name', async function () {
@@ -411,6 +434,24 @@ for (const persistence of ['postgres', 'memory'] as const) {
         });
       }
 
+      // Query values are trimmed before they are checked: a blank one is empty, so 400, never
+      // a filter that matches nothing (or, for q, everything).
+      for (const [query, field] of [
+        ['category=%20', 'category'],
+        ['category=%20%20%09', 'category'],
+        ['category=', 'category'],
+        ['q=%20', 'q'],
+      ] as const) {
+        it(`${query} (blank once trimmed) is 400 VALIDATION_FAILED naming ${field}`, async function () {
+          expectValidation(await t.api.get(`${PRODUCTS}?${query}`), PRODUCTS, field);
+        });
+      }
+
+      it('category and q are trimmed: %20<category>%20 is that category', async function () {
+        const page = await c.listOk({ category: ` ${category} `, q: ' shoe ' });
+        expect(page.totalItems).to.equal(3);
+      });
+
       it('accepts size=100 and size=1', async function () {
         expect((await c.listOk({ category, size: 100 })).items).to.have.length(7);
         const one = await c.listOk({ category, size: 1 });
@@ -484,6 +525,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
         [{ price: '1000' }, 'price'],
         [{ status: 'GONE' }, 'status'],
         [{ name: 'n'.repeat(101) }, 'name'],
+        [{ name: '   ' }, 'name'],
+        [{ category: ' ' }, 'category'],
         [{ options: [] }, 'options'],
         [{ sellerId: 1 }, 'sellerId'],
       ] as const) {
@@ -496,7 +539,9 @@ for (const persistence of ['postgres', 'memory'] as const) {
       it('the highest price (1,000,000,000 won): 200 and read back; above it 422 INVALID_PRICE and nothing changes', async function () {
         const changed = expectProductAnswer(await c.patch(seller, product.id, { price: 1_000_000_000 }), 200);
         expect(changed.price).to.equal(1_000_000_000);
-        expectProblem(await c.patch(seller, product.id, { price: 3_000_000_000 }), 422, 'INVALID_PRICE', productPath(product.id));
+        for (const price of [1_000_000_100, 3_000_000_000]) {
+          expectProblem(await c.patch(seller, product.id, { price }), 422, 'INVALID_PRICE', productPath(product.id));
+        }
         expect((await c.getOk(product.id)).price).to.equal(1_000_000_000);
       });
 
@@ -797,3 +842,50 @@ for (const persistence of ['postgres', 'memory'] as const) {
     });
   });
 }
+
+/** What the served document (built from the routes' declarations) says about the catalog's input. */
+describe('e2e: catalog, the OpenAPI document', function () {
+  type Schema = { [key: string]: unknown; properties?: Record<string, Schema>; items?: Schema };
+  const schemas = (openApiDocument.components as { schemas: Record<string, Schema> }).schemas;
+  const operation = (path: string, method: string) =>
+    (openApiDocument.paths as Record<string, Record<string, { description?: string; parameters?: Array<Record<string, unknown>> }>>)[path]?.[method];
+  const field = (schema: string, ...path: string[]): Schema => {
+    let at: Schema | undefined = schemas[schema];
+    for (const key of path) at = key === '[]' ? at?.items : at?.properties?.[key];
+    expect(at, `${schema}.${path.join('.')}`).to.not.equal(undefined);
+    return at!;
+  };
+
+  it('states the highest price, and that above it is 422 INVALID_PRICE, on price when listing and when changing a product', function () {
+    for (const name of ['CreateProductRequest', 'UpdateProductRequest']) {
+      const price = field(name, 'price');
+      expect(price['type'], name).to.equal('integer');
+      expect(price['description'], name).to.match(/above 1,000,000,000/).and.to.match(/422 INVALID_PRICE/);
+    }
+  });
+
+  it('says text fields must not be blank (pattern \\S) and are trimmed: name, category, option names', function () {
+    for (const [schema, ...path] of [
+      ['CreateProductRequest', 'name'],
+      ['CreateProductRequest', 'category'],
+      ['CreateProductRequest', 'options', '[]', 'name'],
+      ['UpdateProductRequest', 'name'],
+      ['UpdateProductRequest', 'category'],
+    ] as const) {
+      const text = field(schema, ...path);
+      expect(text['pattern'], `${schema}.${path.join('.')}`).to.equal('\\S');
+      expect(text['description'], `${schema}.${path.join('.')}`).to.match(/must not be blank/).and.to.match(/Trimmed/);
+    }
+  });
+
+  it('GET /products: unknown query parameters are 400; category and q are trimmed and must not be blank', function () {
+    const list = operation('/api/v1/products', 'get');
+    expect(list?.description).to.include('Unknown query parameters are 400.');
+    for (const name of ['category', 'q']) {
+      const parameter = list?.parameters?.find((p) => p['name'] === name);
+      expect(parameter, name).to.not.equal(undefined);
+      expect((parameter!['schema'] as Schema)['pattern'], name).to.equal('\\S');
+      expect(parameter!['description'], name).to.match(/trimmed/).and.to.match(/must not be blank/);
+    }
+  });
+});

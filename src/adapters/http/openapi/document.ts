@@ -90,10 +90,12 @@ function sharedCasesOf(op: Operation): SharedCase[] {
   if ((op.auth ?? 'bearer') === 'bearer') cases.push(SHARED.token);
   if (op.body) cases.push(SHARED.tooLarge, SHARED.notJson);
   if (op.idempotent) cases.push(SHARED.keyInProgress, SHARED.keyReused, SHARED.newKeys);
-  if (op.auth !== 'public' && op.auth !== 'metrics') cases.push(SHARED.internal, SHARED.unavailable);
-  // An operation that documents a code itself says best when it is given.
+  cases.push(SHARED.internal, SHARED.unavailable);
+  // An operation that documents a code itself says best when it is given; one whose success
+  // answer has the status (readiness's 503) keeps it.
   const own = new Set((op.errors ?? []).map((c) => c.code));
-  return cases.filter((c) => !own.has(c.problem.code) || c === SHARED.newKeys);
+  const succeeding = new Set(op.responses.map((r) => r.status));
+  return cases.filter((c) => (!own.has(c.problem.code) || c === SHARED.newKeys) && !succeeding.has(STATUS_OF[c.problem.code]));
 }
 
 function errorResponses(op: Operation, instance: string): JsonObject {
@@ -232,7 +234,7 @@ export function buildOpenApiDocument(groups: readonly OperationGroup[]): JsonObj
         const schema = openApiSchemaOf(op.body);
         requestSchemas[name] = schema as JsonObject;
         operation['requestBody'] = {
-          required: true,
+          required: op.bodyOptional !== true,
           ...(op.bodyDescription ? { description: op.bodyDescription } : {}),
           content: { 'application/json': { schema: schemaRef(name), example: exampleOf(schema) as Json } },
         };

@@ -130,11 +130,19 @@ function objectSchema(d: Described): SchemaObject {
     properties[name] = convert(key);
     if (key.flags?.presence === 'required') required.push(name);
   }
-  for (const rule of d.rules ?? []) unsupported(`object rule ${rule.name}`);
+  const counts: SchemaObject = {};
+  for (const rule of d.rules ?? []) {
+    const limit = rule.args?.['limit'];
+    if (rule.name === 'min') counts['minProperties'] = limit;
+    else if (rule.name === 'max') counts['maxProperties'] = limit;
+    else if (rule.name === 'length') Object.assign(counts, { minProperties: limit, maxProperties: limit });
+    else unsupported(`object rule ${rule.name}`);
+  }
   return {
     type: 'object',
     properties,
     ...(required.length > 0 ? { required } : {}),
+    ...counts,
     additionalProperties: d.flags?.unknown === true,
   };
 }
