@@ -351,7 +351,7 @@ function fuzzSuite(label: string, options: TestServiceOptions, runs: number): vo
           const headersSent: Record<string, string> = { ...r.headers };
           const token = tokens[r.caller];
           if (token) headersSent['authorization'] = `Bearer ${token}`;
-          const res = await fetch(`${t.api.baseUrl}${r.path}${r.query}`, { method: r.method, headers: headersSent, ...(r.body !== undefined ? { body: r.body } : {}) });
+          const res = await fetch(`${t.api.baseUrl}${r.path}${r.query}`, { method: r.method, headers: headersSent, redirect: 'manual', ...(r.body !== undefined ? { body: r.body } : {}) });
           checkAnswer(r, res.status, res.headers.get('content-type') ?? '', await res.text(), res.headers.get('retry-after'));
         }),
         { seed: SEED, numRuns: runs, endOnFailure: false },
