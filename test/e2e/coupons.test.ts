@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import { uniqueName } from '../support/environment.js';
 import { requireRedis, unreachableRedis } from '../support/redis.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
@@ -232,6 +233,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
         ['validFrom "not-a-date"', { validFrom: 'not-a-date' }, 'validFrom'],
         ['validFrom a number', { validFrom: Date.now() - HOUR }, 'validFrom'],
         ['validFrom null', { validFrom: null }, 'validFrom'],
+        ['validFrom a date alone, "2026-01-01" (issue 11)', { validFrom: '2026-01-01' }, 'validFrom'],
+        ['validFrom a day the calendar does not have, "2026-02-30T00:00:00Z" (issue 11)', { validFrom: '2026-02-30T00:00:00Z' }, 'validFrom'],
         ['validUntil missing', { validUntil: undefined }, 'validUntil'],
         ['validUntil "not-a-date"', { validUntil: 'not-a-date' }, 'validUntil'],
         ['validUntil a number', { validUntil: Date.now() + DAY }, 'validUntil'],
@@ -1709,5 +1712,54 @@ describe('e2e: coupon issue on two instances sharing PostgreSQL and Redis', func
     expectProblem(fourth, 429, 'RATE_LIMITED', ISSUE);
     retryAfterOf(fourth);
     expect(await ca.listOk(buyer)).to.have.length(3);
+  });
+});
+
+type Schema = Record<string, any>;
+const documented = openApiDocument as unknown as { paths: Record<string, Record<string, Schema>>; components: { schemas: Record<string, Schema> } };
+
+describe('e2e: coupons in the OpenAPI document (issue 11: declared with their routes)', function () {
+  const createCoupon = () => documented.components.schemas['CreateCouponRequest']!;
+
+  it('lists every coupon operation under its old operationId, the two issues sharing IssueCouponRequest', function () {
+    const expected: Array<[string, string, string]> = [
+      ['post', '/api/v1/coupons', 'createCoupon'],
+      ['get', '/api/v1/coupons/{couponId}', 'getCoupon'],
+      ['patch', '/api/v1/coupons/{couponId}', 'changeCouponStatus'],
+      ['post', '/api/v1/coupons/issue', 'issueCoupon'],
+      ['post', '/api/v1/coupons/issue/limited', 'issueLimitedCoupon'],
+      ['get', '/api/v1/coupons/user/{userId}', 'listUserCoupons'],
+    ];
+    for (const [method, path, operationId] of expected) {
+      const operation = documented.paths[path]?.[method];
+      expect(operation, `${method.toUpperCase()} ${path}`).to.include({ operationId });
+      expect(operation!['tags']).to.deep.equal(['Coupons']);
+    }
+    for (const path of ['/api/v1/coupons/issue', '/api/v1/coupons/issue/limited']) {
+      expect(documented.paths[path]!['post']!['requestBody']['content']['application/json']['schema']).to.deep.equal({ $ref: '#/components/schemas/IssueCouponRequest' });
+    }
+  });
+
+  it('says discountValue is 1..100 for PERCENTAGE and 1..1,000,000,000 otherwise (the old document allowed a PERCENTAGE of 101)', function () {
+    const discountValue = createCoupon()['properties']['discountValue'];
+    expect(discountValue['anyOf']).to.deep.include.members([
+      { type: 'integer', minimum: 1, maximum: 100, format: 'int32' },
+      { type: 'integer', minimum: 1, maximum: 1_000_000_000, format: 'int32' },
+    ]);
+    expect(discountValue['description']).to.include('When `type` is `PERCENTAGE`: a whole number from 1 to 100. Otherwise: a whole number from 1 to 1000000000.');
+  });
+
+  it('says validFrom and validUntil are RFC 3339 date-times with a zone, on a real calendar day', function () {
+    for (const field of ['validFrom', 'validUntil']) {
+      const schema = createCoupon()['properties'][field];
+      expect(schema, field).to.include({ type: 'string', format: 'date-time' });
+      expect(schema['description'], field).to.match(/RFC 3339 date-time with a time zone/).and.to.match(/A date alone/).and.to.include('2026-02-30');
+    }
+  });
+
+  it('says a name must not be blank (pattern \\S) and is trimmed', function () {
+    const name = createCoupon()['properties']['name'];
+    expect(name).to.include({ type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' });
+    expect(name['description']).to.match(/trimmed/).and.to.match(/must not be blank/);
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
 import { expectProblem, expectValidation } from './problem.js';
 import {
@@ -507,6 +508,44 @@ for (const persistence of ['postgres', 'memory'] as const) {
         await expectUntouched(listing, 10);
       });
 
+      it('trims the reason before keeping it: " damaged " is kept as "damaged" (issue 11: the old document said 400)', async function () {
+        const listing = await o.listing();
+        const buyer = await t.newBuyer();
+        const order = await o.order(buyer, listing, 1);
+
+        const cancelled = expectOrderAnswer(await o.cancel(buyer, order.id, { reason: ' damaged ' }), 200);
+
+        expect(cancelled).to.include({ status: 'CANCELLED', cancelReason: 'damaged' });
+        expect((await o.getOk(buyer, order.id)).cancelReason).to.equal('damaged');
+      });
+
+      for (const [label, reason] of [
+        ['blank', '   '],
+        ['empty', ''],
+        ['over 500 characters', 'r'.repeat(501)],
+        ['not text', 42],
+      ] as const) {
+        it(`answers 400 VALIDATION_FAILED naming reason for a ${label} one, and the order stays CREATED`, async function () {
+          const listing = await o.listing();
+          const buyer = await t.newBuyer();
+          const order = await o.order(buyer, listing, 1);
+
+          expectValidation(await o.cancel(buyer, order.id, { reason }), cancelPath(order.id), 'reason');
+
+          expect((await o.getOk(buyer, order.id)).status).to.equal('CREATED');
+        });
+      }
+
+      it('takes a request with no body at all (the document says the body may be left out)', async function () {
+        const listing = await o.listing();
+        const buyer = await t.newBuyer();
+        const order = await o.order(buyer, listing, 1);
+
+        const res = await t.api.request('PUT', cancelPath(order.id), { token: buyer.token });
+
+        expect(expectOrderAnswer(res, 200).status).to.equal('CANCELLED');
+      });
+
       it('refunds a CONFIRMED order and then cancels it: balance back (REFUND in the history), stock back', async function () {
         const listing = await o.listing({ price: 5_000 });
         const buyer = await o.buyerWith(20_000);
@@ -833,3 +872,49 @@ for (const persistence of ['postgres', 'memory'] as const) {
     });
   });
 }
+
+type Schema = Record<string, any>;
+const documented = openApiDocument as unknown as { paths: Record<string, Record<string, Schema>>; components: { schemas: Record<string, Schema> } };
+
+describe('e2e: orders in the OpenAPI document (issue 11: declared with their routes)', function () {
+  it('lists every order, payment and refund operation under its old operationId and tag', function () {
+    const expected: Array<[string, string, string, string]> = [
+      ['post', '/api/v1/orders', 'placeOrder', 'Orders'],
+      ['get', '/api/v1/orders', 'listOrders', 'Orders'],
+      ['get', '/api/v1/orders/{orderId}', 'getOrder', 'Orders'],
+      ['put', '/api/v1/orders/{orderId}/cancel', 'cancelOrder', 'Orders'],
+      ['post', '/api/v1/orders/{orderId}/fulfillment', 'advanceFulfillment', 'Orders'],
+      ['post', '/api/v1/orders/{orderId}/complete', 'completeOrder', 'Orders'],
+      ['post', '/api/v1/payments/process', 'payOrder', 'Payments'],
+      ['post', '/api/v1/payments/confirm', 'confirmPayment', 'Payments'],
+      ['get', '/api/v1/payments/{paymentId}', 'getPayment', 'Payments'],
+      ['get', '/api/v1/payments/{paymentId}/recovery', 'getPaymentRecovery', 'Payments'],
+      ['post', '/api/v1/refunds', 'refundOrder', 'Refunds'],
+    ];
+    for (const [method, path, operationId, tag] of expected) {
+      const operation = documented.paths[path]?.[method];
+      expect(operation, `${method.toUpperCase()} ${path}`).to.include({ operationId });
+      expect(operation!['tags']).to.deep.equal([tag]);
+    }
+  });
+
+  it('says a cancel reason is trimmed, must not be blank and is at most 500 characters', function () {
+    const reason = documented.components.schemas['CancelOrderRequest']!['properties']['reason'];
+    expect(reason).to.include({ type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' });
+    expect(reason['description']).to.match(/trimmed/).and.to.match(/must not be blank/).and.to.match(/at most 500 characters/);
+  });
+
+  it('says the bodies of cancel and complete may be left out, and the others not', function () {
+    const bodyRequired = (method: string, path: string) => documented.paths[path]![method]!['requestBody']['required'];
+    expect(bodyRequired('put', '/api/v1/orders/{orderId}/cancel')).to.equal(false);
+    expect(bodyRequired('post', '/api/v1/orders/{orderId}/complete')).to.equal(false);
+    expect(bodyRequired('post', '/api/v1/orders')).to.equal(true);
+    expect(bodyRequired('post', '/api/v1/orders/{orderId}/fulfillment')).to.equal(true);
+  });
+
+  it('gives placing an order a body example without a requestId or a coupon the caller may not hold', function () {
+    const example = documented.paths['/api/v1/orders']!['post']!['requestBody']['content']['application/json']['example'];
+    expect(example).to.have.property('items').that.is.an('array').that.is.not.empty;
+    expect(example).not.to.have.any.keys('requestId', 'userCouponId');
+  });
+});

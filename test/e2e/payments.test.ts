@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import { type Account, startTestService, type TestService } from '../support/service.js';
 import { expectProblem, expectValidation } from './problem.js';
 import {
@@ -252,6 +253,29 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect(await o.balanceOf(buyer)).to.equal(10_000);
         expect(await stockOf(listing)).to.deep.equal({ totalStock: 10, reservedStock: 0, availableStock: 10 });
         expect((await o.getOk(buyer, order.id)).status).to.equal('CANCELLED');
+      });
+
+      it('trims the reason before keeping it: " damaged " is kept as "damaged", on the refund and as the order\'s cancelReason (issue 11)', async function () {
+        const listing = await o.listing({ price: 4_000 });
+        const buyer = await o.buyerWith(10_000);
+        const { order } = await o.paidOrder(buyer, listing, 1);
+
+        const refund = expectRefundAnswer(await o.refund(buyer, { orderId: order.id, reason: ' damaged ' }), 201);
+
+        expect(refund.reason).to.equal('damaged');
+        expect((await o.getOk(buyer, order.id)).cancelReason).to.equal('damaged');
+      });
+
+      it('answers 400 VALIDATION_FAILED naming reason for a blank one or one over 500 characters, and refunds nothing', async function () {
+        const listing = await o.listing({ price: 4_000 });
+        const buyer = await o.buyerWith(10_000);
+        const { order } = await o.paidOrder(buyer, listing, 1);
+
+        expectValidation(await o.refund(buyer, { orderId: order.id, reason: ' \t ' }), REFUNDS, 'reason');
+        expectValidation(await o.refund(buyer, { orderId: order.id, reason: 'r'.repeat(501) }), REFUNDS, 'reason');
+
+        expect(await o.balanceOf(buyer)).to.equal(6_000);
+        expect((await o.getOk(buyer, order.id)).status).to.equal('CONFIRMED');
       });
 
       it('answers 409 INVALID_STATE to a second refund, crediting once', async function () {
@@ -560,3 +584,12 @@ for (const persistence of ['postgres', 'memory'] as const) {
     });
   });
 }
+
+describe('e2e: refunds in the OpenAPI document (issue 11)', function () {
+  it('says a refund reason is trimmed, must not be blank and is at most 500 characters', function () {
+    const schemas = (openApiDocument as unknown as { components: { schemas: Record<string, Record<string, any>> } }).components.schemas;
+    const reason = schemas['RefundRequest']!['properties']['reason'];
+    expect(reason).to.include({ type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' });
+    expect(reason['description']).to.match(/trimmed/).and.to.match(/must not be blank/).and.to.match(/at most 500 characters/);
+  });
+});

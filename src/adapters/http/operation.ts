@@ -54,8 +54,6 @@ export interface Operation {
   /** The request body's component name (default: the operationId in PascalCase + `Request`). */
   bodyName?: string;
   bodyDescription?: string;
-  /** The body may be left out (it then counts as `{}`): a body of optional fields only, such as a lone `requestId`. */
-  bodyOptional?: boolean;
   /** Takes an Idempotency-Key (or body `requestId`): replays, key reuse and the new-key limit. */
   idempotent?: boolean;
   responses: SuccessResponse[];

@@ -244,6 +244,8 @@ export const dateTime = Joi.string()
     'dateTime.range': `{{#label}} must be from ${EARLIEST_DAY}T00:00:00Z to ${LATEST_DAY}T23:59:59.999Z`,
   })
   .meta({ openapi: { format: 'date-time' } })
+  // A note, not a description: the document writes it after the field's own description.
   .note(
-    `An RFC 3339 date-time with a time zone (\`Z\` or \`±hh:mm\`), e.g. \`2026-01-01T09:00:00+09:00\`; answered in UTC. A date alone, a time without a zone, a day the calendar does not have (\`2026-02-30\`), seconds past 59, or an instant outside ${EARLIEST_DAY}T00:00:00Z..${LATEST_DAY}T23:59:59.999Z is 400 naming the field.`,
+    'An RFC 3339 date-time with a time zone (`Z` or `±hh:mm`), e.g. `2026-01-01T09:00:00+09:00`; answered in UTC. ' +
+      `A date alone, a time without a zone, a day the calendar does not have (\`2026-02-30\`), an hour past 23, seconds past 59, or an instant outside ${EARLIEST_DAY}T00:00:00Z..${LATEST_DAY}T23:59:59.999Z is 400 naming the field.`,
   );

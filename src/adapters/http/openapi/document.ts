@@ -4,6 +4,7 @@
  * the joi schemas that validate them, error answers from problem.ts's status table, and only
  * the response schemas and the prose are written by hand (components.ts).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { type Operation, openApiPath, type ProblemCase } from '../operation.js';
 import { STATUS_OF } from '../problem.js';
 import {
@@ -230,11 +231,15 @@ export function buildOpenApiDocument(groups: readonly OperationGroup[]): JsonObj
       if (parameters.length > 0) operation['parameters'] = parameters;
       if (op.body) {
         const name = op.bodyName ?? `${pascalCase(op.operationId)}Request`;
-        if (requestSchemas[name]) throw new Error(`${op.operationId}: request schema ${name} is declared twice`);
         const schema = openApiSchemaOf(op.body);
+        // Two operations may share a request schema (the two coupon issues), never differ under one name.
+        if (requestSchemas[name] && !isDeepStrictEqual(requestSchemas[name], schema)) {
+          throw new Error(`${op.operationId}: request schema ${name} is declared twice, differently`);
+        }
         requestSchemas[name] = schema as JsonObject;
         operation['requestBody'] = {
-          required: op.bodyOptional !== true,
+          // A request without a body is validated as `{}`: the body may be left out when that passes.
+          required: op.body.validate({}).error !== undefined,
           ...(op.bodyDescription ? { description: op.bodyDescription } : {}),
           content: { 'application/json': { schema: schemaRef(name), example: exampleOf(schema) as Json } },
         };

@@ -19,6 +19,8 @@ import { FULFILMENT_STEPS, type FulfilmentStep, ORDER_STATUSES, type OrderStatus
 import type { PageRequest } from '../../../domain/shared/page.js';
 import { idempotentVia } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
+import { operation } from '../operation.js';
+import { notFound } from '../problem-cases.js';
 import { routeDefiner } from '../route.js';
 import { paging, positiveId, requestIdField, text } from '../validation.js';
 
@@ -37,41 +39,351 @@ export interface OrderUseCases {
   runIdempotently: RunIdempotently;
 }
 
-const reason = text(500);
-const orderParams = Joi.object<{ orderId: number }>({ orderId: positiveId.required() });
+const reason = (keptAs: string, example: string) =>
+  text(500)
+    .description(`${keptAs} Surrounding white space is trimmed before it is kept; must not be blank (400); at most 500 characters.`)
+    .example(example);
+const orderParams = Joi.object<{ orderId: number }>({
+  orderId: positiveId.required().description('An order id (a positive integer; anything else is 400).'),
+});
 const placeBody = Joi.object<PlaceOrderInput & { requestId?: string }>({
   items: Joi.array()
     .items(
       Joi.object({
-        productId: positiveId.required(),
-        optionId: positiveId,
+        productId: positiveId.required().description('An ACTIVE product (unknown: 404; DISCONTINUED: 422 PRODUCT_UNAVAILABLE)'),
+        optionId: positiveId.description(
+          "One of its options (unknown or another product's: 404). May be left out when the product has exactly one option; left out for a product with several, 400.",
+        ),
         // Only the type is a shape rule: more than 10 of an option is the order limit's 422.
-        quantity: Joi.number().integer().min(1).max(1_000_000).required(),
+        quantity: Joi.number()
+          .integer()
+          .min(1)
+          .max(1_000_000)
+          .required()
+          .description(
+            'Units of the option. Only the type and 1..1,000,000 are shape rules (400); more than 10 of one option, or more than 30 over the whole order, is 422 ORDER_LIMIT_EXCEEDED.',
+          )
+          .example(2),
       }),
     )
     .min(1)
     .max(100)
-    .required(),
-  userCouponId: positiveId,
+    .required()
+    .description('The lines of the order, in the order they are kept. Two lines for the same option are 400.'),
+  userCouponId: positiveId.description(
+    "A user coupon of the caller (ISSUED or REFUNDED) to apply; it is bound to the new order until the order is paid (USED) or ends unpaid (given back). " +
+      "422 COUPON_NOT_APPLICABLE, with nothing reserved, when it does not exist or is someone else's (the answer does not tell which), is USED or EXPIRED (or past its `expiresAt`), " +
+      "its coupon is SUSPENDED or CANCELLED or outside its window (before `validFrom`, from `validUntil` on), it is a SELLER's coupon and the order has none of that seller's lines, what it covers is below the coupon's `minOrderAmount`, or it is bound to another live unpaid order (CREATED or PENDING). " +
+      "What it covers: a SELLER's coupon that seller's lines only, an ADMIN's the whole order (the coupon's `sellerId`). Discount on that amount: PERCENTAGE floor(covered × discountValue / 100), capped at `maxDiscountAmount`; FIXED min(discountValue, covered) (also capped at `maxDiscountAmount` when set); never above what it covers (so `finalAmount` may be 0), split over the covered lines (each item's `discountAmount`).",
+  ),
   requestId: requestIdField,
+})
+  // Not every field's own example: a `userCouponId` the caller does not hold would make "Try it out" a 422.
+  .example({ items: [{ productId: 42, optionId: 7, quantity: 2 }] });
+const listQuery = Joi.object<PageRequest & { status?: OrderStatus }>({
+  ...paging,
+  status: Joi.string()
+    .valid(...ORDER_STATUSES)
+    .description('Only orders of this status (see OrderStatus).'),
 });
-const listQuery = Joi.object<PageRequest & { status?: OrderStatus }>({ ...paging, status: Joi.string().valid(...ORDER_STATUSES) });
-const cancelBody = Joi.object<{ reason?: string; requestId?: string }>({ reason, requestId: requestIdField });
+const cancelBody = Joi.object<{ reason?: string; requestId?: string }>({
+  reason: reason("Kept as the order's `cancelReason` (and the refund's `reason` when a paid order is refunded).", 'Ordered the wrong size'),
+  requestId: requestIdField,
+}).description('The body may be left out.');
 const fulfilmentBody = Joi.object<{ status: FulfilmentStep; requestId?: string }>({
   status: Joi.string()
     .valid(...FULFILMENT_STEPS)
-    .required(),
+    .required()
+    .description('The next step only: CONFIRMED → PREPARING → SHIPPED → DELIVERED. Any other move is 409 INVALID_STATE.')
+    .example('PREPARING'),
   requestId: requestIdField,
 });
-const emptyBody = Joi.object<{ requestId?: string }>({ requestId: requestIdField });
-const payBody = Joi.object<{ orderId: number; requestId?: string }>({ orderId: positiveId.required(), requestId: requestIdField });
-const confirmBody = Joi.object<{ paymentId: number; requestId?: string }>({ paymentId: positiveId.required(), requestId: requestIdField });
-const paymentParams = Joi.object<{ paymentId: number }>({ paymentId: positiveId.required() });
+const emptyBody = Joi.object<{ requestId?: string }>({ requestId: requestIdField }).description('The body may be left out.');
+const payBody = Joi.object<{ orderId: number; requestId?: string }>({
+  orderId: positiveId.required().description('The order to pay: CREATED and its reservation still holding'),
+  requestId: requestIdField,
+});
+const confirmBody = Joi.object<{ paymentId: number; requestId?: string }>({
+  paymentId: positiveId.required().description('The payment to settle'),
+  requestId: requestIdField,
+});
+const paymentParams = Joi.object<{ paymentId: number }>({
+  paymentId: positiveId.required().description('A payment id (a positive integer; anything else is 400).'),
+});
 const refundBody = Joi.object<{ orderId: number; reason?: string; requestId?: string }>({
-  orderId: positiveId.required(),
-  reason,
+  orderId: positiveId.required().description('The order to refund: CONFIRMED or PREPARING, not refunded before'),
+  reason: reason("Kept as the refund's `reason` and the order's `cancelReason`.", 'Changed my mind'),
   requestId: requestIdField,
 });
+
+const ORDER_NOT_FOUND = notFound('Order');
+const PAYMENT_NOT_FOUND = notFound('Payment');
+
+export const ORDER_OPERATIONS = {
+  placeOrder: operation({
+    method: 'post',
+    path: '/orders',
+    operationId: 'placeOrder',
+    tag: 'Orders',
+    summary: 'Place an order',
+    description:
+      'Any authenticated user; the caller is the buyer. In one transaction: the lines are checked, the stock of every line is reserved (all or nothing), the coupon is checked and bound, the amounts are worked out and the order is recorded CREATED. ' +
+      'The reservation holds for `ORDER_RESERVATION_TTL_SECONDS` (default 30, see `reservationExpiresAt`): pay before then, or the sweeper cancels the order (reason `EXPIRED`) and releases the stock. ' +
+      "Whenever the order is refused, nothing is reserved. Checked in this order after the shape: the rate limit (429), each line's product and option (404, 422 PRODUCT_UNAVAILABLE), the coupon (422), the order limits (422), the unpaid-order cap (429), the stock (409). " +
+      'At most `RATE_LIMIT_ORDERS_PER_SECOND` (default 1; 0 switches it off) orders a second per user, across all instances: more is 429 RATE_LIMITED with `Retry-After`. A replay with the same Idempotency-Key is answered from the first answer and neither limited nor counted. ' +
+      'At most `MAX_UNPAID_ORDERS_PER_USER` (default 5; 0 switches it off) live unpaid orders (CREATED or PENDING) per user, exact across all instances: another is 429 RATE_LIMITED with `Retry-After` (seconds until the earliest of them lets its reservation go, at least 1) until one is paid, cancelled or expires. Placing an order without the balance to pay it is allowed (the order waits for a charge).',
+    body: placeBody,
+    bodyName: 'PlaceOrderRequest',
+    idempotent: true,
+    responses: [{ status: 201, description: 'The new order, CREATED, its stock reserved until `reservationExpiresAt`', schema: 'Order' }],
+    errors: [
+      { code: 'VALIDATION_FAILED', when: 'the request is not valid (see the schema and "Refused input").', detail: 'The request is not valid' },
+      {
+        code: 'VALIDATION_FAILED',
+        example: 'VALIDATION_FAILED_option',
+        when: 'two lines name the same option, or a line leaves `optionId` out for a product with several options.',
+        detail: 'items.1: option 7 is on two lines',
+        errors: [{ field: 'items.1', message: 'option 7 is on two lines' }],
+      },
+      {
+        code: 'NOT_FOUND',
+        when: 'a line names a product that does not exist, or an option that is not one of its options.',
+        detail: 'Product 999 does not exist',
+      },
+      {
+        code: 'INSUFFICIENT_STOCK',
+        when: 'a line asks for more than is available (`detail` names the line; nothing is reserved).',
+        detail: 'Line 1 (Canvas sneakers / 270 mm): only 2 available, 3 requested',
+      },
+      { code: 'ORDER_LIMIT_EXCEEDED', when: 'more than 10 units of one option, or more than 30 in all.', detail: 'At most 10 units of one option per order (line 1 has 11)' },
+      { code: 'PRODUCT_UNAVAILABLE', when: 'a product is DISCONTINUED.', detail: 'Product 7 is no longer sold' },
+      {
+        code: 'COUPON_NOT_APPLICABLE',
+        when: "the `userCouponId` is unknown or someone else's, USED or EXPIRED, its coupon SUSPENDED, CANCELLED or outside its window, a SELLER's coupon with none of that seller's lines in the order, what it covers below its `minOrderAmount`, or it is bound to another unpaid order (see the request schema).",
+        detail: "The order total 8000 is below the coupon's minimum of 10000",
+      },
+      {
+        code: 'COUPON_NOT_APPLICABLE',
+        example: 'COUPON_NOT_APPLICABLE_seller_minimum',
+        when: "a SELLER's coupon whose lines come to less than its minimum.",
+        detail: "Seller 12's products in the order come to 8000, below the coupon's minimum of 10000",
+      },
+      {
+        code: 'COUPON_NOT_APPLICABLE',
+        example: 'COUPON_NOT_APPLICABLE_no_line',
+        when: "a SELLER's coupon and none of that seller's lines.",
+        detail: "This coupon is for seller 12's products only, and the order has none of them",
+      },
+      { code: 'RATE_LIMITED', when: 'over `RATE_LIMIT_ORDERS_PER_SECOND` orders a second for this user.', detail: 'Too many orders; wait a moment' },
+      {
+        code: 'RATE_LIMITED',
+        example: 'RATE_LIMITED_unpaid_orders',
+        when: 'the user already has `MAX_UNPAID_ORDERS_PER_USER` live unpaid orders.',
+        detail: 'You have 5 unpaid orders (at most 5); pay or cancel one before placing another',
+      },
+    ],
+  }),
+  listOrders: operation({
+    method: 'get',
+    path: '/orders',
+    operationId: 'listOrders',
+    tag: 'Orders',
+    summary: 'List orders, newest first',
+    description: "A non-ADMIN (a SELLER included) sees the orders they placed; an ADMIN sees everyone's. Newest first, ties broken by id.",
+    query: listQuery,
+    responses: [{ status: 200, description: 'A page of orders', schema: 'OrderPage' }],
+  }),
+  getOrder: operation({
+    method: 'get',
+    path: '/orders/:orderId',
+    operationId: 'getOrder',
+    tag: 'Orders',
+    summary: 'One order',
+    description: 'Its buyer, an ADMIN, or a SELLER of one of its items.',
+    params: orderParams,
+    responses: [{ status: 200, description: 'The order, with its latest payment', schema: 'Order' }],
+    errors: [{ code: 'FORBIDDEN', when: "the order is someone else's.", detail: 'This order is someone else’s' }, ORDER_NOT_FOUND],
+  }),
+  cancelOrder: operation({
+    method: 'put',
+    path: '/orders/:orderId/cancel',
+    operationId: 'cancelOrder',
+    tag: 'Orders',
+    summary: 'Cancel an order',
+    description:
+      'Its buyer or an ADMIN. CREATED (unpaid): CANCELLED, its stock released and its coupon free again. CONFIRMED or PREPARING (paid, not shipped): refunded first (as `POST /api/v1/refunds`: balance credited, stock restocked, coupon usable again), then CANCELLED. ' +
+      'Any other status (PENDING included: settle the payment first) is 409 INVALID_STATE. The body may be left out.',
+    params: orderParams,
+    body: cancelBody,
+    bodyName: 'CancelOrderRequest',
+    idempotent: true,
+    responses: [{ status: 200, description: 'The order, CANCELLED', schema: 'Order' }],
+    errors: [
+      { code: 'FORBIDDEN', when: "the caller is neither the order's buyer nor an ADMIN.", detail: 'Only the order’s buyer may cancel it' },
+      ORDER_NOT_FOUND,
+      {
+        code: 'INVALID_STATE',
+        when: 'the order is PENDING, SHIPPED or later, or already CANCELLED or FAILED.',
+        detail: 'Order 42 is SHIPPED: it can no longer be cancelled',
+      },
+    ],
+  }),
+  advanceFulfillment: operation({
+    method: 'post',
+    path: '/orders/:orderId/fulfillment',
+    operationId: 'advanceFulfillment',
+    tag: 'Orders',
+    summary: 'Move an order one step towards delivery (the SELLER of all its items, or ADMIN)',
+    description:
+      "The SELLER of every one of its items, or an ADMIN (a BUYER is 403 before the order is looked up). The status is the whole order's, so an order with items of several sellers is moved by an ADMIN only for now (403 to its sellers) until fulfilment is per seller. " +
+      'One step at a time, never back: CONFIRMED → PREPARING → SHIPPED → DELIVERED; any other move is 409 INVALID_STATE.',
+    params: orderParams,
+    body: fulfilmentBody,
+    bodyName: 'FulfilmentRequest',
+    idempotent: true,
+    responses: [{ status: 200, description: 'The order in its new status', schema: 'Order' }],
+    errors: [
+      { code: 'FORBIDDEN', when: 'the caller is a BUYER.', detail: 'Only a seller of its items or an ADMIN may fulfil an order' },
+      { code: 'FORBIDDEN', example: 'FORBIDDEN_not_seller', when: 'a SELLER none of whose products is in the order.', detail: 'None of this order’s items is yours' },
+      {
+        code: 'FORBIDDEN',
+        example: 'FORBIDDEN_mixed_order',
+        when: "a SELLER of an order that also holds another seller's items.",
+        detail: 'Order 42 has items of several sellers: mixed orders are fulfilled by an ADMIN for now',
+      },
+      ORDER_NOT_FOUND,
+      { code: 'INVALID_STATE', when: '`status` is not the next step from where the order stands.', detail: 'Order 42 is CONFIRMED: it cannot move to SHIPPED' },
+    ],
+  }),
+  completeOrder: operation({
+    method: 'post',
+    path: '/orders/:orderId/complete',
+    operationId: 'completeOrder',
+    tag: 'Orders',
+    summary: 'Confirm the purchase (the buyer)',
+    description: "The order's buyer only (not an ADMIN): DELIVERED → COMPLETED. Any other status is 409 INVALID_STATE. The body may be left out.",
+    params: orderParams,
+    body: emptyBody,
+    bodyName: 'CompleteOrderRequest',
+    idempotent: true,
+    responses: [{ status: 200, description: 'The order, COMPLETED', schema: 'Order' }],
+    errors: [
+      { code: 'FORBIDDEN', when: "the caller is not the order's buyer.", detail: 'Only the order’s buyer may confirm the purchase' },
+      ORDER_NOT_FOUND,
+      { code: 'INVALID_STATE', when: 'the order is not DELIVERED.', detail: 'Cannot complete order 42: it is SHIPPED' },
+    ],
+  }),
+  payOrder: operation({
+    method: 'post',
+    path: '/payments/process',
+    operationId: 'payOrder',
+    tag: 'Payments',
+    summary: 'Pay an order from the wallet',
+    description:
+      "The order's buyer (an ADMIN may too; the buyer's wallet pays). The order must be CREATED and its reservation still holding. The wallet is debited `finalAmount` (ledger `PAYMENT`), the stock confirmed, the coupon used, and the order CONFIRMED. " +
+      'With the internal gateway (`PAYMENT_GATEWAY=internal`, the default) this is one transaction and answers 200. With an external gateway, the gateway is called outside any transaction: when its answer is lost (timeout, crash) the answer is 202 with the payment `GATEWAY_REQUESTED` and the order PENDING, ' +
+      'settled later by `POST /api/v1/payments/confirm` or by recovery (after `PENDING_RECOVERY_AFTER_SECONDS`, default 60, then with backoff; see RecoveryState). ' +
+      'When the wallet does not cover the amount nothing changes (409 INSUFFICIENT_BALANCE; the refused attempt is on record as a FAILED payment): the buyer may charge and pay again until the reservation expires. ' +
+      "A declined payment (402) and a want of balance (409) count as failed payments; `FAILURE_BLOCK_THRESHOLD` (default 5; 0 switches it off) consecutive ones block the user's payments for `FAILURE_BLOCK_SECONDS` (default 600): 429 TOO_MANY_FAILURES with `Retry-After`, checked before anything else; a completed payment resets the count. " +
+      'A replay of an `Idempotency-Key` answers the first answer as it was (`GET /api/v1/payments/{paymentId}` for the current state).',
+    body: payBody,
+    bodyName: 'PayRequest',
+    idempotent: true,
+    responses: [
+      { status: 200, description: 'The payment, COMPLETED; the order is CONFIRMED', schema: 'Payment' },
+      {
+        status: 202,
+        description:
+          "The payment, `GATEWAY_REQUESTED`: the gateway's answer is unknown, the order is PENDING and the wallet debited until the payment is settled (confirm, or recovery)",
+        schema: 'Payment',
+      },
+    ],
+    errors: [
+      {
+        code: 'PAYMENT_DECLINED',
+        when: 'the gateway declined. The order is FAILED; the balance, the stock and the coupon were given back.',
+        detail: 'Payment 17 was not approved; the order failed and its stock and balance were given back',
+      },
+      { code: 'FORBIDDEN', when: "the order is someone else's.", detail: 'Only the order’s buyer may pay for it' },
+      ORDER_NOT_FOUND,
+      {
+        code: 'INSUFFICIENT_BALANCE',
+        when: 'the wallet does not cover `finalAmount` (nothing changes: the order stays CREATED and payable until it expires).',
+        detail: 'The balance of 5000 won does not cover 78000 won',
+      },
+      {
+        code: 'INVALID_STATE',
+        when: 'the order is not CREATED (paid, pending, cancelled, failed) or its reservation expired.',
+        detail: 'Order 42: its reservation expired at 2025-01-31T09:30:30.000Z',
+      },
+      {
+        code: 'TOO_MANY_FAILURES',
+        when: "the user's payments are blocked after `FAILURE_BLOCK_THRESHOLD` consecutive failed payments.",
+        detail: 'Too many failed payments; try again later',
+      },
+    ],
+  }),
+  confirmPayment: operation({
+    method: 'post',
+    path: '/payments/confirm',
+    operationId: 'confirmPayment',
+    tag: 'Payments',
+    summary: 'Settle a pending payment now',
+    description:
+      'The buyer or an ADMIN. Asks the gateway what became of a `GATEWAY_REQUESTED` payment and settles it at once, as recovery would: approved → COMPLETED (order CONFIRMED); not approved → FAILED (order FAILED, balance, stock and coupon given back). ' +
+      'Idempotent: a payment already settled is answered as it is, and a settlement never happens twice. When the gateway still cannot say, or another instance is settling it right now, the payment is answered unchanged (`GATEWAY_REQUESTED`). ' +
+      'Works whatever the recovery state: this is how an operator settles a payment handed over to them (`OPERATOR_REQUIRED`) once the gateway knows; it counts no recovery attempt. ' +
+      'Always 200, whatever the outcome: read `status`.',
+    body: confirmBody,
+    bodyName: 'ConfirmPaymentRequest',
+    idempotent: true,
+    responses: [{ status: 200, description: 'The payment: COMPLETED, FAILED, or still GATEWAY_REQUESTED', schema: 'Payment' }],
+    errors: [{ code: 'FORBIDDEN', when: "the payment is someone else's.", detail: 'Only the buyer may confirm this payment' }, PAYMENT_NOT_FOUND],
+  }),
+  getPayment: operation({
+    method: 'get',
+    path: '/payments/:paymentId',
+    operationId: 'getPayment',
+    tag: 'Payments',
+    summary: 'One payment',
+    description: 'The buyer or an ADMIN.',
+    params: paymentParams,
+    responses: [{ status: 200, description: 'The payment', schema: 'Payment' }],
+    errors: [{ code: 'FORBIDDEN', when: "the payment is someone else's.", detail: 'This payment is someone else’s' }, PAYMENT_NOT_FOUND],
+  }),
+  getPaymentRecovery: operation({
+    method: 'get',
+    path: '/payments/:paymentId/recovery',
+    operationId: 'getPaymentRecovery',
+    tag: 'Payments',
+    summary: 'Where the recovery of a payment stands',
+    description:
+      'The buyer or an ADMIN. For a payment waiting for the gateway: whether the recovery job or an operator settles it, how many attempts were inconclusive, and when the job asks next. ' +
+      'A payment that does not wait (any other status) answers `state: null` with the attempts it took.',
+    params: paymentParams,
+    responses: [{ status: 200, description: "The payment's recovery", schema: 'PaymentRecovery' }],
+    errors: [{ code: 'FORBIDDEN', when: "the payment is someone else's.", detail: 'This payment is someone else’s' }, PAYMENT_NOT_FOUND],
+  }),
+  refundOrder: operation({
+    method: 'post',
+    path: '/refunds',
+    operationId: 'refundOrder',
+    tag: 'Refunds',
+    summary: 'Refund a paid order',
+    description:
+      "The order's buyer or an ADMIN. Only a CONFIRMED or PREPARING order (paid, not shipped), and at most once. In one transaction: the wallet is credited the whole payment (ledger `REFUND`; the balance cap does not block it), the stock restocked, the coupon made usable again (REFUNDED), the order CANCELLED. " +
+      'Without an `Idempotency-Key`, a second refund is 409 INVALID_STATE.',
+    body: refundBody,
+    bodyName: 'RefundRequest',
+    idempotent: true,
+    responses: [{ status: 201, description: 'The refund, REFUNDED', schema: 'Refund' }],
+    errors: [
+      { code: 'FORBIDDEN', when: "the caller is neither the order's buyer nor an ADMIN.", detail: 'Only the order’s buyer may refund it' },
+      ORDER_NOT_FOUND,
+      { code: 'INVALID_STATE', when: 'the order was refunded already, or is not CONFIRMED or PREPARING.', detail: 'Order 42 was refunded already' },
+    ],
+  }),
+};
 
 type OrderParams = { orderId: number };
 
@@ -79,29 +391,26 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   const router = Router();
   const route = routeDefiner(router, authenticate);
   const idempotent = idempotentVia(useCases.runIdempotently);
+  const ops = ORDER_OPERATIONS;
 
   route(
-    'post',
-    '/orders',
-    { body: placeBody },
+    ops.placeOrder,
     idempotent(async (_req, res) => {
       const { requestId: _key, ...input } = checked<PlaceOrderInput & { requestId?: string }>(res).body;
       return { status: 201, body: await useCases.placeOrder.execute(actorOf(res), input) };
     }, { admit: (res) => useCases.placeOrder.admit(actorOf(res)) }),
   );
 
-  route('get', '/orders', { query: listQuery }, async (_req, res) => {
+  route(ops.listOrders, async (_req, res) => {
     res.json(await useCases.listOrders.execute(actorOf(res), checked<unknown, PageRequest & { status?: OrderStatus }>(res).query));
   });
 
-  route('get', '/orders/:orderId', { params: orderParams }, async (_req, res) => {
+  route(ops.getOrder, async (_req, res) => {
     res.json(await useCases.getOrder.execute(actorOf(res), checked<unknown, unknown, OrderParams>(res).params.orderId));
   });
 
   route(
-    'put',
-    '/orders/:orderId/cancel',
-    { params: orderParams, body: cancelBody },
+    ops.cancelOrder,
     idempotent(async (_req, res) => {
       const { params, body } = checked<{ reason?: string }, unknown, OrderParams>(res);
       return { status: 200, body: await useCases.cancelOrder.execute(actorOf(res), params.orderId, body.reason ?? null) };
@@ -109,9 +418,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   );
 
   route(
-    'post',
-    '/orders/:orderId/fulfillment',
-    { params: orderParams, body: fulfilmentBody },
+    ops.advanceFulfillment,
     idempotent(async (_req, res) => {
       const { params, body } = checked<{ status: FulfilmentStep }, unknown, OrderParams>(res);
       return { status: 200, body: await useCases.advanceFulfilment.execute(actorOf(res), params.orderId, body.status) };
@@ -119,9 +426,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   );
 
   route(
-    'post',
-    '/orders/:orderId/complete',
-    { params: orderParams, body: emptyBody },
+    ops.completeOrder,
     idempotent(async (_req, res) => {
       const { params } = checked<unknown, unknown, OrderParams>(res);
       return { status: 200, body: await useCases.completeOrder.execute(actorOf(res), params.orderId) };
@@ -129,9 +434,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   );
 
   route(
-    'post',
-    '/payments/process',
-    { body: payBody },
+    ops.payOrder,
     idempotent(
       async (_req, res) => {
         const outcome = await useCases.payForOrder.execute(actorOf(res), checked<{ orderId: number }>(res).body.orderId);
@@ -143,9 +446,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   );
 
   route(
-    'post',
-    '/payments/confirm',
-    { body: confirmBody },
+    ops.confirmPayment,
     idempotent(
       async (_req, res) => ({
         status: 200,
@@ -156,18 +457,16 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
     ),
   );
 
-  route('get', '/payments/:paymentId', { params: paymentParams }, async (_req, res) => {
+  route(ops.getPayment, async (_req, res) => {
     res.json(await useCases.getPayment.execute(actorOf(res), checked<unknown, unknown, { paymentId: number }>(res).params.paymentId));
   });
 
-  route('get', '/payments/:paymentId/recovery', { params: paymentParams }, async (_req, res) => {
+  route(ops.getPaymentRecovery, async (_req, res) => {
     res.json(await useCases.getPaymentRecovery.execute(actorOf(res), checked<unknown, unknown, { paymentId: number }>(res).params.paymentId));
   });
 
   route(
-    'post',
-    '/refunds',
-    { body: refundBody },
+    ops.refundOrder,
     idempotent(async (_req, res) => {
       const { body } = checked<{ orderId: number; reason?: string }>(res);
       return { status: 201, body: await useCases.refundOrder.execute(actorOf(res), body.orderId, body.reason ?? null) };
@@ -176,6 +475,3 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
 
   return router;
 }
-
-// TODO(issue 11): declared operations move here from openapi/components.ts.
-export const ORDER_OPERATIONS: Record<string, import('../operation.js').Operation> = {};
