@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
+import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import { TEST_JWT_SECRET } from '../support/config.js';
 import { uniqueEmail } from '../support/environment.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -374,5 +375,21 @@ describe('e2e: token lifetime from JWT_LIFETIME_SECONDS', function () {
     await new Promise((resolve) => setTimeout(resolve, 2_100));
 
     expectProblem(await t.api.get(ME, { token }), 401, 'UNAUTHENTICATED', ME);
+  });
+});
+
+describe('e2e: the document says what the account routes do (issue 11)', function () {
+  it('every operation that checks or hashes a password documents the busy 503 with Retry-After, and keeps the database one', function () {
+    const paths = openApiDocument.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    for (const [path, method] of [
+      ['/api/v1/auth/signup', 'post'],
+      ['/api/v1/auth/login', 'post'],
+      ['/api/v1/users', 'post'],
+      ['/api/v1/users/me/password', 'put'],
+    ] as const) {
+      const unavailable = paths[path]![method]!.responses['503'] as { headers: Record<string, unknown>; content: Record<string, { examples: Record<string, unknown> }> };
+      expect(Object.keys(unavailable.content['application/problem+json']!.examples), path).to.have.members(['UNAVAILABLE (database)', 'UNAVAILABLE (busy checking passwords)']);
+      expect(unavailable.headers, path).to.have.property('Retry-After');
+    }
   });
 });

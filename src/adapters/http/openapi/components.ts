@@ -147,6 +147,20 @@ const schemas: JsonObject = {
       createdAt: isoTime('When the account was created'),
     },
   },
+  Token: {
+    type: 'object',
+    required: ['accessToken', 'tokenType', 'expiresIn'],
+    properties: {
+      accessToken: {
+        type: 'string',
+        description:
+          "HS256 JWT: subject = user id, with `role`, `ver` (the user's token version) and `exp`. Send as `Authorization: Bearer <accessToken>`. " +
+          "It works while its user is ACTIVE and has that token version still: a change of the user's password, role or status ends it.",
+      },
+      tokenType: { type: 'string', enum: ['Bearer'] },
+      expiresIn: { type: 'integer', minimum: 1, description: 'Lifetime of the token in seconds', example: 3600 },
+    },
+  },
   Balance: {
     type: 'object',
     description: "A user's wallet. Always equals the sum of its ledger entries.",
