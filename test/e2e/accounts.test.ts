@@ -111,6 +111,27 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect(second.body).to.deep.equal(first.body);
       });
 
+      // Issue 11: the document said the e-mail is trimmed, the service answered 400.
+      it('trims surrounding white space from the e-mail and the name: 201 with both trimmed, and login finds the account', async function () {
+        const email = uniqueEmail('trim');
+        const res = await t.api.post(SIGNUP, { email: ` \t${email}  `, password: PASSWORD, name: '  Kim Trim  ' });
+
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body).to.include({ email, name: 'Kim Trim' });
+        const token = await t.logIn(email, PASSWORD);
+        expect((await t.api.get(ME, { token })).body.id).to.equal(res.body.id);
+        const spaced = await t.api.post(LOGIN, { email: `  ${email.toUpperCase()}\n`, password: PASSWORD });
+        expect(spaced.status, JSON.stringify(spaced.body)).to.equal(200);
+        // The same address with other white space around it is the same account.
+        expectProblem(await t.api.post(SIGNUP, { email: `${email} `, password: PASSWORD, name: 'Again' }), 409, 'EMAIL_TAKEN', SIGNUP);
+      });
+
+      it('answers 400 naming the e-mail when it is blank or has white space inside, and the name when it is blank', async function () {
+        expectValidation(await t.api.post(SIGNUP, { email: '   ', password: PASSWORD, name: 'X' }), SIGNUP, 'email');
+        expectValidation(await t.api.post(SIGNUP, { email: `a ${uniqueEmail()}`, password: PASSWORD, name: 'X' }), SIGNUP, 'email');
+        expectValidation(await t.api.post(SIGNUP, { email: uniqueEmail(), password: PASSWORD, name: ' \t ' }), SIGNUP, 'name');
+      });
+
       it('names every bad field at once', async function () {
         const res = await t.api.post(SIGNUP, { email: 'nope', password: 'short' });
         expectValidation(res, SIGNUP, 'email', 'password', 'name');
@@ -153,6 +174,10 @@ for (const persistence of ['postgres', 'memory'] as const) {
       it('answers 400 VALIDATION_FAILED for a login without a password', async function () {
         const res = await t.api.post(LOGIN, { email: uniqueEmail() });
         expectValidation(res, LOGIN, 'password');
+      });
+
+      it('answers 400 VALIDATION_FAILED naming the e-mail when it is only white space', async function () {
+        expectValidation(await t.api.post(LOGIN, { email: ' \t ', password: PASSWORD }), LOGIN, 'email');
       });
 
       it('answers 400 VALIDATION_FAILED naming an unknown login field', async function () {
@@ -303,6 +328,14 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expectValidation(await t.api.post(USERS, { ...adminBody(), password: 'seven77' }, { token: t.admin.token }), USERS, 'password');
       });
 
+      it('trims surrounding white space from the e-mail, as sign-up does', async function () {
+        const body = adminBody();
+        const res = await t.api.post(USERS, { ...body, email: `  ${body.email}\t` }, { token: t.admin.token });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.email).to.equal(body.email);
+        expect((await t.api.post(LOGIN, { email: body.email, password: PASSWORD })).status).to.equal(200);
+      });
+
       it('answers 409 EMAIL_TAKEN for an e-mail already registered, in another case', async function () {
         const buyer = await t.newBuyer();
         const res = await t.api.post(USERS, { ...sellerBody(), email: buyer.email.toUpperCase() }, { token: t.admin.token });
@@ -378,7 +411,28 @@ describe('e2e: token lifetime from JWT_LIFETIME_SECONDS', function () {
   });
 });
 
+/** The served document's request schema `name`, as the walker built it from the joi schema. */
+function requestSchema(name: string): { properties: Record<string, { format?: string; pattern?: string; description?: string }>; description?: string } {
+  return (openApiDocument.components as { schemas: Record<string, never> }).schemas[name];
+}
+
 describe('e2e: the document says what the account routes do (issue 11)', function () {
+  it('e-mails: surrounding white space trimmed, on sign-up, login and POST /users', function () {
+    for (const name of ['SignUpRequest', 'CreateUserRequest']) {
+      const email = requestSchema(name).properties['email']!;
+      expect(email.description, name).to.match(/Surrounding white space is trimmed/).and.to.match(/case-insensitively/);
+    }
+    expect(requestSchema('LoginRequest').properties['email']!.description).to.match(/Surrounding white space is trimmed/);
+  });
+
+  it('names: must not be blank (pattern \\S), trimmed', function () {
+    for (const name of ['SignUpRequest', 'CreateUserRequest']) {
+      const field = requestSchema(name).properties['name']!;
+      expect(field.pattern, name).to.equal('\\S');
+      expect(field.description, name).to.equal('Must not be blank; surrounding white space is trimmed.');
+    }
+  });
+
   it('every operation that checks or hashes a password documents the busy 503 with Retry-After, and keeps the database one', function () {
     const paths = openApiDocument.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     for (const [path, method] of [

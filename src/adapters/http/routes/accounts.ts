@@ -15,7 +15,7 @@ import { userView } from '../presenters.js';
 import { operation } from '../operation.js';
 import { notFound, PASSWORD_HASHING_UNAVAILABLE } from '../problem-cases.js';
 import { routeDefiner } from '../route.js';
-import { requestIdField, text } from '../validation.js';
+import { requestIdField, text, trimmedString } from '../validation.js';
 
 export interface AccountUseCases {
   signUp: SignUp;
@@ -27,7 +27,7 @@ export interface AccountUseCases {
 
 const PASSWORD_FORMAT = { openapi: { format: 'password' } };
 
-const email = Joi.string().email({ tlds: false }).max(254).required().description('Unique, compared case-insensitively (kept in the case given).');
+const email = trimmedString().email({ tlds: false }).max(254).required().description('Unique, compared case-insensitively (kept in the case given).');
 const password = Joi.string().min(MIN_PASSWORD_LENGTH).max(200).required().meta(PASSWORD_FORMAT);
 const name = text(100).required().description('Must not be blank; surrounding white space is trimmed.');
 
@@ -38,7 +38,7 @@ const signUpBody = Joi.object<SignUpInput & { requestId?: string }>({
   requestId: requestIdField,
 });
 const logInBody = Joi.object<LogInInput>({
-  email: Joi.string().min(1).max(254).required().description('Matched case-insensitively.').example('buyer@example.com'),
+  email: trimmedString().min(1).max(254).required().description('Matched case-insensitively.').example('buyer@example.com'),
   password: Joi.string().min(1).max(200).required().meta(PASSWORD_FORMAT).example('correct horse'),
 });
 const createAccountBody = Joi.object<CreateAccountInput & { requestId?: string }>({
