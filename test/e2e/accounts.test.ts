@@ -336,6 +336,39 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect((await t.api.post(LOGIN, { email: body.email, password: PASSWORD })).status).to.equal(200);
       });
 
+      // Issue 11: a role's own field sent with another role was dropped without a word.
+      const strayFields = [
+        ['BUYER', { adminCode: 'OPS-7' }, 'adminCode'],
+        ['BUYER', { businessNumber: '123-45-67890' }, 'businessNumber'],
+        ['BUYER', { introduction: 'Hello' }, 'introduction'],
+        ['SELLER', { businessNumber: '123-45-67890', adminCode: 'OPS-7' }, 'adminCode'],
+        ['ADMIN', { adminCode: 'OPS-7', businessNumber: '123-45-67890' }, 'businessNumber'],
+      ] as const;
+      for (const [role, fields, stray] of strayFields) {
+        it(`answers 400 naming ${stray} for ${role === 'ADMIN' ? 'an' : 'a'} ${role} given one, instead of dropping it, and creates nothing`, async function () {
+          const body: Record<string, unknown> = { email: uniqueEmail('stray'), password: PASSWORD, name: 'Stray', role, ...fields };
+          const res = await t.api.post(USERS, body, { token: t.admin.token });
+
+          expectValidation(res, USERS, stray);
+          expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal([stray]);
+          // Without the stray field the same account is created: nothing was before.
+          delete body[stray];
+          const created = await t.api.post(USERS, body, { token: t.admin.token });
+          expect(created.status, JSON.stringify(created.body)).to.equal(201);
+          expect(created.body).not.to.have.property(stray);
+        });
+      }
+
+      it('creates a BUYER with none of the role fields (201), and an ADMIN keeps an introduction', async function () {
+        const buyer = await t.api.post(USERS, { email: uniqueEmail('buyer'), password: PASSWORD, name: 'Buyer', role: 'BUYER' }, { token: t.admin.token });
+        expect(buyer.status, JSON.stringify(buyer.body)).to.equal(201);
+        expect(buyer.body).to.include({ role: 'BUYER' });
+        expect(buyer.body).not.to.have.any.keys('businessNumber', 'adminCode', 'introduction');
+        const admin = await t.api.post(USERS, { ...adminBody(), introduction: 'Runs the shop' }, { token: t.admin.token });
+        expect(admin.status, JSON.stringify(admin.body)).to.equal(201);
+        expect(admin.body).to.include({ role: 'ADMIN', adminCode: 'OPS-7', introduction: 'Runs the shop' });
+      });
+
       it('answers 409 EMAIL_TAKEN for an e-mail already registered, in another case', async function () {
         const buyer = await t.newBuyer();
         const res = await t.api.post(USERS, { ...sellerBody(), email: buyer.email.toUpperCase() }, { token: t.admin.token });
@@ -445,5 +478,12 @@ describe('e2e: the document says what the account routes do (issue 11)', functio
       expect(Object.keys(unavailable.content['application/problem+json']!.examples), path).to.have.members(['UNAVAILABLE (database)', 'UNAVAILABLE (busy checking passwords)']);
       expect(unavailable.headers, path).to.have.property('Retry-After');
     }
+  });
+
+  it("POST /users: each role's field is refused with any other role, and an introduction with BUYER", function () {
+    const schema = requestSchema('CreateUserRequest');
+    expect(schema.properties['businessNumber']!.description).to.include('When `role` is `SELLER`: required. Otherwise: not allowed.');
+    expect(schema.properties['adminCode']!.description).to.include('When `role` is `ADMIN`: required. Otherwise: not allowed.');
+    expect(schema.properties['introduction']!.description).to.include('When `role` is `BUYER`: not allowed.');
   });
 });

@@ -41,6 +41,8 @@ const logInBody = Joi.object<LogInInput>({
   email: trimmedString().min(1).max(254).required().description('Matched case-insensitively.').example('buyer@example.com'),
   password: Joi.string().min(1).max(200).required().meta(PASSWORD_FORMAT).example('correct horse'),
 });
+// Each role's own fields go with that role only: one sent with another role would be dropped
+// by the domain without a word, so it is refused (400) naming the field.
 const createAccountBody = Joi.object<CreateAccountInput & { requestId?: string }>({
   email: email.example('seller@example.com'),
   password: password.example('correct horse'),
@@ -53,18 +55,21 @@ const createAccountBody = Joi.object<CreateAccountInput & { requestId?: string }
   businessNumber: Joi.string()
     .pattern(/^\d{3}-\d{2}-\d{5}$/)
     .message('businessNumber must look like NNN-NN-NNNNN')
-    .when('role', { is: 'SELLER', then: Joi.required() })
+    .when('role', { is: 'SELLER', then: Joi.required(), otherwise: Joi.forbidden() })
     .description('Business registration number, NNN-NN-NNNNN.')
     .example('123-45-67890'),
   adminCode: text(50)
-    .when('role', { is: 'ADMIN', then: Joi.required() })
+    .when('role', { is: 'ADMIN', then: Joi.required(), otherwise: Joi.forbidden() })
     .description('Must not be blank; surrounding white space is trimmed.'),
   introduction: Joi.string()
     .max(2000)
     .allow('')
+    .when('role', { is: 'BUYER', then: Joi.forbidden() })
     .description('For a SELLER or an ADMIN; a BUYER keeps none.'),
   requestId: requestIdField,
-}).description('`businessNumber` is required when `role` is SELLER and `adminCode` when `role` is ADMIN; missing either is 400 VALIDATION_FAILED.');
+}).description(
+  '`businessNumber` goes with `role` SELLER and `adminCode` with `role` ADMIN: required with that role, refused with any other (400 VALIDATION_FAILED naming the field); `introduction` is refused with `role` BUYER.',
+);
 
 export const ACCOUNT_OPERATIONS = {
   signUp: operation({
