@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import { TEST_JWT_SECRET } from '../support/config.js';
-import { uniqueEmail } from '../support/environment.js';
+import { uniqueEmail, uniqueName } from '../support/environment.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { expectIsoTime, expectProblem, expectValidation, forgeToken } from './problem.js';
 
@@ -130,6 +130,18 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expectValidation(await t.api.post(SIGNUP, { email: '   ', password: PASSWORD, name: 'X' }), SIGNUP, 'email');
         expectValidation(await t.api.post(SIGNUP, { email: `a ${uniqueEmail()}`, password: PASSWORD, name: 'X' }), SIGNUP, 'email');
         expectValidation(await t.api.post(SIGNUP, { email: uniqueEmail(), password: PASSWORD, name: ' \t ' }), SIGNUP, 'name');
+      });
+
+      // Issue 11: the old document's `format: email` refused what the service accepts.
+      it('accepts an internationalised e-mail (ü@…, a Unicode domain): 201 as given, and it logs in in another case', async function () {
+        for (const email of [`ü-${uniqueEmail('idn')}`, `${uniqueName('idn')}@bücher.example`]) {
+          const res = await t.api.post(SIGNUP, { email, password: PASSWORD, name: 'Müller' });
+          expect(res.status, JSON.stringify(res.body)).to.equal(201);
+          expect(res.body.email).to.equal(email);
+          const login = await t.api.post(LOGIN, { email: email.toUpperCase(), password: PASSWORD });
+          expect(login.status, `${email.toUpperCase()}: ${JSON.stringify(login.body)}`).to.equal(200);
+          expectProblem(await t.api.post(SIGNUP, { email: email.toUpperCase(), password: PASSWORD, name: 'Twin' }), 409, 'EMAIL_TAKEN', SIGNUP);
+        }
       });
 
       it('names every bad field at once', async function () {
@@ -450,12 +462,15 @@ function requestSchema(name: string): { properties: Record<string, { format?: st
 }
 
 describe('e2e: the document says what the account routes do (issue 11)', function () {
-  it('e-mails: surrounding white space trimmed, on sign-up, login and POST /users', function () {
+  it('e-mails: `idn-email` (Unicode addresses are taken), surrounding white space trimmed, on sign-up, login and POST /users', function () {
     for (const name of ['SignUpRequest', 'CreateUserRequest']) {
       const email = requestSchema(name).properties['email']!;
-      expect(email.description, name).to.match(/Surrounding white space is trimmed/).and.to.match(/case-insensitively/);
+      expect(email.format, name).to.equal('idn-email');
+      expect(email.description, name).to.match(/ü@example\.com/).and.to.match(/Surrounding white space is trimmed/).and.to.match(/case-insensitively/);
     }
     expect(requestSchema('LoginRequest').properties['email']!.description).to.match(/Surrounding white space is trimmed/);
+    const user = (openApiDocument.components as { schemas: Record<string, { properties: Record<string, { format?: string }> }> }).schemas['User']!;
+    expect(user.properties['email']!.format).to.equal('idn-email');
   });
 
   it('names: must not be blank (pattern \\S), trimmed', function () {

@@ -132,7 +132,12 @@ const schemas: JsonObject = {
     required: ['id', 'email', 'name', 'role', 'status', 'createdAt'],
     properties: {
       id: positiveId('User id'),
-      email: { type: 'string', format: 'email', example: 'buyer@example.com' },
+      email: {
+        type: 'string',
+        format: 'idn-email',
+        description: 'As given at registration, trimmed, in the case given; internationalised addresses such as `ü@example.com` included.',
+        example: 'buyer@example.com',
+      },
       name: { type: 'string', minLength: 1, maxLength: 100, example: 'Kim Minji' },
       role: schemaRef('Role'),
       introduction: { type: 'string', description: 'SELLER and ADMIN only; absent when not set.' },

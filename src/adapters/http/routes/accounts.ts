@@ -27,7 +27,13 @@ export interface AccountUseCases {
 
 const PASSWORD_FORMAT = { openapi: { format: 'password' } };
 
-const email = trimmedString().email({ tlds: false }).max(254).required().description('Unique, compared case-insensitively (kept in the case given).');
+const email = trimmedString()
+  .email({ tlds: false })
+  .max(254)
+  .required()
+  .description(
+    'Unique, compared case-insensitively (kept in the case given). Internationalised addresses such as `ü@example.com` are accepted.',
+  );
 const password = Joi.string().min(MIN_PASSWORD_LENGTH).max(200).required().meta(PASSWORD_FORMAT);
 const name = text(100).required().description('Must not be blank; surrounding white space is trimmed.');
 
