@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
+import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import { TEST_JWT_SECRET } from '../support/config.js';
-import { uniqueEmail } from '../support/environment.js';
+import { uniqueEmail, uniqueName } from '../support/environment.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { expectIsoTime, expectProblem, expectValidation, forgeToken } from './problem.js';
 
@@ -110,6 +111,39 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect(second.body).to.deep.equal(first.body);
       });
 
+      // Issue 11: the document said the e-mail is trimmed, the service answered 400.
+      it('trims surrounding white space from the e-mail and the name: 201 with both trimmed, and login finds the account', async function () {
+        const email = uniqueEmail('trim');
+        const res = await t.api.post(SIGNUP, { email: ` \t${email}  `, password: PASSWORD, name: '  Kim Trim  ' });
+
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body).to.include({ email, name: 'Kim Trim' });
+        const token = await t.logIn(email, PASSWORD);
+        expect((await t.api.get(ME, { token })).body.id).to.equal(res.body.id);
+        const spaced = await t.api.post(LOGIN, { email: `  ${email.toUpperCase()}\n`, password: PASSWORD });
+        expect(spaced.status, JSON.stringify(spaced.body)).to.equal(200);
+        // The same address with other white space around it is the same account.
+        expectProblem(await t.api.post(SIGNUP, { email: `${email} `, password: PASSWORD, name: 'Again' }), 409, 'EMAIL_TAKEN', SIGNUP);
+      });
+
+      it('answers 400 naming the e-mail when it is blank or has white space inside, and the name when it is blank', async function () {
+        expectValidation(await t.api.post(SIGNUP, { email: '   ', password: PASSWORD, name: 'X' }), SIGNUP, 'email');
+        expectValidation(await t.api.post(SIGNUP, { email: `a ${uniqueEmail()}`, password: PASSWORD, name: 'X' }), SIGNUP, 'email');
+        expectValidation(await t.api.post(SIGNUP, { email: uniqueEmail(), password: PASSWORD, name: ' \t ' }), SIGNUP, 'name');
+      });
+
+      // Issue 11: the old document's `format: email` refused what the service accepts.
+      it('accepts an internationalised e-mail (ü@…, a Unicode domain): 201 as given, and it logs in in another case', async function () {
+        for (const email of [`ü-${uniqueEmail('idn')}`, `${uniqueName('idn')}@bücher.example`]) {
+          const res = await t.api.post(SIGNUP, { email, password: PASSWORD, name: 'Müller' });
+          expect(res.status, JSON.stringify(res.body)).to.equal(201);
+          expect(res.body.email).to.equal(email);
+          const login = await t.api.post(LOGIN, { email: email.toUpperCase(), password: PASSWORD });
+          expect(login.status, `${email.toUpperCase()}: ${JSON.stringify(login.body)}`).to.equal(200);
+          expectProblem(await t.api.post(SIGNUP, { email: email.toUpperCase(), password: PASSWORD, name: 'Twin' }), 409, 'EMAIL_TAKEN', SIGNUP);
+        }
+      });
+
       it('names every bad field at once', async function () {
         const res = await t.api.post(SIGNUP, { email: 'nope', password: 'short' });
         expectValidation(res, SIGNUP, 'email', 'password', 'name');
@@ -152,6 +186,10 @@ for (const persistence of ['postgres', 'memory'] as const) {
       it('answers 400 VALIDATION_FAILED for a login without a password', async function () {
         const res = await t.api.post(LOGIN, { email: uniqueEmail() });
         expectValidation(res, LOGIN, 'password');
+      });
+
+      it('answers 400 VALIDATION_FAILED naming the e-mail when it is only white space', async function () {
+        expectValidation(await t.api.post(LOGIN, { email: ' \t ', password: PASSWORD }), LOGIN, 'email');
       });
 
       it('answers 400 VALIDATION_FAILED naming an unknown login field', async function () {
@@ -302,6 +340,47 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expectValidation(await t.api.post(USERS, { ...adminBody(), password: 'seven77' }, { token: t.admin.token }), USERS, 'password');
       });
 
+      it('trims surrounding white space from the e-mail, as sign-up does', async function () {
+        const body = adminBody();
+        const res = await t.api.post(USERS, { ...body, email: `  ${body.email}\t` }, { token: t.admin.token });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.email).to.equal(body.email);
+        expect((await t.api.post(LOGIN, { email: body.email, password: PASSWORD })).status).to.equal(200);
+      });
+
+      // Issue 11: a role's own field sent with another role was dropped without a word.
+      const strayFields = [
+        ['BUYER', { adminCode: 'OPS-7' }, 'adminCode'],
+        ['BUYER', { businessNumber: '123-45-67890' }, 'businessNumber'],
+        ['BUYER', { introduction: 'Hello' }, 'introduction'],
+        ['SELLER', { businessNumber: '123-45-67890', adminCode: 'OPS-7' }, 'adminCode'],
+        ['ADMIN', { adminCode: 'OPS-7', businessNumber: '123-45-67890' }, 'businessNumber'],
+      ] as const;
+      for (const [role, fields, stray] of strayFields) {
+        it(`answers 400 naming ${stray} for ${role === 'ADMIN' ? 'an' : 'a'} ${role} given one, instead of dropping it, and creates nothing`, async function () {
+          const body: Record<string, unknown> = { email: uniqueEmail('stray'), password: PASSWORD, name: 'Stray', role, ...fields };
+          const res = await t.api.post(USERS, body, { token: t.admin.token });
+
+          expectValidation(res, USERS, stray);
+          expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal([stray]);
+          // Without the stray field the same account is created: nothing was before.
+          delete body[stray];
+          const created = await t.api.post(USERS, body, { token: t.admin.token });
+          expect(created.status, JSON.stringify(created.body)).to.equal(201);
+          expect(created.body).not.to.have.property(stray);
+        });
+      }
+
+      it('creates a BUYER with none of the role fields (201), and an ADMIN keeps an introduction', async function () {
+        const buyer = await t.api.post(USERS, { email: uniqueEmail('buyer'), password: PASSWORD, name: 'Buyer', role: 'BUYER' }, { token: t.admin.token });
+        expect(buyer.status, JSON.stringify(buyer.body)).to.equal(201);
+        expect(buyer.body).to.include({ role: 'BUYER' });
+        expect(buyer.body).not.to.have.any.keys('businessNumber', 'adminCode', 'introduction');
+        const admin = await t.api.post(USERS, { ...adminBody(), introduction: 'Runs the shop' }, { token: t.admin.token });
+        expect(admin.status, JSON.stringify(admin.body)).to.equal(201);
+        expect(admin.body).to.include({ role: 'ADMIN', adminCode: 'OPS-7', introduction: 'Runs the shop' });
+      });
+
       it('answers 409 EMAIL_TAKEN for an e-mail already registered, in another case', async function () {
         const buyer = await t.newBuyer();
         const res = await t.api.post(USERS, { ...sellerBody(), email: buyer.email.toUpperCase() }, { token: t.admin.token });
@@ -374,5 +453,52 @@ describe('e2e: token lifetime from JWT_LIFETIME_SECONDS', function () {
     await new Promise((resolve) => setTimeout(resolve, 2_100));
 
     expectProblem(await t.api.get(ME, { token }), 401, 'UNAUTHENTICATED', ME);
+  });
+});
+
+/** The served document's request schema `name`, as the walker built it from the joi schema. */
+function requestSchema(name: string): { properties: Record<string, { format?: string; pattern?: string; description?: string }>; description?: string } {
+  return (openApiDocument.components as { schemas: Record<string, never> }).schemas[name];
+}
+
+describe('e2e: the document says what the account routes do (issue 11)', function () {
+  it('e-mails: `idn-email` (Unicode addresses are taken), surrounding white space trimmed, on sign-up, login and POST /users', function () {
+    for (const name of ['SignUpRequest', 'CreateUserRequest']) {
+      const email = requestSchema(name).properties['email']!;
+      expect(email.format, name).to.equal('idn-email');
+      expect(email.description, name).to.match(/ü@example\.com/).and.to.match(/Surrounding white space is trimmed/).and.to.match(/case-insensitively/);
+    }
+    expect(requestSchema('LoginRequest').properties['email']!.description).to.match(/Surrounding white space is trimmed/);
+    const user = (openApiDocument.components as { schemas: Record<string, { properties: Record<string, { format?: string }> }> }).schemas['User']!;
+    expect(user.properties['email']!.format).to.equal('idn-email');
+  });
+
+  it('names: must not be blank (pattern \\S), trimmed', function () {
+    for (const name of ['SignUpRequest', 'CreateUserRequest']) {
+      const field = requestSchema(name).properties['name']!;
+      expect(field.pattern, name).to.equal('\\S');
+      expect(field.description, name).to.equal('Must not be blank; surrounding white space is trimmed.');
+    }
+  });
+
+  it('every operation that checks or hashes a password documents the busy 503 with Retry-After, and keeps the database one', function () {
+    const paths = openApiDocument.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    for (const [path, method] of [
+      ['/api/v1/auth/signup', 'post'],
+      ['/api/v1/auth/login', 'post'],
+      ['/api/v1/users', 'post'],
+      ['/api/v1/users/me/password', 'put'],
+    ] as const) {
+      const unavailable = paths[path]![method]!.responses['503'] as { headers: Record<string, unknown>; content: Record<string, { examples: Record<string, unknown> }> };
+      expect(Object.keys(unavailable.content['application/problem+json']!.examples), path).to.have.members(['UNAVAILABLE (database)', 'UNAVAILABLE (busy checking passwords)']);
+      expect(unavailable.headers, path).to.have.property('Retry-After');
+    }
+  });
+
+  it("POST /users: each role's field is refused with any other role, and an introduction with BUYER", function () {
+    const schema = requestSchema('CreateUserRequest');
+    expect(schema.properties['businessNumber']!.description).to.include('When `role` is `SELLER`: required. Otherwise: not allowed.');
+    expect(schema.properties['adminCode']!.description).to.include('When `role` is `ADMIN`: required. Otherwise: not allowed.');
+    expect(schema.properties['introduction']!.description).to.include('When `role` is `BUYER`: not allowed.');
   });
 });

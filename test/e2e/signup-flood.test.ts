@@ -8,13 +8,14 @@ import { ManualClock } from '../support/clock.js';
 import { requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
 import { runId, uniqueEmail, uniqueName } from '../support/environment.js';
 import { HeldHasher } from '../support/held-hasher.js';
-import { startTestService, type ApiResponse, type TestService } from '../support/service.js';
+import { type Account, startTestService, type ApiResponse, type TestService } from '../support/service.js';
 import { inTransaction } from '../support/transactions.js';
 import { expectProblem } from './problem.js';
 
 const SIGNUP = '/api/v1/auth/signup';
 const LOGIN = '/api/v1/auth/login';
 const USERS = '/api/v1/users';
+const PASSWORD_PATH = '/api/v1/users/me/password';
 const PASSWORD = 'long-enough-password';
 
 /** Waits for `promise`, or fails with `why()` once `ms` have passed: a deadline for a failure message, not a measurement. */
@@ -148,7 +149,7 @@ describe('e2e: password hashing stays out of database transactions', function ()
 describe('e2e: a bound on password hashing (PASSWORD_HASH_CONCURRENCY=1, PASSWORD_HASH_QUEUE=1)', function () {
   let hasher: HeldHasher;
   let t: TestService;
-  let buyer: { email: string; password: string };
+  let buyer: Account;
 
   before(async function () {
     hasher = new HeldHasher();
@@ -186,6 +187,34 @@ describe('e2e: a bound on password hashing (PASSWORD_HASH_CONCURRENCY=1, PASSWOR
     }
     expect((await Promise.all(admitted)).map((r) => r.status)).to.deep.equal([200, 200]);
     // Nothing is left held: the next login goes straight through.
+    expect((await logIn()).status).to.equal(200);
+  });
+
+  // The old document gave this 503 to sign-up, login and POST /users only: a password change
+  // checks the current password and hashes the new one through the same bound.
+  it('a password change past the queue is answered at once too: 503 UNAVAILABLE with Retry-After, and the password stays', async function () {
+    const logIn = () => t.api.post(LOGIN, { email: buyer.email, password: buyer.password });
+    hasher.hold();
+    const admitted: Promise<ApiResponse>[] = [logIn()];
+    let refused: ApiResponse;
+    try {
+      await hasher.untilHeld(1);
+      // As above: once one of two contenders is refused, the other holds the queue's only place.
+      const contenders = [logIn(), logIn()];
+      const first = await Promise.race(contenders.map((c, i) => c.then((res) => ({ res, i }))));
+      expect(first.res.status).to.equal(503);
+      admitted.push(contenders[1 - first.i] as Promise<ApiResponse>);
+      refused = await t.api.request('PUT', PASSWORD_PATH, { body: { currentPassword: buyer.password, newPassword: 'another-long-password' }, token: buyer.token });
+    } finally {
+      hasher.release();
+    }
+
+    expectProblem(refused, 503, 'UNAVAILABLE', PASSWORD_PATH);
+    expect(refused.body.detail).to.match(/busy checking passwords/);
+    expect(refused.headers.get('retry-after')).to.match(/^[1-9]\d*$/);
+    expect((await Promise.all(admitted)).map((r) => r.status)).to.deep.equal([200, 200]);
+    // Nothing changed: the token still works and the old password still logs in.
+    expect((await t.api.get('/api/v1/users/me', { token: buyer.token })).status).to.equal(200);
     expect((await logIn()).status).to.equal(200);
   });
 });

@@ -148,7 +148,12 @@ const schemas: JsonObject = {
     required: ['id', 'email', 'name', 'role', 'status', 'createdAt'],
     properties: {
       id: positiveId('User id'),
-      email: { type: 'string', format: 'email', example: 'buyer@example.com' },
+      email: {
+        type: 'string',
+        format: 'idn-email',
+        description: 'As given at registration, trimmed, in the case given; internationalised addresses such as `ü@example.com` included.',
+        example: 'buyer@example.com',
+      },
       name: { type: 'string', minLength: 1, maxLength: 100, example: 'Kim Minji' },
       role: schemaRef('Role'),
       introduction: { type: 'string', description: 'SELLER and ADMIN only; absent when not set.' },
@@ -161,6 +166,20 @@ const schemas: JsonObject = {
       adminCode: { type: 'string', description: 'ADMIN only.' },
       status: schemaRef('UserStatus'),
       createdAt: isoTime('When the account was created'),
+    },
+  },
+  Token: {
+    type: 'object',
+    required: ['accessToken', 'tokenType', 'expiresIn'],
+    properties: {
+      accessToken: {
+        type: 'string',
+        description:
+          "HS256 JWT: subject = user id, with `role`, `ver` (the user's token version) and `exp`. Send as `Authorization: Bearer <accessToken>`. " +
+          "It works while its user is ACTIVE and has that token version still: a change of the user's password, role or status ends it.",
+      },
+      tokenType: { type: 'string', enum: ['Bearer'] },
+      expiresIn: { type: 'integer', minimum: 1, description: 'Lifetime of the token in seconds', example: 3600 },
     },
   },
   Balance: {
