@@ -12,17 +12,7 @@ import { validate } from './validation.js';
  */
 export function routeDefiner(router: Router, authenticate?: Authenticate) {
   const checkToken = authenticate && authenticated(authenticate);
-  function route(operation: Operation, handler: RequestHandler): void;
-  /** @deprecated TODO(issue 11): until every route file declares its operations. */
-  function route(method: Operation['method'], path: string, options: Pick<Operation, 'params' | 'query' | 'body'> & { auth?: boolean }, handler: RequestHandler): void;
-  function route(...args: [Operation, RequestHandler] | [Operation['method'], string, Pick<Operation, 'params' | 'query' | 'body'> & { auth?: boolean }, RequestHandler]) {
-    if (args.length === 4) {
-      const [method, path, { auth, ...schemas }, handler] = args;
-      register({ method, path, operationId: path, tag: '', summary: '', responses: [], auth: auth === false ? 'public' : 'bearer', ...schemas }, handler);
-    } else register(...args);
-  }
-  return route;
-  function register(operation: Operation, handler: RequestHandler) {
+  return (operation: Operation, handler: RequestHandler) => {
     const chain: RequestHandler[] = [];
     if ((operation.auth ?? 'bearer') === 'bearer') {
       if (!checkToken) throw new Error(`${operation.operationId} needs a Bearer token, and this router checks none`);

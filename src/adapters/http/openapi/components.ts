@@ -927,10 +927,6 @@ const responses: JsonObject = {
       { code: 'UNAUTHENTICATED', detail: 'The token has been ended (password, role or status changed); log in again', example: 'ended token' },
     ],
   ),
-  Forbidden: problemResponse('FORBIDDEN: authenticated but not allowed (wrong role, or someone else\'s resource, whether or not it exists).', [
-    { code: 'FORBIDDEN', detail: 'You may only act on your own resources' },
-  ]),
-  NotFound: problemResponse('NOT_FOUND: no such resource.', [{ code: 'NOT_FOUND', detail: 'User 999 does not exist' }]),
   IdempotencyInProgress: problemResponse('IDEMPOTENCY_IN_PROGRESS: a request with the same Idempotency-Key is still running.', [
     { code: 'IDEMPOTENCY_IN_PROGRESS', detail: 'A request with this Idempotency-Key is still being processed' },
   ]),

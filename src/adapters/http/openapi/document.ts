@@ -87,7 +87,8 @@ const RETRY_AFTER_STATUSES = new Set([429]);
 
 function sharedCasesOf(op: Operation): SharedCase[] {
   const cases: SharedCase[] = [];
-  if (op.params || op.query || op.body) cases.push(SHARED.shape);
+  // Every request's parts are inspected (NUL, unpaired surrogates, depth), even one the operation takes nothing from.
+  cases.push(SHARED.shape);
   if ((op.auth ?? 'bearer') === 'bearer') cases.push(SHARED.token);
   if (op.body) cases.push(SHARED.tooLarge, SHARED.notJson);
   if (op.idempotent) cases.push(SHARED.keyInProgress, SHARED.keyReused, SHARED.newKeys);
