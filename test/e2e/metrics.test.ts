@@ -65,7 +65,7 @@ describe('e2e: who may read /metrics (METRICS_PORT, METRICS_TOKEN)', function ()
     let metrics: ApiClient;
     before(async function () {
       t = await startTestService({ persistence: 'memory', env: { METRICS_PORT: String(await freePort()) } });
-      metrics = new ApiClient(t.service.metricsUrl!);
+      metrics = new ApiClient(t.service.metricsUrl!, false);
     });
     after(async function () {
       await t?.stop();
@@ -93,7 +93,7 @@ describe('e2e: who may read /metrics (METRICS_PORT, METRICS_TOKEN)', function ()
     let metrics: ApiClient;
     before(async function () {
       t = await startTestService({ persistence: 'memory', env: { METRICS_PORT: String(await freePort()), METRICS_TOKEN: TOKEN } });
-      metrics = new ApiClient(t.service.metricsUrl!);
+      metrics = new ApiClient(t.service.metricsUrl!, false);
     });
     after(async function () {
       await t?.stop();

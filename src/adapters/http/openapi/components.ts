@@ -766,7 +766,11 @@ const schemas: JsonObject = {
             .join(', ') +
           '.',
       },
-      instance: { type: 'string', format: 'uri-reference', description: 'The request path', example: '/api/v1/auth/signup' },
+      instance: {
+        type: 'string',
+        description: 'The request path as the client sent it, without the query string: a malformed one (`/api/v1/products/%G1`) stays as it came, so it is not always a valid URI reference.',
+        example: '/api/v1/auth/signup',
+      },
       errors: {
         type: 'array',
         description: 'Present on VALIDATION_FAILED: one entry per offending field, at most the first 20.',
