@@ -37,6 +37,19 @@ const email = trimmedString()
 const password = Joi.string().min(MIN_PASSWORD_LENGTH).max(200).required().meta(PASSWORD_FORMAT);
 const name = text(100).required().description('Must not be blank; surrounding white space is trimmed.');
 
+/** The fields that go with one role: required with it, refused with any other (400), on creation and on a change of role. */
+export const ROLE_FIELDS = {
+  businessNumber: Joi.string()
+    .pattern(/^\d{3}-\d{2}-\d{5}$/)
+    .message('businessNumber must look like NNN-NN-NNNNN')
+    .when('role', { is: 'SELLER', then: Joi.required(), otherwise: Joi.forbidden() })
+    .description('Business registration number, NNN-NN-NNNNN.')
+    .example('123-45-67890'),
+  adminCode: text(50)
+    .when('role', { is: 'ADMIN', then: Joi.required(), otherwise: Joi.forbidden() })
+    .description('Must not be blank; surrounding white space is trimmed.'),
+};
+
 const signUpBody = Joi.object<SignUpInput & { requestId?: string }>({
   email: email.example('buyer@example.com'),
   password: password.example('correct horse'),
@@ -58,15 +71,7 @@ const createAccountBody = Joi.object<CreateAccountInput & { requestId?: string }
     .required()
     .description('BUYER signs up alone; only an ADMIN creates SELLER and ADMIN accounts.')
     .example('SELLER'),
-  businessNumber: Joi.string()
-    .pattern(/^\d{3}-\d{2}-\d{5}$/)
-    .message('businessNumber must look like NNN-NN-NNNNN')
-    .when('role', { is: 'SELLER', then: Joi.required(), otherwise: Joi.forbidden() })
-    .description('Business registration number, NNN-NN-NNNNN.')
-    .example('123-45-67890'),
-  adminCode: text(50)
-    .when('role', { is: 'ADMIN', then: Joi.required(), otherwise: Joi.forbidden() })
-    .description('Must not be blank; surrounding white space is trimmed.'),
+  ...ROLE_FIELDS,
   introduction: Joi.string()
     .max(2000)
     .allow('')

@@ -9,9 +9,10 @@ import { idempotentVia } from '../idempotency.js';
 import { actorOf, checked, resolveUserId } from '../locals.js';
 import { userView } from '../presenters.js';
 import { operation } from '../operation.js';
+import { ROLE_FIELDS } from './accounts.js';
 import { notFound, PASSWORD_HASHING_UNAVAILABLE } from '../problem-cases.js';
 import { routeDefiner } from '../route.js';
-import { requestIdField, text, userIdOrMe } from '../validation.js';
+import { requestIdField, userIdOrMe } from '../validation.js';
 
 export interface UserUseCases {
   changePassword: ChangePassword;
@@ -46,15 +47,7 @@ const accessBody = Joi.object<UserAccessChange>({
     .valid(...ROLES)
     .description('The new role, with its field (`businessNumber` for SELLER, `adminCode` for ADMIN).')
     .example('SELLER'),
-  businessNumber: Joi.string()
-    .pattern(/^\d{3}-\d{2}-\d{5}$/)
-    .message('businessNumber must look like NNN-NN-NNNNN')
-    .when('role', { is: 'SELLER', then: Joi.required(), otherwise: Joi.forbidden() })
-    .description('Business registration number, NNN-NN-NNNNN.')
-    .example('123-45-67890'),
-  adminCode: text(50)
-    .when('role', { is: 'ADMIN', then: Joi.required(), otherwise: Joi.forbidden() })
-    .description('Must not be blank; surrounding white space is trimmed.'),
+  ...ROLE_FIELDS,
   status: Joi.string()
     .valid(...USER_STATUSES)
     .description('A SUSPENDED user cannot log in (403 FORBIDDEN with the right password) and every token they hold is 401.'),
