@@ -1,9 +1,10 @@
 import type { CouponIssueGate, GateAnswer, IssueTerms } from '../../application/ports/coupon-issue-gate.js';
 import { COUPON_LIMITS, Coupon, type CouponSnapshot, type NewCoupon } from '../../domain/coupon/coupon.js';
 import { CouponCodeTaken } from '../../domain/coupon/errors.js';
-import type { CouponRepository, IssuedCopies, UserCouponRepository } from '../../domain/coupon/repositories.js';
+import type { CouponQuery, CouponRepository, IssuedCopies, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import { type NewUserCoupon, UserCoupon, type UserCouponSnapshot, type UserCouponStatus } from '../../domain/coupon/user-coupon.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
+import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
 import { MemorySequence, MemoryTable, type MemoryTransactionManager } from './memory-transaction-manager.js';
 
 /** The CHECK constraints of `coupons` (migrations/0005): what the database refuses is refused here too. */
@@ -56,6 +57,32 @@ export class MemoryCouponRepository implements CouponRepository {
       if (row) found.set(id, Coupon.fromSnapshot(row));
     }
     return found;
+  }
+
+  async findByCode(code: string): Promise<Coupon | null> {
+    const wanted = code.toUpperCase();
+    const row = this.rows.values().find((c) => c.code.toUpperCase() === wanted);
+    return row ? Coupon.fromSnapshot(row) : null;
+  }
+
+  async list(query: CouponQuery): Promise<Page<Coupon>> {
+    const code = query.code?.toUpperCase();
+    const matching = this.rows
+      .values()
+      .filter(
+        (row) =>
+          (query.createdBy === undefined || row.createdBy === query.createdBy) &&
+          (query.sellerId === undefined || row.sellerId === query.sellerId) &&
+          (code === undefined || row.code.toUpperCase() === code) &&
+          (query.status === undefined || Coupon.fromSnapshot(row).statusAt(query.now) === query.status),
+      )
+      .sort((a, b) => b.id - a.id);
+    const start = offsetOf(query);
+    return pageOf(
+      matching.slice(start, start + query.size).map((row) => Coupon.fromSnapshot(row)),
+      query,
+      matching.length,
+    );
   }
 
   async save(coupon: Coupon): Promise<Coupon> {

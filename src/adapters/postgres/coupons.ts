@@ -1,8 +1,10 @@
-import { Coupon, type CouponSnapshot, type NewCoupon, type StoredCouponStatus } from '../../domain/coupon/coupon.js';
+import type { Knex } from 'knex';
+import { Coupon, type CouponSnapshot, type CouponStatus, type NewCoupon, type StoredCouponStatus } from '../../domain/coupon/coupon.js';
 import { CouponCodeTaken } from '../../domain/coupon/errors.js';
-import type { CouponRepository, IssuedCopies, UserCouponRepository } from '../../domain/coupon/repositories.js';
+import type { CouponQuery, CouponRepository, IssuedCopies, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import { type NewUserCoupon, UserCoupon, type UserCouponStatus } from '../../domain/coupon/user-coupon.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
+import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
 import type { CouponIssueGate, GateAnswer, IssueTerms } from '../../application/ports/coupon-issue-gate.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { isUniqueViolation } from './pg-errors.js';
@@ -77,6 +79,32 @@ const toUserCoupon = (r: UserCouponRow): UserCoupon =>
     expiresAt: new Date(r.expires_at),
   });
 
+/**
+ * Each status a client sees, as a condition on the row at `now`: the same decision as
+ * `Coupon.statusAt` (set status first, then the window, then the counters), written per status
+ * so that each is a plain condition the planner can use. `valid_from < valid_until` (CHECK), so a
+ * coupon before its window is never past it too.
+ */
+const STATUS_AT: Record<CouponStatus, (q: Knex.QueryBuilder, now: Date) => void> = {
+  CANCELLED: (q) => void q.where('status', 'CANCELLED'),
+  SUSPENDED: (q) => void q.where('status', 'SUSPENDED'),
+  EXPIRED: (q, now) => void q.where((w) => w.where('status', 'EXPIRED').orWhere((a) => a.where('status', 'ACTIVE').andWhere('valid_until', '<=', now))),
+  CREATED: (q, now) => void q.where('status', 'ACTIVE').andWhere('valid_from', '>', now),
+  EXHAUSTED: (q, now) =>
+    void q
+      .where('status', 'ACTIVE')
+      .andWhere('valid_from', '<=', now)
+      .andWhere('valid_until', '>', now)
+      .whereNotNull('total_quantity')
+      .andWhereRaw('issued_quantity >= total_quantity'),
+  ACTIVE: (q, now) =>
+    void q
+      .where('status', 'ACTIVE')
+      .andWhere('valid_from', '<=', now)
+      .andWhere('valid_until', '>', now)
+      .andWhere((w) => w.whereNull('total_quantity').orWhereRaw('issued_quantity < total_quantity')),
+};
+
 export class PostgresCouponRepository implements CouponRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
 
@@ -119,6 +147,33 @@ export class PostgresCouponRepository implements CouponRepository {
     if (ids.length === 0) return new Map();
     const rows = await this.tx.connection()<CouponRow>('coupons').whereIn('id', ids);
     return new Map(rows.map((r) => [Number(r.id), toCoupon(r)]));
+  }
+
+  /** `upper(code)` is what the unique index `coupons_code_key` holds: one index lookup. */
+  async findByCode(code: string): Promise<Coupon | null> {
+    const row = await this.tx.connection()<CouponRow>('coupons').whereRaw('upper(code) = upper(?)', [code]).first();
+    return row ? toCoupon(row) : null;
+  }
+
+  /**
+   * Newest first. A seller's coupons through `coupons_by_creator (created_by, id DESC)`; a
+   * `sellerId` filter is also a `created_by` one (CHECK: a scope is always its creator), so it
+   * takes the same index.
+   */
+  async list(query: CouponQuery): Promise<Page<Coupon>> {
+    const db = this.tx.connection();
+    const filtered = () => {
+      const q = db<CouponRow>('coupons');
+      if (query.createdBy !== undefined) q.where('created_by', query.createdBy);
+      if (query.sellerId !== undefined) q.where('created_by', query.sellerId).andWhere('seller_id', query.sellerId);
+      if (query.code !== undefined) q.whereRaw('upper(code) = upper(?)', [query.code]);
+      if (query.status !== undefined) STATUS_AT[query.status](q, query.now);
+      return q;
+    };
+    const [counted] = await filtered().count<{ n: Num }[]>({ n: '*' });
+    const total = Number(counted?.n ?? 0);
+    const rows = total === 0 ? [] : ((await filtered().orderBy('id', 'desc').offset(offsetOf(query)).limit(query.size)) as CouponRow[]);
+    return pageOf(rows.map(toCoupon), query, total);
   }
 
   /** Cancelled and expired are final here too: a racing change cannot bring one back. */

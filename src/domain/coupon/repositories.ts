@@ -1,4 +1,5 @@
-import type { Coupon, NewCoupon } from './coupon.js';
+import type { Page, PageRequest } from '../shared/page.js';
+import type { Coupon, CouponStatus, NewCoupon } from './coupon.js';
 import type { NewUserCoupon, UserCoupon, UserCouponStatus } from './user-coupon.js';
 
 export interface CouponRepository {
@@ -6,6 +7,10 @@ export interface CouponRepository {
   add(coupon: NewCoupon): Promise<Coupon>;
   get(id: number): Promise<Coupon | null>;
   getMany(ids: number[]): Promise<Map<number, Coupon>>;
+  /** The coupon with this code, compared case-insensitively (as codes are unique); null when none. */
+  findByCode(code: string): Promise<Coupon | null>;
+  /** Coupons matching every filter given, newest first (highest id first). */
+  list(query: CouponQuery): Promise<Page<Coupon>>;
   /** Writes the status. */
   save(coupon: Coupon): Promise<Coupon>;
   /**
@@ -16,6 +21,20 @@ export interface CouponRepository {
   countOneIssued(couponId: number, now: Date): Promise<boolean>;
   /** Coupons whose window has ended become EXPIRED; how many did. */
   expireEnded(now: Date): Promise<number>;
+}
+
+/** Filters of a coupon listing; each one left out matches every coupon. */
+export interface CouponQuery extends PageRequest {
+  /** Created by this user (what a SELLER manages). */
+  createdBy?: number;
+  /** Scoped to this seller (`sellerId`; never a shop-wide coupon). */
+  sellerId?: number;
+  /** This code, compared case-insensitively. */
+  code?: string;
+  /** The status as `Coupon.statusAt(now)` works it out (window and counters included), not the stored one. */
+  status?: CouponStatus;
+  /** The instant `status` is worked out at. */
+  now: Date;
 }
 
 /** How many copies a coupon has out, in all and per user: what an issue gate starts from. */
