@@ -320,6 +320,145 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
       });
     });
 
+    describe('findByCode', function () {
+      it('finds the coupon by its code in any case, as stored; another code, a prefix or a longer one is null', async function () {
+        const added = await addCoupon();
+        const { code } = added.toSnapshot();
+
+        for (const spelling of [code, code.toUpperCase(), code.toLowerCase()]) {
+          const found = await coupons.findByCode(spelling);
+          expect(found, spelling).to.be.instanceOf(Coupon);
+          expect(found?.toSnapshot(), spelling).to.deep.equal(added.toSnapshot());
+        }
+        for (const other of [code.slice(0, -1), `${code}X`, `${code}%`, freshCode()]) {
+          expect(await coupons.findByCode(other), other).to.equal(null);
+        }
+      });
+
+      it('sees the counters and status as they are now, and nothing of an add rolled back', async function () {
+        const added = await addCoupon({ totalQuantity: 3 });
+        expect(await coupons.countOneIssued(added.id, at(1))).to.equal(true);
+        await setStatus(added.id, 'SUSPENDED', at(2));
+
+        expect((await coupons.findByCode(added.toSnapshot().code))?.toSnapshot()).to.include({ issuedQuantity: 1, status: 'SUSPENDED' });
+
+        const fields = newCoupon();
+        await rejectionOf(
+          transactions.run(async () => {
+            await coupons.add(fields);
+            throw new Error('boom after the add');
+          }),
+        );
+        expect(await coupons.findByCode(fields.code)).to.equal(null);
+      });
+    });
+
+    describe('list', function () {
+      const NOW = at(10);
+      const ids = (page: { items: Coupon[] }) => page.items.map((c) => c.id);
+
+      it('newest first (highest id first), paged: every page holds its share, the totals count every match', async function () {
+        const added: number[] = [];
+        for (let n = 0; n < 5; n += 1) added.push((await addCoupon()).id);
+        const newestFirst = [...added].reverse();
+
+        const pages = [];
+        for (let page = 1; page <= 4; page += 1) pages.push(await coupons.list({ createdBy: fx.sellerId, page, size: 2, now: NOW }));
+
+        expect(pages.map(ids)).to.deep.equal([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4), []]);
+        for (const [i, page] of pages.entries()) expect(page).to.include({ page: i + 1, size: 2, totalItems: 5, totalPages: 3 });
+        expect(pages[0]?.items[0]).to.be.instanceOf(Coupon);
+        expect(pages[0]?.items[0]?.toSnapshot()).to.deep.equal((await coupons.get(newestFirst[0]!))?.toSnapshot());
+      });
+
+      it('without filters lists every coupon, the newest first', async function () {
+        const first = await addCoupon();
+        const second = await addCoupon({ sellerId: null });
+
+        const page = await coupons.list({ page: 1, size: 2, now: NOW });
+
+        expect(ids(page)).to.deep.equal([second.id, first.id]);
+        expect(page.totalItems).to.be.at.least(2);
+      });
+
+      it('createdBy: the coupons the user created, scoped or shop-wide; sellerId: only those scoped to that seller', async function () {
+        const scoped = await addCoupon();
+        const shopWide = await addCoupon({ sellerId: null });
+        const other = await subject.fixtures();
+        const othersCoupon = await addCoupon({ sellerId: other.sellerId, createdBy: other.sellerId });
+
+        expect(ids(await coupons.list({ createdBy: fx.sellerId, page: 1, size: 10, now: NOW }))).to.deep.equal([shopWide.id, scoped.id]);
+        expect(ids(await coupons.list({ sellerId: fx.sellerId, page: 1, size: 10, now: NOW }))).to.deep.equal([scoped.id]);
+        expect(ids(await coupons.list({ sellerId: other.sellerId, page: 1, size: 10, now: NOW }))).to.deep.equal([othersCoupon.id]);
+        expect(ids(await coupons.list({ createdBy: fx.sellerId, sellerId: other.sellerId, page: 1, size: 10, now: NOW }))).to.deep.equal([]);
+        const none = await coupons.list({ createdBy: fx.buyers[0], page: 1, size: 10, now: NOW });
+        expect(none).to.deep.equal({ items: [], page: 1, size: 10, totalItems: 0, totalPages: 0 });
+      });
+
+      it('code: the one coupon of that code, in any case; with another creator, nothing', async function () {
+        const wanted = await addCoupon();
+        await addCoupon();
+        const { code } = wanted.toSnapshot();
+
+        for (const spelling of [code, code.toLowerCase(), code.toUpperCase()]) {
+          const page = await coupons.list({ code: spelling, page: 1, size: 20, now: NOW });
+          expect(ids(page), spelling).to.deep.equal([wanted.id]);
+          expect(page.totalItems).to.equal(1);
+        }
+        expect(ids(await coupons.list({ code, createdBy: fx.sellerId, page: 1, size: 20, now: NOW }))).to.deep.equal([wanted.id]);
+        expect(ids(await coupons.list({ code, createdBy: fx.buyers[0], page: 1, size: 20, now: NOW }))).to.deep.equal([]);
+        expect((await coupons.list({ code: `${code}X`, page: 1, size: 20, now: NOW })).totalItems).to.equal(0);
+      });
+
+      it('status: as the coupon shows it at `now` (set status, then the window, then the counters), with the window\'s ends as statusAt has them', async function () {
+        const made = {
+          active: await addCoupon(),
+          unlimitedActive: await addCoupon({ totalQuantity: null, issuedQuantity: 5_000 }),
+          opensNow: await addCoupon({ validFrom: NOW }),
+          created: await addCoupon({ validFrom: at(11), validUntil: at(DAY) }),
+          exhausted: await addCoupon({ totalQuantity: 2, issuedQuantity: 2 }),
+          exhaustedButLater: await addCoupon({ totalQuantity: 2, issuedQuantity: 2, validFrom: at(20), validUntil: at(DAY) }),
+          endsNow: await addCoupon({ validFrom: at(-DAY), validUntil: NOW }),
+          storedExpired: await addCoupon({ status: 'EXPIRED' }),
+          exhaustedAndEnded: await addCoupon({ totalQuantity: 2, issuedQuantity: 2, validFrom: at(-DAY), validUntil: at(5) }),
+          suspended: await addCoupon({ status: 'SUSPENDED' }),
+          suspendedAndEnded: await addCoupon({ status: 'SUSPENDED', validFrom: at(-DAY), validUntil: at(5) }),
+          cancelled: await addCoupon({ status: 'CANCELLED', validFrom: at(20), validUntil: at(DAY) }),
+        };
+        const expected = {
+          ACTIVE: [made.active, made.unlimitedActive, made.opensNow],
+          CREATED: [made.created, made.exhaustedButLater],
+          EXHAUSTED: [made.exhausted],
+          EXPIRED: [made.endsNow, made.storedExpired, made.exhaustedAndEnded],
+          SUSPENDED: [made.suspended, made.suspendedAndEnded],
+          CANCELLED: [made.cancelled],
+        } as const;
+
+        for (const [status, wanted] of Object.entries(expected)) {
+          const page = await coupons.list({ createdBy: fx.sellerId, status: status as keyof typeof expected, page: 1, size: 20, now: NOW });
+          const newestFirst = wanted.map((c) => c.id).sort((a, b) => b - a);
+          expect(ids(page), status).to.deep.equal(newestFirst);
+          expect(page.totalItems, status).to.equal(wanted.length);
+          // The same decision as the domain's.
+          for (const coupon of page.items) expect(coupon.statusAt(NOW), `coupon ${coupon.id}`).to.equal(status);
+        }
+        // Every coupon is in exactly one status.
+        const all = await coupons.list({ createdBy: fx.sellerId, page: 1, size: 20, now: NOW });
+        expect(all.totalItems).to.equal(Object.keys(made).length);
+      });
+
+      it('status follows the counters and the clock: ACTIVE until the last copy is counted, then EXHAUSTED; EXPIRED from validUntil on', async function () {
+        const coupon = await addCoupon({ totalQuantity: 1 });
+        const activeIds = async (now: Date) => ids(await coupons.list({ createdBy: fx.sellerId, status: 'ACTIVE', page: 1, size: 5, now }));
+
+        expect(await activeIds(NOW)).to.deep.equal([coupon.id]);
+        expect(await coupons.countOneIssued(coupon.id, NOW)).to.equal(true);
+        expect(await activeIds(NOW)).to.deep.equal([]);
+        expect(ids(await coupons.list({ createdBy: fx.sellerId, status: 'EXHAUSTED', page: 1, size: 5, now: NOW }))).to.deep.equal([coupon.id]);
+        expect(ids(await coupons.list({ createdBy: fx.sellerId, status: 'EXPIRED', page: 1, size: 5, now: at(DAY) }))).to.deep.equal([coupon.id]);
+      });
+    });
+
     describe('countOneIssued', function () {
       it('counts one copy at a time up to the total, then answers false and counts nothing', async function () {
         const added = await addCoupon({ totalQuantity: 3 });
