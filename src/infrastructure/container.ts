@@ -33,6 +33,7 @@ import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from '../application/coupons/coupon-context.js';
 import { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
+import { ListCoupons } from '../application/coupons/list-coupons.js';
 import { ChangeCouponStatus, CreateCoupon, ExpireCoupons, GetCoupon, ListUserCoupons } from '../application/coupons/manage-coupons.js';
 import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
 import type { CouponRepository, UserCouponRepository } from '../domain/coupon/repositories.js';
@@ -192,6 +193,7 @@ export const TOKENS = {
   changeCouponStatus: token<ChangeCouponStatus>('ChangeCouponStatus'),
   issueCoupon: token<IssueCouponFirstComeFirstServed>('IssueCouponFirstComeFirstServed'),
   listUserCoupons: token<ListUserCoupons>('ListUserCoupons'),
+  listCoupons: token<ListCoupons>('ListCoupons'),
   expireCoupons: token<ExpireCoupons>('ExpireCoupons'),
   sales: token<ProductSalesRepository>('ProductSalesRepository'),
   popularAnswers: token<PopularAnswerStore>('PopularAnswerStore'),
@@ -462,6 +464,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.changeCouponStatus, (get) => new ChangeCouponStatus(get(TOKENS.couponContext)));
   bind(TOKENS.issueCoupon, (get) => new IssueCouponFirstComeFirstServed(get(TOKENS.couponContext)));
   bind(TOKENS.listUserCoupons, (get) => new ListUserCoupons(get(TOKENS.couponContext)));
+  bind(TOKENS.listCoupons, (get) => new ListCoupons(get(TOKENS.couponContext)));
   bind(TOKENS.expireCoupons, (get) => new ExpireCoupons(get(TOKENS.couponContext)));
 
   bind(TOKENS.popularAnswers, (get) => (redis ? new RedisPopularAnswerStore(redis, logger) : new InProcessPopularAnswerStore(get(TOKENS.clock))));

@@ -148,6 +148,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       changeCouponStatus: resolve(container, TOKENS.changeCouponStatus),
       issueCoupon: resolve(container, TOKENS.issueCoupon),
       listUserCoupons: resolve(container, TOKENS.listUserCoupons),
+      listCoupons: resolve(container, TOKENS.listCoupons),
       listOutboxEvents: resolve(container, TOKENS.listOutboxEvents),
       retryOutboxEvent: resolve(container, TOKENS.retryOutboxEvent),
       getPopularProducts: resolve(container, TOKENS.getPopularProducts),

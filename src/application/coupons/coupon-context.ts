@@ -30,3 +30,7 @@ export interface CouponContext {
 export const COUPON_ISSUE_RATE_LIMIT = 'coupon-issues';
 export const COUPON_TERMS_TTL_SECONDS = 1;
 export const couponNamespace = (couponId: number) => `coupon:${couponId}`;
+/** Which coupon a code names: fixed for good once the coupon exists (codes never change, coupons are never deleted). */
+export const COUPON_CODE_TTL_SECONDS = 300;
+/** Codes are unique in any case: one entry per code, whatever case it was sent in. */
+export const couponCodeNamespace = (code: string) => `coupon-code:${code.toUpperCase()}`;

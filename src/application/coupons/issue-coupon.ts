@@ -3,14 +3,21 @@ import { CouponAlreadyIssued, CouponExhausted } from '../../domain/coupon/errors
 import { NotFound, RateLimited } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import type { IssueTerms } from '../ports/coupon-issue-gate.js';
-import { COUPON_ISSUE_RATE_LIMIT, COUPON_TERMS_TTL_SECONDS, type CouponContext, couponNamespace } from './coupon-context.js';
+import {
+  COUPON_CODE_TTL_SECONDS,
+  COUPON_ISSUE_RATE_LIMIT,
+  COUPON_TERMS_TTL_SECONDS,
+  type CouponContext,
+  couponCodeNamespace,
+  couponNamespace,
+} from './coupon-context.js';
 import { userCouponView, type UserCouponView } from './views.js';
 
-export interface IssueRequest {
-  couponId: number;
+/** The coupon to be issued a copy of, by its id or by its code (any case). */
+export type IssueRequest = ({ couponId: number } | { couponCode: string }) & {
   /** The limited-issue endpoint: only coupons with a total quantity. */
   limitedOnly: boolean;
-}
+};
 
 const termsOf = (coupon: Coupon): IssueTerms => ({
   couponId: coupon.id,
@@ -38,8 +45,17 @@ export class IssueCouponFirstComeFirstServed {
 
   async execute(actor: Actor, request: IssueRequest): Promise<UserCouponView> {
     const now = this.ctx.clock.now();
-    const coupon = await this.readCoupon(request.couponId);
-    if (!coupon) throw new NotFound('Coupon', request.couponId);
+    // By code: the id first, then the same cached read of the coupon as by id; the gate and the
+    // guarded counter only ever see the id.
+    const couponId = 'couponId' in request ? request.couponId : await this.resolveCode(request.couponCode);
+    const coupon = await this.readCoupon(couponId);
+    if (!coupon) {
+      // A code is only ever resolved to a coupon that was there; should it still name none (a
+      // creation read before it rolled back), look it up afresh next time.
+      if (!('couponCode' in request)) throw new NotFound('Coupon', couponId);
+      await this.ctx.couponCache.invalidate(couponCodeNamespace(request.couponCode));
+      throw new NotFound('Coupon', request.couponCode);
+    }
     try {
       coupon.assertIssuable(now, { limitedOnly: request.limitedOnly });
     } catch (error) {
@@ -83,6 +99,20 @@ export class IssueCouponFirstComeFirstServed {
     const view = userCouponView(copy, coupon);
     await this.ctx.outbox.add({ type: 'CouponIssued', aggregateType: 'Coupon', aggregateId: coupon.id, occurredAt: now, payload: view });
     return view;
+  }
+
+  /**
+   * A code's coupon id, through the same cache as the coupon's terms. A code never changes and a
+   * coupon is never deleted, so the answer may be kept longer than the terms; an unknown code is
+   * not kept (the coupon may be created the next moment) and is NOT_FOUND.
+   */
+  private async resolveCode(code: string): Promise<number> {
+    const id = await this.ctx.couponCache.getOrLoad(couponCodeNamespace(code), 'id', COUPON_CODE_TTL_SECONDS, async () => {
+      const found = await this.ctx.coupons.findByCode(code);
+      return found ? found.id : null;
+    });
+    if (id === null) throw new NotFound('Coupon', code);
+    return id;
   }
 
   /** Through the short-lived cache (as JSON: dates travel as ISO strings). */

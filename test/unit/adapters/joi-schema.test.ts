@@ -78,9 +78,34 @@ describe('joi → OpenAPI schemas (openapi/joi-schema.ts)', () => {
     expect(openApiSchemaOf(calendarDay)).to.include({ type: 'string', format: 'date' });
   });
 
+  it('xor(a, b) is a oneOf of "a required" and "b required", and says so in prose', () => {
+    const schema = openApiSchemaOf(Joi.object({ id: positiveId, code: Joi.string().max(40) }).xor('id', 'code'));
+    expect(schema).to.deep.equal({
+      type: 'object',
+      properties: {
+        id: { type: 'integer', format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 42 },
+        code: { type: 'string', maxLength: 40 },
+      },
+      oneOf: [{ required: ['id'] }, { required: ['code'] }],
+      description: 'Exactly one of `id`, `code`.',
+      additionalProperties: false,
+    });
+  });
+
+  it('or(a, b) is an anyOf of "a required" and "b required", and says so in prose', () => {
+    const schema = openApiSchemaOf(Joi.object({ role: Joi.string(), status: Joi.string() }).or('role', 'status'));
+    expect(schema).to.deep.include({ anyOf: [{ required: ['role'] }, { required: ['status'] }], description: 'At least one of `role`, `status`.' });
+    expect(exampleOf(openApiSchemaOf(Joi.object({ role: Joi.string().example('SELLER'), status: Joi.string() }).or('role', 'status')))).to.deep.equal({ role: 'SELLER' });
+    expect(exampleOf(openApiSchemaOf(Joi.object({ id: positiveId, code: Joi.string() }).xor('id', 'code')))).to.deep.equal({ id: 42 });
+  });
+
   it('fails loudly on joi it does not know, rather than document it wrongly', () => {
     expect((thrownBy(() => openApiSchemaOf(Joi.date())) as Error).message).to.match(/type date is not supported/);
     expect((thrownBy(() => openApiSchemaOf(Joi.string().pattern(/a/i))) as Error).message).to.match(/pattern flags i/);
+    expect((thrownBy(() => openApiSchemaOf(Joi.object({ a: Joi.number(), b: Joi.number() }).with('a', 'b'))) as Error).message).to.match(/object relation with/);
+    expect((thrownBy(() => openApiSchemaOf(Joi.object({ a: Joi.number(), b: Joi.number(), c: Joi.number() }).xor('a', 'b').xor('b', 'c'))) as Error).message).to.match(
+      /object relation xor/,
+    );
   });
 
   it('the example body holds the required fields and the fields with examples, never requestId', () => {

@@ -691,6 +691,10 @@ const schemas: JsonObject = {
       createdBy: positiveId('The SELLER or ADMIN who created it'),
     },
   },
+  CouponPage: {
+    description: 'A page of coupons, newest first (the latest created first).',
+    allOf: [schemaRef('Page'), { type: 'object', properties: { items: { type: 'array', items: schemaRef('Coupon') } } }],
+  },
   UserCouponStatus: {
     type: 'string',
     enum: ['ISSUED', 'USED', 'EXPIRED', 'REFUNDED'],
@@ -998,7 +1002,7 @@ export const tags = [
   { name: 'Users', description: 'User accounts' },
   { name: 'Balances', description: 'Wallets and their ledger' },
   { name: 'Products', description: 'The catalog: products, their options and stock (browsing is public)' },
-  { name: 'Coupons', description: "Discount coupons: creating and managing them, first-come-first-served issue, and a user's coupons" },
+  { name: 'Coupons', description: "Discount coupons: creating, finding (by id or code) and listing them, managing them, first-come-first-served issue (by id or code), and a user's coupons" },
   { name: 'Orders', description: 'Placing orders, their stock reservation, cancellation, fulfilment and completion' },
   { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
   { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },

@@ -179,7 +179,8 @@ export function exampleOf(schema: SchemaObject): unknown {
   if (schema['example'] !== undefined) return schema['example'];
   if (schema['default'] !== undefined) return schema['default'];
   if (Array.isArray(schema['enum'])) return schema['enum'][0];
-  if (Array.isArray(schema['anyOf'])) return exampleOf(schema['anyOf'][0] as SchemaObject);
+  // An object's anyOf/oneOf only says which of its keys are required (joi's or, xor): its properties give the example.
+  if (Array.isArray(schema['anyOf']) && schema['type'] === undefined) return exampleOf(schema['anyOf'][0] as SchemaObject);
   switch (schema['type']) {
     case 'object': {
       const properties = (schema['properties'] ?? {}) as Record<string, SchemaObject>;

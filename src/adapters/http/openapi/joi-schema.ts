@@ -29,6 +29,8 @@ interface Described {
   allow?: unknown[];
   invalid?: unknown[];
   keys?: Record<string, Described>;
+  /** Relations between an object's keys (`xor`, `with`, ...). */
+  dependencies?: { rel: string; peers: string[] }[];
   items?: Described[];
   matches?: { schema?: Described; ref?: Reference; is?: Described; then?: Described; otherwise?: Described }[];
   whens?: When[];
@@ -138,11 +140,22 @@ function objectSchema(d: Described): SchemaObject {
     else if (rule.name === 'length') Object.assign(counts, { minProperties: limit, maxProperties: limit });
     else unsupported(`object rule ${rule.name}`);
   }
+  const relations: SchemaObject = {};
+  for (const dependency of d.dependencies ?? []) {
+    // xor(a, b): exactly one of them; or(a, b): at least one. A second relation would need an
+    // allOf of them: not yet met.
+    const combinator = { xor: 'oneOf', or: 'anyOf' }[dependency.rel];
+    if (!combinator || Object.keys(relations).length > 0) unsupported(`object relation ${dependency.rel}`);
+    const peers = dependency.peers.map((peer) => `\`${peer}\``).join(', ');
+    relations[combinator] = dependency.peers.map((peer) => ({ required: [peer] }));
+    relations['description'] = `${dependency.rel === 'xor' ? 'Exactly one' : 'At least one'} of ${peers}.`;
+  }
   return {
     type: 'object',
     properties,
     ...(required.length > 0 ? { required } : {}),
     ...counts,
+    ...relations,
     additionalProperties: d.flags?.unknown === true,
   };
 }

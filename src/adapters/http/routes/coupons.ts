@@ -1,17 +1,25 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import type { IssueCouponFirstComeFirstServed } from '../../../application/coupons/issue-coupon.js';
+import type { CouponListRequest, ListCoupons } from '../../../application/coupons/list-coupons.js';
 import type { ChangeCouponStatus, CreateCoupon, GetCoupon, ListUserCoupons } from '../../../application/coupons/manage-coupons.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';
-import { COUPON_LIMITS, COUPON_TYPES, type CouponType, SETTABLE_COUPON_STATUSES, type SettableCouponStatus } from '../../../domain/coupon/coupon.js';
+import {
+  COUPON_LIMITS,
+  COUPON_STATUSES,
+  COUPON_TYPES,
+  type CouponType,
+  SETTABLE_COUPON_STATUSES,
+  type SettableCouponStatus,
+} from '../../../domain/coupon/coupon.js';
 import { USER_COUPON_STATUSES, type UserCouponStatus } from '../../../domain/coupon/user-coupon.js';
 import { idempotentVia } from '../idempotency.js';
 import { actorOf, checked, resolveUserId } from '../locals.js';
 import { operation, type ProblemCase } from '../operation.js';
 import { NOT_YOURS, notFound } from '../problem-cases.js';
 import { routeDefiner } from '../route.js';
-import { dateTime, positiveId, requestIdField, text, userIdOrMe } from '../validation.js';
+import { dateTime, paging, positiveId, requestIdField, text, userIdOrMe } from '../validation.js';
 
 export interface CouponUseCases {
   createCoupon: CreateCoupon;
@@ -19,6 +27,7 @@ export interface CouponUseCases {
   changeCouponStatus: ChangeCouponStatus;
   issueCoupon: IssueCouponFirstComeFirstServed;
   listUserCoupons: ListUserCoupons;
+  listCoupons: ListCoupons;
   runIdempotently: RunIdempotently;
 }
 
@@ -36,11 +45,14 @@ interface CreateBody {
   requestId?: string;
 }
 
+/** A coupon code as codes are made (anything else can name no coupon: 400). */
+const couponCode = () =>
+  Joi.string()
+    .pattern(COUPON_LIMITS.codePattern)
+    .message('{{#label}} must be 1 to 40 letters, digits, "_" or "-"');
 const money = Joi.number().integer().max(Number.MAX_SAFE_INTEGER);
 const createBody = Joi.object<CreateBody>({
-  code: Joi.string()
-    .pattern(COUPON_LIMITS.codePattern)
-    .message('{{#label}} must be 1 to 40 letters, digits, "_" or "-"')
+  code: couponCode()
     .required()
     .description(
       '1..40 letters, digits, `_` and `-`. Kept as sent; unique among all coupons compared case-insensitively (`welcome-10` is taken once `WELCOME-10` exists): 409 COUPON_CODE_TAKEN.',
@@ -110,15 +122,34 @@ const statusBody = Joi.object<{ status: SettableCouponStatus; requestId?: string
     .example('SUSPENDED'),
   requestId: requestIdField,
 });
-const issueBody = Joi.object<{ couponId: number; requestId?: string }>({
-  couponId: positiveId.required().description('The coupon to be issued a copy of (unknown: 404)'),
+type IssueBody = { couponId: number; requestId?: string } | { couponCode: string; requestId?: string };
+const ONE_COUPON = 'must name the coupon with exactly one of couponId and couponCode';
+const issueBody = Joi.object<IssueBody>({
+  couponId: positiveId.description('The coupon to be issued a copy of, by its id (unknown: 404).'),
+  couponCode: couponCode().description(
+    'The coupon by its code instead, in any case (`welcome10` names `WELCOME10`), e.g. `WELCOME10`: resolved to the coupon\'s id, then issued exactly as by `couponId` (unknown: 404). 1..40 letters, digits, `_` and `-` (else 400).',
+  ),
   requestId: requestIdField,
-});
+})
+  .xor('couponId', 'couponCode')
+  .messages({ 'object.missing': ONE_COUPON, 'object.xor': ONE_COUPON });
 const userParams = Joi.object<{ userId: number | 'me' }>({ userId: userIdOrMe.required() });
 const userCouponQuery = Joi.object<{ status?: UserCouponStatus }>({
   status: Joi.string()
     .valid(...USER_COUPON_STATUSES)
     .description('Only user coupons of this status (see UserCouponStatus; anything else is 400).'),
+});
+
+type ListQuery = CouponListRequest;
+const couponListQuery = Joi.object<ListQuery>({
+  ...paging,
+  code: couponCode().description(
+    'Exactly this code, compared case-insensitively (`welcome10` finds `WELCOME10`): a page of that one coupon, or an empty page. Any role finds any coupon by its code, whatever its status. 1..40 letters, digits, `_` and `-` (else 400).',
+  ).example('WELCOME10'),
+  status: Joi.string()
+    .valid(...COUPON_STATUSES)
+    .description('Only coupons showing this status now (see CouponStatus: worked out from the set status, the window and the counters; anything else is 400). A BUYER without `code`: ACTIVE only (another is 403).'),
+  sellerId: positiveId.description("Only the coupons scoped to this seller (their `sellerId`; shop-wide coupons never match). A SELLER without `code`: their own id only (another's is 403)."),
 });
 
 const COUPON_NOT_FOUND = notFound('Coupon');
@@ -140,6 +171,7 @@ function issueCouponOperation(limitedOnly: boolean) {
     tag: 'Coupons',
     summary: limitedOnly ? 'Be issued a copy of a limited coupon, first come, first served' : 'Be issued a copy of a coupon, first come, first served',
     description:
+      'The coupon is named by `couponId` or by `couponCode` (any case), exactly one of them (neither or both: 400 naming `body`). A code is first resolved to its coupon id (cached in the instance; a code never changes), and from there the issue is the same as by id, with the same guarantees: the gate and the guarded counter work on the id. ' +
       (limitedOnly
         ? 'The same as `POST /api/v1/coupons/issue`, for coupons with a `totalQuantity` only: a coupon without one (unlimited) is 409 COUPON_NOT_ISSUABLE. '
         : 'For coupons with or without a `totalQuantity` (`POST /api/v1/coupons/issue/limited` takes limited ones only). ') +
@@ -155,6 +187,13 @@ function issueCouponOperation(limitedOnly: boolean) {
     responses: [{ status: 201, description: 'The new user coupon, ISSUED', schema: 'UserCoupon' }],
     errors: [
       COUPON_NOT_FOUND,
+      { code: 'NOT_FOUND', example: 'NOT_FOUND_code', when: 'no coupon has the `couponCode` given (in any case).', detail: 'Coupon WELCOME10 does not exist' },
+      {
+        code: 'VALIDATION_FAILED',
+        when: 'the body names the coupon by neither `couponId` nor `couponCode`, or by both.',
+        detail: 'The request is not valid',
+        errors: [{ field: 'body', message: ONE_COUPON }],
+      },
       { code: 'COUPON_EXHAUSTED', when: 'no copies left (first come, first served lost).', detail: 'Coupon 7 has no copies left' },
       { code: 'COUPON_ALREADY_ISSUED', when: 'the user already holds `perUserLimit` of it.', detail: 'You already hold this coupon' },
       ...(limitedOnly
@@ -232,6 +271,31 @@ export const COUPON_OPERATIONS = {
     responses: [{ status: 200, description: "The user's coupons", schema: 'UserCouponList' }],
     errors: [NOT_YOURS, notFound('User')],
   }),
+  listCoupons: operation({
+    method: 'get',
+    path: '/coupons',
+    operationId: 'listCoupons',
+    tag: 'Coupons',
+    summary: 'Coupons: find one by its code, or list those you manage (SELLER, ADMIN) or may be issued (BUYER)',
+    description:
+      'Newest first (the latest created first), paged, filtered by every parameter given. One endpoint for both uses: with `code` it finds that one coupon, for anyone; without, it lists what the caller\'s role sees:\n' +
+      '- **`code`** given: the coupon with that code (compared case-insensitively, as codes are unique), whatever its status and whoever created it, as `GET /api/v1/coupons/{couponId}` shows any coupon to any user: a buyer handed a code sees its terms, and whether it is still being issued, before `POST /api/v1/coupons/issue` with `{"couponCode": ...}`. A page of that one coupon (`status` and `sellerId` still filter it), or an empty page (200) when no coupon has the code: a search that finds nothing, not a 404.\n' +
+      '- **ADMIN**: every coupon; `sellerId` and `status` filter.\n' +
+      "- **SELLER**: the coupons they created (the ones they may suspend, resume or cancel); `status` filters; `sellerId` may only be their own id (only their scoped coupons; another seller's id is 403).\n" +
+      "- **BUYER**: the coupons being issued now (ACTIVE) of every seller and the shop, what a shop's coupon page offers; `sellerId` narrows it to one seller's; `status` may only be ACTIVE (another is 403: a coupon of any status is found by its code).\n" +
+      'Checked in the usual order: the shape (400: a `code` that is no code, an unknown `status`, a `sellerId` that is no id), then the role (403).',
+    query: couponListQuery,
+    responses: [{ status: 200, description: 'A page of coupons, newest first', schema: 'CouponPage' }],
+    errors: [
+      { code: 'FORBIDDEN', when: 'without `code`: a BUYER asking for a `status` other than ACTIVE.', detail: 'A BUYER lists the coupons being issued (ACTIVE) only, not EXPIRED ones; a coupon of any status is found by its code' },
+      {
+        code: 'FORBIDDEN',
+        example: 'FORBIDDEN_other_seller',
+        when: "without `code`: a SELLER naming another seller's `sellerId`.",
+        detail: "A SELLER lists their own coupons only; another seller's are found by code or id",
+      },
+    ],
+  }),
   getCoupon: operation({
     method: 'get',
     path: '/coupons/:couponId',
@@ -297,8 +361,8 @@ export function couponRoutes(useCases: CouponUseCases, authenticate: Authenticat
       declared,
       idempotent(
         async (_req, res) => {
-          const { couponId } = checked<{ couponId: number }>(res).body;
-          return { status: 201, body: await useCases.issueCoupon.execute(actorOf(res), { couponId, limitedOnly }) };
+          const { requestId: _key, ...coupon } = checked<IssueBody>(res).body;
+          return { status: 201, body: await useCases.issueCoupon.execute(actorOf(res), { ...coupon, limitedOnly }) };
         },
         // Not wrapped in a transaction: the gate (Redis) is asked before the issue's own one opens.
         { atomic: () => false, admit: (res) => useCases.issueCoupon.admit(actorOf(res)) },
@@ -309,6 +373,10 @@ export function couponRoutes(useCases: CouponUseCases, authenticate: Authenticat
   route(ops.listUserCoupons, async (_req, res) => {
     const { params, query } = checked<unknown, { status?: UserCouponStatus }, { userId: number | 'me' }>(res);
     res.json(await useCases.listUserCoupons.execute(actorOf(res), resolveUserId(res, params.userId), query.status));
+  });
+
+  route(ops.listCoupons, async (_req, res) => {
+    res.json(await useCases.listCoupons.execute(actorOf(res), checked<unknown, ListQuery>(res).query));
   });
 
   route(ops.getCoupon, async (_req, res) => {
