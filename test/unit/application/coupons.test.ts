@@ -38,6 +38,7 @@ async function couponApp(options: Parameters<typeof orderingApp>[0] = {}) {
     changeCouponStatus: get(TOKENS.changeCouponStatus),
     issueCoupon: get(TOKENS.issueCoupon),
     listUserCoupons: get(TOKENS.listUserCoupons),
+    listCoupons: get(TOKENS.listCoupons),
     expireCoupons: get(TOKENS.expireCoupons),
     settlePendingPayment: get(TOKENS.settlePendingPayment),
 
@@ -564,6 +565,142 @@ describe('coupon use cases (memory adapters)', () => {
       expect(await rejectionOf(withGate(gate).execute(buyer, { couponId: coupon.id, limitedOnly: false }))).to.equal(failure);
       expect(gate.giveBack.callCount).to.equal(1);
       expect(logger.warn.callCount).to.equal(1);
+    });
+  });
+
+  describe('ListCoupons', () => {
+    const page = { page: 1, size: 20 };
+    const ids = (listing: { items: CouponView[] }) => listing.items.map((c) => c.id);
+    let other: Actor;
+    let mine: { active: CouponView; later: CouponView; suspended: CouponView; exhausted: CouponView };
+    let theirs: CouponView;
+    let shopWide: CouponView;
+
+    beforeEach(async () => {
+      other = await app.seller();
+      const now = app.clock.now().getTime();
+      mine = {
+        active: await app.coupon(seller),
+        later: await app.coupon(seller, { validFrom: new Date(now + DAY_MS), validUntil: new Date(now + 2 * DAY_MS) }),
+        suspended: await app.coupon(seller),
+        exhausted: await app.coupon(seller, { totalQuantity: 1 }),
+      };
+      await app.changeCouponStatus.execute(seller, mine.suspended.id, 'SUSPENDED');
+      await app.issue(await app.buyer(), mine.exhausted.id);
+      theirs = await app.coupon(other);
+      shopWide = await app.coupon(app.admin);
+    });
+
+    it('an ADMIN lists every coupon, newest first, as GetCoupon shows them; sellerId and status filter', async () => {
+      const all = await app.listCoupons.execute(app.admin, page);
+      expect(ids(all)).to.deep.equal([shopWide.id, theirs.id, mine.exhausted.id, mine.suspended.id, mine.later.id, mine.active.id]);
+      expect(all).to.include({ page: 1, size: 20, totalItems: 6, totalPages: 1 });
+      for (const item of all.items) expect(item).to.deep.equal(await app.getCoupon.execute(item.id));
+
+      expect(ids(await app.listCoupons.execute(app.admin, { ...page, sellerId: other.userId }))).to.deep.equal([theirs.id]);
+      expect(ids(await app.listCoupons.execute(app.admin, { ...page, status: 'ACTIVE' }))).to.deep.equal([shopWide.id, theirs.id, mine.active.id]);
+      expect(ids(await app.listCoupons.execute(app.admin, { ...page, sellerId: seller.userId, status: 'EXHAUSTED' }))).to.deep.equal([mine.exhausted.id]);
+      expect(ids(await app.listCoupons.execute(app.admin, { page: 2, size: 4 }))).to.deep.equal([mine.later.id, mine.active.id]);
+    });
+
+    it('a SELLER lists the coupons they created, whatever their status; status filters; sellerId may only be their own', async () => {
+      expect(ids(await app.listCoupons.execute(seller, page))).to.deep.equal([mine.exhausted.id, mine.suspended.id, mine.later.id, mine.active.id]);
+      expect(ids(await app.listCoupons.execute(seller, { ...page, status: 'CREATED' }))).to.deep.equal([mine.later.id]);
+      expect(ids(await app.listCoupons.execute(seller, { ...page, sellerId: seller.userId, status: 'SUSPENDED' }))).to.deep.equal([mine.suspended.id]);
+      expect(ids(await app.listCoupons.execute(other, page))).to.deep.equal([theirs.id]);
+      await expectRejectsCode(app.listCoupons.execute(seller, { ...page, sellerId: other.userId }), 'FORBIDDEN');
+    });
+
+    it('a BUYER lists the coupons being issued now (ACTIVE) of everyone; sellerId narrows; another status is FORBIDDEN', async () => {
+      const buyer = await app.buyer();
+      expect(ids(await app.listCoupons.execute(buyer, page))).to.deep.equal([shopWide.id, theirs.id, mine.active.id]);
+      expect(ids(await app.listCoupons.execute(buyer, { ...page, status: 'ACTIVE' }))).to.deep.equal([shopWide.id, theirs.id, mine.active.id]);
+      expect(ids(await app.listCoupons.execute(buyer, { ...page, sellerId: seller.userId }))).to.deep.equal([mine.active.id]);
+      for (const status of ['CREATED', 'EXHAUSTED', 'EXPIRED', 'SUSPENDED', 'CANCELLED'] as const) {
+        await expectRejectsCode(app.listCoupons.execute(buyer, { ...page, status }), 'FORBIDDEN');
+      }
+      // The clock decides too: once the later one opens it is offered, once the window ends none is.
+      app.clock.advance(DAY_MS);
+      expect(ids(await app.listCoupons.execute(buyer, page))).to.deep.equal([shopWide.id, theirs.id, mine.later.id, mine.active.id]);
+      app.clock.advance(10 * DAY_MS);
+      expect(await app.listCoupons.execute(buyer, page)).to.deep.equal({ items: [], page: 1, size: 20, totalItems: 0, totalPages: 0 });
+    });
+
+    it('by code anyone finds any coupon, whatever its status and creator, in any case; an unknown code is an empty page', async () => {
+      const buyer = await app.buyer();
+      for (const [who, coupon] of [
+        [buyer, mine.suspended],
+        [buyer, mine.exhausted],
+        [other, mine.later],
+        [seller, shopWide],
+        [app.admin, theirs],
+      ] as const) {
+        for (const code of [coupon.code, coupon.code.toLowerCase()]) {
+          const found = await app.listCoupons.execute(who, { ...page, code });
+          expect(found.items, code).to.deep.equal([await app.getCoupon.execute(coupon.id)]);
+          expect(found).to.include({ totalItems: 1, totalPages: 1 });
+        }
+      }
+      // The other filters still apply to it.
+      expect(ids(await app.listCoupons.execute(buyer, { ...page, code: mine.suspended.code, status: 'SUSPENDED' }))).to.deep.equal([mine.suspended.id]);
+      expect(ids(await app.listCoupons.execute(buyer, { ...page, code: mine.suspended.code, status: 'ACTIVE' }))).to.deep.equal([]);
+      expect(ids(await app.listCoupons.execute(seller, { ...page, code: theirs.code, sellerId: other.userId }))).to.deep.equal([theirs.id]);
+      expect(await app.listCoupons.execute(buyer, { ...page, code: 'NO-SUCH-CODE' })).to.deep.equal({ items: [], page: 1, size: 20, totalItems: 0, totalPages: 0 });
+    });
+  });
+
+  describe('IssueCouponFirstComeFirstServed by code', () => {
+    it('issues the coupon the code names, in any case, exactly as by id', async () => {
+      const coupon = await app.coupon(seller, { code: 'Welcome-Back', totalQuantity: 3 });
+      const buyer = await app.buyer();
+
+      const copy = await app.issueCoupon.execute(buyer, { couponCode: 'WELCOME-back', limitedOnly: true });
+
+      expect(copy).to.include({ couponId: coupon.id, code: 'Welcome-Back', status: 'ISSUED' });
+      expect(await app.getCoupon.execute(coupon.id)).to.include({ issuedQuantity: 1, remainingQuantity: 2 });
+      await expectRejectsCode(app.issueCoupon.execute(buyer, { couponCode: 'welcome-back', limitedOnly: false }), 'COUPON_ALREADY_ISSUED');
+      await expectRejectsCode(app.issueCoupon.execute(buyer, { couponId: coupon.id, limitedOnly: false }), 'COUPON_ALREADY_ISSUED');
+    });
+
+    it('an unknown code is NOT_FOUND naming it, and is not remembered: once the coupon exists, the code issues it', async () => {
+      const buyer = await app.buyer();
+      const error = await expectRejectsCode(app.issueCoupon.execute(buyer, { couponCode: 'LATE-COMER', limitedOnly: false }), 'NOT_FOUND');
+      expect((error as Error).message).to.equal('Coupon LATE-COMER does not exist');
+
+      const coupon = await app.coupon(seller, { code: 'LATE-COMER' });
+      expect((await app.issueCoupon.execute(buyer, { couponCode: 'LATE-COMER', limitedOnly: false })).couponId).to.equal(coupon.id);
+    });
+
+    it('resolves a code once, then reads the coupon through the same cached terms as by id; the gate and the counter see the id', async () => {
+      const coupon = await app.coupon(seller, { code: 'STORM', totalQuantity: 5 });
+      const findByCode = sinon.spy(app.coupons, 'findByCode');
+      const get = sinon.spy(app.coupons, 'get');
+      const gate = stubGate('TAKEN');
+      const issue = new IssueCouponFirstComeFirstServed({ ...app.couponContext, gate });
+
+      for (const code of ['STORM', 'storm', 'Storm']) await issue.execute(await app.buyer(), { couponCode: code, limitedOnly: true });
+
+      expect(findByCode.callCount).to.equal(1);
+      // The terms are read once (cached for a second), as they would be by id.
+      expect(get.getCalls().filter((call) => call.args[0] === coupon.id).length).to.equal(1);
+      expect(gate.take.getCalls().map((call) => call.args[0].couponId)).to.deep.equal([coupon.id, coupon.id, coupon.id]);
+      expect(await app.getCoupon.execute(coupon.id)).to.include({ issuedQuantity: 3 });
+
+      // A suspension is seen within the terms' second, whether asked by id or by code; the code is not read again.
+      await app.changeCouponStatus.execute(seller, coupon.id, 'SUSPENDED');
+      await expectRejectsCode(issue.execute(await app.buyer(), { couponCode: 'STORM', limitedOnly: true }), 'COUPON_NOT_ISSUABLE');
+      expect(findByCode.callCount).to.equal(1);
+    });
+
+    it('a code resolved to a coupon that is not there (a creation rolled back after it was read) is NOT_FOUND once, then looked up afresh', async () => {
+      const coupon = await app.coupon(seller, { code: 'GHOST' });
+      const cache = app.couponContext.couponCache;
+      // As if the code had been read while an insert that then rolled back was under way.
+      await cache.getOrLoad('coupon-code:GHOST', 'id', 300, async () => UNKNOWN);
+      const buyer = await app.buyer();
+
+      await expectRejectsCode(app.issueCoupon.execute(buyer, { couponCode: 'ghost', limitedOnly: false }), 'NOT_FOUND');
+      expect((await app.issueCoupon.execute(buyer, { couponCode: 'ghost', limitedOnly: false })).couponId).to.equal(coupon.id);
     });
   });
 
