@@ -56,6 +56,15 @@ export interface UserCoupon {
   expiresAt: string;
 }
 
+/** A page of coupons: `GET /api/v1/coupons`. */
+export interface CouponPage {
+  items: Coupon[];
+  page: number;
+  size: number;
+  totalItems: number;
+  totalPages: number;
+}
+
 export interface NewCouponBody {
   code: string;
   name: string;
@@ -184,6 +193,22 @@ export function expectUserCouponAnswer(res: ApiResponse, status: number): UserCo
   return res.body;
 }
 
+/** A page of coupons, exactly the page fields, every item a coupon, the counts consistent. */
+export function expectCouponPage(res: ApiResponse): CouponPage {
+  expectJson(res, 200);
+  const body = res.body as Record<string, unknown>;
+  expect(Object.keys(body), 'page fields').to.have.members(['items', 'page', 'size', 'totalItems', 'totalPages']);
+  expect(body['items']).to.be.an('array');
+  for (const item of body['items'] as unknown[]) expectCouponShape(item);
+  for (const key of ['page', 'size', 'totalItems', 'totalPages'] as const) expect(Number.isSafeInteger(body[key]), `${key} is an integer`).to.equal(true);
+  const page = res.body as CouponPage;
+  expect(page.totalPages, 'totalPages = ceil(totalItems / size)').to.equal(Math.ceil(page.totalItems / page.size));
+  expect(page.items.length, 'no more items than the page size').to.be.at.most(page.size);
+  const ids = page.items.map((c) => c.id);
+  expect(ids, 'newest first').to.deep.equal([...ids].sort((a, b) => b - a));
+  return page;
+}
+
 /** `{items: [user coupon]}` and nothing else. */
 export function expectUserCouponList(res: ApiResponse): UserCoupon[] {
   expectJson(res, 200);
@@ -239,6 +264,16 @@ export class CouponClient {
 
   async patchOk(who: Account, couponId: number, status: 'SUSPENDED' | 'ACTIVE' | 'CANCELLED'): Promise<Coupon> {
     return expectCouponAnswer(await this.patch(who, couponId, { status }), 200);
+  }
+
+  /** `GET /api/v1/coupons` with these query parameters. */
+  find(who: Account | null, query: Record<string, string | number> = {}): Promise<ApiResponse> {
+    const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    return this.t.api.get(search ? `${COUPONS}?${search}` : COUPONS, this.opts(who));
+  }
+
+  async findOk(who: Account, query: Record<string, string | number> = {}): Promise<CouponPage> {
+    return expectCouponPage(await this.find(who, query));
   }
 
   issue(who: Account | null, body: unknown, options: { limited?: boolean; headers?: Record<string, string> } = {}): Promise<ApiResponse> {

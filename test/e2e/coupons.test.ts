@@ -369,8 +369,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expectProblem(await c.get(seller, 2_147_483_648), 404, 'NOT_FOUND', couponPath(2_147_483_648));
       });
 
-      it('answers 404 NOT_FOUND for routes that do not exist: GET /api/v1/coupons, POST /coupons/issue/unlimited, DELETE /coupons/{id}', async function () {
-        expectProblem(await t.api.get(COUPONS, { token: seller.token }), 404, 'NOT_FOUND', COUPONS);
+      it('answers 404 NOT_FOUND for routes that do not exist: POST /coupons/issue/unlimited, DELETE /coupons/{id}, GET /coupons/code/{code}', async function () {
+        expectProblem(await t.api.get(`${COUPONS}/code/${coupon.code}`, { token: seller.token }), 404, 'NOT_FOUND', `${COUPONS}/code/${coupon.code}`);
         expectProblem(await t.api.post(`${ISSUE}/unlimited`, { couponId: coupon.id }, { token: seller.token }), 404, 'NOT_FOUND', `${ISSUE}/unlimited`);
         expectProblem(await t.api.request('DELETE', couponPath(coupon.id), { token: seller.token }), 404, 'NOT_FOUND', couponPath(coupon.id));
       });
@@ -575,7 +575,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
         });
 
         const bad: Array<[string, (couponId: number) => unknown, string]> = [
-          ['no couponId', () => ({}), 'couponId'],
+          // Neither couponId nor couponCode (which would do as well): the body is at fault.
+          ['no couponId', () => ({}), 'body'],
           ['couponId "abc"', () => ({ couponId: 'abc' }), 'couponId'],
           ['couponId 0', () => ({ couponId: 0 }), 'couponId'],
           ['couponId -1', () => ({ couponId: -1 }), 'couponId'],
@@ -1729,6 +1730,7 @@ describe('e2e: coupons in the OpenAPI document (issue 11: declared with their ro
       ['post', '/api/v1/coupons/issue', 'issueCoupon'],
       ['post', '/api/v1/coupons/issue/limited', 'issueLimitedCoupon'],
       ['get', '/api/v1/coupons/user/{userId}', 'listUserCoupons'],
+      ['get', '/api/v1/coupons', 'listCoupons'],
     ];
     for (const [method, path, operationId] of expected) {
       const operation = documented.paths[path]?.[method];
