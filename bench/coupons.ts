@@ -8,8 +8,10 @@ import { type BenchServer, startBenchServer } from './server.js';
 /**
  * The coupon storm: 10,000 distinct buyers each ask once for a first-come-first-served coupon of
  * 100 (POST /coupons/issue/limited), as fast as the machine allows; without Redis and with it,
- * each on a fresh server and database. Exactly 100 must be issued.
+ * each on a fresh server and database. Exactly 100 must be issued. `BENCH_COUPON_BY=code`: every
+ * request names the coupon by its code (`{couponCode}`, in lower case) instead of its id.
  */
+const BY_CODE = process.env['BENCH_COUPON_BY'] === 'code';
 
 const STORM_USERS = 10_000;
 const QUANTITY = 100;
@@ -75,7 +77,12 @@ async function seed(db: Knex): Promise<Seeded> {
   };
 }
 
-async function createCoupon(client: LoadClient, sellerToken: string, code: string, totalQuantity: number): Promise<number> {
+interface Created {
+  id: number;
+  code: string;
+}
+
+async function createCoupon(client: LoadClient, sellerToken: string, code: string, totalQuantity: number): Promise<Created> {
   const now = Date.now();
   const answer = await client.send({
     method: 'POST',
@@ -92,7 +99,7 @@ async function createCoupon(client: LoadClient, sellerToken: string, code: strin
     },
   });
   if (answer.status !== 201) throw new Error(`POST /api/v1/coupons: ${answer.status} ${answer.body}`);
-  return Number((JSON.parse(answer.body) as { id: number }).id);
+  return { id: Number((JSON.parse(answer.body) as { id: number }).id), code };
 }
 
 const codeOf = (body: string): string => {
@@ -121,7 +128,8 @@ interface StormResult {
  * as many keep-alive sockets, and a latency is the service's answer time (plus the socket), never
  * time spent waiting in the load generator for a free socket.
  */
-async function storm(client: LoadClient, couponId: number, users: { userIds: number[]; tokens: string[] }, connections: number): Promise<StormResult> {
+async function storm(client: LoadClient, coupon: Created, users: { userIds: number[]; tokens: string[] }, connections: number): Promise<StormResult> {
+  const body = BY_CODE ? { couponCode: coupon.code.toLowerCase() } : { couponId: coupon.id };
   const result: StormResult = { answered: 0, latencies: [], outcomes: {}, winners: [], seconds: 0, lastIssuedAt: 0 };
   const count = (key: string) => (result.outcomes[key] = (result.outcomes[key] ?? 0) + 1);
   let next = 0;
@@ -130,7 +138,7 @@ async function storm(client: LoadClient, couponId: number, users: { userIds: num
     Array.from({ length: Math.min(connections, users.tokens.length) }, async () => {
       for (let i = next++; i < users.tokens.length; i = next++) {
         try {
-          const answer = await client.send({ method: 'POST', path: '/api/v1/coupons/issue/limited', token: users.tokens[i], body: { couponId } });
+          const answer = await client.send({ method: 'POST', path: '/api/v1/coupons/issue/limited', token: users.tokens[i], body });
           result.answered++;
           result.latencies.push(answer.ms);
           if (answer.status === 201) {
@@ -225,23 +233,24 @@ async function runVariant(variant: Variant, connections: number): Promise<Summar
     if (!db) throw new Error('the coupons scenario needs PostgreSQL (BENCH_DATABASE_URL) to seed and check the counts');
     const ready = await client.send({ method: 'GET', path: '/health/ready' });
     const redis = (JSON.parse(ready.body) as { checks?: { redis?: string } }).checks?.redis ?? '?';
-    console.log(`-- ${variant.label}: redis ${redis}${variant.redisUrl ? ` (${variant.redisUrl})` : ''}, ${fmt(STORM_USERS)} buyers, ${connections} connections`);
+    console.log(`-- ${variant.label}: redis ${redis}${variant.redisUrl ? ` (${variant.redisUrl})` : ''}, ${fmt(STORM_USERS)} buyers, ${connections} connections, by ${BY_CODE ? 'code' : 'id'}`);
     if (variant.redisUrl && redis !== 'up') console.log(`  WARNING: the service reports Redis ${redis}; these are not with-Redis figures`);
 
     const seeded = await seed(db);
     const stamp = Date.now().toString(36).toUpperCase();
 
-    const warmupId = await createCoupon(client, seeded.sellerToken, `WARM-${stamp}`, WARMUP_QUANTITY);
-    const warm = await storm(client, warmupId, seeded.warmup, connections);
+    const warmup = await createCoupon(client, seeded.sellerToken, `WARM-${stamp}`, WARMUP_QUANTITY);
+    const warm = await storm(client, warmup, seeded.warmup, connections);
     console.log(
       `  warm-up: ${fmt(WARMUP_USERS)} other buyers on a coupon of ${WARMUP_QUANTITY}: ${(warm.answered / warm.seconds).toFixed(0)} answered/s, ` +
         `p99 ${ms(percentile(warm.latencies, 99))}, ${JSON.stringify(warm.outcomes)}`,
     );
 
-    const couponId = await createCoupon(client, seeded.sellerToken, `STORM-${stamp}`, QUANTITY);
+    const stormCoupon = await createCoupon(client, seeded.sellerToken, `STORM-${stamp}`, QUANTITY);
+    const couponId = stormCoupon.id;
     await settle(server.pid);
     const before = cpuSnapshot([server.pid]);
-    const r = await storm(client, couponId, seeded.storm, connections);
+    const r = await storm(client, stormCoupon, seeded.storm, connections);
     const after = cpuSnapshot([server.pid]);
 
     const rps = r.answered / r.seconds;
