@@ -160,6 +160,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     inputLimits: { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries },
     isDatabaseUnavailable,
     trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
     health: {
       stopping: () => http.draining,
       database: () => (db ? probe(() => db.raw('select 1')) : Promise.resolve('up')),

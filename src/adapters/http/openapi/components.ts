@@ -963,6 +963,7 @@ export const apiDescription = `E-commerce order service: accounts, pre-charged w
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
 - \`429\` answers carry \`Retry-After\` (seconds), and so do \`503\` answers of a service busy checking passwords.
 - The client address, which the sign-up and login limits count, is the connection's; \`X-Forwarded-For\` is believed only from the proxies \`TRUST_PROXY\` names.
+- CORS only for the origins \`CORS_ORIGINS\` lists (none by default): a preflight from one is answered 204 (methods GET, HEAD, POST, PUT, PATCH, DELETE; headers \`Authorization\`, \`Content-Type\`, \`Idempotency-Key\`, \`X-Request-Id\`), and every answer to it, errors included, names that origin in \`Access-Control-Allow-Origin\` and exposes \`X-Request-Id\`, \`Idempotent-Replayed\` and \`Retry-After\`. Any other origin gets no CORS header. No cookies: the token goes in \`Authorization\`.
 
 **Order of checks**: route (unknown → 404, with or without a token) → authentication (401) → request shape (400) → permission (403) → existence (404) → business rules (409/422). A resource that is someone else's is 403; one that does not exist is 404; a non-ADMIN naming another user's id gets 403 whether or not it exists.
 
