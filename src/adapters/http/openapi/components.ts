@@ -280,7 +280,7 @@ const schemas: JsonObject = {
   PlatformEvent: {
     description:
       'An event as the data platform receives it: `POST` to `DATA_PLATFORM_URL` with this JSON and the header `Idempotency-Key: <id>` (any 2xx counts as delivered; no answer within 5 s is a failure), ' +
-      'or one line of `DATA_DIR/events.jsonl` when no URL is set. Delivery is at least once: deduplicate on `id`. ' +
+      'or, when no URL is set, one line of a JSON-lines file: `DATA_DIR/events.jsonl` on the embedded database, `DATA_DIR/events-<database name>.jsonl` with `DATABASE_URL`. Delivery is at least once: deduplicate on `id`. ' +
       "An aggregate's events arrive in the order they happened. `type` says which payload it carries (OpenAPI 3.0 has no webhooks section, so the events are documented here).",
     oneOf: [schemaRef('OrderEvent'), schemaRef('RefundCompletedEvent'), schemaRef('CouponCreatedEvent'), schemaRef('CouponIssuedEvent')],
     discriminator: {
