@@ -238,6 +238,49 @@ describe('e2e: the process (src/main.ts)', function () {
     expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });
   });
 
+  it('the embedded database on one DATA_DIR: a second start exits 1 with one line naming the directory and the running pid; a lock left by a killed instance is taken over with a log line; a stop leaves no lock', async function () {
+    this.timeout(180_000);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'order-service-lock-'));
+    const lockFile = path.join(dataDir, 'instance.lock');
+    const envOn = async (logLevel: string) => ({
+      PORT: String(await freePort()),
+      PASSWORD_HASH_COST: '10',
+      LOG_LEVEL: logLevel,
+      DEMO_DATA: 'false',
+      JWT_SECRET,
+      DATA_DIR: dataDir,
+    });
+
+    const first = startMain(await envOn('error'));
+    await first.waitForOutput(BANNER_END, 55_000);
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).to.include({ pid: first.process.pid });
+
+    const second = startMain(await envOn('error'));
+    expect(await second.waitForExit(30_000)).to.deep.equal({ code: 1, signal: null });
+    const refusal = second.stderr();
+    expect(refusal, 'one line').to.match(/^[^\n]+\n$/);
+    expect(refusal).to.match(/in use by another instance/);
+    expect(refusal).to.include(dataDir).and.include(`pid ${first.process.pid}`);
+    expect(second.stdout()).not.to.match(/listening/);
+    const firstUrl = first.stdout().match(/listening on (http:\/\/localhost:\d+)/)![1]!;
+    expect((await new ApiClient(firstUrl).get('/health/ready')).status, 'the first one is untouched').to.equal(200);
+
+    // Killed, it cannot let go: its lock stays, naming a pid that no longer runs.
+    first.process.kill('SIGKILL');
+    await first.waitForExit(10_000);
+    expect(existsSync(lockFile)).to.equal(true);
+
+    const third = startMain(await envOn('warn'));
+    await third.waitForOutput(BANNER_END, 55_000);
+    expect(third.stdout()).to.match(/"message":"taking over the lock of a stopped instance: [^"]*instance\.lock"/);
+    expect(third.stdout()).to.include(`"pid":${first.process.pid}`);
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).to.include({ pid: third.process.pid });
+
+    third.process.kill('SIGTERM');
+    expect(await third.waitForExit(10_000), third.stderr()).to.deep.equal({ code: 0, signal: null });
+    expect(existsSync(lockFile), 'released on stop').to.equal(false);
+  });
+
   it('NODE_ENV=production with DEMO_DATA=true: exit code 1 and one line "Invalid configuration: DEMO_DATA: ..."', async function () {
     const child = startMain({ NODE_ENV: 'production', DEMO_DATA: 'true', LOG_LEVEL: 'error', JWT_SECRET, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-prod-demo-')) });
 
