@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from './config.js';
 import type { DemoDataReport, DemoLogin } from './demo-data.js';
 import { redactUrl } from './redact-url.js';
@@ -6,7 +7,7 @@ import type { RunningService } from './service.js';
 /** What `npm start` prints once the service listens: where it is, what it runs on, and how to log in. */
 export function startupBanner(
   service: Pick<RunningService, 'url' | 'database' | 'configuredAdmin' | 'demoData' | 'metricsUrl'>,
-  config: Pick<Config, 'redisUrls'>,
+  config: Pick<Config, 'redisUrls' | 'dataPlatformUrl' | 'eventsFile'>,
 ): string {
   const lines = [
     '',
@@ -14,6 +15,8 @@ export function startupBanner(
     `  API docs:  ${service.url}/docs`,
     `  database:  ${service.database.description}`,
     `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.map((url) => redactUrl(url)).join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
+    // Never the data platform's URL: it may carry credentials.
+    `  events:    ${config.dataPlatformUrl ? 'to the data platform (DATA_PLATFORM_URL)' : `${path.resolve(config.eventsFile)} (JSON lines; DATA_PLATFORM_URL unset)`}`,
   ];
   if (service.metricsUrl) lines.push(`  metrics:   ${service.metricsUrl}/metrics (METRICS_PORT)`);
   if (service.configuredAdmin) {

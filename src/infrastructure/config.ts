@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import path from 'node:path';
 import Joi from 'joi';
 import { DEFAULT_WALLET_POLICY, type WalletPolicy } from '../domain/wallet/wallet-policy.js';
 
@@ -33,6 +34,14 @@ export interface Config {
   admin: { email: string; password: string } | null;
   demoData: DemoDataMode;
   dataPlatformUrl: string | null;
+  /**
+   * The JSON-lines file events go to when there is no data platform (DATA_PLATFORM_URL unset):
+   * `DATA_DIR/events.jsonl` beside the embedded database, `DATA_DIR/events-<database>.jsonl`
+   * with DATABASE_URL, so a server database's events never land in the embedded demo's file.
+   */
+  eventsFile: string;
+  /** Browser origins (`https://shop.example`) allowed to call the API cross-origin; empty: no CORS. */
+  corsOrigins: string[];
   orderReservationTtlSeconds: number;
   pendingRecoveryAfterSeconds: number;
   /** Wait after a pending payment's first inconclusive recovery attempt, doubling (at most an hour); 0: every run. */
@@ -98,6 +107,7 @@ const schema = Joi.object({
   ADMIN_PASSWORD: Joi.string().min(8).when('ADMIN_EMAIL', { is: Joi.exist(), then: Joi.required() }),
   DEMO_DATA: Joi.boolean().truthy('1').falsy('0'),
   DATA_PLATFORM_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
+  CORS_ORIGINS: Joi.string().max(10_000),
   ORDER_RESERVATION_TTL_SECONDS: positive().default(30),
   PENDING_RECOVERY_AFTER_SECONDS: positive().default(60),
   PENDING_RECOVERY_BACKOFF_SECONDS: count().max(3600).default(30),
@@ -171,6 +181,53 @@ function parseTrustProxy(value: string | undefined): number | string[] {
   });
 }
 
+/**
+ * CORS_ORIGINS: comma-separated origins, each `scheme://host[:port]` (http or https, no path),
+ * written as browsers send them in `Origin` (lower case, no default port). `*` is refused: any web
+ * page could then use its visitors' browsers against the API (sign-ups and logins from their
+ * addresses, past the per-address limits) and read the answers.
+ */
+function parseCorsOrigins(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const origins = new Set<string>();
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    if (entry.includes('*')) {
+      throw new ConfigError(
+        `Invalid configuration: CORS_ORIGINS: "${entry}": wildcards are refused (any web page could then call the API from its visitors' browsers); list each storefront origin, e.g. https://shop.example`,
+      );
+    }
+    let url: URL | null = null;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = null;
+    }
+    const bare = url !== null && url.username === '' && url.password === '' && url.pathname === '/' && url.search === '' && url.hash === '';
+    if (url === null || !['http:', 'https:'].includes(url.protocol) || !bare || !/^https?:\/\/[^/?#]+\/?$/i.test(entry)) {
+      throw new ConfigError(`Invalid configuration: CORS_ORIGINS: "${entry}" is not an origin (scheme://host[:port], http or https, no path), e.g. https://shop.example`);
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
+}
+
+/** The database a PostgreSQL URL names: its path, else its user (PostgreSQL's default), else `postgres`. */
+function databaseNameOf(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  const decoded = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const name = decoded(url.pathname.replace(/^\//, '')) || decoded(url.username) || 'postgres';
+  // Part of a file name: anything but letters, digits, `.`, `_` and `-` becomes `_` (so no `/`).
+  return name.replace(/[^\w.-]/g, '_');
+}
+
 /** Reads and checks the environment; a bad value is one clear line naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   // An empty variable counts as unset, as shells and compose files often leave them.
@@ -223,6 +280,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     admin: adminEmail ? { email: adminEmail, password: v['ADMIN_PASSWORD'] } : null,
     demoData,
     dataPlatformUrl: v['DATA_PLATFORM_URL'] ?? null,
+    eventsFile: path.join(v['DATA_DIR'], databaseUrl === null ? 'events.jsonl' : `events-${databaseNameOf(databaseUrl)}.jsonl`),
+    corsOrigins: parseCorsOrigins(v['CORS_ORIGINS']),
     orderReservationTtlSeconds: v['ORDER_RESERVATION_TTL_SECONDS'],
     pendingRecoveryAfterSeconds: v['PENDING_RECOVERY_AFTER_SECONDS'],
     pendingRecoveryBackoffSeconds: v['PENDING_RECOVERY_BACKOFF_SECONDS'],

@@ -480,7 +480,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.getSalesStatistics, (get) => new GetSalesStatistics(get(TOKENS.sales)));
 
   c.bind(TOKENS.eventPublisher).toConstantValue(
-    inputs.eventPublisher ?? (config.dataPlatformUrl ? new HttpWebhookPublisher(config.dataPlatformUrl) : new JsonLinesFilePublisher(config.dataDir)),
+    inputs.eventPublisher ?? (config.dataPlatformUrl ? new HttpWebhookPublisher(config.dataPlatformUrl) : new JsonLinesFilePublisher(config.eventsFile)),
   );
   const outboxMetrics = prometheusOutboxMetrics(metrics);
   bind(TOKENS.relayOutbox, (get) =>

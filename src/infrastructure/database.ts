@@ -4,7 +4,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import type { Logger } from '../application/ports/logger.js';
 import type { Config } from './config.js';
+import { lockDataDirectory } from './instance-lock.js';
 import { redactUrl } from './redact-url.js';
 
 export interface Database {
@@ -12,9 +14,16 @@ export interface Database {
   /** `embedded` is PGlite in this process: one connection, one instance only. */
   kind: 'postgres' | 'embedded';
   description: string;
+  /** Closes the pool (or PGlite), then lets go of the data directory's lock. */
+  close(): Promise<void>;
 }
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'dataDir'>): Promise<Database> {
+/**
+ * The configured PostgreSQL, or PGlite in `DATA_DIR/pgdata`. The embedded database first takes
+ * `DATA_DIR/instance.lock` (DataDirectoryInUse when another instance holds it): two PGlite
+ * instances on one directory overwrite each other's writes.
+ */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'dataDir'>, logger?: Logger): Promise<Database> {
   if (config.databaseUrl) {
     const db = knexFactory({
       client: 'pg',
@@ -22,11 +31,39 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
       pool: { min: 0, max: config.databasePoolMax },
       acquireConnectionTimeout: 10_000,
     });
-    return { db, kind: 'postgres', description: redactUrl(config.databaseUrl, 'PostgreSQL') };
+    return { db, kind: 'postgres', description: redactUrl(config.databaseUrl, 'PostgreSQL'), close: () => db.destroy() };
   }
-  const dir = path.resolve(config.dataDir, 'pgdata');
+  const dataDir = path.resolve(config.dataDir);
+  const dir = path.join(dataDir, 'pgdata');
   await mkdir(dir, { recursive: true });
-  return { db: openEmbedded(createPglite(dir)), kind: 'embedded', description: `embedded PostgreSQL (PGlite) in ${dir}` };
+  const lock = await lockDataDirectory(dataDir, (stale, file) => {
+    const holder = stale ? { pid: stale.pid, startedAt: stale.startedAt } : { content: 'unreadable' };
+    const line = `taking over the lock of a stopped instance: ${file}`;
+    if (logger) logger.warn(line, { staleLock: holder });
+    else process.stderr.write(`${line} (${JSON.stringify(holder)})\n`);
+  });
+  let pglite: PGlite;
+  try {
+    pglite = createPglite(dir);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  const db = openEmbedded(pglite);
+  return {
+    db,
+    kind: 'embedded',
+    description: `embedded PostgreSQL (PGlite) in ${dir}`,
+    close: async () => {
+      try {
+        await db.destroy();
+        // knex closes PGlite with its one connection; not if it never opened that connection.
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
 }
 
 /** PGlite with the extensions the migrations use; no directory keeps everything in memory. */

@@ -17,7 +17,7 @@ import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { Config } from './config.js';
 import { buildContainer, releaseContainer, resolve, TOKENS } from './container.js';
-import { openDatabase } from './database.js';
+import { type Database, openDatabase } from './database.js';
 import { type DemoDataReport, loadDemoData } from './demo-data.js';
 import { DrainingServer } from './draining-server.js';
 import { JobScheduler } from './jobs.js';
@@ -58,9 +58,18 @@ const CLOSE_DEADLINE_MS = 5_000;
 
 /** Opens everything the service needs, starts HTTP and the jobs, and knows how to stop. */
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
-  const ownsDb = options.db === undefined;
-  const database = ownsDb ? await openDatabase(config) : null;
-  const db = options.db === undefined ? database!.db : options.db;
+  // The embedded database takes DATA_DIR's lock here: a start that fails after it lets go of it.
+  const database = options.db === undefined ? await openDatabase(config, logger) : null;
+  try {
+    return await startOn(database, config, logger, options);
+  } catch (error) {
+    await database?.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startOn(database: Database | null, config: Config, logger: Logger, options: ServiceOptions): Promise<RunningService> {
+  const db = database ? database.db : (options.db ?? null);
   if (db) await migrateToLatest(db);
 
   const ownsRedis = options.redis === undefined;
@@ -161,6 +170,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     inputLimits: { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries },
     isDatabaseUnavailable,
     trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
     health: {
       stopping: () => http.draining,
       database: () => (db ? probe(() => db.raw('select 1')) : Promise.resolve('up')),
@@ -192,7 +202,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
           releaseContainer(container);
           await Promise.all([
             metricsServer && closeServer(metricsServer),
-            ownsDb && db ? db.destroy() : null,
+            database ? database.close() : null,
             ownsRedis ? Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect()))) : null,
           ]);
         })(),
@@ -208,7 +218,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     url: `http://localhost:${port}`,
     metricsUrl: metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}` : null,
     container,
-    database: database ?? { kind: db ? 'postgres' : 'memory', description: db ? 'provided' : 'in memory' },
+    database: database ? { kind: database.kind, description: database.description } : { kind: db ? 'postgres' : 'memory', description: db ? 'provided' : 'in memory' },
     configuredAdmin,
     demoData,
     stop,

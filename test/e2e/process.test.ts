@@ -20,7 +20,7 @@ const SERVICE_VARIABLES = [
   'ORDER_RESERVATION_TTL_SECONDS', 'PENDING_RECOVERY_AFTER_SECONDS', 'PAYMENT_GATEWAY', 'PAYMENT_GATEWAY_SANDBOX_MODE',
   'RATE_LIMIT_ORDERS_PER_SECOND', 'RATE_LIMIT_COUPON_ISSUES_PER_MINUTE', 'FAILURE_BLOCK_THRESHOLD', 'FAILURE_BLOCK_SECONDS',
   'POPULAR_CACHE_TTL_SECONDS', 'JOB_INTERVAL_MS', 'OUTBOX_MAX_ATTEMPTS', 'OUTBOX_RETRY_BASE_MS', 'IDEMPOTENCY_RETENTION_HOURS',
-  'LOG_LEVEL', 'METRICS_PORT', 'METRICS_TOKEN', 'RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE', 'CACHE_MAX_BYTES', 'LIMITER_MAX_SUBJECTS', 'WALLET_MIN_CHARGE', 'WALLET_MAX_CHARGE', 'WALLET_CHARGE_UNIT', 'WALLET_MAX_BALANCE', 'NODE_OPTIONS', 'AUTH_CACHE_TTL_SECONDS',
+  'LOG_LEVEL', 'METRICS_PORT', 'METRICS_TOKEN', 'RATE_LIMIT_IDEMPOTENCY_KEYS_PER_MINUTE', 'CACHE_MAX_BYTES', 'LIMITER_MAX_SUBJECTS', 'WALLET_MIN_CHARGE', 'WALLET_MAX_CHARGE', 'WALLET_CHARGE_UNIT', 'WALLET_MAX_BALANCE', 'NODE_OPTIONS', 'AUTH_CACHE_TTL_SECONDS', 'CORS_ORIGINS',
 ];
 
 interface Child {
@@ -117,22 +117,27 @@ describe('e2e: the process (src/main.ts)', function () {
     }
   });
 
-  it('prints "listening on http://localhost:<port>", answers /health/live, and exits 0 within 10 s of SIGTERM', async function () {
+  it('prints "listening on http://localhost:<port>" and the events file of its database, answers /health/live, and exits 0 within 10 s of SIGTERM', async function () {
     const port = await freePort();
     const database = await testDatabase();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'order-service-main-'));
     const env: Record<string, string> = {
       PORT: String(port),
       PASSWORD_HASH_COST: '10',
       LOG_LEVEL: 'error',
       DEMO_DATA: 'false',
       JWT_SECRET,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'order-service-main-')),
+      DATA_DIR: dataDir,
     };
     if (database.kind === 'postgres') env['DATABASE_URL'] = database.url!;
     const child = startMain(env);
 
     const [, printedPort] = await child.waitForOutput(/listening on http:\/\/localhost:(\d+)/, 50_000);
     expect(Number(printedPort)).to.equal(port);
+    await child.waitForOutput(BANNER_END, 5_000);
+    // With DATABASE_URL, the events file is the database's own, not the embedded demo's events.jsonl.
+    const eventsFile = database.kind === 'postgres' ? `events-${new URL(database.url!).pathname.slice(1)}.jsonl` : 'events.jsonl';
+    expect(child.stdout()).to.include(`  events:    ${path.join(dataDir, eventsFile)} (JSON lines; DATA_PLATFORM_URL unset)\n`);
 
     const live = await new ApiClient(`http://localhost:${port}`).get('/health/live');
     expect(live.status).to.equal(200);
@@ -231,6 +236,49 @@ describe('e2e: the process (src/main.ts)', function () {
 
     child.process.kill('SIGTERM');
     expect(await child.waitForExit(10_000)).to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('the embedded database on one DATA_DIR: a second start exits 1 with one line naming the directory and the running pid; a lock left by a killed instance is taken over with a log line; a stop leaves no lock', async function () {
+    this.timeout(180_000);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'order-service-lock-'));
+    const lockFile = path.join(dataDir, 'instance.lock');
+    const envOn = async (logLevel: string) => ({
+      PORT: String(await freePort()),
+      PASSWORD_HASH_COST: '10',
+      LOG_LEVEL: logLevel,
+      DEMO_DATA: 'false',
+      JWT_SECRET,
+      DATA_DIR: dataDir,
+    });
+
+    const first = startMain(await envOn('error'));
+    await first.waitForOutput(BANNER_END, 55_000);
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).to.include({ pid: first.process.pid });
+
+    const second = startMain(await envOn('error'));
+    expect(await second.waitForExit(30_000)).to.deep.equal({ code: 1, signal: null });
+    const refusal = second.stderr();
+    expect(refusal, 'one line').to.match(/^[^\n]+\n$/);
+    expect(refusal).to.match(/in use by another instance/);
+    expect(refusal).to.include(dataDir).and.include(`pid ${first.process.pid}`);
+    expect(second.stdout()).not.to.match(/listening/);
+    const firstUrl = first.stdout().match(/listening on (http:\/\/localhost:\d+)/)![1]!;
+    expect((await new ApiClient(firstUrl).get('/health/ready')).status, 'the first one is untouched').to.equal(200);
+
+    // Killed, it cannot let go: its lock stays, naming a pid that no longer runs.
+    first.process.kill('SIGKILL');
+    await first.waitForExit(10_000);
+    expect(existsSync(lockFile)).to.equal(true);
+
+    const third = startMain(await envOn('warn'));
+    await third.waitForOutput(BANNER_END, 55_000);
+    expect(third.stdout()).to.match(/"message":"taking over the lock of a stopped instance: [^"]*instance\.lock"/);
+    expect(third.stdout()).to.include(`"pid":${first.process.pid}`);
+    expect(JSON.parse(readFileSync(lockFile, 'utf8'))).to.include({ pid: third.process.pid });
+
+    third.process.kill('SIGTERM');
+    expect(await third.waitForExit(10_000), third.stderr()).to.deep.equal({ code: 0, signal: null });
+    expect(existsSync(lockFile), 'released on stop').to.equal(false);
   });
 
   it('NODE_ENV=production with DEMO_DATA=true: exit code 1 and one line "Invalid configuration: DEMO_DATA: ..."', async function () {
@@ -378,6 +426,7 @@ describe('e2e: the process (src/main.ts)', function () {
     expect(await child.waitForExit(10_000), child.stdout() + child.stderr()).to.deep.equal({ code: 0, signal: null });
 
     expect(shownRedis).to.equal(`redis://:***@${redisUrl.host}`);
+    expect(child.stdout()).to.match(/^ {2}events: {4}to the data platform \(DATA_PLATFORM_URL\)$/m);
     expect(child.stdout()).to.match(/database:\s+postgres:\/\/postgres:\*\*\*@/);
     const everything = child.stdout() + child.stderr();
     for (const secret of ['db-secret-4711', 'redis-secret-4712', 'platform-secret-4713', 'platform-token-4714']) {

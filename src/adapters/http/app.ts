@@ -19,6 +19,7 @@ import { type ProductUseCases, productRoutes } from './routes/products.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 import { type StatsUseCases, statsRoutes } from './routes/stats.js';
 import { type InputLimits, inputLimits } from './validation.js';
+import { cors } from './cors.js';
 import { type UserUseCases, userRoutes } from './routes/users.js';
 
 export interface HttpDependencies {
@@ -35,6 +36,8 @@ export interface HttpDependencies {
   isDatabaseUnavailable(error: unknown): boolean;
   /** Whose X-Forwarded-For to believe (TRUST_PROXY): a hop count, or proxies' addresses; 0 trusts nobody. */
   trustProxy: number | string[];
+  /** Browser origins allowed cross-origin (CORS_ORIGINS); none or empty: no CORS headers at all. */
+  corsOrigins?: readonly string[];
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -65,6 +68,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     requestContext.run({ requestId }, next);
   });
   app.use(httpMetrics(deps.metrics));
+  if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use(cors(deps.corsOrigins));
   app.use(keepMalformedEscapesLiteral, inputLimits(deps.inputLimits));
 
   app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument, deps.metricsExposure));

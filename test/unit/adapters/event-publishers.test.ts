@@ -85,10 +85,10 @@ describe('event publishers', () => {
   });
 
   describe('JsonLinesFilePublisher', () => {
-    it('appends one JSON line per event to DATA_DIR/events.jsonl (creating the directory), concurrent deliveries never interleave', async () => {
+    it('appends one JSON line per event to its file (creating the directory), concurrent deliveries never interleave', async () => {
       const dir = path.join(mkdtempSync(path.join(tmpdir(), 'events-')), 'nested');
-      const publisher = new JsonLinesFilePublisher(dir);
-      expect(publisher.file).to.equal(path.join(dir, 'events.jsonl'));
+      const publisher = new JsonLinesFilePublisher(path.join(dir, 'events-orders.jsonl'));
+      expect(publisher.file).to.equal(path.join(dir, 'events-orders.jsonl'));
       await Promise.all(Array.from({ length: 200 }, (_, i) => publisher.publish(event(i))));
       const lines = readFileSync(publisher.file, 'utf8').trimEnd().split('\n');
       expect(lines).to.have.length(200);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { expect } from 'chai';
 import { DEFAULT_WALLET_POLICY } from '../../../src/domain/wallet/wallet-policy.js';
 import { ConfigError, loadConfig } from '../../../src/infrastructure/config.js';
@@ -31,6 +32,8 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       admin: null,
       demoData: 'random-passwords',
       dataPlatformUrl: null,
+      eventsFile: path.join('.data', 'events.jsonl'),
+      corsOrigins: [],
       orderReservationTtlSeconds: 30,
       pendingRecoveryAfterSeconds: 60,
       pendingRecoveryBackoffSeconds: 30,
@@ -314,6 +317,57 @@ describe('loadConfig (the environment, checked at start-up)', () => {
 
   it('an empty JWT_SECRET in production is as missing: refused, naming JWT_SECRET', () => {
     expect(configErrorOf({ NODE_ENV: 'production', JWT_SECRET: '' }).message.startsWith('Invalid configuration: JWT_SECRET')).to.equal(true);
+  });
+
+  describe('CORS_ORIGINS (browser storefronts allowed cross-origin)', () => {
+    it('unset or empty: none', () => {
+      expect(loadConfig({}).corsOrigins).to.deep.equal([]);
+      expect(loadConfig({ CORS_ORIGINS: '' }).corsOrigins).to.deep.equal([]);
+      expect(loadConfig({ CORS_ORIGINS: ' , ' }).corsOrigins).to.deep.equal([]);
+    });
+
+    it('a comma-separated list, each written as browsers send Origin: lower case, no default port, no trailing slash; duplicates once', () => {
+      const config = loadConfig({ CORS_ORIGINS: ' HTTPS://Shop.Example/ , http://localhost:5173,https://shop.example:443, http://[::1]:8080' });
+      expect(config.corsOrigins).to.deep.equal(['https://shop.example', 'http://localhost:5173', 'http://[::1]:8080']);
+    });
+
+    for (const [value, why] of [
+      ['*', 'wildcards'],
+      ['https://*.shop.example', 'wildcards'],
+      ['shop.example', 'not an origin'],
+      ['https://shop.example/store', 'not an origin'],
+      ['https://shop.example?x=1', 'not an origin'],
+      ['https://user:pw@shop.example', 'not an origin'],
+      ['ftp://shop.example', 'not an origin'],
+      ['null', 'not an origin'],
+      ['https://shop.example, nonsense', 'not an origin'],
+    ] as const) {
+      it(`${JSON.stringify(value)} is refused in one line naming CORS_ORIGINS (${why})`, () => {
+        const error = configErrorOf({ CORS_ORIGINS: value });
+        expect(error.message).to.match(/^Invalid configuration: CORS_ORIGINS: /);
+        expect(error.message).to.include(why);
+        expect(error.message).not.to.include('\n');
+      });
+    }
+  });
+
+  describe('the events file when there is no DATA_PLATFORM_URL', () => {
+    it('the embedded database: DATA_DIR/events.jsonl', () => {
+      expect(loadConfig({ DATA_DIR: '/srv/shop' }).eventsFile).to.equal('/srv/shop/events.jsonl');
+    });
+
+    it('DATABASE_URL: DATA_DIR/events-<database name>.jsonl, never the embedded demo\'s file', () => {
+      expect(loadConfig({ DATABASE_URL: DB, DATA_DIR: '/srv/shop' }).eventsFile).to.equal('/srv/shop/events-shop.jsonl');
+      expect(loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/orders?sslmode=disable' }).eventsFile).to.equal(
+        path.join('.data', 'events-orders.jsonl'),
+      );
+    });
+
+    it('the database name is made a safe file name; with no name in the URL it is the user\'s (PostgreSQL\'s default), else postgres', () => {
+      expect(loadConfig({ DATABASE_URL: 'postgres://h/shop%2F..%2Fx%20y' }).eventsFile).to.equal(path.join('.data', 'events-shop_.._x_y.jsonl'));
+      expect(loadConfig({ DATABASE_URL: 'postgres://orders_app:pw@db.internal:5432' }).eventsFile).to.equal(path.join('.data', 'events-orders_app.jsonl'));
+      expect(loadConfig({ DATABASE_URL: 'postgresql://db.internal/' }).eventsFile).to.equal(path.join('.data', 'events-postgres.jsonl'));
+    });
   });
 
   it('variables it does not know (the rest of the environment) are ignored', () => {

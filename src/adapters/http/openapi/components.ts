@@ -280,7 +280,7 @@ const schemas: JsonObject = {
   PlatformEvent: {
     description:
       'An event as the data platform receives it: `POST` to `DATA_PLATFORM_URL` with this JSON and the header `Idempotency-Key: <id>` (any 2xx counts as delivered; no answer within 5 s is a failure), ' +
-      'or one line of `DATA_DIR/events.jsonl` when no URL is set. Delivery is at least once: deduplicate on `id`. ' +
+      'or, when no URL is set, one line of a JSON-lines file: `DATA_DIR/events.jsonl` on the embedded database, `DATA_DIR/events-<database name>.jsonl` with `DATABASE_URL`. Delivery is at least once: deduplicate on `id`. ' +
       "An aggregate's events arrive in the order they happened. `type` says which payload it carries (OpenAPI 3.0 has no webhooks section, so the events are documented here).",
     oneOf: [schemaRef('OrderEvent'), schemaRef('RefundCompletedEvent'), schemaRef('CouponCreatedEvent'), schemaRef('CouponIssuedEvent')],
     discriminator: {
@@ -967,6 +967,7 @@ export const apiDescription = `E-commerce order service: accounts, pre-charged w
 - Every response carries \`X-Request-Id\`: the request's own when it sends a valid one, else a generated UUID.
 - \`429\` answers carry \`Retry-After\` (seconds), and so do \`503\` answers of a service busy checking passwords.
 - The client address, which the sign-up and login limits count, is the connection's; \`X-Forwarded-For\` is believed only from the proxies \`TRUST_PROXY\` names.
+- CORS only for the origins \`CORS_ORIGINS\` lists (none by default): a preflight from one is answered 204 (methods GET, HEAD, POST, PUT, PATCH, DELETE; headers \`Authorization\`, \`Content-Type\`, \`Idempotency-Key\`, \`X-Request-Id\`), and every answer to it, errors included, names that origin in \`Access-Control-Allow-Origin\` and exposes \`X-Request-Id\`, \`Idempotent-Replayed\` and \`Retry-After\`. Any other origin gets no CORS header. No cookies: the token goes in \`Authorization\`.
 
 **Order of checks**: route (unknown → 404, with or without a token) → authentication (401) → request shape (400) → permission (403) → existence (404) → business rules (409/422). A resource that is someone else's is 403; one that does not exist is 404; a non-ADMIN naming another user's id gets 403 whether or not it exists.
 
