@@ -33,6 +33,15 @@ export interface Config {
   admin: { email: string; password: string } | null;
   demoData: DemoDataMode;
   dataPlatformUrl: string | null;
+  /** Where events go: the webhook, the JSON-lines file, or RabbitMQ (`auto`: the webhook when DATA_PLATFORM_URL is set, else the file). */
+  eventPublisher: 'http' | 'file' | 'rabbitmq';
+  /** The wire format of events: today's platform JSON, or CloudEvents 1.0 (structured mode). */
+  dataPlatformFormat: 'platform' | 'cloudevents';
+  /** Standard Webhooks secrets (`whsec_...`), every one signing each delivery; none: unsigned. */
+  dataPlatformSecrets: string[];
+  /** CloudEvents `source` and AMQP `app_id`. */
+  eventSource: string;
+  rabbitMq: { url: string; exchange: string } | null;
   orderReservationTtlSeconds: number;
   pendingRecoveryAfterSeconds: number;
   /** Wait after a pending payment's first inconclusive recovery attempt, doubling (at most an hour); 0: every run. */
@@ -98,6 +107,17 @@ const schema = Joi.object({
   ADMIN_PASSWORD: Joi.string().min(8).when('ADMIN_EMAIL', { is: Joi.exist(), then: Joi.required() }),
   DEMO_DATA: Joi.boolean().truthy('1').falsy('0'),
   DATA_PLATFORM_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
+  EVENT_PUBLISHER: Joi.string().valid('auto', 'http', 'file', 'rabbitmq').default('auto'),
+  DATA_PLATFORM_FORMAT: Joi.string().valid('platform', 'cloudevents').default('platform'),
+  // whsec_ + base64 of at least 24 bytes; several (space- or comma-separated) to rotate.
+  DATA_PLATFORM_SECRET: Joi.string()
+    .pattern(/^\s*whsec_[A-Za-z0-9+/]{32,}={0,2}(?:[\s,]+whsec_[A-Za-z0-9+/]{32,}={0,2})*\s*$/)
+    .message('DATA_PLATFORM_SECRET must be one or more whsec_<base64 of at least 24 bytes>, separated by spaces or commas'),
+  EVENT_SOURCE: Joi.string().max(500).default('/order-service'),
+  RABBITMQ_URL: Joi.string()
+    .uri({ scheme: ['amqp', 'amqps'] })
+    .when('EVENT_PUBLISHER', { is: 'rabbitmq', then: Joi.required() }),
+  RABBITMQ_EXCHANGE: Joi.string().max(255).default('order-service.events'),
   ORDER_RESERVATION_TTL_SECONDS: positive().default(30),
   PENDING_RECOVERY_AFTER_SECONDS: positive().default(60),
   PENDING_RECOVERY_BACKOFF_SECONDS: count().max(3600).default(30),
@@ -223,6 +243,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     admin: adminEmail ? { email: adminEmail, password: v['ADMIN_PASSWORD'] } : null,
     demoData,
     dataPlatformUrl: v['DATA_PLATFORM_URL'] ?? null,
+    eventPublisher: eventPublisherOf(v['EVENT_PUBLISHER'], v['DATA_PLATFORM_URL']),
+    dataPlatformFormat: v['DATA_PLATFORM_FORMAT'],
+    dataPlatformSecrets: ((v['DATA_PLATFORM_SECRET'] as string | undefined) ?? '').split(/[\s,]+/).filter(Boolean),
+    eventSource: v['EVENT_SOURCE'],
+    rabbitMq: v['RABBITMQ_URL'] ? { url: v['RABBITMQ_URL'], exchange: v['RABBITMQ_EXCHANGE'] } : null,
     orderReservationTtlSeconds: v['ORDER_RESERVATION_TTL_SECONDS'],
     pendingRecoveryAfterSeconds: v['PENDING_RECOVERY_AFTER_SECONDS'],
     pendingRecoveryBackoffSeconds: v['PENDING_RECOVERY_BACKOFF_SECONDS'],
@@ -261,4 +286,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxBalance: v['WALLET_MAX_BALANCE'],
     },
   };
+}
+
+function eventPublisherOf(choice: 'auto' | 'http' | 'file' | 'rabbitmq', url: string | undefined): Config['eventPublisher'] {
+  if (choice === 'http' && !url) throw new ConfigError('Invalid configuration: EVENT_PUBLISHER: http needs DATA_PLATFORM_URL');
+  if (choice !== 'auto') return choice;
+  return url ? 'http' : 'file';
 }

@@ -188,8 +188,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
       await withinDeadline(
         (async () => {
           await jobsStopped;
-          releaseContainer(container);
           await Promise.all([
+            releaseContainer(container),
             metricsServer && closeServer(metricsServer),
             ownsDb && db ? db.destroy() : null,
             ownsRedis ? Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect()))) : null,
