@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { verifyWebhook } from '../../src/adapters/event-publisher/webhook-signature.js';
+import { verifyWebhook, WebhookSigner } from '../../src/adapters/event-publisher/webhook-signature.js';
+import { createConsumer, type ReceivedEvent } from '../../examples/webhook-consumer.js';
 import { bindQueue, drain, dropExchange, exchangeName, requireRabbitMq } from '../support/rabbitmq.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { eventually, OrderingClient } from './orders-support.js';
@@ -85,6 +86,73 @@ describe('e2e: the outlets of the data platform, as configured', function () {
       expect(delivery.headers['webhook-id']).to.equal(event.id);
       const headers = { id: delivery.headers['webhook-id'] as string, timestamp: delivery.headers['webhook-timestamp'] as string, signature: delivery.headers['webhook-signature'] as string };
       expect(verifyWebhook(secret, headers, delivery.body, Math.floor(Date.now() / 1000))).to.equal(true);
+    });
+  });
+
+  describe('the consumer example (examples/webhook-consumer.ts) behind DATA_PLATFORM_URL', function () {
+    let t: TestService;
+    let consumer: Server;
+    let consumerUrl: string;
+    const handled: ReceivedEvent[] = [];
+    let failNext = 0;
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    before(async function () {
+      consumer = createConsumer({
+        secrets: secret,
+        handle: (received) => {
+          if (failNext > 0) {
+            failNext -= 1;
+            throw new Error('the warehouse is down');
+          }
+          handled.push(received);
+        },
+      });
+      consumer.listen(0, '127.0.0.1');
+      await once(consumer, 'listening');
+      consumerUrl = `http://127.0.0.1:${(consumer.address() as AddressInfo).port}/events`;
+      t = await startTestService({
+        persistence: 'memory',
+        env: { DATA_PLATFORM_URL: consumerUrl, DATA_PLATFORM_SECRET: secret, JOB_INTERVAL_MS: '50', OUTBOX_RETRY_BASE_MS: '10' },
+      });
+    });
+    after(async function () {
+      await t?.stop();
+      consumer?.closeAllConnections();
+      consumer?.close();
+    });
+
+    it('handles each event once: a failed handling is retried by the service under the same id, a replayed delivery is not handled again', async function () {
+      failNext = 1;
+      const o = new OrderingClient(t);
+      const order = await o.order(await t.newBuyer(), await o.listing());
+      const ofOrder = () => handled.filter((h) => (h.event as { aggregateId: number }).aggregateId === order.id);
+      await eventually(async () => ofOrder(), (all) => all.length > 0, 10_000, 50);
+      expect(ofOrder()).to.have.length(1);
+      const [{ id }] = ofOrder() as [ReceivedEvent];
+      const [listed] = (await t.api.get('/api/v1/admin/events?status=SENT&size=100', { token: t.admin.token })).body.items.filter((e: { aggregateId: number }) => e.aggregateId === order.id);
+      expect(listed).to.deep.include({ id, attempts: 2 });
+
+      // The same delivery again (a retry after a lost answer): accepted, not handled twice.
+      const body = JSON.stringify(ofOrder()[0]!.event);
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = new WebhookSigner([secret]).sign(id, Number(timestamp), body);
+      const replay = await fetch(consumerUrl, { method: 'POST', body, headers: { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature } });
+      expect(replay.status).to.equal(200);
+      expect(ofOrder()).to.have.length(1);
+    });
+
+    it('refuses a forged delivery (401), a tampered body (401) and a stale timestamp (400), handling nothing', async function () {
+      const before = handled.length;
+      const body = JSON.stringify({ id: 'forged', type: 'OrderCreated' });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const forged = new WebhookSigner([`whsec_${randomBytes(32).toString('base64')}`]).sign('forged', Number(timestamp), body);
+      const genuine = new WebhookSigner([secret]).sign('forged', Number(timestamp), body);
+      const post = (headers: Record<string, string>, content = body) => fetch(consumerUrl, { method: 'POST', body: content, headers });
+      expect((await post({ 'webhook-id': 'forged', 'webhook-timestamp': timestamp, 'webhook-signature': forged })).status).to.equal(401);
+      expect((await post({ 'webhook-id': 'forged', 'webhook-timestamp': timestamp, 'webhook-signature': genuine }, body.replace('forged', 'other'))).status).to.equal(401);
+      const old = String(Number(timestamp) - 3_600);
+      expect((await post({ 'webhook-id': 'forged', 'webhook-timestamp': old, 'webhook-signature': new WebhookSigner([secret]).sign('forged', Number(old), body) })).status).to.equal(400);
+      expect(handled.length).to.equal(before);
     });
   });
 });
