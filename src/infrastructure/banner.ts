@@ -7,7 +7,7 @@ import type { RunningService } from './service.js';
 /** What `npm start` prints once the service listens: where it is, what it runs on, and how to log in. */
 export function startupBanner(
   service: Pick<RunningService, 'url' | 'database' | 'configuredAdmin' | 'demoData' | 'metricsUrl'>,
-  config: Pick<Config, 'redisUrls' | 'dataPlatformUrl' | 'eventsFile'>,
+  config: Pick<Config, 'redisUrls' | 'dataPlatformUrl' | 'eventsFile' | 'eventPublisher' | 'dataPlatformFormat' | 'rabbitMq'>,
 ): string {
   const lines = [
     '',
@@ -15,8 +15,7 @@ export function startupBanner(
     `  API docs:  ${service.url}/docs`,
     `  database:  ${service.database.description}`,
     `  redis:     ${config.redisUrls.length > 0 ? config.redisUrls.map((url) => redactUrl(url)).join(', ') : 'off (in-process locks, counters and limits: one instance only)'}`,
-    // Never the data platform's URL: it may carry credentials.
-    `  events:    ${config.dataPlatformUrl ? 'to the data platform (DATA_PLATFORM_URL)' : `${path.resolve(config.eventsFile)} (JSON lines; DATA_PLATFORM_URL unset)`}`,
+    `  events:    ${eventsLine(config)}`,
   ];
   if (service.metricsUrl) lines.push(`  metrics:   ${service.metricsUrl}/metrics (METRICS_PORT)`);
   if (service.configuredAdmin) {
@@ -51,4 +50,17 @@ function loginLine(login: DemoLogin): string {
   // Never a password that may not be the account's own: an unknown one is said to be unknown.
   if (login.password === null) return `    ${login.role.padEnd(6)} ${login.email}   password not known to this start (changed since, or set by another data directory)`;
   return `    ${login.role.padEnd(6)} ${login.email} / ${login.password}${note}`;
+}
+
+/** Where events go. Never the data platform's or the broker's URL: they may carry credentials. */
+function eventsLine(config: Pick<Config, 'eventsFile' | 'eventPublisher' | 'dataPlatformFormat' | 'rabbitMq'>): string {
+  const format = config.dataPlatformFormat === 'cloudevents' ? ', as CloudEvents' : '';
+  switch (config.eventPublisher) {
+    case 'http':
+      return `to the data platform (DATA_PLATFORM_URL${format})`;
+    case 'rabbitmq':
+      return `to RabbitMQ, exchange ${config.rabbitMq?.exchange ?? '?'} (RABBITMQ_URL${format})`;
+    case 'file':
+      return `${path.resolve(config.eventsFile)} (JSON lines${format}; DATA_PLATFORM_URL unset)`;
+  }
 }

@@ -42,6 +42,15 @@ export interface Config {
   eventsFile: string;
   /** Browser origins (`https://shop.example`) allowed to call the API cross-origin; empty: no CORS. */
   corsOrigins: string[];
+  /** Where events go: the webhook, the JSON-lines file, or RabbitMQ (`auto`: the webhook when DATA_PLATFORM_URL is set, else the file). */
+  eventPublisher: 'http' | 'file' | 'rabbitmq';
+  /** The wire format of events: today's platform JSON, or CloudEvents 1.0 (structured mode). */
+  dataPlatformFormat: 'platform' | 'cloudevents';
+  /** Standard Webhooks secrets (`whsec_...`), every one signing each delivery; none: unsigned. */
+  dataPlatformSecrets: string[];
+  /** CloudEvents `source` and AMQP `app_id`. */
+  eventSource: string;
+  rabbitMq: { url: string; exchange: string } | null;
   orderReservationTtlSeconds: number;
   pendingRecoveryAfterSeconds: number;
   /** Wait after a pending payment's first inconclusive recovery attempt, doubling (at most an hour); 0: every run. */
@@ -108,6 +117,17 @@ const schema = Joi.object({
   DEMO_DATA: Joi.boolean().truthy('1').falsy('0'),
   DATA_PLATFORM_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
   CORS_ORIGINS: Joi.string().max(10_000),
+  EVENT_PUBLISHER: Joi.string().valid('auto', 'http', 'file', 'rabbitmq').default('auto'),
+  DATA_PLATFORM_FORMAT: Joi.string().valid('platform', 'cloudevents').default('platform'),
+  // whsec_ + base64 of at least 24 bytes; several (space- or comma-separated) to rotate.
+  DATA_PLATFORM_SECRET: Joi.string()
+    .pattern(/^\s*whsec_[A-Za-z0-9+/]{32,}={0,2}(?:[\s,]+whsec_[A-Za-z0-9+/]{32,}={0,2})*\s*$/)
+    .message('DATA_PLATFORM_SECRET must be one or more whsec_<base64 of at least 24 bytes>, separated by spaces or commas'),
+  EVENT_SOURCE: Joi.string().max(500).default('/order-service'),
+  RABBITMQ_URL: Joi.string()
+    .uri({ scheme: ['amqp', 'amqps'] })
+    .when('EVENT_PUBLISHER', { is: 'rabbitmq', then: Joi.required() }),
+  RABBITMQ_EXCHANGE: Joi.string().max(255).default('order-service.events'),
   ORDER_RESERVATION_TTL_SECONDS: positive().default(30),
   PENDING_RECOVERY_AFTER_SECONDS: positive().default(60),
   PENDING_RECOVERY_BACKOFF_SECONDS: count().max(3600).default(30),
@@ -282,6 +302,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataPlatformUrl: v['DATA_PLATFORM_URL'] ?? null,
     eventsFile: path.join(v['DATA_DIR'], databaseUrl === null ? 'events.jsonl' : `events-${databaseNameOf(databaseUrl)}.jsonl`),
     corsOrigins: parseCorsOrigins(v['CORS_ORIGINS']),
+    eventPublisher: eventPublisherOf(v['EVENT_PUBLISHER'], v['DATA_PLATFORM_URL']),
+    dataPlatformFormat: v['DATA_PLATFORM_FORMAT'],
+    dataPlatformSecrets: ((v['DATA_PLATFORM_SECRET'] as string | undefined) ?? '').split(/[\s,]+/).filter(Boolean),
+    eventSource: v['EVENT_SOURCE'],
+    rabbitMq: v['RABBITMQ_URL'] ? { url: v['RABBITMQ_URL'], exchange: v['RABBITMQ_EXCHANGE'] } : null,
     orderReservationTtlSeconds: v['ORDER_RESERVATION_TTL_SECONDS'],
     pendingRecoveryAfterSeconds: v['PENDING_RECOVERY_AFTER_SECONDS'],
     pendingRecoveryBackoffSeconds: v['PENDING_RECOVERY_BACKOFF_SECONDS'],
@@ -320,4 +345,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxBalance: v['WALLET_MAX_BALANCE'],
     },
   };
+}
+
+function eventPublisherOf(choice: 'auto' | 'http' | 'file' | 'rabbitmq', url: string | undefined): Config['eventPublisher'] {
+  if (choice === 'http' && !url) throw new ConfigError('Invalid configuration: EVENT_PUBLISHER: http needs DATA_PLATFORM_URL');
+  if (choice !== 'auto') return choice;
+  return url ? 'http' : 'file';
 }

@@ -25,6 +25,8 @@ import { ListOutboxEvents, PruneSentEvents, RetryOutboxEvent } from '../applicat
 import { DEFAULT_RELAY_SETTINGS, RelayOutbox } from '../application/outbox/relay-outbox.js';
 import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-publisher.js';
 import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
+import { RabbitMqPublisher } from '../adapters/event-publisher/rabbitmq-publisher.js';
+import { WebhookSigner } from '../adapters/event-publisher/webhook-signature.js';
 import { prometheusOutboxMetrics } from '../adapters/metrics/outbox-metrics.js';
 import { prometheusPaymentRecoveryMetrics } from '../adapters/metrics/payment-recovery-metrics.js';
 import { MemoryOutboxStore } from '../adapters/memory/outbox-store.js';
@@ -480,7 +482,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.getSalesStatistics, (get) => new GetSalesStatistics(get(TOKENS.sales)));
 
   c.bind(TOKENS.eventPublisher).toConstantValue(
-    inputs.eventPublisher ?? (config.dataPlatformUrl ? new HttpWebhookPublisher(config.dataPlatformUrl) : new JsonLinesFilePublisher(config.eventsFile)),
+    inputs.eventPublisher ?? eventPublisherFor(config),
   );
   const outboxMetrics = prometheusOutboxMetrics(metrics);
   bind(TOKENS.relayOutbox, (get) =>
@@ -500,9 +502,27 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
 const ACCESS_STATES_KEPT = 100_000;
 
 /** Lets go of what the container opened itself (the access cache's Redis subscriber). */
-export function releaseContainer(container: Container): void {
+export function releaseContainer(container: Container): Promise<void> {
   const accessCache = resolve(container, TOKENS.accessCache);
   if (accessCache instanceof RedisBroadcastCache) accessCache.close();
+  const publisher = resolve(container, TOKENS.eventPublisher);
+  return publisher instanceof RabbitMqPublisher ? publisher.close() : Promise.resolve();
+}
+
+/** The outlet of the data platform's events, as configured (EVENT_PUBLISHER). */
+function eventPublisherFor(config: Config): EventPublisher {
+  const wire = { format: config.dataPlatformFormat, source: config.eventSource };
+  switch (config.eventPublisher) {
+    case 'http':
+      return new HttpWebhookPublisher(config.dataPlatformUrl!, {
+        ...wire,
+        signer: config.dataPlatformSecrets.length > 0 ? new WebhookSigner(config.dataPlatformSecrets) : null,
+      });
+    case 'rabbitmq':
+      return new RabbitMqPublisher(config.rabbitMq!.url, { ...wire, exchange: config.rabbitMq!.exchange });
+    case 'file':
+      return new JsonLinesFilePublisher(config.eventsFile, wire);
+  }
 }
 
 /** Typed lookup: the token carries the type. */

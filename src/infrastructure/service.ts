@@ -199,8 +199,8 @@ async function startOn(database: Database | null, config: Config, logger: Logger
       await withinDeadline(
         (async () => {
           await jobsStopped;
-          releaseContainer(container);
           await Promise.all([
+            releaseContainer(container),
             metricsServer && closeServer(metricsServer),
             database ? database.close() : null,
             ownsRedis ? Promise.all(redisNodes.map((node) => node.quit().catch(() => node.disconnect()))) : null,

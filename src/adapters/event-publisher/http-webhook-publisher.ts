@@ -1,20 +1,42 @@
-import type { EventPublisher, PlatformEvent } from '../../application/ports/event-publisher.js';
+import { DeliveryRefused, type EventPublisher, type PlatformEvent } from '../../application/ports/event-publisher.js';
+import type { WebhookSigner } from './webhook-signature.js';
+import { encodeEvent, type WireFormat } from './wire-format.js';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+export const DEFAULT_EVENT_SOURCE = '/order-service';
+
+export interface WebhookOptions {
+  timeoutMs?: number;
+  format?: WireFormat;
+  /** CloudEvents `source`. */
+  source?: string;
+  /** Signs each delivery (Standard Webhooks); none: unsigned. */
+  signer?: WebhookSigner | null;
+  /** Seconds since the epoch, for `webhook-timestamp`. */
+  nowSeconds?: () => number;
+}
+
+/** Statuses worth trying again: the receiver may take the same request later. */
+const RETRYABLE_CLIENT_STATUSES = new Set([408, 429]);
 
 /**
- * The data platform as an HTTP webhook: a POST of the event's JSON with `Idempotency-Key: <event
- * id>`; any 2xx is delivered, anything else (or no answer within the timeout) throws. Errors name
- * the status or the kind of failure, never the URL: it may carry credentials or a token.
+ * The data platform as an HTTP webhook: a POST of the event (platform JSON or a CloudEvent) with
+ * `Idempotency-Key` and Standard Webhooks' `webhook-id` (the event id), `webhook-timestamp` and,
+ * with secrets, `webhook-signature`. Any 2xx is delivered; a 4xx other than 408 and 429 is
+ * refused for good (DeliveryRefused); anything else, or no answer within the timeout, throws to
+ * be tried again. Errors name the status or the kind of failure, never the URL: it may carry
+ * credentials or a token.
  */
 export class HttpWebhookPublisher implements EventPublisher {
   private readonly url: string;
   private readonly authorization: string | null;
+  private readonly timeoutMs: number;
 
   constructor(
     url: string,
-    private readonly timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS,
+    private readonly options: WebhookOptions = {},
   ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     // fetch refuses URLs with credentials: they travel as Basic authorization instead.
     const parsed = new URL(url);
     this.authorization =
@@ -27,16 +49,23 @@ export class HttpWebhookPublisher implements EventPublisher {
   }
 
   async publish(event: PlatformEvent): Promise<void> {
+    const { body, contentType } = encodeEvent(event, this.options.format ?? 'platform', this.options.source ?? DEFAULT_EVENT_SOURCE);
+    // Standard Webhooks: the id is the event's, the same on every retry, so receivers dedupe on it.
+    const timestamp = (this.options.nowSeconds ?? (() => Math.floor(Date.now() / 1000)))();
+    const signer = this.options.signer;
     let response: Response;
     try {
       response = await fetch(this.url, {
         method: 'POST',
         headers: {
-          'content-type': 'application/json',
+          'content-type': contentType,
           'idempotency-key': event.id,
+          'webhook-id': event.id,
+          'webhook-timestamp': String(timestamp),
+          ...(signer ? { 'webhook-signature': signer.sign(event.id, timestamp, body) } : {}),
           ...(this.authorization ? { authorization: this.authorization } : {}),
         },
-        body: JSON.stringify(event),
+        body,
         // A redirect is not a delivery (and following one would turn the POST into a GET).
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
@@ -47,7 +76,10 @@ export class HttpWebhookPublisher implements EventPublisher {
     // The body is not needed, but reading it lets the connection be reused.
     await response.arrayBuffer().catch(() => undefined);
     if (response.status < 200 || response.status > 299) {
-      throw new Error(`data platform answered HTTP ${response.status}`);
+      const message = `data platform answered HTTP ${response.status}`;
+      // 4xx: the receiver refuses this request and would refuse it again, unless it asks for time.
+      if (response.status >= 400 && response.status < 500 && !RETRYABLE_CLIENT_STATUSES.has(response.status)) throw new DeliveryRefused(message);
+      throw new Error(message);
     }
   }
 }

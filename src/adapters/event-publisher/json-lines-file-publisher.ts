@@ -1,6 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventPublisher, PlatformEvent } from '../../application/ports/event-publisher.js';
+import { DEFAULT_EVENT_SOURCE } from './http-webhook-publisher.js';
+import { encodeEvent, type WireFormat } from './wire-format.js';
 
 /**
  * When no data platform is configured: one JSON line per event appended to a file (the
@@ -12,10 +14,13 @@ export class JsonLinesFilePublisher implements EventPublisher {
   private tail: Promise<unknown> = Promise.resolve();
   private madeDir = false;
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly wire: { format: WireFormat; source: string } = { format: 'platform', source: DEFAULT_EVENT_SOURCE },
+  ) {}
 
   publish(event: PlatformEvent): Promise<void> {
-    const line = `${JSON.stringify(event)}\n`;
+    const line = `${encodeEvent(event, this.wire.format, this.wire.source).body}\n`;
     const written = this.tail
       .catch(() => undefined)
       .then(async () => {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/shared/clock.js';
-import type { EventPublisher, PlatformEvent } from '../ports/event-publisher.js';
+import { DeliveryRefused, type EventPublisher, type PlatformEvent } from '../ports/event-publisher.js';
 import type { Logger } from '../ports/logger.js';
 import type { OutboxClaim, OutboxMetrics, OutboxStore, StoredOutboxEvent } from '../ports/outbox-store.js';
 
@@ -112,7 +112,7 @@ export class RelayOutbox {
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           failures.push({ event, error: message });
-          if (await this.recordFailure(event, message)) outcome.alerted += 1;
+          if (await this.recordFailure(event, message, error instanceof DeliveryRefused)) outcome.alerted += 1;
           else outcome.failed += 1;
           // The aggregate's later events wait for this one: untried, so the try is not counted.
           for (const later of chain.slice(index + 1)) await this.store.release(claimOf(later), this.clock.now());
@@ -136,13 +136,13 @@ export class RelayOutbox {
     return outcome;
   }
 
-  /** FAILED with backoff, or ALERTED once the tries are used up; true when ALERTED. */
-  private async recordFailure(event: StoredOutboxEvent, error: string): Promise<boolean> {
+  /** FAILED with backoff, or ALERTED once the tries are used up or the receiver refused it for good; true when ALERTED. */
+  private async recordFailure(event: StoredOutboxEvent, error: string, refused: boolean): Promise<boolean> {
     this.metrics.failed(event.type);
-    if (event.attempts >= this.settings.maxAttempts) {
+    if (refused || event.attempts >= this.settings.maxAttempts) {
       if (await this.store.markFailed(claimOf(event), error, null)) {
         this.metrics.alerted(event.type);
-        this.logger.error('outbox event ALERTED: delivery given up, an operator must retry it', {
+        this.logger.error(refused ? 'outbox event ALERTED: the receiver refused it, an operator must look' : 'outbox event ALERTED: delivery given up, an operator must retry it', {
           eventId: event.id,
           type: event.type,
           aggregateType: event.aggregateType,

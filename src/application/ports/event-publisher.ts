@@ -19,3 +19,15 @@ export interface PlatformEvent {
 export interface EventPublisher {
   publish(event: PlatformEvent): Promise<void>;
 }
+
+/**
+ * The receiver refused the event for good (an HTTP 4xx other than 408 and 429, say): trying
+ * again sends the same refused request, so the relay hands the event to an operator at once
+ * (ALERTED) instead of spending its tries. Mature webhook platforms learned to stop there.
+ */
+export class DeliveryRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryRefused';
+  }
+}

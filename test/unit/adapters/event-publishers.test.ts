@@ -4,10 +4,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { HttpWebhookPublisher } from '../../../src/adapters/event-publisher/http-webhook-publisher.js';
 import { JsonLinesFilePublisher } from '../../../src/adapters/event-publisher/json-lines-file-publisher.js';
-import type { PlatformEvent } from '../../../src/application/ports/event-publisher.js';
+import { WebhookSigner, verifyWebhook } from '../../../src/adapters/event-publisher/webhook-signature.js';
+import { DeliveryRefused, type PlatformEvent } from '../../../src/application/ports/event-publisher.js';
 
 const event = (n: number): PlatformEvent => ({
   id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
@@ -75,12 +77,99 @@ describe('event publishers', () => {
 
     it('no answer within the timeout, or nobody listening, throws a short reason without the URL', async () => {
       answer = { status: 200, delayMs: 500 };
-      const slow = await new HttpWebhookPublisher(`${base}/hook?token=t0ken`, 100).publish(event(1)).catch((e: unknown) => e as Error);
+      const slow = await new HttpWebhookPublisher(`${base}/hook?token=t0ken`, { timeoutMs: 100 }).publish(event(1)).catch((e: unknown) => e as Error);
       expect(slow!.message).to.equal('data platform not reached: timed out after 100 ms');
 
       const refused = await new HttpWebhookPublisher('http://user:s3cret@127.0.0.1:1/hook?token=t0ken').publish(event(1)).catch((e: unknown) => e as Error);
       expect(refused!.message).to.match(/^data platform not reached: /);
       expect(refused!.message).to.not.match(/s3cret|t0ken|127\.0\.0\.1|hook/);
+    });
+  });
+
+  describe('HttpWebhookPublisher: what is retried, signatures (Standard Webhooks) and CloudEvents', () => {
+    let server: Server;
+    let base: string;
+    let status: number;
+    let received: { headers: IncomingHttpHeaders; body: string }[];
+
+    beforeEach(async () => {
+      received = [];
+      status = 200;
+      server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          received.push({ headers: req.headers, body });
+          res.writeHead(status).end();
+        });
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterEach(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('a 4xx other than 408 and 429 is refused for good (DeliveryRefused); 408, 429, 3xx and 5xx are worth another try', async () => {
+      const publisher = new HttpWebhookPublisher(base);
+      for (const [answer, refusedForGood] of [[400, true], [401, true], [404, true], [410, true], [422, true], [408, false], [429, false], [301, false], [500, false], [503, false]] as const) {
+        status = answer;
+        const error = await publisher.publish(event(1)).catch((e: unknown) => e as Error);
+        expect(error instanceof DeliveryRefused, `HTTP ${answer}`).to.equal(refusedForGood);
+      }
+    });
+
+    it('signs each delivery with every secret: webhook-id is the event id on every try, the receiver verifies it, and a tampered body or old timestamp fails', async () => {
+      const current = `whsec_${randomBytes(32).toString('base64')}`;
+      const next = `whsec_${randomBytes(32).toString('base64')}`;
+      let now = 1_767_225_600;
+      const publisher = new HttpWebhookPublisher(base, { signer: new WebhookSigner([current, next]), nowSeconds: () => now });
+      await publisher.publish(event(5));
+      now += 60;
+      await publisher.publish(event(5));
+      const [first, retry] = received;
+      for (const delivery of [first!, retry!]) {
+        expect(delivery.headers['webhook-id']).to.equal(event(5).id);
+        expect((delivery.headers['webhook-signature'] as string).split(' ')).to.have.length(2);
+      }
+      expect(retry!.headers['webhook-timestamp']).to.equal(String(now));
+      const headers = (d: { headers: IncomingHttpHeaders }) => ({ id: d.headers['webhook-id'] as string, timestamp: d.headers['webhook-timestamp'] as string, signature: d.headers['webhook-signature'] as string });
+      // Either secret verifies: the receiver can rotate.
+      expect(verifyWebhook(current, headers(retry!), retry!.body, now)).to.equal(true);
+      expect(verifyWebhook(next, headers(retry!), retry!.body, now)).to.equal(true);
+      expect(verifyWebhook(`whsec_${randomBytes(32).toString('base64')}`, headers(retry!), retry!.body, now)).to.equal(false);
+      expect(verifyWebhook(current, headers(retry!), retry!.body.replace('"aggregateId":5', '"aggregateId":6'), now)).to.equal(false);
+      expect(verifyWebhook(current, headers(first!), first!.body, now + 3_600)).to.equal(false);
+    });
+
+    it('unsigned without secrets, but with webhook-id and webhook-timestamp', async () => {
+      await new HttpWebhookPublisher(base).publish(event(3));
+      expect(received[0]!.headers).to.include({ 'webhook-id': event(3).id });
+      expect(received[0]!.headers['webhook-timestamp']).to.match(/^\d{10}$/);
+      expect(received[0]!.headers).to.not.have.property('webhook-signature');
+    });
+
+    it('DATA_PLATFORM_FORMAT=cloudevents: a structured-mode CloudEvent 1.0 whose id is the outbox id and whose data is the payload', async () => {
+      await new HttpWebhookPublisher(base, { format: 'cloudevents', source: '/shop-1' }).publish(event(8));
+      const [delivery] = received;
+      expect(delivery!.headers['content-type']).to.equal('application/cloudevents+json');
+      expect(JSON.parse(delivery!.body)).to.deep.equal({
+        specversion: '1.0',
+        id: event(8).id,
+        source: '/shop-1',
+        type: 'order.created.v1',
+        subject: 'orders/8',
+        time: '2026-01-15T09:00:00.000Z',
+        datacontenttype: 'application/json',
+        data: event(8).payload,
+      });
+    });
+
+    it('a secret must be whsec_ and base64 of at least 24 bytes', () => {
+      expect(() => new WebhookSigner(['s3cret'])).to.throw(/whsec_/);
+      expect(() => new WebhookSigner([`whsec_${randomBytes(8).toString('base64')}`])).to.throw(/24 bytes/);
     });
   });
 

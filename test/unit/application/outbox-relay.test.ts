@@ -5,7 +5,7 @@ import { MemoryOutbox } from '../../../src/adapters/memory/ordering.js';
 import { MemoryOutboxStore } from '../../../src/adapters/memory/outbox-store.js';
 import { ListOutboxEvents, PruneSentEvents, RetryOutboxEvent } from '../../../src/application/outbox/manage-events.js';
 import { MAX_RETRY_DELAY_MS, RelayOutbox, type RelaySettings, retryDelayMs } from '../../../src/application/outbox/relay-outbox.js';
-import type { EventPublisher, PlatformEvent } from '../../../src/application/ports/event-publisher.js';
+import { DeliveryRefused, type EventPublisher, type PlatformEvent } from '../../../src/application/ports/event-publisher.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
 import { ManualClock } from '../../support/clock.js';
 import { expectRejectsCode } from '../expect-error.js';
@@ -17,8 +17,10 @@ const ADMIN: Actor = { userId: 1, role: 'ADMIN' };
 class RecordingPublisher implements EventPublisher {
   received: PlatformEvent[] = [];
   failing: (event: PlatformEvent) => boolean = () => false;
+  refusing: (event: PlatformEvent) => boolean = () => false;
 
   async publish(event: PlatformEvent): Promise<void> {
+    if (this.refusing(event)) throw new DeliveryRefused('data platform answered HTTP 400');
     if (this.failing(event)) throw new Error('HTTP 503');
     this.received.push(event);
   }
@@ -114,6 +116,21 @@ describe('the outbox relay and the operators’ use cases (memory adapters)', ()
     clock.advance(365 * 86_400_000);
     expect((await relay.execute()).claimed).to.equal(0);
     expect(publisher.received).to.deep.equal([]);
+  });
+
+  it('an event the receiver refuses for good (DeliveryRefused) is ALERTED at its first try, logged and counted; its later events wait', async () => {
+    await write(9);
+    await write(9, 'PaymentCompleted');
+    publisher.refusing = (e) => e.type === 'OrderCreated';
+
+    expect(await relay.execute()).to.deep.equal({ claimed: 2, sent: 0, failed: 0, alerted: 1 });
+    const [refused, later] = await all();
+    expect(refused).to.deep.include({ status: 'ALERTED', attempts: 1, lastError: 'data platform answered HTTP 400' });
+    expect(later).to.deep.include({ status: 'PENDING', attempts: 0 });
+    expect(metrics.alerted.calledOnceWith('OrderCreated')).to.equal(true);
+    expect(logger.error.firstCall.args[0]).to.match(/refused/);
+    clock.advance(86_400_000);
+    expect((await relay.execute()).claimed).to.equal(0);
   });
 
   it("after one of an aggregate's events fails, its later events in the batch are not sent (given back untried); other aggregates go", async () => {

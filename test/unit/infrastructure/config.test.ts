@@ -34,6 +34,11 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       dataPlatformUrl: null,
       eventsFile: path.join('.data', 'events.jsonl'),
       corsOrigins: [],
+      eventPublisher: 'file',
+      dataPlatformFormat: 'platform',
+      dataPlatformSecrets: [],
+      eventSource: '/order-service',
+      rabbitMq: null,
       orderReservationTtlSeconds: 30,
       pendingRecoveryAfterSeconds: 60,
       pendingRecoveryBackoffSeconds: 30,
@@ -67,6 +72,20 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       authCacheTtlSeconds: 5,
       wallet: { minCharge: 1_000, maxCharge: 100_000, chargeUnit: 10, maxBalance: 10_000_000 },
     });
+  });
+
+  it('the events’ outlet: the webhook with DATA_PLATFORM_URL, else the file; RabbitMQ by choice, with its URL; secrets checked and split', () => {
+    expect(loadConfig({ DATA_PLATFORM_URL: 'https://platform.example/events' }).eventPublisher).to.equal('http');
+    const rabbit = loadConfig({ EVENT_PUBLISHER: 'rabbitmq', RABBITMQ_URL: 'amqp://u:p@mq:5672/shop' });
+    expect(rabbit).to.deep.include({ eventPublisher: 'rabbitmq', rabbitMq: { url: 'amqp://u:p@mq:5672/shop', exchange: 'order-service.events' } });
+    expect(configErrorOf({ EVENT_PUBLISHER: 'rabbitmq' }).message).to.match(/RABBITMQ_URL/);
+    expect(configErrorOf({ EVENT_PUBLISHER: 'http' }).message).to.match(/EVENT_PUBLISHER: http needs DATA_PLATFORM_URL/);
+    expect(configErrorOf({ EVENT_PUBLISHER: 'kafka' }).message).to.match(/EVENT_PUBLISHER/);
+    const a = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+    const b = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
+    expect(loadConfig({ DATA_PLATFORM_SECRET: `${a}, ${b}` }).dataPlatformSecrets).to.deep.equal([a, b]);
+    expect(configErrorOf({ DATA_PLATFORM_SECRET: 'plain-secret' }).message).to.match(/DATA_PLATFORM_SECRET must be one or more whsec_/);
+    expect(configErrorOf({ DATA_PLATFORM_FORMAT: 'xml' }).message).to.match(/DATA_PLATFORM_FORMAT/);
   });
 
   it('the wallet defaults are the domain’s defaults', () => {
