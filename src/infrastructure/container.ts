@@ -25,6 +25,7 @@ import { ListOutboxEvents, PruneSentEvents, RetryOutboxEvent } from '../applicat
 import { DEFAULT_RELAY_SETTINGS, RelayOutbox } from '../application/outbox/relay-outbox.js';
 import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-publisher.js';
 import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
+import { prometheusBusinessMetrics } from '../adapters/metrics/business-metrics.js';
 import { prometheusOutboxMetrics } from '../adapters/metrics/outbox-metrics.js';
 import { prometheusPaymentRecoveryMetrics } from '../adapters/metrics/payment-recovery-metrics.js';
 import { MemoryOutboxStore } from '../adapters/memory/outbox-store.js';
@@ -32,7 +33,8 @@ import { PostgresOutboxStore } from '../adapters/postgres/outbox-store.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from '../application/coupons/coupon-context.js';
-import { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
+import { CountedCouponIssue } from '../application/coupons/counted-coupon-issue.js';
+import type { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
 import { ChangeCouponStatus, CreateCoupon, ExpireCoupons, GetCoupon, ListUserCoupons } from '../application/coupons/manage-coupons.js';
 import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
 import type { CouponRepository, UserCouponRepository } from '../domain/coupon/repositories.js';
@@ -236,6 +238,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  const businessMetrics = prometheusBusinessMetrics(metrics);
   const idempotencyTimings: IdempotencyTimings = {
     retentionMs: config.idempotencyRetentionHours * 3_600_000,
     leaseMs: 60_000,
@@ -415,6 +418,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     transactions: get(TOKENS.transactions),
     clock: get(TOKENS.clock),
     logger,
+    metrics: businessMetrics,
     policy: {
       maxUnitsPerOption: 10,
       maxUnitsPerOrder: 30,
@@ -460,7 +464,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.createCoupon, (get) => new CreateCoupon(get(TOKENS.couponContext)));
   bind(TOKENS.getCoupon, (get) => new GetCoupon(get(TOKENS.couponContext)));
   bind(TOKENS.changeCouponStatus, (get) => new ChangeCouponStatus(get(TOKENS.couponContext)));
-  bind(TOKENS.issueCoupon, (get) => new IssueCouponFirstComeFirstServed(get(TOKENS.couponContext)));
+  bind(TOKENS.issueCoupon, (get) => new CountedCouponIssue(get(TOKENS.couponContext), businessMetrics));
   bind(TOKENS.listUserCoupons, (get) => new ListUserCoupons(get(TOKENS.couponContext)));
   bind(TOKENS.expireCoupons, (get) => new ExpireCoupons(get(TOKENS.couponContext)));
 
