@@ -26,6 +26,7 @@ import { DEFAULT_RELAY_SETTINGS, RelayOutbox } from '../application/outbox/relay
 import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-publisher.js';
 import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
 import { prometheusBusinessMetrics } from '../adapters/metrics/business-metrics.js';
+import { BUSINESS_STATE_READ_TIMEOUT_MS, prometheusBusinessStateGauges } from '../adapters/metrics/business-state-metrics.js';
 import { prometheusOutboxMetrics } from '../adapters/metrics/outbox-metrics.js';
 import { prometheusPaymentRecoveryMetrics } from '../adapters/metrics/payment-recovery-metrics.js';
 import { MemoryOutboxStore } from '../adapters/memory/outbox-store.js';
@@ -35,6 +36,7 @@ import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from '../application/coupons/coupon-context.js';
 import { CountedCouponIssue } from '../application/coupons/counted-coupon-issue.js';
 import type { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
+import { ReadBusinessState } from '../application/metrics/read-business-state.js';
 import { ChangeCouponStatus, CreateCoupon, ExpireCoupons, GetCoupon, ListUserCoupons } from '../application/coupons/manage-coupons.js';
 import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
 import type { CouponRepository, UserCouponRepository } from '../domain/coupon/repositories.js';
@@ -199,6 +201,7 @@ export const TOKENS = {
   popularAnswers: token<PopularAnswerStore>('PopularAnswerStore'),
   getPopularProducts: token<GetPopularProducts>('GetPopularProducts'),
   getSalesStatistics: token<GetSalesStatistics>('GetSalesStatistics'),
+  readBusinessState: token<ReadBusinessState>('ReadBusinessState'),
 } as const;
 
 export interface ContainerInputs {
@@ -494,6 +497,14 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.listOutboxEvents, (get) => new ListOutboxEvents(get(TOKENS.outboxStore)));
   bind(TOKENS.retryOutboxEvent, (get) => new RetryOutboxEvent(get(TOKENS.outboxStore), get(TOKENS.transactions), get(TOKENS.clock)));
   bind(TOKENS.pruneSentEvents, (get) => new PruneSentEvents(get(TOKENS.outboxStore), get(TOKENS.clock), config.outboxRetentionDays));
+
+  bind(TOKENS.readBusinessState, (get) => new ReadBusinessState(get(TOKENS.payments), get(TOKENS.outboxStore), get(TOKENS.clock)));
+  prometheusBusinessStateGauges(
+    metrics,
+    () => resolve(c, TOKENS.readBusinessState).execute(),
+    { cacheMs: config.metricsStateCacheSeconds * 1000, timeoutMs: BUSINESS_STATE_READ_TIMEOUT_MS },
+    logger,
+  );
   return c;
 }
 
