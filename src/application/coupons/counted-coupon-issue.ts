@@ -22,10 +22,10 @@ function refusalOf(error: unknown): CouponIssueOutcome | null {
  */
 export class CountedCouponIssue extends IssueCouponFirstComeFirstServed {
   constructor(
-    private readonly coupons: CouponContext,
+    private readonly context: CouponContext,
     private readonly metrics: BusinessMetrics,
   ) {
-    super(coupons);
+    super(context);
   }
 
   override async admit(actor: Actor): Promise<void> {
@@ -35,7 +35,7 @@ export class CountedCouponIssue extends IssueCouponFirstComeFirstServed {
   override async execute(actor: Actor, request: IssueRequest): Promise<UserCouponView> {
     const copy = await this.counting(() => super.execute(actor, request));
     // Inside a caller's transaction the copy is not issued until that one commits.
-    await this.coupons.transactions.afterCommit(async () => this.metrics.couponIssue('issued'));
+    await this.context.transactions.afterCommit(async () => this.metrics.couponIssue('issued'));
     return copy;
   }
 
