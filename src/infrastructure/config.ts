@@ -80,6 +80,8 @@ export interface Config {
   metricsPort: number | null;
   /** Bearer token /metrics asks for, wherever it is served; null: public. */
   metricsToken: string | null;
+  /** How long one reading of the stored state (pending payments, outbox backlog) serves scrapes; 0: every scrape reads. */
+  metricsStateCacheSeconds: number;
   wallet: WalletPolicy;
   lowStockThreshold: number;
   catalogCacheTtlSeconds: number;
@@ -154,6 +156,7 @@ const schema = Joi.object({
   METRICS_PORT: Joi.number().port().default(0),
   // It travels in a header: visible ASCII only, and long enough not to be guessed.
   METRICS_TOKEN: Joi.string().min(16).max(512).pattern(/^[\x21-\x7e]+$/).message('METRICS_TOKEN must be 16 to 512 visible ASCII characters'),
+  METRICS_STATE_CACHE_SECONDS: count().max(300).default(5),
   LOW_STOCK_THRESHOLD: count().default(5),
   CATALOG_CACHE_TTL_SECONDS: count().max(300).default(30),
   JSON_MAX_DEPTH: count().max(10_000).default(32),
@@ -331,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: v['LOG_LEVEL'],
     metricsPort: metricsPort === 0 ? null : metricsPort,
     metricsToken: v['METRICS_TOKEN'] ?? null,
+    metricsStateCacheSeconds: v['METRICS_STATE_CACHE_SECONDS'],
     lowStockThreshold: v['LOW_STOCK_THRESHOLD'],
     catalogCacheTtlSeconds: v['CATALOG_CACHE_TTL_SECONDS'],
     jsonMaxDepth: v['JSON_MAX_DEPTH'],

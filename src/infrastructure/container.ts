@@ -27,6 +27,8 @@ import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-p
 import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
 import { RabbitMqPublisher } from '../adapters/event-publisher/rabbitmq-publisher.js';
 import { WebhookSigner } from '../adapters/event-publisher/webhook-signature.js';
+import { prometheusBusinessMetrics } from '../adapters/metrics/business-metrics.js';
+import { BUSINESS_STATE_READ_TIMEOUT_MS, prometheusBusinessStateGauges } from '../adapters/metrics/business-state-metrics.js';
 import { prometheusOutboxMetrics } from '../adapters/metrics/outbox-metrics.js';
 import { prometheusPaymentRecoveryMetrics } from '../adapters/metrics/payment-recovery-metrics.js';
 import { MemoryOutboxStore } from '../adapters/memory/outbox-store.js';
@@ -34,8 +36,10 @@ import { PostgresOutboxStore } from '../adapters/postgres/outbox-store.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from '../application/coupons/coupon-context.js';
-import { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
+import { CountedCouponIssue } from '../application/coupons/counted-coupon-issue.js';
+import type { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
 import { ListCoupons } from '../application/coupons/list-coupons.js';
+import { ReadBusinessState } from '../application/metrics/read-business-state.js';
 import { ChangeCouponStatus, CreateCoupon, ExpireCoupons, GetCoupon, ListUserCoupons } from '../application/coupons/manage-coupons.js';
 import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
 import type { CouponRepository, UserCouponRepository } from '../domain/coupon/repositories.js';
@@ -201,6 +205,7 @@ export const TOKENS = {
   popularAnswers: token<PopularAnswerStore>('PopularAnswerStore'),
   getPopularProducts: token<GetPopularProducts>('GetPopularProducts'),
   getSalesStatistics: token<GetSalesStatistics>('GetSalesStatistics'),
+  readBusinessState: token<ReadBusinessState>('ReadBusinessState'),
 } as const;
 
 export interface ContainerInputs {
@@ -240,6 +245,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  const businessMetrics = prometheusBusinessMetrics(metrics);
   const idempotencyTimings: IdempotencyTimings = {
     retentionMs: config.idempotencyRetentionHours * 3_600_000,
     leaseMs: 60_000,
@@ -419,6 +425,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     transactions: get(TOKENS.transactions),
     clock: get(TOKENS.clock),
     logger,
+    metrics: businessMetrics,
     policy: {
       maxUnitsPerOption: 10,
       maxUnitsPerOrder: 30,
@@ -464,7 +471,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.createCoupon, (get) => new CreateCoupon(get(TOKENS.couponContext)));
   bind(TOKENS.getCoupon, (get) => new GetCoupon(get(TOKENS.couponContext)));
   bind(TOKENS.changeCouponStatus, (get) => new ChangeCouponStatus(get(TOKENS.couponContext)));
-  bind(TOKENS.issueCoupon, (get) => new IssueCouponFirstComeFirstServed(get(TOKENS.couponContext)));
+  bind(TOKENS.issueCoupon, (get) => new CountedCouponIssue(get(TOKENS.couponContext), businessMetrics));
   bind(TOKENS.listUserCoupons, (get) => new ListUserCoupons(get(TOKENS.couponContext)));
   bind(TOKENS.listCoupons, (get) => new ListCoupons(get(TOKENS.couponContext)));
   bind(TOKENS.expireCoupons, (get) => new ExpireCoupons(get(TOKENS.couponContext)));
@@ -495,6 +502,14 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.listOutboxEvents, (get) => new ListOutboxEvents(get(TOKENS.outboxStore)));
   bind(TOKENS.retryOutboxEvent, (get) => new RetryOutboxEvent(get(TOKENS.outboxStore), get(TOKENS.transactions), get(TOKENS.clock)));
   bind(TOKENS.pruneSentEvents, (get) => new PruneSentEvents(get(TOKENS.outboxStore), get(TOKENS.clock), config.outboxRetentionDays));
+
+  bind(TOKENS.readBusinessState, (get) => new ReadBusinessState(get(TOKENS.payments), get(TOKENS.outboxStore), get(TOKENS.clock)));
+  prometheusBusinessStateGauges(
+    metrics,
+    () => resolve(c, TOKENS.readBusinessState).execute(),
+    { cacheMs: config.metricsStateCacheSeconds * 1000, timeoutMs: BUSINESS_STATE_READ_TIMEOUT_MS },
+    logger,
+  );
   return c;
 }
 

@@ -263,6 +263,34 @@ export function outboxStoreContract(makeSubject: () => Promise<OutboxStoreSubjec
       expect(await store.requeue('00000000-0000-4000-8000-000000000000', at(50))).to.equal(null);
     });
 
+    it("backlog: the unsent events by status, and when the relay's oldest (PENDING, PROCESSING or FAILED) occurred; SENT and ALERTED ones are not its", async function () {
+      // The table is shared on PostgreSQL: counts are compared with before; this era's events are the oldest there.
+      const before = (await store.backlog()).counts;
+      const moved = async () => {
+        const { counts, oldestOccurredAt } = await store.backlog();
+        const delta = Object.fromEntries(Object.entries(counts).map(([status, n]) => [status, n - before[status as keyof typeof before]]));
+        return { delta, oldest: oldestOccurredAt?.toISOString() ?? null };
+      };
+      const [alerted, failed, pending, sent] = await write(
+        { aggregateId: newAggregate(), ms: 0 },
+        { aggregateId: newAggregate(), ms: 10 },
+        { aggregateId: newAggregate(), ms: 20 },
+        { aggregateId: newAggregate(), ms: 30 },
+      );
+      expect(await moved()).to.deep.equal({ delta: { PENDING: 4, PROCESSING: 0, FAILED: 0, ALERTED: 0 }, oldest: at(0).toISOString() });
+
+      await store.claim(at(100), 2, lease(at(100)));
+      await store.markFailed({ id: alerted!.id, attempts: 1 }, 'gave up', null);
+      await store.markFailed({ id: failed!.id, attempts: 1 }, 'HTTP 500', at(5_000));
+      expect(await moved()).to.deep.equal({ delta: { PENDING: 2, PROCESSING: 0, FAILED: 1, ALERTED: 1 }, oldest: at(10).toISOString() });
+
+      expect(ids(await store.claim(at(200), 2, lease(at(200))))).to.deep.equal(ids([pending!, sent!]));
+      expect(await moved()).to.deep.equal({ delta: { PENDING: 0, PROCESSING: 2, FAILED: 1, ALERTED: 1 }, oldest: at(10).toISOString() });
+      await store.markSent([{ id: sent!.id, attempts: 1 }], at(300));
+      await store.markSent([{ id: pending!.id, attempts: 1 }], at(300));
+      expect(await moved()).to.deep.equal({ delta: { PENDING: 0, PROCESSING: 0, FAILED: 1, ALERTED: 1 }, oldest: at(10).toISOString() });
+    });
+
     it('pruneSent deletes SENT events sent before the cut-off, and nothing else', async function () {
       const [old, recent, alerted, pending] = await write(
         { aggregateId: newAggregate() },

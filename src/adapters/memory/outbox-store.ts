@@ -1,4 +1,4 @@
-import type { OutboxClaim, OutboxStatus, OutboxStore, StoredOutboxEvent } from '../../application/ports/outbox-store.js';
+import type { OutboxBacklog, OutboxClaim, OutboxStatus, OutboxStore, StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import type { MemoryOutbox } from './ordering.js';
 
@@ -100,6 +100,19 @@ export class MemoryOutboxStore implements OutboxStore {
       const old = this.outbox.rows.values().filter((e) => e.status === 'SENT' && e.sentAt !== null && e.sentAt < before);
       for (const e of old) this.outbox.rows.delete(e.seq);
       return old.length;
+    });
+  }
+
+  backlog(): Promise<OutboxBacklog> {
+    return this.run(() => {
+      const counts = { PENDING: 0, PROCESSING: 0, FAILED: 0, ALERTED: 0 };
+      let oldest: Date | null = null;
+      for (const e of this.outbox.rows.values()) {
+        if (e.status === 'SENT') continue;
+        counts[e.status] += 1;
+        if (CLAIMABLE.has(e.status) && (oldest === null || e.occurredAt < oldest)) oldest = e.occurredAt;
+      }
+      return { counts, oldestOccurredAt: oldest ? new Date(oldest) : null };
     });
   }
 }

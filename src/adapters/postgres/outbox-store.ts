@@ -1,5 +1,5 @@
 import type { EventType, OutboxEvent } from '../../application/ports/outbox.js';
-import type { OutboxClaim, OutboxStatus, OutboxStore, StoredOutboxEvent } from '../../application/ports/outbox-store.js';
+import type { OutboxBacklog, OutboxClaim, OutboxStatus, OutboxStore, StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { runPrepared } from './prepared.js';
@@ -157,4 +157,26 @@ export class PostgresOutboxStore implements OutboxStore {
       if (deleted.length < PRUNE_CHUNK) return total;
     }
   }
+
+  async backlog(): Promise<OutboxBacklog> {
+    // One query over the unsent rows only (outbox_events_by_status): however many SENT events are
+    // kept, a reading costs the size of the backlog.
+    const rows = (await this.tx
+      .connection()('outbox_events')
+      .select('status')
+      .count<{ status: OutboxStatus; n: Num; oldest: Date }[]>({ n: '*' })
+      .min({ oldest: 'occurred_at' })
+      .whereIn('status', ['PENDING', 'PROCESSING', 'FAILED', 'ALERTED'])
+      .groupBy('status')) as { status: OutboxStatus; n: Num; oldest: Date }[];
+    const counts = { PENDING: 0, PROCESSING: 0, FAILED: 0, ALERTED: 0 };
+    let oldest: Date | null = null;
+    for (const row of rows) {
+      if (row.status === 'SENT') continue;
+      counts[row.status] = Number(row.n);
+      const occurred = new Date(row.oldest);
+      if (row.status !== 'ALERTED' && (oldest === null || occurred < oldest)) oldest = occurred;
+    }
+    return { counts, oldestOccurredAt: oldest };
+  }
+
 }

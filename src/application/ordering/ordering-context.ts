@@ -6,6 +6,7 @@ import type { OrderRepository, PaymentRepository, RefundRepository } from '../..
 import type { ProductSalesRepository } from '../../domain/sales/product-sales-repository.js';
 import type { Clock } from '../../domain/shared/clock.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
+import type { BusinessMetrics } from '../ports/business-metrics.js';
 import type { Cache } from '../ports/cache.js';
 import type { DistributedLock } from '../ports/distributed-lock.js';
 import type { FailureLimiter } from '../ports/failure-limiter.js';
@@ -36,6 +37,8 @@ export interface OrderingContext {
   transactions: TransactionManager;
   clock: Clock;
   logger: Logger;
+  /** Business counters: what committed is counted through `transactions.afterCommit`. */
+  metrics: BusinessMetrics;
   policy: OrderPolicy;
 }
 

@@ -106,6 +106,7 @@ export class PayForOrder {
       return 'UNKNOWN' as const;
     });
     if (answer === 'UNKNOWN') {
+      this.ctx.metrics.paymentPending();
       return { payment: paymentView(debited.payment), settled: false };
     }
     const { payment: settled } = await this.settlePending(orderId, debited.payment.id, answer === 'APPROVED' ? 'APPROVED' : 'NOT_APPROVED', 'DECLINED');
@@ -156,6 +157,7 @@ export class PayForOrder {
    */
   private async recordRefusal(orderId: number, error: InsufficientBalance): Promise<void> {
     await this.ctx.transactions.afterRollback(async () => {
+      this.ctx.metrics.payment('insufficient_balance');
       try {
         await this.ctx.transactions.run(async () => {
           const order = await this.ctx.orders.get(orderId);

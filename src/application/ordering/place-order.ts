@@ -65,6 +65,7 @@ export class PlaceOrder {
         assertRoomForUnpaidOrder(await this.ctx.orders.lockUnpaidOf(actor.userId), maxUnpaidOrdersPerUser, this.ctx.clock.now());
       }
       await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
+        if (error instanceof InsufficientStock) this.ctx.metrics.stockConflict();
         throw error instanceof InsufficientStock ? nameTheLine(error, draft.items) : error;
       });
       // Locked after the stock (the lock order): a racing order for the same copy waits here
@@ -86,6 +87,7 @@ export class PlaceOrder {
         occurredAt: at,
         payload: orderView(placed, null),
       });
+      await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.orderPlaced());
       const namespaces = [...new Set(placed.items.map((i) => productNamespace(i.productId))), PRODUCT_LISTS];
       await this.ctx.transactions.afterCommit(() => this.ctx.cache.invalidate(...namespaces));
       return placed;

@@ -33,6 +33,7 @@ export class OrderSettlement {
     await this.ctx.payments.save(payment);
     const saved = await this.ctx.orders.save(order);
     await this.record('PaymentCompleted', saved, payment);
+    await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('completed'));
     await this.invalidateStock(saved);
     return saved;
   }
@@ -56,6 +57,7 @@ export class OrderSettlement {
     await this.ctx.payments.save(payment);
     const saved = await this.ctx.orders.save(order);
     await this.record('OrderFailed', saved, payment);
+    await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('declined'));
     await this.invalidateStock(saved);
     return saved;
   }
@@ -69,6 +71,7 @@ export class OrderSettlement {
     else order.cancel(how.reason, at);
     const saved = await this.ctx.orders.save(order);
     await this.record('OrderCancelled', saved, await this.ctx.payments.latestFor(saved.id));
+    await this.ctx.transactions.afterCommit(async () => (how.expired ? this.ctx.metrics.orderExpired() : this.ctx.metrics.orderCancelled()));
     await this.invalidateStock(saved);
     return saved;
   }
@@ -106,6 +109,7 @@ export class OrderSettlement {
       { type: 'RefundCompleted', aggregateType: 'Order', aggregateId: saved.id, occurredAt: at, payload: refundView(refund) },
       { type: 'OrderCancelled', aggregateType: 'Order', aggregateId: saved.id, occurredAt: at, payload: orderView(saved, payment) },
     );
+    await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.refunded());
     await this.invalidateStock(saved);
     return refund;
   }

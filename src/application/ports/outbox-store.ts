@@ -20,6 +20,14 @@ export interface StoredOutboxEvent extends OutboxEvent {
   sentAt: Date | null;
 }
 
+/** The events not delivered yet, as a dashboard sees them (README "Metrics and alerts"). */
+export interface OutboxBacklog {
+  /** How many events are in each state but SENT: the relay's backlog (PENDING, PROCESSING, FAILED) and the ALERTED ones an operator must retry. */
+  counts: Record<Exclude<OutboxStatus, 'SENT'>, number>;
+  /** When the event of the relay's backlog (PENDING, PROCESSING or FAILED) that occurred first occurred; null when there is none. */
+  oldestOccurredAt: Date | null;
+}
+
 /** What a relay holds after claiming an event: marks only land while the claim is still its own. */
 export interface OutboxClaim {
   id: string;
@@ -58,6 +66,8 @@ export interface OutboxStore {
   requeue(id: string, now: Date): Promise<StoredOutboxEvent | null>;
   /** Deletes SENT events sent before `before`; answers how many. */
   pruneSent(before: Date): Promise<number>;
+  /** The backlog, read without locking anything; costs the size of the backlog, not of the table. */
+  backlog(): Promise<OutboxBacklog>;
 }
 
 /** What the relay reports, for dashboards and alerts. */

@@ -63,6 +63,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       logLevel: 'info',
       metricsPort: null,
       metricsToken: null,
+      metricsStateCacheSeconds: 5,
       lowStockThreshold: 5,
       catalogCacheTtlSeconds: 30,
       jsonMaxDepth: 32,
@@ -237,6 +238,14 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       const error = configErrorOf({ METRICS_TOKEN: bad });
       expect(error.message.startsWith('Invalid configuration: METRICS_TOKEN')).to.equal(true);
       expect(error.message).not.to.include(bad);
+    }
+  });
+
+  it('METRICS_STATE_CACHE_SECONDS is read (0: every scrape reads); a negative, a fraction or more than 300 is refused, naming it', () => {
+    expect(loadConfig({ METRICS_STATE_CACHE_SECONDS: '0' }).metricsStateCacheSeconds).to.equal(0);
+    expect(loadConfig({ METRICS_STATE_CACHE_SECONDS: '300' }).metricsStateCacheSeconds).to.equal(300);
+    for (const bad of ['-1', '1.5', '301', 'soon']) {
+      expect(configErrorOf({ METRICS_STATE_CACHE_SECONDS: bad }).message.startsWith('Invalid configuration: METRICS_STATE_CACHE_SECONDS')).to.equal(true);
     }
   });
 
