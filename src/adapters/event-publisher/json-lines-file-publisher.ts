@@ -24,9 +24,15 @@ export class JsonLinesFilePublisher implements EventPublisher {
     const written = this.tail
       .catch(() => undefined)
       .then(async () => {
-        if (!this.madeDir) await mkdir(path.dirname(this.file), { recursive: true });
-        this.madeDir = true;
-        await appendFile(this.file, line, 'utf8');
+        try {
+          if (!this.madeDir) await mkdir(path.dirname(this.file), { recursive: true });
+          this.madeDir = true;
+          await appendFile(this.file, line, 'utf8');
+        } catch (error) {
+          // Stored with the event and shown to operators: a short reason, as the other outlets give.
+          const code = (error as { code?: unknown }).code;
+          throw new Error(`events file not written: ${typeof code === 'string' ? code : 'unknown error'}`);
+        }
       });
     this.tail = written;
     return written;
