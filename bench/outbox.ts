@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import amqp from 'amqplib';
 import knexFactory, { type Knex } from 'knex';
 import { cpuSnapshot, describeCpu } from './cpu.js';
 import { type BenchServer, startBenchServer } from './server.js';
@@ -8,8 +9,15 @@ import { type BenchServer, startBenchServer } from './server.js';
 const EVENTS = 20_000;
 const AGGREGATES = 5_000;
 
+interface Receiver {
+  outlet: string;
+  env: Record<string, string>;
+  stats(): { requests: number; distinct: number; duplicates: number };
+  stop(): Promise<unknown>;
+}
+
 /** The data platform in this process: answers 204 to every event and counts them by id. */
-async function startReceiver() {
+async function startReceiver(): Promise<Receiver> {
   const seen = new Map<string, number>();
   let requests = 0;
   const server = createServer((req, res) => {
@@ -25,11 +33,46 @@ async function startReceiver() {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
+    outlet: 'HTTP webhook',
+    env: { DATA_PLATFORM_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events` },
     stats: () => ({ requests, distinct: seen.size, duplicates: requests - seen.size }),
     stop: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * A consumer of its own queue on a fresh exchange of the broker (BENCH_RABBITMQ_URL, default the
+ * local one), counting messages by message_id; null when no broker answers.
+ */
+async function startBrokerConsumer(): Promise<Receiver | null> {
+  const url = process.env['BENCH_RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const connection = await amqp.connect(url).catch(() => null);
+  if (!connection) return null;
+  const exchange = `bench.outbox.${process.pid}.${Date.now()}`;
+  const channel = await connection.createChannel();
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, exchange, '#');
+  await channel.prefetch(1_000);
+  const seen = new Map<string, number>();
+  let messages = 0;
+  await channel.consume(queue, (message) => {
+    if (!message) return;
+    messages += 1;
+    const id = String(message.properties.messageId);
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+    channel.ack(message);
+  });
+  return {
+    outlet: 'RabbitMQ (publisher confirms)',
+    env: { EVENT_PUBLISHER: 'rabbitmq', RABBITMQ_URL: url, RABBITMQ_EXCHANGE: exchange },
+    stats: () => ({ requests: messages, distinct: seen.size, duplicates: messages - seen.size }),
+    stop: async () => {
+      await channel.deleteExchange(exchange).catch(() => undefined);
+      await connection.close().catch(() => undefined);
     },
   };
 }
@@ -54,12 +97,21 @@ async function sentCount(db: Knex): Promise<number> {
 /**
  * The relay's throughput: EVENTS events written straight into a fresh database, delivered by the
  * service's relay job (JOB_INTERVAL_MS 50) to a receiver in this process over HTTP; events per
- * second from the seed's commit until the last is SENT, with one instance and with two.
+ * second from the seed's commit until the last is SENT, with one instance and with two, through
+ * each outlet: the HTTP webhook and, when a broker answers, RabbitMQ with publisher confirms.
  */
 export async function outboxScenario(_unused: unknown, options: { instances: number }): Promise<void> {
-  const receiver = await startReceiver();
-  const env = { DATA_PLATFORM_URL: receiver.url, JOB_INTERVAL_MS: '50' };
-  const counts = [...new Set([1, Math.max(2, options.instances)])];
+  const broker = await startBrokerConsumer();
+  if (!broker) console.log('  no RabbitMQ at BENCH_RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672): the broker outlet is left out');
+  for (const receiver of [await startReceiver(), ...(broker ? [broker] : [])]) {
+    console.log(`- outlet: ${receiver.outlet}`);
+    await relayThrough(receiver, options.instances);
+  }
+}
+
+async function relayThrough(receiver: Receiver, instanceCount: number): Promise<void> {
+  const env = { ...receiver.env, JOB_INTERVAL_MS: '50' };
+  const counts = [...new Set([1, Math.max(2, instanceCount)])];
   try {
     for (const instances of counts) {
       const servers: BenchServer[] = [await startBenchServer(env)];
@@ -89,7 +141,7 @@ export async function outboxScenario(_unused: unknown, options: { instances: num
               `${Math.round(EVENTS / seconds).toLocaleString('en')} events/s delivered (${seconds.toFixed(2)} s after the seed committed; seeding took ${((seeded - started) / 1000).toFixed(2)} s)`,
           );
           console.log(
-            `  receiver: ${after.requests - before.requests} requests, ${after.distinct - before.distinct} distinct ids, ${after.duplicates - before.duplicates} duplicates`,
+            `  receiver: ${after.requests - before.requests} deliveries, ${after.distinct - before.distinct} distinct ids, ${after.duplicates - before.duplicates} duplicates`,
           );
           console.log(
             describeCpu(cpuBefore, cpuSnapshot(servers.map((s) => s.pid)), EVENTS, { self: 'receiver and seeding', processes: 'service' }).replace(
