@@ -208,9 +208,9 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
             );
             const id = Number(order.rows[0].id);
             await c.query(
-              `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount)
-               SELECT $1, 1, $2, $3, p.seller_id, p.name, 'one', $4, 1, $4, 0 FROM products p WHERE p.id = $2 RETURNING *`,
-              [id, productId, optionId, PRICE],
+              `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, placed_at)
+               SELECT $1, 1, $2, $3, p.seller_id, p.name, 'one', $4, 1, $4, 0, $5 FROM products p WHERE p.id = $2 RETURNING *`,
+              [id, productId, optionId, PRICE, order.rows[0].created_at],
             );
             await c.query(`INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ('OrderCreated', 'Order', $1, $2, $3, $3)`, [
               id,

@@ -58,9 +58,9 @@ async function seedSales(databaseUrl: string): Promise<{ items: number; salesRow
     );
     await db.raw(`ALTER TABLE orders ALTER COLUMN id RESTART WITH ${ORDERS + 1}`);
     await db.raw(
-      `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount)
-       SELECT order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, unit_price * quantity
-       FROM bench_priced`,
+      `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, placed_at)
+       SELECT b.order_id, b.line_no, b.product_id, b.option_id, b.seller_id, b.product_name, b.option_name, b.unit_price, b.quantity, b.unit_price * b.quantity, o.created_at
+       FROM bench_priced b JOIN orders o ON o.id = b.order_id`,
     );
     await db.raw(
       `INSERT INTO payments (id, order_id, user_id, amount, status, created_at, updated_at) OVERRIDING SYSTEM VALUE

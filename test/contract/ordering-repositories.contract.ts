@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { OutboxEvent } from '../../src/application/ports/outbox.js';
 import type { TransactionManager } from '../../src/application/ports/transaction-manager.js';
-import { DEFAULT_ORDER_POLICY, type NewOrder, Order, type OrderStatus, type PricedLine } from '../../src/domain/ordering/order.js';
+import { DEFAULT_ORDER_POLICY, type LinesMoved, type NewOrder, Order, type OrderStatus, type PricedLine } from '../../src/domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentRecoveryPolicy } from '../../src/domain/ordering/payment.js';
 import type { NewRefund } from '../../src/domain/ordering/refund.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../../src/domain/ordering/repositories.js';
@@ -13,6 +13,8 @@ export interface OrderingFixtures {
   /** Two different buyers, nobody else's: their orders are only this test's. */
   buyers: [number, number];
   sellerId: number;
+  /** A second seller, for orders with lines of two sellers. */
+  otherSellerId: number;
   /** The seller's product, with three options to put on order lines. */
   productId: number;
   optionIds: [number, number, number];
@@ -67,7 +69,11 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
   });
 
   /** An order of `lines` lines (1 to 3): 2 × 1,500 won, then 1 × 12,000, then 3 × 700. */
-  function newOrder(userId: number, placedAt: Date, options: { ttlSeconds?: number; discount?: number; lines?: number; userCouponId?: number } = {}): NewOrder {
+  function newOrder(
+    userId: number,
+    placedAt: Date,
+    options: { ttlSeconds?: number; discount?: number; lines?: number; userCouponId?: number; sellers?: number[] } = {},
+  ): NewOrder {
     const priced: Omit<PricedLine, 'productId' | 'optionId' | 'sellerId'>[] = [
       { productName: 'Contract Sneaker', optionName: 'size 250', unitPrice: 1_500, quantity: 2 },
       { productName: 'Contract Sneaker', optionName: 'size 255', unitPrice: 12_000, quantity: 1 },
@@ -75,7 +81,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
     ];
     const lines = priced
       .slice(0, options.lines ?? 2)
-      .map((line, i) => ({ ...line, productId: fx.productId, optionId: fx.optionIds[i] as number, sellerId: fx.sellerId }));
+      .map((line, i) => ({ ...line, productId: fx.productId, optionId: fx.optionIds[i] as number, sellerId: options.sellers?.[i] ?? fx.sellerId }));
     return Order.place(
       { userId, lines, discountAmount: options.discount ?? 0, userCouponId: options.userCouponId ?? null, at: placedAt },
       { ...DEFAULT_ORDER_POLICY, reservationTtlSeconds: options.ttlSeconds ?? DEFAULT_ORDER_POLICY.reservationTtlSeconds },
@@ -204,13 +210,114 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect(confirmed.toSnapshot()).to.deep.equal({ ...order.toSnapshot(), status: 'CONFIRMED', updatedAt: at(2), version: 1 });
 
       const preparing = await transactions.run(async () => {
-        confirmed.advanceFulfilment('PREPARING', at(3));
-        return orders.save(confirmed);
+        const moved = confirmed.advanceFulfilment('PREPARING', at(3));
+        return orders.saveFulfilment(confirmed, moved);
       });
 
-      const expected = { ...order.toSnapshot(), status: 'PREPARING', updatedAt: at(3), version: 2 };
+      const items = order.toSnapshot().items.map((i) => ({ ...i, status: 'PREPARING' }));
+      const expected = { ...order.toSnapshot(), items, status: 'PREPARING', updatedAt: at(3), version: 2 };
       expect(preparing.toSnapshot()).to.deep.equal(expected);
       expect((await orders.get(order.id))?.toSnapshot()).to.deep.equal(expected);
+    });
+
+    describe('fulfilment per seller', function () {
+      /** Paid, with the first line the seller's and the second the other seller's. */
+      const mixedPaid = (placedAt = at(1)) =>
+        add(newOrder(buyer, placedAt, { sellers: [fx.sellerId, fx.otherSellerId] })).then((o) => move(o.id, (x) => x.confirmPayment(at(2))));
+      const step = (id: number, to: 'PREPARING' | 'SHIPPED' | 'DELIVERED', scope: { sellerId: number } | 'ALL', when: Date) =>
+        transactions.run(async () => {
+          const locked = (await orders.getForUpdate(id)) as Order;
+          return orders.saveFulfilment(locked, locked.advanceFulfilment(to, when, scope));
+        });
+      const lineStatuses = async (id: number) => (await orders.get(id))!.items.map((i) => [i.sellerId, i.status]);
+
+      it('new lines are ORDERED; saveFulfilment writes only the moved lines and the order\'s status that follows, bumping the version', async function () {
+        const order = await mixedPaid();
+        expect(await lineStatuses(order.id)).to.deep.equal([
+          [fx.sellerId, 'ORDERED'],
+          [fx.otherSellerId, 'ORDERED'],
+        ]);
+
+        const preparing = await step(order.id, 'PREPARING', { sellerId: fx.sellerId }, at(3));
+        expect(preparing.toSnapshot()).to.include({ status: 'PREPARING', version: 2 });
+        expect(await lineStatuses(order.id)).to.deep.equal([
+          [fx.sellerId, 'PREPARING'],
+          [fx.otherSellerId, 'ORDERED'],
+        ]);
+        await step(order.id, 'SHIPPED', { sellerId: fx.sellerId }, at(4));
+        await step(order.id, 'PREPARING', { sellerId: fx.otherSellerId }, at(5));
+        const shipped = await step(order.id, 'SHIPPED', { sellerId: fx.otherSellerId }, at(6));
+        expect(shipped.toSnapshot()).to.include({ status: 'SHIPPED', version: 5 });
+        expect((await orders.get(order.id))!.toSnapshot()).to.deep.equal(shipped.toSnapshot());
+        const delivered = await step(order.id, 'DELIVERED', 'ALL', at(7));
+        expect(delivered.status).to.equal('DELIVERED');
+        const completed = await move(order.id, (o) => o.complete(at(8)));
+        expect(completed.toSnapshot()).to.include({ status: 'COMPLETED', version: 7 });
+        expect(await lineStatuses(order.id)).to.deep.equal([
+          [fx.sellerId, 'DELIVERED'],
+          [fx.otherSellerId, 'DELIVERED'],
+        ]);
+      });
+
+      it('refuses (CONCURRENT_MODIFICATION) lines that are no longer where the step found them; nothing of that transaction stays', async function () {
+        const order = await mixedPaid();
+        const stale = (await orders.get(order.id)) as Order;
+        const moved = stale.advanceFulfilment('PREPARING', at(3), { sellerId: fx.sellerId });
+        await step(order.id, 'PREPARING', { sellerId: fx.sellerId }, at(3));
+
+        // The same lines again, from where they no longer are (the order's version is current).
+        const fresh = (await orders.get(order.id)) as Order;
+        const error = await rejectionOf(transactions.run(() => orders.saveFulfilment(fresh, moved)));
+        expect(error.code).to.equal('CONCURRENT_MODIFICATION');
+        // A stale copy of the whole order is refused too.
+        expect((await rejectionOf(transactions.run(() => orders.saveFulfilment(stale, moved)))).code).to.equal('CONCURRENT_MODIFICATION');
+        expect((await orders.get(order.id))!.toSnapshot()).to.include({ status: 'PREPARING', version: 2 });
+        expect(await lineStatuses(order.id)).to.deep.equal([
+          [fx.sellerId, 'PREPARING'],
+          [fx.otherSellerId, 'ORDERED'],
+        ]);
+      });
+
+      it('refuses a line move that skips a step or goes back, whatever the order says', async function () {
+        const order = await mixedPaid();
+        for (const [from, to] of [
+          ['ORDERED', 'SHIPPED'],
+          ['ORDERED', 'DELIVERED'],
+        ] as const) {
+          const fresh = (await orders.get(order.id)) as Order;
+          const bogus: LinesMoved = { optionIds: [fx.optionIds[0]], sellerIds: [fx.sellerId], from, to, orderStatusBefore: 'CONFIRMED', orderStatusAfter: 'PREPARING' };
+          await rejectionOf(transactions.run(() => orders.saveFulfilment(fresh, bogus)));
+        }
+        expect(await lineStatuses(order.id)).to.deep.equal([
+          [fx.sellerId, 'ORDERED'],
+          [fx.otherSellerId, 'ORDERED'],
+        ]);
+        expect((await orders.get(order.id))!.toSnapshot()).to.include({ status: 'CONFIRMED', version: 1 });
+      });
+
+      it('refuses an order status its lines do not give it (a fulfilment status saved without moving lines)', async function () {
+        const order = await mixedPaid();
+        await rejectionOf(
+          transactions.run(async () => {
+            const locked = (await orders.getForUpdate(order.id)) as Order;
+            locked.advanceFulfilment('PREPARING', at(3), { sellerId: fx.sellerId });
+            return orders.save(locked);
+          }),
+        );
+        expect((await orders.get(order.id))!.toSnapshot()).to.include({ status: 'CONFIRMED', version: 1 });
+        expect(await lineStatuses(order.id)).to.deep.equal([
+          [fx.sellerId, 'ORDERED'],
+          [fx.otherSellerId, 'ORDERED'],
+        ]);
+      });
+
+      it('getForUpdate of a paid order gives its lines as they are', async function () {
+        const order = await mixedPaid();
+        await step(order.id, 'PREPARING', { sellerId: fx.otherSellerId }, at(3));
+        const locked = await transactions.run(() => orders.getForUpdate(order.id));
+        expect(locked!.toSnapshot()).to.deep.equal((await orders.get(order.id))!.toSnapshot());
+        expect(locked!.items.map((i) => i.status)).to.deep.equal(['ORDERED', 'PREPARING']);
+      });
     });
 
     it('save keeps the cancel or failure reason', async function () {
@@ -344,6 +451,37 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         expect(all.totalItems).to.be.at.least(4);
         expect(idsOf(pending.items)).to.deep.equal([a2.id, b1.id]);
         expect(pending.items.every((o) => o.status === 'PENDING')).to.equal(true);
+      });
+    });
+
+    describe('list by seller', function () {
+      it("a seller's orders: those with at least one of their lines, newest first (equal times: the larger id first), paged with totals, with the status filter", async function () {
+        const mine = { sellers: [fx.sellerId, fx.sellerId] };
+        const both = { sellers: [fx.otherSellerId, fx.sellerId] };
+        const theirs = { sellers: [fx.otherSellerId, fx.otherSellerId] };
+        const first = await add(newOrder(buyer, at(1), mine));
+        const mixed = await add(newOrder(otherBuyer, at(3), both));
+        const tiedA = await add(newOrder(buyer, at(5), mine));
+        const tiedB = await add(newOrder(otherBuyer, at(5), both));
+        const onlyTheirs = await add(newOrder(buyer, at(4), theirs));
+        const paid = await move(first.id, (o) => o.confirmPayment(at(6)));
+
+        const page1 = await orders.list({ sellerId: fx.sellerId, page: 1, size: 3 });
+        const page2 = await orders.list({ sellerId: fx.sellerId, page: 2, size: 3 });
+        expect(page1).to.include({ page: 1, size: 3, totalItems: 4, totalPages: 2 });
+        expect([...idsOf(page1.items), ...idsOf(page2.items)]).to.deep.equal([Math.max(tiedA.id, tiedB.id), Math.min(tiedA.id, tiedB.id), mixed.id, first.id]);
+        // Whole orders: the repository does not cut lines (the view does).
+        expect(page2.items[0]!.toSnapshot()).to.deep.equal(paid.toSnapshot());
+        expect(idsOf((await orders.list({ sellerId: fx.otherSellerId, page: 1, size: 10 })).items)).to.deep.equal([tiedB.id, onlyTheirs.id, mixed.id]);
+        const confirmed = await orders.list({ sellerId: fx.sellerId, status: 'CONFIRMED', page: 1, size: 10 });
+        expect(idsOf(confirmed.items)).to.deep.equal([first.id]);
+        expect(confirmed).to.include({ totalItems: 1, totalPages: 1 });
+        expect((await orders.list({ sellerId: fx.sellerId, status: 'SHIPPED', page: 1, size: 10 })).totalItems).to.equal(0);
+      });
+
+      it('a seller with no lines anywhere has an empty first page', async function () {
+        await add(newOrder(buyer, at(1)));
+        expect(await orders.list({ sellerId: fx.otherSellerId, page: 1, size: 20 })).to.deep.equal({ items: [], page: 1, size: 20, totalItems: 0, totalPages: 0 });
       });
     });
 

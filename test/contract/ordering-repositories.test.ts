@@ -79,7 +79,7 @@ describe('Ordering repositories contract', function () {
           const [copy] = await db('user_coupons')
             .insert({ coupon_id: coupon.id, user_id: buyers[0], n: 1, issued_at: now, expires_at: new Date(now.getTime() + 86_400_000) })
             .returning('id');
-          return { buyers, sellerId, productId, optionIds: [a, b, c], userCouponId: Number(copy.id) };
+          return { buyers, sellerId, otherSellerId: await user('SELLER'), productId, optionIds: [a, b, c], userCouponId: Number(copy.id) };
         },
       };
     });
@@ -101,6 +101,7 @@ describe('Ordering repositories contract', function () {
         fixtures: async () => ({
           buyers: [uniqueNumber(), uniqueNumber()],
           sellerId: uniqueNumber(),
+          otherSellerId: uniqueNumber(),
           productId: uniqueNumber(),
           optionIds: [uniqueNumber(), uniqueNumber(), uniqueNumber()],
           userCouponId: uniqueNumber(),

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 import type { OutboxEventView } from '../../src/application/outbox/manage-events.js';
 import type { PlatformEvent } from '../../src/application/ports/event-publisher.js';
+import { EVENT_TYPES } from '../../src/application/ports/outbox.js';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
 import { eventNonconformity } from '../support/openapi-conformance.js';
 import { PlatformReceiver } from '../support/platform-receiver.js';
@@ -201,6 +202,18 @@ describe('e2e: without DATA_PLATFORM_URL the events go to DATA_DIR/events.jsonl'
     expect((await t.api.post('/api/v1/refunds', { orderId: refunded.id }, { token: buyer.token })).status).to.equal(201);
     const cancelled = await o.order(buyer, listing);
     expect((await t.api.request('PUT', `/api/v1/orders/${cancelled.id}/cancel`, { token: buyer.token, body: {} })).status).to.equal(200);
+    // Fulfilment of an order with lines of two sellers, each moving their own, then completion.
+    const other = await o.listing();
+    const fulfilled = await o.placeOk(buyer, [
+      { productId: listing.product.id, optionId: listing.option.id, quantity: 1 },
+      { productId: other.product.id, optionId: other.option.id, quantity: 1 },
+    ]);
+    await o.payOk(buyer, fulfilled.id);
+    for (const step of ['PREPARING', 'SHIPPED', 'DELIVERED'] as const) {
+      await o.fulfilOk(listing.seller, fulfilled.id, step, { orderStatus: step === 'DELIVERED' ? 'SHIPPED' : 'PREPARING' });
+      await o.fulfilOk(other.seller, fulfilled.id, step);
+    }
+    expect((await o.complete(buyer, fulfilled.id)).status).to.equal(200);
     const now = Date.now();
     const coupon = await t.api.post(
       '/api/v1/coupons',
@@ -209,9 +222,42 @@ describe('e2e: without DATA_PLATFORM_URL the events go to DATA_DIR/events.jsonl'
     );
     expect(coupon.status, JSON.stringify(coupon.body)).to.equal(201);
     expect((await t.api.post('/api/v1/coupons/issue', { couponId: coupon.body.id }, { token: buyer.token })).status).to.equal(201);
-    const kinds = ['OrderCreated', 'PaymentCompleted', 'RefundCompleted', 'OrderCancelled', 'CouponCreated', 'CouponIssued'];
+    const kinds = [
+      'OrderCreated',
+      'PaymentCompleted',
+      'RefundCompleted',
+      'OrderCancelled',
+      'FulfilmentAdvanced',
+      'OrderPreparing',
+      'OrderShipped',
+      'OrderDelivered',
+      'OrderCompleted',
+      'CouponCreated',
+      'CouponIssued',
+    ];
     const events = await eventually(async () => read(), (all) => kinds.every((kind) => all.some((e) => e.type === kind)), 10_000, 50);
     expect(events.map(eventNonconformity).filter((drift) => drift !== null)).to.deep.equal([]);
+    // Every kind the service has is here (OrderFailed needs a declining gateway: the payment suites send it).
+    expect([...EVENT_TYPES].filter((kind) => kind !== 'OrderFailed' && !kinds.includes(kind))).to.deep.equal([]);
+    // In the order they happened: each seller's step, then the order's status when it changed.
+    expect(events.filter((e) => e.aggregateId === fulfilled.id && e.aggregateType === 'Order').map((e) => e.type)).to.deep.equal([
+      'OrderCreated',
+      'PaymentCompleted',
+      'FulfilmentAdvanced',
+      'OrderPreparing',
+      'FulfilmentAdvanced',
+      'FulfilmentAdvanced',
+      'FulfilmentAdvanced',
+      'OrderShipped',
+      'FulfilmentAdvanced',
+      'FulfilmentAdvanced',
+      'OrderDelivered',
+      'OrderCompleted',
+    ]);
+    const advanced = events.find((e) => e.aggregateId === fulfilled.id && e.type === 'FulfilmentAdvanced')!;
+    expect(advanced.payload).to.deep.include({ id: fulfilled.id, items: [{ ...fulfilled.items[0], status: 'PREPARING' }] });
+    expect(advanced.payload).to.not.have.property('totalAmount');
+    expect(eventNonconformity({ ...advanced, payload: { ...(advanced.payload as object), totalAmount: 1 } }), 'a seller view leaking the total is caught').to.be.a('string');
     expect(eventNonconformity({ ...events[0], payload: { id: 'not an order' } }), 'the check catches a drift').to.be.a('string');
   });
 

@@ -1,4 +1,4 @@
-import type { OrderView as Order, PaymentView as Payment, RefundView as Refund } from '../../src/application/ordering/views.js';
+import type { OrderView as Order, PaymentView as Payment, RefundView as Refund, SellerOrderView as SellerOrder } from '../../src/application/ordering/views.js';
 import { expect } from 'chai';
 import { uniqueName } from '../support/environment.js';
 import type { Account, ApiResponse, TestService } from '../support/service.js';
@@ -22,10 +22,16 @@ export const REFUNDS = '/api/v1/refunds';
 export const UNKNOWN_ID = 999_999_999;
 
 // The shapes the service answers with; the shape checks below verify them independently.
-export type { OrderItemView as OrderItem, OrderView as Order, PaymentView as Payment, RefundView as Refund } from '../../src/application/ordering/views.js';
+export type {
+  OrderItemView as OrderItem,
+  OrderView as Order,
+  PaymentView as Payment,
+  RefundView as Refund,
+  SellerOrderView as SellerOrder,
+} from '../../src/application/ordering/views.js';
 
-export interface OrderPage {
-  items: Order[];
+export interface OrderPage<T = Order> {
+  items: T[];
   page: number;
   size: number;
   totalItems: number;
@@ -56,7 +62,10 @@ const ORDER_KEYS = [
   'createdAt',
   'updatedAt',
 ];
-const ITEM_KEYS = ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount'];
+const ITEM_KEYS = ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount', 'status'];
+const SELLER_ORDER_KEYS = ['id', 'userId', 'status', 'items', 'sellerView', 'cancelReason', 'createdAt', 'updatedAt'];
+const SELLER_VIEW_KEYS = ['sellerId', 'status', 'itemsAmount', 'discountAmount', 'finalAmount'];
+export const LINE_STATUSES = ['ORDERED', 'PREPARING', 'SHIPPED', 'DELIVERED'];
 const PAYMENT_KEYS = ['id', 'orderId', 'amount', 'status', 'failureReason', 'createdAt', 'updatedAt'];
 const REFUND_KEYS = ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'createdAt'];
 const PAGE_KEYS = ['items', 'page', 'size', 'totalItems', 'totalPages'];
@@ -88,22 +97,7 @@ export function expectOrderShape(body: unknown): asserts body is Order {
   expect(isId(o['id']), 'order id is a positive integer').to.equal(true);
   expect(isId(o['userId']), 'order userId is a positive integer').to.equal(true);
   expect(o['status']).to.be.oneOf(ORDER_STATUSES);
-  expect(o['items'], 'items').to.be.an('array').that.is.not.empty;
-  let total = 0;
-  let lineDiscounts = 0;
-  for (const item of o['items'] as Array<Record<string, unknown>>) {
-    expect(Object.keys(item), 'order item fields').to.have.members(ITEM_KEYS);
-    expect(isId(item['productId']) && isId(item['optionId']), 'item ids').to.equal(true);
-    expect(item['productName']).to.be.a('string').that.is.not.empty;
-    expect(item['optionName']).to.be.a('string').that.is.not.empty;
-    expect(isMoney(item['unitPrice']) && isMoney(item['amount']), 'item money is integer won').to.equal(true);
-    expect(isId(item['quantity']), 'item quantity is a positive integer').to.equal(true);
-    expect(item['amount'], 'amount = unitPrice × quantity').to.equal((item['unitPrice'] as number) * (item['quantity'] as number));
-    expect(isMoney(item['discountAmount']), 'item discountAmount is integer won').to.equal(true);
-    expect(item['discountAmount'] as number, 'item discount <= its amount').to.be.at.most(item['amount'] as number);
-    total += item['amount'] as number;
-    lineDiscounts += item['discountAmount'] as number;
-  }
+  const { total, lineDiscounts } = expectItemsShape(o['items']);
   expect(o['totalAmount'], 'totalAmount = sum of the lines').to.equal(total);
   expect(isMoney(o['discountAmount']), 'discountAmount is integer won').to.equal(true);
   expect(o['discountAmount'] as number, 'discount <= total').to.be.at.most(total);
@@ -116,6 +110,52 @@ export function expectOrderShape(body: unknown): asserts body is Order {
     expect((o['payment'] as Payment).orderId, 'payment.orderId').to.equal(o['id']);
   }
   expectIsoTime(o['reservationExpiresAt']);
+  expectIsoTime(o['createdAt']);
+  expectIsoTime(o['updatedAt']);
+}
+
+/** Order lines as API.md writes them; answers what they come to. */
+function expectItemsShape(items: unknown): { total: number; lineDiscounts: number } {
+  expect(items, 'items').to.be.an('array').that.is.not.empty;
+  let total = 0;
+  let lineDiscounts = 0;
+  for (const item of items as Array<Record<string, unknown>>) {
+    expect(Object.keys(item), 'order item fields').to.have.members(ITEM_KEYS);
+    expect(isId(item['productId']) && isId(item['optionId']), 'item ids').to.equal(true);
+    expect(item['productName']).to.be.a('string').that.is.not.empty;
+    expect(item['optionName']).to.be.a('string').that.is.not.empty;
+    expect(isMoney(item['unitPrice']) && isMoney(item['amount']), 'item money is integer won').to.equal(true);
+    expect(isId(item['quantity']), 'item quantity is a positive integer').to.equal(true);
+    expect(item['amount'], 'amount = unitPrice × quantity').to.equal((item['unitPrice'] as number) * (item['quantity'] as number));
+    expect(isMoney(item['discountAmount']), 'item discountAmount is integer won').to.equal(true);
+    expect(item['discountAmount'] as number, 'item discount <= its amount').to.be.at.most(item['amount'] as number);
+    expect(item['status'], 'item status').to.be.oneOf(LINE_STATUSES);
+    total += item['amount'] as number;
+    lineDiscounts += item['discountAmount'] as number;
+  }
+  return { total, lineDiscounts };
+}
+
+/**
+ * An order as one of its sellers sees it (API.md "Resource shapes"): their lines only, what they
+ * come to, and nothing of the whole order's money (no totals, coupon or payment).
+ */
+export function expectSellerOrderShape(body: unknown, sellerId?: number): asserts body is SellerOrder {
+  expect(body, 'seller order').to.be.an('object');
+  const o = body as Record<string, unknown>;
+  expect(Object.keys(o), 'seller order fields').to.have.members(SELLER_ORDER_KEYS);
+  expect(isId(o['id']) && isId(o['userId']), 'seller order ids').to.equal(true);
+  expect(o['status']).to.be.oneOf(ORDER_STATUSES);
+  const { total, lineDiscounts } = expectItemsShape(o['items']);
+  const view = o['sellerView'] as Record<string, unknown>;
+  expect(Object.keys(view), 'sellerView fields').to.have.members(SELLER_VIEW_KEYS);
+  if (sellerId !== undefined) expect(view['sellerId'], 'sellerView.sellerId').to.equal(sellerId);
+  expect(view['itemsAmount'], "itemsAmount = sum of the seller's lines").to.equal(total);
+  expect(view['discountAmount'], "discountAmount = sum of the seller's lines' discounts").to.equal(lineDiscounts);
+  expect(view['finalAmount'], 'finalAmount = itemsAmount - discountAmount').to.equal(total - lineDiscounts);
+  const statuses = (o['items'] as Array<{ status: string }>).map((i) => LINE_STATUSES.indexOf(i.status));
+  expect(view['status'], "sellerView.status = the least advanced of the seller's lines").to.equal(LINE_STATUSES[Math.min(...statuses)]);
+  if (o['cancelReason'] !== null) expect(o['cancelReason']).to.be.a('string');
   expectIsoTime(o['createdAt']);
   expectIsoTime(o['updatedAt']);
 }
@@ -155,6 +195,12 @@ export function expectRefundAnswer(res: ApiResponse, status: number): Refund {
   return res.body;
 }
 
+export function expectSellerOrderAnswer(res: ApiResponse, status: number, sellerId?: number): SellerOrder {
+  expectJson(res, status);
+  expectSellerOrderShape(res.body, sellerId);
+  return res.body;
+}
+
 export function expectOrderPage(res: ApiResponse): OrderPage {
   expectJson(res, 200);
   const body = res.body as Record<string, unknown>;
@@ -165,6 +211,19 @@ export function expectOrderPage(res: ApiResponse): OrderPage {
     expect(Number.isSafeInteger(body[key]), `${key} is an integer`).to.equal(true);
   }
   return res.body as OrderPage;
+}
+
+/** A page of orders as a seller sees them (`as=seller`). */
+export function expectSellerOrderPage(res: ApiResponse, sellerId: number): OrderPage<SellerOrder> {
+  expectJson(res, 200);
+  const body = res.body as Record<string, unknown>;
+  expect(Object.keys(body), 'page fields').to.have.members(PAGE_KEYS);
+  expect(body['items']).to.be.an('array');
+  for (const item of body['items'] as unknown[]) expectSellerOrderShape(item, sellerId);
+  for (const key of ['page', 'size', 'totalItems', 'totalPages'] as const) {
+    expect(Number.isSafeInteger(body[key]), `${key} is an integer`).to.equal(true);
+  }
+  return res.body as OrderPage<SellerOrder>;
 }
 
 /** `Retry-After` as API.md asks of every 429: whole seconds, at least 1. */
@@ -257,12 +316,22 @@ export class OrderingClient {
     return expectOrderAnswer(await this.get(who, orderId), 200);
   }
 
+  /** The order as `seller` (a seller of some of its lines, not its buyer) sees it. */
+  async getAsSellerOk(seller: Account, orderId: number): Promise<SellerOrder> {
+    return expectSellerOrderAnswer(await this.get(seller, orderId), 200, seller.id);
+  }
+
   list(who: Account | null, query = ''): Promise<ApiResponse> {
     return this.t.api.get(`${ORDERS}${query}`, this.opts(who));
   }
 
   async listOk(who: Account, query = ''): Promise<OrderPage> {
     return expectOrderPage(await this.list(who, query));
+  }
+
+  /** The orders of `seller`'s products, as the seller sees them (`as=seller`, a SELLER's default). */
+  async listAsSellerOk(seller: Account, query = ''): Promise<OrderPage<SellerOrder>> {
+    return expectSellerOrderPage(await this.list(seller, query), seller.id);
   }
 
   pay(who: Account | null, body: unknown, headers?: Record<string, string>): Promise<ApiResponse> {
@@ -293,9 +362,20 @@ export class OrderingClient {
     return this.t.api.post(fulfilmentPath(orderId), body, this.opts(who, headers));
   }
 
-  async fulfilOk(who: Account, orderId: number, status: 'PREPARING' | 'SHIPPED' | 'DELIVERED'): Promise<Order> {
-    const order = expectOrderAnswer(await this.fulfil(who, orderId, { status }), 200);
-    expect(order.status).to.equal(status);
+  /**
+   * One fulfilment step that must go through, and (unless told otherwise) bring the order to that
+   * status; a SELLER is answered the order as they see it, the ADMIN (`t.admin`) the whole order.
+   */
+  async fulfilOk(
+    who: Account,
+    orderId: number,
+    status: 'PREPARING' | 'SHIPPED' | 'DELIVERED',
+    options: { sellerId?: number; orderStatus?: string } = {},
+  ): Promise<Order | SellerOrder> {
+    const body = { status, ...(options.sellerId !== undefined ? { sellerId: options.sellerId } : {}) };
+    const res = await this.fulfil(who, orderId, body);
+    const order = who.id === this.t.admin.id ? expectOrderAnswer(res, 200) : expectSellerOrderAnswer(res, 200, who.id);
+    expect(order.status, 'the order’s status after the step').to.equal(options.orderStatus ?? status);
     return order;
   }
 

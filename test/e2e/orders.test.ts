@@ -6,6 +6,7 @@ import {
   cancelPath,
   completePath,
   expectOrderAnswer,
+  expectSellerOrderPage,
   freshIdempotencyKey,
   fulfilmentPath,
   type Listing,
@@ -13,6 +14,8 @@ import {
   OrderingClient,
   orderPath,
   ORDERS,
+  REFUNDS,
+  type SellerOrder,
   retryAfterOf,
   sleep,
   UNKNOWN_ID,
@@ -79,6 +82,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
             quantity: 3,
             amount: 36_000,
             discountAmount: 0,
+            status: 'ORDERED',
           },
         ]);
         const created = Date.parse(order.createdAt);
@@ -413,8 +417,61 @@ for (const persistence of ['postgres', 'memory'] as const) {
         for (const item of filtered.items) expect(item.status).to.equal('CANCELLED');
       });
 
+      it('a SELLER sees the orders of their products (as=seller, their default): each with only their lines; their own purchases with as=buyer', async function () {
+        const mine = await o.listing({ price: 3_000, options: [{ name: 'ONE', stock: 30 }] });
+        const theirs = await o.listing({ price: 7_000, options: [{ name: 'ONE', stock: 30 }] });
+        const customer = await o.buyerWith(50_000);
+        const only = await o.order(customer, mine, 2);
+        const mixed = await o.placeOk(customer, [
+          { productId: theirs.product.id, optionId: theirs.option.id, quantity: 1 },
+          { productId: mine.product.id, optionId: mine.option.id, quantity: 3 },
+        ]);
+        await o.payOk(customer, mixed.id);
+        await o.order(customer, theirs, 1);
+        const purchase = await o.order(mine.seller, theirs, 1);
+
+        const page = await o.listAsSellerOk(mine.seller);
+        expect(page).to.include({ page: 1, size: 20, totalItems: 2, totalPages: 1 });
+        expect(page.items.map((i) => i.id)).to.deep.equal([mixed.id, only.id]);
+        const [seenMixed, seenOnly] = page.items as [SellerOrder, SellerOrder];
+        expect(seenMixed).to.deep.include({ status: 'CONFIRMED', userId: customer.id });
+        expect(seenMixed.items).to.deep.equal([mixed.items[1]]);
+        expect(seenMixed.sellerView).to.deep.equal({ sellerId: mine.seller.id, status: 'ORDERED', itemsAmount: 9_000, discountAmount: 0, finalAmount: 9_000 });
+        expect(JSON.stringify(seenMixed), 'never the other seller’s price, nor the order’s total').to.not.match(/7000|16000/);
+        expect(seenOnly.sellerView.itemsAmount).to.equal(6_000);
+
+        expect(await o.listAsSellerOk(mine.seller, '?as=seller')).to.deep.equal(page);
+        expect((await o.listAsSellerOk(mine.seller, '?status=CONFIRMED')).items.map((i) => i.id)).to.deep.equal([mixed.id]);
+        expect((await o.listAsSellerOk(mine.seller, '?page=2&size=1')).items.map((i) => i.id)).to.deep.equal([only.id]);
+        const bought = await o.listOk(mine.seller, '?as=buyer');
+        expect(bought.items.map((i) => i.id)).to.deep.equal([purchase.id]);
+        expect(bought.items[0]).to.deep.equal(purchase);
+        // The other seller sees the same mixed order with only their line.
+        const other = await o.listAsSellerOk(theirs.seller);
+        expect(other.items.find((i) => i.id === mixed.id)!.items).to.deep.equal([mixed.items[0]]);
+      });
+
+      it('an ADMIN narrows the list with as=buyer (own purchases) and as=seller (orders of their own products); as=all is everyone\'s', async function () {
+        expect((await o.listOk(t.admin, '?as=buyer&size=100')).items.every((i) => i.userId === t.admin.id)).to.equal(true);
+        const adminsOwn = await o.listing({ seller: t.admin, price: 2_000 });
+        const sold = await o.order(buyer, adminsOwn, 1);
+        const asSeller = expectSellerOrderPage(await o.list(t.admin, '?as=seller'), t.admin.id);
+        expect(asSeller.items.map((i) => i.id)).to.deep.equal([sold.id]);
+        const all = await o.listOk(t.admin, '?as=all&size=5');
+        expect(all.items[0]!.id).to.equal(sold.id);
+      });
+
+      it('answers 403 FORBIDDEN for as=all to a SELLER or a BUYER, and for as=seller to a BUYER', async function () {
+        const seller = await t.newAccount('SELLER');
+        expectProblem(await o.list(seller, '?as=all'), 403, 'FORBIDDEN', ORDERS);
+        expectProblem(await o.list(buyer, '?as=all'), 403, 'FORBIDDEN', ORDERS);
+        expectProblem(await o.list(buyer, '?as=seller'), 403, 'FORBIDDEN', ORDERS);
+      });
+
       for (const [query, field] of [
         ['?status=LOST', 'status'],
+        ['?as=everyone', 'as'],
+        ['?as=SELLER', 'as'],
         ['?size=0', 'size'],
         ['?size=101', 'size'],
         ['?page=0', 'page'],
@@ -446,10 +503,32 @@ for (const persistence of ['postgres', 'memory'] as const) {
         ]);
       });
 
-      it('answers the order to its buyer, an ADMIN, and the seller of either item', async function () {
-        for (const who of [buyer, t.admin, a.seller, b.seller]) {
+      it('answers the whole order to its buyer and an ADMIN, and to the seller of either item only their line and what it comes to', async function () {
+        for (const who of [buyer, t.admin]) {
           expect(await o.getOk(who, order.id)).to.deep.equal(order);
         }
+        for (const [listing, index] of [
+          [a, 0],
+          [b, 1],
+        ] as const) {
+          const seen = await o.getAsSellerOk(listing.seller, order.id);
+          const line = order.items[index]!;
+          expect(seen).to.deep.equal({
+            id: order.id,
+            userId: buyer.id,
+            status: 'CREATED',
+            items: [line],
+            sellerView: { sellerId: listing.seller.id, status: 'ORDERED', itemsAmount: line.amount, discountAmount: 0, finalAmount: line.amount },
+            cancelReason: null,
+            createdAt: order.createdAt,
+            updatedAt: order.updatedAt,
+          });
+        }
+      });
+
+      it('a SELLER who bought their own product is its buyer: the whole order', async function () {
+        const own = await o.order(a.seller, a);
+        expect(await o.getOk(a.seller, own.id)).to.deep.equal(own);
       });
 
       it('answers 403 FORBIDDEN to another buyer and to a seller of none of its items', async function () {
@@ -478,7 +557,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect(paid.status).to.equal('CONFIRMED');
         expect(paid.payment).to.deep.equal(payment);
         expect(paid.payment).to.include({ orderId: placed.id, amount: 8_000, status: 'COMPLETED', failureReason: null });
-        expect((await o.getOk(listing.seller, placed.id)).payment).to.deep.equal(payment);
+        // The seller is not shown the payment: its amount is the whole order's.
+        expect(await o.getAsSellerOk(listing.seller, placed.id)).to.not.have.property('payment');
       });
     });
 
@@ -652,20 +732,25 @@ for (const persistence of ['postgres', 'memory'] as const) {
       let buyer: Account;
 
       before(async function () {
-        listing = await o.listing({ price: 1_000, options: [{ name: 'ONE', stock: 30 }] });
-        buyer = await o.buyerWith(30_000);
+        listing = await o.listing({ price: 1_000, options: [{ name: 'ONE', stock: 50 }] });
+        buyer = await o.buyerWith(100_000);
       });
 
-      it('the product\'s SELLER moves it PREPARING → SHIPPED → DELIVERED; the buyer completes it', async function () {
+      it('the product\'s SELLER moves it PREPARING → SHIPPED → DELIVERED, answered their view of it; the buyer sees each line\'s status and completes it', async function () {
         const { order, payment } = await o.paidOrder(buyer, listing);
 
         const preparing = await o.fulfilOk(listing.seller, order.id, 'PREPARING');
-        expect(preparing.payment).to.deep.equal(payment);
+        expect(preparing).to.deep.include({ id: order.id, items: [{ ...order.items[0], status: 'PREPARING' }] });
+        expect((preparing as SellerOrder).sellerView).to.deep.equal({ sellerId: listing.seller.id, status: 'PREPARING', itemsAmount: 1_000, discountAmount: 0, finalAmount: 1_000 });
+        const seen = await o.getOk(buyer, order.id);
+        expect(seen).to.deep.include({ status: 'PREPARING', payment });
+        expect(seen.items.map((i) => i.status)).to.deep.equal(['PREPARING']);
         await o.fulfilOk(listing.seller, order.id, 'SHIPPED');
         await o.fulfilOk(listing.seller, order.id, 'DELIVERED');
 
         const completed = expectOrderAnswer(await o.complete(buyer, order.id), 200);
         expect(completed).to.include({ id: order.id, status: 'COMPLETED' });
+        expect(completed.items.map((i) => i.status)).to.deep.equal(['DELIVERED']);
         expect(await o.getOk(buyer, order.id)).to.deep.equal(completed);
       });
 
@@ -701,25 +786,77 @@ for (const persistence of ['postgres', 'memory'] as const) {
         expect((await o.getOk(buyer, order.id)).status).to.equal('CONFIRMED');
       });
 
-      it('an order with lines of two sellers: 403 FORBIDDEN to either seller (mixed orders are an ADMIN\'s for now), unchanged; an ADMIN moves it', async function () {
-        const other = await o.listing({ price: 2_000, options: [{ name: 'ONE', stock: 5 }] });
-        const mixed = await o.placeOk(buyer, [
-          { productId: listing.product.id, optionId: listing.option.id, quantity: 1 },
-          { productId: other.product.id, optionId: other.option.id, quantity: 1 },
-        ]);
-        await o.payOk(buyer, mixed.id);
-        const path = fulfilmentPath(mixed.id);
+      describe('an order with lines of two sellers', function () {
+        let other: Listing;
+        let mixed: Order;
+        beforeEach(async function () {
+          other = await o.listing({ price: 2_000, options: [{ name: 'ONE', stock: 50 }] });
+          mixed = await o.placeOk(buyer, [
+            { productId: listing.product.id, optionId: listing.option.id, quantity: 1 },
+            { productId: other.product.id, optionId: other.option.id, quantity: 2 },
+          ]);
+          await o.payOk(buyer, mixed.id);
+        });
+        const lineStatuses = async () => (await o.getOk(buyer, mixed.id)).items.map((i) => i.status);
 
-        for (const seller of [listing.seller, other.seller]) {
-          const res = await o.fulfil(seller, mixed.id, { status: 'PREPARING' });
-          expectProblem(res, 403, 'FORBIDDEN', path);
-          expect(res.body.detail).to.match(/mixed orders are fulfilled by an ADMIN/);
-        }
-        expect((await o.getOk(buyer, mixed.id)).status).to.equal('CONFIRMED');
-        await o.fulfilOk(t.admin, mixed.id, 'PREPARING');
-        expectProblem(await o.fulfil(listing.seller, mixed.id, { status: 'SHIPPED' }), 403, 'FORBIDDEN', path);
-        await o.fulfilOk(t.admin, mixed.id, 'SHIPPED');
-        expect((await o.getOk(buyer, mixed.id)).status).to.equal('SHIPPED');
+        it('each seller moves their own lines: the order is PREPARING until both shipped, SHIPPED until both delivered, then DELIVERED; the buyer completes it', async function () {
+          const first = (await o.fulfilOk(listing.seller, mixed.id, 'PREPARING')) as SellerOrder;
+          expect(first.items.map((i) => [i.productId, i.status])).to.deep.equal([[listing.product.id, 'PREPARING']]);
+          expect(await lineStatuses()).to.deep.equal(['PREPARING', 'ORDERED']);
+          await o.fulfilOk(listing.seller, mixed.id, 'SHIPPED', { orderStatus: 'PREPARING' });
+          await o.fulfilOk(listing.seller, mixed.id, 'DELIVERED', { orderStatus: 'PREPARING' });
+          await o.fulfilOk(other.seller, mixed.id, 'PREPARING');
+          const shipped = (await o.fulfilOk(other.seller, mixed.id, 'SHIPPED')) as SellerOrder;
+          expect(shipped.sellerView).to.deep.equal({ sellerId: other.seller.id, status: 'SHIPPED', itemsAmount: 4_000, discountAmount: 0, finalAmount: 4_000 });
+          expect(await lineStatuses()).to.deep.equal(['DELIVERED', 'SHIPPED']);
+          expectProblem(await o.complete(buyer, mixed.id), 409, 'INVALID_STATE', completePath(mixed.id));
+          await o.fulfilOk(other.seller, mixed.id, 'DELIVERED');
+          expect((expectOrderAnswer(await o.complete(buyer, mixed.id), 200)).status).to.equal('COMPLETED');
+        });
+
+        it('a seller may not skip, repeat or go back, whatever the other did (409), nor name another seller (403); nothing moves', async function () {
+          const path = fulfilmentPath(mixed.id);
+          await o.fulfilOk(listing.seller, mixed.id, 'PREPARING');
+          await o.fulfilOk(listing.seller, mixed.id, 'SHIPPED', { orderStatus: 'PREPARING' });
+          expectProblem(await o.fulfil(other.seller, mixed.id, { status: 'SHIPPED' }), 409, 'INVALID_STATE', path);
+          expectProblem(await o.fulfil(other.seller, mixed.id, { status: 'DELIVERED' }), 409, 'INVALID_STATE', path);
+          expectProblem(await o.fulfil(listing.seller, mixed.id, { status: 'SHIPPED' }), 409, 'INVALID_STATE', path);
+          expectProblem(await o.fulfil(listing.seller, mixed.id, { status: 'PREPARING' }), 409, 'INVALID_STATE', path);
+          expectProblem(await o.fulfil(other.seller, mixed.id, { status: 'PREPARING', sellerId: listing.seller.id }), 403, 'FORBIDDEN', path);
+          expect(await lineStatuses()).to.deep.equal(['SHIPPED', 'ORDERED']);
+          // Naming themselves is allowed.
+          await o.fulfilOk(other.seller, mixed.id, 'PREPARING', { sellerId: other.seller.id });
+        });
+
+        it('an ADMIN moves one seller\'s lines with sellerId (404 for a seller with none in the order), or every line right before the step', async function () {
+          const path = fulfilmentPath(mixed.id);
+          const one = (await o.fulfilOk(t.admin, mixed.id, 'PREPARING', { sellerId: other.seller.id })) as Order;
+          expect(one.items.map((i) => i.status)).to.deep.equal(['ORDERED', 'PREPARING']);
+          expect(one.totalAmount).to.equal(5_000);
+          expectProblem(await o.fulfil(t.admin, mixed.id, { status: 'PREPARING', sellerId: (await t.newAccount('SELLER')).id }), 404, 'NOT_FOUND', path);
+          // Every line to SHIPPED would skip PREPARING for the ORDERED one.
+          expectProblem(await o.fulfil(t.admin, mixed.id, { status: 'SHIPPED' }), 409, 'INVALID_STATE', path);
+          await o.fulfilOk(t.admin, mixed.id, 'PREPARING');
+          const shipped = (await o.fulfilOk(t.admin, mixed.id, 'SHIPPED')) as Order;
+          expect(shipped.items.map((i) => i.status)).to.deep.equal(['SHIPPED', 'SHIPPED']);
+        });
+
+        it('a refund (or a cancel) works while nothing shipped; once one seller shipped it is 409, though the order is still PREPARING', async function () {
+          await o.fulfilOk(listing.seller, mixed.id, 'PREPARING');
+          await o.fulfilOk(listing.seller, mixed.id, 'SHIPPED', { orderStatus: 'PREPARING' });
+          expectProblem(await o.refund(buyer, { orderId: mixed.id }), 409, 'INVALID_STATE', REFUNDS);
+          expectProblem(await o.cancel(buyer, mixed.id), 409, 'INVALID_STATE', cancelPath(mixed.id));
+          expect((await o.getOk(buyer, mixed.id)).status).to.equal('PREPARING');
+
+          const another = await o.placeOk(buyer, [
+            { productId: listing.product.id, optionId: listing.option.id, quantity: 1 },
+            { productId: other.product.id, optionId: other.option.id, quantity: 1 },
+          ]);
+          await o.payOk(buyer, another.id);
+          await o.fulfilOk(other.seller, another.id, 'PREPARING');
+          expect((await o.refund(buyer, { orderId: another.id })).status).to.equal(201);
+          expect((await o.getOk(buyer, another.id)).status).to.equal('CANCELLED');
+        });
       });
 
       it('lets an ADMIN move it along', async function () {

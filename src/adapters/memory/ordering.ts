@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { type NewOrder, Order, type OrderSnapshot, type UnpaidOrders } from '../../domain/ordering/order.js';
+import { LINE_STATUSES, type LinesMoved, type NewOrder, Order, type OrderSnapshot, statusAgreesWithLines, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentSnapshot, type RecoveryState } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundSnapshot } from '../../domain/ordering/refund.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
@@ -28,12 +28,23 @@ function assertOrderRow(order: NewOrder): void {
     if (!(item.unitPrice > 0) || !(item.quantity >= 1)) problems.push(`option ${item.optionId}: unit_price > 0 and quantity >= 1`);
     if (item.amount !== item.unitPrice * item.quantity) problems.push(`option ${item.optionId}: amount must be unit_price * quantity`);
     if (!(item.discountAmount >= 0 && item.discountAmount <= item.amount)) problems.push(`option ${item.optionId}: discount_amount must be within 0..amount`);
+    if (!LINE_STATUSES.includes(item.status)) problems.push(`option ${item.optionId}: status must be one of ${LINE_STATUSES.join(', ')}`);
   }
   // The deferred trigger orders_discount_allocated (migrations/0010).
   const allocated = order.items.reduce((sum, item) => sum + item.discountAmount, 0);
   if (allocated !== order.discountAmount) problems.push(`the lines carry a discount of ${allocated}, the order ${order.discountAmount}`);
   if (problems.length > 0) throw new Error(`order row refused (check constraint): ${problems.join('; ')}`);
 }
+
+/** The deferred trigger orders_status_follows_lines (migrations/0013), checked on every write here. */
+function assertStatusFollowsLines(order: OrderSnapshot): void {
+  if (!statusAgreesWithLines(order.status, order.items.map((i) => i.status))) {
+    throw new Error(`order row refused (orders_status_follows_lines): order ${order.id} is ${order.status} but its lines are ${order.items.map((i) => i.status).join(', ')}`);
+  }
+}
+
+/** The trigger order_items_only_status_moves (migrations/0013): a line's status moves one step forward at a time. */
+const NEXT_LINE_STATUS: Record<string, string> = { ORDERED: 'PREPARING', PREPARING: 'SHIPPED', SHIPPED: 'DELIVERED' };
 
 const NEWEST_FIRST = (a: OrderSnapshot, b: OrderSnapshot) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
 
@@ -55,6 +66,7 @@ export class MemoryOrderRepository implements OrderRepository {
     const holder = order.userCouponId === null ? undefined : this.orders.values().find((o) => o.userCouponId === order.userCouponId && o.status !== 'CANCELLED' && o.status !== 'FAILED');
     if (holder) throw new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`);
     const row: OrderSnapshot = { ...order, id: this.ids.next() };
+    assertStatusFollowsLines(row);
     this.orders.set(row.id, row);
     return Order.fromSnapshot(row);
   }
@@ -80,14 +92,30 @@ export class MemoryOrderRepository implements OrderRepository {
       throw new ConcurrentModification(`Order ${s.id} changed since it was loaded`);
     }
     const saved: OrderSnapshot = { ...stored, status: s.status, cancelReason: s.cancelReason, updatedAt: s.updatedAt, version: s.version + 1 };
+    assertStatusFollowsLines(saved);
     this.orders.set(s.id, saved);
     return Order.fromSnapshot(saved);
+  }
+
+  /** Like the guarded `UPDATE order_items SET status = to WHERE ... AND status = from`, then save. */
+  async saveFulfilment(order: Order, moved: LinesMoved): Promise<Order> {
+    const stored = this.orders.get(order.id);
+    if (!stored) throw new ConcurrentModification(`Order ${order.id} changed since it was loaded`);
+    const wanted = new Set(moved.optionIds);
+    const still = stored.items.filter((i) => wanted.has(i.optionId) && i.status === moved.from);
+    if (still.length !== moved.optionIds.length) {
+      throw new ConcurrentModification(`Order ${order.id}: ${moved.optionIds.length - still.length} of the lines to move to ${moved.to} are no longer ${moved.from}`);
+    }
+    if (NEXT_LINE_STATUS[moved.from] !== moved.to) throw new Error(`order_items_one_step_forward: ${moved.from} cannot move to ${moved.to}`);
+    this.orders.set(order.id, { ...stored, items: stored.items.map((i) => (wanted.has(i.optionId) ? { ...i, status: moved.to } : i)) });
+    return this.save(order);
   }
 
   async list(query: OrderQuery): Promise<Page<Order>> {
     const matching = this.orders
       .values()
       .filter((o) => query.userId === undefined || o.userId === query.userId)
+      .filter((o) => query.sellerId === undefined || o.items.some((i) => i.sellerId === query.sellerId))
       .filter((o) => query.status === undefined || o.status === query.status)
       .sort(NEWEST_FIRST);
     const start = offsetOf(query);

@@ -1,4 +1,4 @@
-import type { FulfilmentStep, Order } from '../../domain/ordering/order.js';
+import type { FulfilmentScope, FulfilmentStep, Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
 import type { OrderQuery } from '../../domain/ordering/repositories.js';
 import { Forbidden, InvalidState, NotFound } from '../../domain/shared/errors.js';
@@ -7,7 +7,8 @@ import type { Actor } from '../../domain/user/actor.js';
 import type { OrderStatus } from '../../domain/ordering/order.js';
 import type { OrderingContext } from './ordering-context.js';
 import { OrderSettlement } from './settlement.js';
-import { orderView, type OrderView, refundView, type RefundView } from './views.js';
+import type { EventType, OutboxEvent } from '../ports/outbox.js';
+import { orderView, type OrderView, refundView, type RefundView, sellerOrderView, type SellerOrderView } from './views.js';
 
 function assertOwnerOrAdmin(actor: Actor, order: Order, action: string): void {
   if (actor.role !== 'ADMIN' && order.userId !== actor.userId) throw new Forbidden(`Only the order’s buyer may ${action} it`);
@@ -26,26 +27,45 @@ async function completedPaymentOf(ctx: OrderingContext, order: Order): Promise<P
   return payment;
 }
 
+/** Whose orders a list holds, and so how they are shown (API.md "GET /orders"). */
+export const ORDER_LIST_VIEWS = ['buyer', 'seller', 'all'] as const;
+export type OrderListView = (typeof ORDER_LIST_VIEWS)[number];
+
+/** What a caller sees of an order: the whole of it (its buyer, an ADMIN), or their own lines (a seller of some). */
+export type OrderOrSellerOrderView = OrderView | SellerOrderView;
+
 export class GetOrder {
   constructor(private readonly ctx: OrderingContext) {}
 
-  /** Its buyer, an ADMIN, or a seller of one of its items. */
-  async execute(actor: Actor, orderId: number): Promise<OrderView> {
+  /**
+   * Its buyer and an ADMIN see the whole order; a seller of some of its items sees the order as
+   * that seller (their lines only, never another seller's prices). Anyone else: 403.
+   */
+  async execute(actor: Actor, orderId: number): Promise<OrderOrSellerOrderView> {
     const order = await orderOr404(this.ctx, orderId);
-    if (actor.role !== 'ADMIN' && order.userId !== actor.userId && !order.isSoldBy(actor.userId)) {
-      throw new Forbidden('This order is someone else’s');
-    }
-    return orderView(order, await this.ctx.payments.latestFor(order.id));
+    if (actor.role === 'ADMIN' || order.userId === actor.userId) return orderView(order, await this.ctx.payments.latestFor(order.id));
+    if (order.isSoldBy(actor.userId)) return sellerOrderView(order, actor.userId);
+    throw new Forbidden('This order is someone else’s');
   }
 }
 
 export class ListOrders {
   constructor(private readonly ctx: OrderingContext) {}
 
-  /** A buyer sees their own orders; an ADMIN sees everyone's. */
-  async execute(actor: Actor, query: PageRequest & { status?: OrderStatus }): Promise<Page<OrderView>> {
-    const scoped: OrderQuery = { ...query, ...(actor.role === 'ADMIN' ? {} : { userId: actor.userId }) };
+  /**
+   * `as=buyer`: the orders the caller placed (a BUYER's default). `as=seller`: the orders holding
+   * the caller's products, each as that seller sees it (a SELLER's default; SELLER and ADMIN
+   * only). `as=all`: everyone's orders, whole (an ADMIN's default; ADMIN only). Newest first,
+   * ties by id.
+   */
+  async execute(actor: Actor, query: PageRequest & { status?: OrderStatus; as?: OrderListView }): Promise<Page<OrderOrSellerOrderView>> {
+    const { as: requested, ...rest } = query;
+    const view = requested ?? (actor.role === 'ADMIN' ? 'all' : actor.role === 'SELLER' ? 'seller' : 'buyer');
+    if (view === 'all' && actor.role !== 'ADMIN') throw new Forbidden('Only an ADMIN lists everyone’s orders');
+    if (view === 'seller' && actor.role === 'BUYER') throw new Forbidden('Only a SELLER (or an ADMIN) lists the orders of their products');
+    const scoped: OrderQuery = { ...rest, ...(view === 'buyer' ? { userId: actor.userId } : view === 'seller' ? { sellerId: actor.userId } : {}) };
     const page = await this.ctx.orders.list(scoped);
+    if (view === 'seller') return { ...page, items: page.items.map((o) => sellerOrderView(o, actor.userId)) };
     const payments = await this.ctx.payments.latestForEach(page.items.map((o) => o.id));
     return { ...page, items: page.items.map((o) => orderView(o, payments.get(o.id) ?? null)) };
   }
@@ -69,7 +89,13 @@ export class RefundOrder {
     const order = await this.ctx.orders.getForUpdate(orderId);
     if (!order) throw new NotFound('Order', orderId);
     if (await this.ctx.refunds.forOrder(orderId)) throw new InvalidState(`Order ${orderId} was refunded already`);
-    if (!order.isRefundable()) throw new InvalidState(`Order ${orderId} is ${order.status}: only a CONFIRMED or PREPARING order can be refunded`);
+    if (!order.isRefundable()) {
+      throw new InvalidState(
+        order.hasShippedLines() && order.status === 'PREPARING'
+          ? `Order ${orderId}: some of its items have shipped, so it can no longer be refunded`
+          : `Order ${orderId} is ${order.status}: only a CONFIRMED or PREPARING order can be refunded`,
+      );
+    }
     return this.settle.refund(order, await completedPaymentOf(this.ctx, order), reason, actor.userId);
   }
 }
@@ -101,45 +127,81 @@ export class CancelOrder {
   }
 }
 
+/** The event of each order status a fulfilment step can lead to. */
+const ORDER_STATUS_EVENT: Partial<Record<OrderStatus, EventType>> = {
+  PREPARING: 'OrderPreparing',
+  SHIPPED: 'OrderShipped',
+  DELIVERED: 'OrderDelivered',
+  COMPLETED: 'OrderCompleted',
+};
+
 export class AdvanceFulfilment {
   constructor(private readonly ctx: OrderingContext) {}
 
   /**
-   * The seller of all the order's items, or an ADMIN, moves it one step towards delivery. One
-   * status covers the whole order, so a seller of only some lines would move the others' too:
-   * until fulfilment is per seller, an order with lines of several sellers is an ADMIN's to move.
+   * One fulfilment step. A SELLER moves their own lines of the order (never another seller's); an
+   * ADMIN moves every line that stands right before the step, or only `sellerId`'s lines. The
+   * order's status follows from its lines (Order.advanceFulfilment). In one transaction, with the
+   * order locked: the lines (each guarded by the status it was read in), the order, and the events
+   * (`FulfilmentAdvanced` for each seller whose lines moved, and `OrderPreparing`, `OrderShipped`
+   * or `OrderDelivered` when the order's status changed). Answers the order as the caller may see
+   * it: whole to an ADMIN, as that seller sees it to a SELLER.
    */
-  async execute(actor: Actor, orderId: number, step: FulfilmentStep): Promise<OrderView> {
+  async execute(actor: Actor, orderId: number, step: FulfilmentStep, sellerId?: number): Promise<OrderOrSellerOrderView> {
     if (actor.role === 'BUYER') throw new Forbidden('Only a seller of its items or an ADMIN may fulfil an order');
+    if (actor.role === 'SELLER' && sellerId !== undefined && sellerId !== actor.userId) {
+      throw new Forbidden('A SELLER moves their own items only (leave `sellerId` out, or give your own)');
+    }
     const order = await orderOr404(this.ctx, orderId);
+    let scope: FulfilmentScope = 'ALL';
     if (actor.role !== 'ADMIN') {
       if (!order.isSoldBy(actor.userId)) throw new Forbidden('None of this order’s items is yours');
-      if (!order.isSoldOnlyBy(actor.userId)) {
-        throw new Forbidden(`Order ${orderId} has items of several sellers: mixed orders are fulfilled by an ADMIN for now`);
-      }
+      scope = { sellerId: actor.userId };
+    } else if (sellerId !== undefined) {
+      if (!order.isSoldBy(sellerId)) throw new NotFound(`Items of seller ${sellerId} in order`, orderId);
+      scope = { sellerId };
     }
-    const saved = await this.ctx.transactions.run(async () => {
-      const locked = (await this.ctx.orders.getForUpdate(orderId)) as Order;
-      locked.advanceFulfilment(step, this.ctx.clock.now());
-      return this.ctx.orders.save(locked);
+    const { saved, payment } = await this.ctx.transactions.run(async () => {
+      const locked = await this.ctx.orders.getForUpdate(orderId);
+      if (!locked) throw new NotFound('Order', orderId);
+      const at = this.ctx.clock.now();
+      const moved = locked.advanceFulfilment(step, at, scope);
+      const stepped = await this.ctx.orders.saveFulfilment(locked, moved);
+      const latest = await this.ctx.payments.latestFor(orderId);
+      const events: OutboxEvent[] = moved.sellerIds.map((seller) => ({
+        type: 'FulfilmentAdvanced',
+        aggregateType: 'Order',
+        aggregateId: orderId,
+        occurredAt: at,
+        payload: sellerOrderView(stepped, seller),
+      }));
+      const statusEvent = moved.orderStatusAfter !== moved.orderStatusBefore ? ORDER_STATUS_EVENT[moved.orderStatusAfter] : undefined;
+      if (statusEvent) events.push({ type: statusEvent, aggregateType: 'Order', aggregateId: orderId, occurredAt: at, payload: orderView(stepped, latest) });
+      await this.ctx.outbox.add(...events);
+      return { saved: stepped, payment: latest };
     });
-    return orderView(saved, await this.ctx.payments.latestFor(orderId));
+    return actor.role === 'ADMIN' ? orderView(saved, payment) : sellerOrderView(saved, actor.userId);
   }
 }
 
 export class CompleteOrder {
   constructor(private readonly ctx: OrderingContext) {}
 
-  /** The buyer confirms the purchase of a delivered order. */
+  /** The buyer confirms the purchase of a delivered order; `OrderCompleted` goes to the outbox with it. */
   async execute(actor: Actor, orderId: number): Promise<OrderView> {
     const order = await orderOr404(this.ctx, orderId);
     if (order.userId !== actor.userId) throw new Forbidden('Only the order’s buyer may confirm the purchase');
-    const saved = await this.ctx.transactions.run(async () => {
-      const locked = (await this.ctx.orders.getForUpdate(orderId)) as Order;
-      locked.complete(this.ctx.clock.now());
-      return this.ctx.orders.save(locked);
+    const { saved, payment } = await this.ctx.transactions.run(async () => {
+      const locked = await this.ctx.orders.getForUpdate(orderId);
+      if (!locked) throw new NotFound('Order', orderId);
+      const at = this.ctx.clock.now();
+      locked.complete(at);
+      const completed = await this.ctx.orders.save(locked);
+      const latest = await this.ctx.payments.latestFor(orderId);
+      await this.ctx.outbox.add({ type: 'OrderCompleted', aggregateType: 'Order', aggregateId: orderId, occurredAt: at, payload: orderView(completed, latest) });
+      return { saved: completed, payment: latest };
     });
-    return orderView(saved, await this.ctx.payments.latestFor(orderId));
+    return orderView(saved, payment);
   }
 }
 

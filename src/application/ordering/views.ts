@@ -1,4 +1,4 @@
-import type { Order, OrderStatus } from '../../domain/ordering/order.js';
+import { LINE_STATUSES, type LineStatus, type Order, type OrderLine, type OrderStatus } from '../../domain/ordering/order.js';
 import type { Payment, PaymentStatus, RecoveryState } from '../../domain/ordering/payment.js';
 import type { RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
 
@@ -37,6 +37,8 @@ export interface OrderItemView {
   amount: number;
   /** This line's part of the order's discount. */
   discountAmount: number;
+  /** How far its seller has fulfilled it. */
+  status: LineStatus;
 }
 
 export interface OrderView {
@@ -53,6 +55,37 @@ export interface OrderView {
   payment: PaymentView | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What one seller's lines of an order come to, and where they stand. */
+export interface SellerPartView {
+  sellerId: number;
+  /** The least advanced of the seller's lines (they move together, so normally all of them). */
+  status: LineStatus;
+  /** Sum of the seller's lines' `amount`. */
+  itemsAmount: number;
+  /** Sum of the seller's lines' part of the order's discount. */
+  discountAmount: number;
+  /** `itemsAmount - discountAmount`: what the buyer pays for the seller's lines. */
+  finalAmount: number;
+}
+
+/**
+ * An order as one of its sellers sees it: only that seller's lines and what they come to, never
+ * another seller's lines or prices (nor so the order's totals, nor its payment, whose amount is
+ * the whole order's).
+ */
+export interface SellerOrderView {
+  id: number;
+  userId: number;
+  status: OrderStatus;
+  items: OrderItemView[];
+  sellerView: SellerPartView;
+  cancelReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Never there: the payment is the whole order's. Declared so code handed either view may ask for it. */
+  payment?: never;
 }
 
 export interface RefundView {
@@ -93,22 +126,36 @@ export function paymentRecoveryView(payment: Payment): PaymentRecoveryView {
   };
 }
 
+function itemView({ productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount, status }: OrderLine): OrderItemView {
+  return { productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount, status };
+}
+
+/** The order as `sellerId` sees it: their lines only (the caller checked they have some). */
+export function sellerOrderView(order: Order, sellerId: number): SellerOrderView {
+  const o = order.toSnapshot();
+  const lines = order.linesOf(sellerId);
+  const itemsAmount = lines.reduce((sum, l) => sum + l.amount, 0);
+  const discountAmount = lines.reduce((sum, l) => sum + l.discountAmount, 0);
+  const status = lines.reduce<LineStatus>((least, l) => (LINE_STATUSES.indexOf(l.status) < LINE_STATUSES.indexOf(least) ? l.status : least), 'DELIVERED');
+  return {
+    id: o.id,
+    userId: o.userId,
+    status: o.status,
+    items: lines.map(itemView),
+    sellerView: { sellerId, status, itemsAmount, discountAmount, finalAmount: itemsAmount - discountAmount },
+    cancelReason: o.cancelReason,
+    createdAt: o.createdAt.toISOString(),
+    updatedAt: o.updatedAt.toISOString(),
+  };
+}
+
 export function orderView(order: Order, payment: Payment | null): OrderView {
   const o = order.toSnapshot();
   return {
     id: o.id,
     userId: o.userId,
     status: o.status,
-    items: o.items.map(({ productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount }) => ({
-      productId,
-      optionId,
-      productName,
-      optionName,
-      unitPrice,
-      quantity,
-      amount,
-      discountAmount,
-    })),
+    items: o.items.map(itemView),
     totalAmount: o.totalAmount,
     discountAmount: o.discountAmount,
     finalAmount: o.finalAmount,

@@ -4,6 +4,11 @@ export const EVENT_TYPES = [
   'OrderCancelled',
   'OrderFailed',
   'RefundCompleted',
+  'FulfilmentAdvanced',
+  'OrderPreparing',
+  'OrderShipped',
+  'OrderDelivered',
+  'OrderCompleted',
   'CouponCreated',
   'CouponIssued',
 ] as const;

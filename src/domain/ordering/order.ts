@@ -19,12 +19,70 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const FULFILMENT_STEPS = ['PREPARING', 'SHIPPED', 'DELIVERED'] as const;
 export type FulfilmentStep = (typeof FULFILMENT_STEPS)[number];
 
-/** What the seller does next, from each status: one step at a time, never back. */
-const NEXT_FULFILMENT: Partial<Record<OrderStatus, FulfilmentStep>> = {
-  CONFIRMED: 'PREPARING',
-  PREPARING: 'SHIPPED',
-  SHIPPED: 'DELIVERED',
-};
+/**
+ * Where one line of an order stands in its fulfilment, which its seller moves: `ORDERED` (placed,
+ * nothing done yet: every line starts so, paid or not), then one step at a time, never back,
+ * `PREPARING` → `SHIPPED` → `DELIVERED`. The order's status follows from its lines (statusOfLines).
+ */
+export const LINE_STATUSES = ['ORDERED', ...FULFILMENT_STEPS] as const;
+export type LineStatus = (typeof LINE_STATUSES)[number];
+
+const rankOf = (status: LineStatus): number => LINE_STATUSES.indexOf(status);
+
+/** The status a line must be in to move to `step`: the one before it. */
+export function lineStatusBefore(step: FulfilmentStep): LineStatus {
+  return LINE_STATUSES[rankOf(step) - 1] as LineStatus;
+}
+
+/**
+ * The status of a paid order from its lines (DOMAIN.md "Fulfilment per seller"): CONFIRMED while
+ * every line is ORDERED; once any line has moved, PREPARING while any line is ORDERED or
+ * PREPARING; SHIPPED once every line is SHIPPED or DELIVERED; DELIVERED once every line is.
+ * In other words the least advanced line decides, except that an order whose fulfilment has begun
+ * is at least PREPARING.
+ */
+export function statusOfLines(statuses: readonly LineStatus[]): 'CONFIRMED' | FulfilmentStep {
+  if (statuses.every((s) => s === 'ORDERED')) return 'CONFIRMED';
+  const least = Math.min(...statuses.map(rankOf));
+  return least <= rankOf('PREPARING') ? 'PREPARING' : (LINE_STATUSES[least] as FulfilmentStep);
+}
+
+/**
+ * Whether an order's status agrees with its lines' (the database's deferred check
+ * `orders_status_follows_lines`, migrations/0013): a paid order in fulfilment has the status its
+ * lines give it; a COMPLETED one has every line DELIVERED; an unpaid, failed or pending one has
+ * every line ORDERED; a CANCELLED one (cancelled unpaid, or refunded) has no line SHIPPED or further.
+ */
+export function statusAgreesWithLines(status: OrderStatus, lines: readonly LineStatus[]): boolean {
+  switch (status) {
+    case 'CONFIRMED':
+    case 'PREPARING':
+    case 'SHIPPED':
+    case 'DELIVERED':
+      return statusOfLines(lines) === status;
+    case 'COMPLETED':
+      return lines.every((s) => s === 'DELIVERED');
+    case 'CANCELLED':
+      return lines.every((s) => rankOf(s) < rankOf('SHIPPED'));
+    default:
+      return lines.every((s) => s === 'ORDERED');
+  }
+}
+
+/** Whose lines a fulfilment step moves: one seller's, or every line of the order (an ADMIN's step). */
+export type FulfilmentScope = { sellerId: number } | 'ALL';
+
+/** What one fulfilment step did: the lines it moved (by option), from which status to which. */
+export interface LinesMoved {
+  optionIds: number[];
+  /** The sellers whose lines moved, ascending. */
+  sellerIds: number[];
+  from: LineStatus;
+  to: FulfilmentStep;
+  /** The order's status before and after the step (the same when the step only moved some lines). */
+  orderStatusBefore: OrderStatus;
+  orderStatusAfter: OrderStatus;
+}
 
 export const EXPIRED = 'EXPIRED';
 
@@ -71,6 +129,8 @@ export interface OrderLine {
   amount: number;
   /** This line's part of the order's discount (0..amount); the lines' parts sum to it. */
   discountAmount: number;
+  /** How far its seller has fulfilled it. */
+  status: LineStatus;
 }
 
 export interface OrderSnapshot {
@@ -92,7 +152,7 @@ export interface OrderSnapshot {
 
 export type NewOrder = Omit<OrderSnapshot, 'id'>;
 
-export type PricedLine = Omit<OrderLine, 'amount' | 'discountAmount'>;
+export type PricedLine = Omit<OrderLine, 'amount' | 'discountAmount' | 'status'>;
 
 export interface PlaceOrder {
   userId: number;
@@ -134,7 +194,7 @@ export class Order {
     }
     const lineDiscounts = input.lineDiscounts ?? allocateProportionally(input.discountAmount, amounts);
     assertAllocation(input.discountAmount, lineDiscounts, amounts);
-    const items = input.lines.map((l, i) => ({ ...l, amount: amounts[i] as number, discountAmount: lineDiscounts[i] as number }));
+    const items = input.lines.map((l, i) => ({ ...l, amount: amounts[i] as number, discountAmount: lineDiscounts[i] as number, status: 'ORDERED' as const }));
     return {
       userId: input.userId,
       status: 'CREATED',
@@ -182,9 +242,19 @@ export class Order {
     return this.state.items.some((i) => i.sellerId === sellerId);
   }
 
-  /** Every line is this seller's: the order is theirs alone to fulfil. */
-  isSoldOnlyBy(sellerId: number): boolean {
-    return this.state.items.every((i) => i.sellerId === sellerId);
+  /** The sellers of its lines, ascending. */
+  sellerIds(): number[] {
+    return [...new Set(this.state.items.map((i) => i.sellerId))].sort((a, b) => a - b);
+  }
+
+  /** The lines of one seller, in the order of the order. */
+  linesOf(sellerId: number): OrderLine[] {
+    return this.state.items.filter((i) => i.sellerId === sellerId).map((i) => ({ ...i }));
+  }
+
+  /** Some goods have left a seller: a line is SHIPPED or DELIVERED. */
+  hasShippedLines(): boolean {
+    return this.state.items.some((i) => rankOf(i.status) >= rankOf('SHIPPED'));
   }
 
   isExpired(at: Date): boolean {
@@ -230,22 +300,55 @@ export class Order {
     this.move('CANCELLED', at, EXPIRED);
   }
 
-  /** A paid order, not yet shipped, is refunded and so cancelled. */
+  /**
+   * A paid order none of whose goods has left a seller is refunded and so cancelled: CONFIRMED, or
+   * PREPARING with no line SHIPPED yet (one seller may ship while another still prepares).
+   */
   cancelForRefund(reason: string | null, at: Date): void {
     this.expect('refund', 'CONFIRMED', 'PREPARING');
+    if (this.hasShippedLines()) throw new InvalidState(`Cannot refund order ${this.id}: some of its items have shipped`);
     this.move('CANCELLED', at, reason?.trim() || 'REFUNDED');
   }
 
   isRefundable(): boolean {
-    return this.state.status === 'CONFIRMED' || this.state.status === 'PREPARING';
+    return (this.state.status === 'CONFIRMED' || this.state.status === 'PREPARING') && !this.hasShippedLines();
   }
 
-  /** The seller moves the order one step: CONFIRMED → PREPARING → SHIPPED → DELIVERED. */
-  advanceFulfilment(to: FulfilmentStep, at: Date): void {
-    if (NEXT_FULFILMENT[this.state.status] !== to) {
-      throw new InvalidState(`Order ${this.id} is ${this.state.status}: it cannot move to ${to}`);
+  /**
+   * One fulfilment step: the lines in `scope` (a seller's, or all of them) that stand right before
+   * `step` move to it, and the order's status follows from all its lines (statusOfLines). Lines in
+   * scope already at `step` or past it stay; a line in scope further behind (the step would skip
+   * one) refuses the whole step, as does a step that moves nothing, or an order that is not paid
+   * or is past DELIVERED. Answers what moved, for the repository's guarded write and the events.
+   */
+  advanceFulfilment(step: FulfilmentStep, at: Date, scope: FulfilmentScope = 'ALL'): LinesMoved {
+    const whose = scope === 'ALL' ? 'its items' : `the items of seller ${scope.sellerId}`;
+    const before = this.state.status;
+    if (before !== 'CONFIRMED' && before !== 'PREPARING' && before !== 'SHIPPED') {
+      throw new InvalidState(`Order ${this.id} is ${before}: ${whose} cannot move to ${step}`);
     }
-    this.move(to, at);
+    const inScope = this.state.items.filter((i) => scope === 'ALL' || i.sellerId === scope.sellerId);
+    if (inScope.length === 0) throw new InvalidState(`Order ${this.id} has no ${whose.replace(/^the /, '')}`);
+    const from = lineStatusBefore(step);
+    const behind = inScope.find((i) => rankOf(i.status) < rankOf(from));
+    if (behind) throw new InvalidState(`Order ${this.id}: ${whose} ${inScope.length > 1 ? 'are' : 'is'} ${behind.status}: ${step} is not the next step`);
+    const moving = inScope.filter((i) => i.status === from);
+    if (moving.length === 0) {
+      const least = inScope.reduce((a, b) => (rankOf(b.status) < rankOf(a.status) ? b : a)).status;
+      throw new InvalidState(`Order ${this.id}: ${whose} ${inScope.length > 1 ? 'are' : 'is'} ${least} already: ${step} is not the next step`);
+    }
+    const moved = new Set(moving.map((i) => i.optionId));
+    const items = this.state.items.map((i) => (moved.has(i.optionId) ? { ...i, status: step } : i));
+    const after = statusOfLines(items.map((i) => i.status));
+    this.state = { ...this.state, items, status: after, updatedAt: at };
+    return {
+      optionIds: moving.map((i) => i.optionId),
+      sellerIds: [...new Set(moving.map((i) => i.sellerId))].sort((a, b) => a - b),
+      from,
+      to: step,
+      orderStatusBefore: before,
+      orderStatusAfter: after,
+    };
   }
 
   /** The buyer confirms the purchase. */

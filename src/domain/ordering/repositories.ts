@@ -1,22 +1,35 @@
 import type { Page, PageRequest } from '../shared/page.js';
-import type { NewOrder, Order, OrderStatus, UnpaidOrders } from './order.js';
+import type { LinesMoved, NewOrder, Order, OrderStatus, UnpaidOrders } from './order.js';
 import type { NewPayment, Payment, RecoveryState } from './payment.js';
 import type { NewRefund, RefundSnapshot } from './refund.js';
 
 export interface OrderQuery extends PageRequest {
-  /** Absent: every user's orders (admins). */
+  /** The orders this user placed. Absent (and no `sellerId`): every user's orders (admins). */
   userId?: number;
+  /** The orders with at least one line of this seller's. */
+  sellerId?: number;
   status?: OrderStatus;
 }
 
 export interface OrderRepository {
   add(order: NewOrder): Promise<Order>;
   get(id: number): Promise<Order | null>;
-  /** Loads and locks the order: every transaction that changes an order locks it first. */
+  /**
+   * Loads and locks the order: every transaction that changes an order locks it first. The lines
+   * come as they are once the lock is held (a fulfilment step that committed while this waited
+   * for the lock is seen).
+   */
   getForUpdate(id: number): Promise<Order | null>;
   /** Writes the status (and reason); refuses (ConcurrentModification) a stale version. */
   save(order: Order): Promise<Order>;
-  /** Newest first. */
+  /**
+   * Writes a fulfilment step (Order.advanceFulfilment) of the order locked in this transaction:
+   * the moved lines, each only if it still stands where the step found it (`moved.from`), and the
+   * order's status as save does. Refuses (ConcurrentModification) when a line or the order moved
+   * meanwhile, writing nothing that survives the transaction.
+   */
+  saveFulfilment(order: Order, moved: LinesMoved): Promise<Order>;
+  /** Newest first, ties by id (descending). */
   list(query: OrderQuery): Promise<Page<Order>>;
   /**
    * Unpaid orders whose reservation ran out, locked; rows another transaction holds are skipped

@@ -42,8 +42,8 @@ describe('ordering use cases (memory adapters)', () => {
         userId: buyer.userId,
         status: 'CREATED',
         items: [
-          { productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE, discountAmount: 0 },
-          { productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600, discountAmount: 0 },
+          { productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE, discountAmount: 0, status: 'ORDERED' },
+          { productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600, discountAmount: 0, status: 'ORDERED' },
         ],
         totalAmount: 2 * PRICE + 3_600,
         discountAmount: 0,
@@ -473,12 +473,15 @@ describe('ordering use cases (memory adapters)', () => {
       expect(await app.status(orderId)).to.equal('CONFIRMED');
     });
 
-    it('the product’s seller and an ADMIN move it one step at a time, up to DELIVERED', async () => {
+    it('the product’s seller and an ADMIN move it one step at a time, up to DELIVERED; the seller is answered their view, the ADMIN the whole order', async () => {
       app.clock.advance(1_000);
       const preparing = await app.advanceFulfilment.execute(seller, orderId, 'PREPARING');
       expect(preparing).to.include({ status: 'PREPARING', updatedAt: app.clock.now().toISOString() });
-      expect(preparing.payment).to.include({ status: 'COMPLETED' });
-      expect((await app.advanceFulfilment.execute(app.admin, orderId, 'SHIPPED')).status).to.equal('SHIPPED');
+      expect(preparing).to.not.have.any.keys('payment', 'totalAmount');
+      expect(preparing).to.deep.include({ sellerView: { sellerId: seller.userId, status: 'PREPARING', itemsAmount: PRICE, discountAmount: 0, finalAmount: PRICE } });
+      const shipped = await app.advanceFulfilment.execute(app.admin, orderId, 'SHIPPED');
+      expect(shipped.status).to.equal('SHIPPED');
+      expect(shipped.payment).to.include({ status: 'COMPLETED' });
       expect((await app.advanceFulfilment.execute(seller, orderId, 'DELIVERED')).status).to.equal('DELIVERED');
     });
 
@@ -503,23 +506,87 @@ describe('ordering use cases (memory adapters)', () => {
       await expectRejectsCode(app.advanceFulfilment.execute(app.admin, UNKNOWN, 'PREPARING'), 'NOT_FOUND');
     });
 
-    it('an order with items of two sellers is moved by an ADMIN only: either seller is FORBIDDEN, saying why', async () => {
-      const otherSeller = await app.seller();
-      const theirs = await app.product(otherSeller, [{ name: 'x', stock: 5 }], 1_000);
-      await app.charge(buyer.userId, PRICE + 1_000);
-      const mixed = await app.placeLines(buyer, [
-        { productId: product.id, optionId, quantity: 1 },
-        { productId: theirs.id, quantity: 1 },
-      ]);
-      await app.payForOrder.execute(buyer, mixed.id);
-      for (const who of [otherSeller, seller]) {
-        const error = await expectRejectsCode(app.advanceFulfilment.execute(who, mixed.id, 'PREPARING'), 'FORBIDDEN');
-        expect((error as Error).message).to.match(/mixed orders are fulfilled by an ADMIN/);
-      }
-      expect(await app.status(mixed.id)).to.equal('CONFIRMED');
-      await app.advanceFulfilment.execute(app.admin, mixed.id, 'PREPARING');
-      await app.advanceFulfilment.execute(app.admin, mixed.id, 'SHIPPED');
-      expect(await app.status(mixed.id)).to.equal('SHIPPED');
+    describe('an order with items of two sellers', () => {
+      let other: Actor;
+      let mixedId: number;
+      beforeEach(async () => {
+        other = await app.seller();
+        const theirs = await app.product(other, [{ name: 'x', stock: 5 }], 1_000);
+        await app.charge(buyer.userId, PRICE + 2_000);
+        const mixed = await app.placeLines(buyer, [
+          { productId: product.id, optionId, quantity: 1 },
+          { productId: theirs.id, quantity: 2 },
+        ]);
+        await app.payForOrder.execute(buyer, mixed.id);
+        mixedId = mixed.id;
+      });
+      const lines = async () => (await app.orders.get(mixedId))!.items.map((i) => [i.sellerId, i.status]);
+
+      it('each seller moves only their own lines; the order is PREPARING until both shipped, then SHIPPED, DELIVERED', async () => {
+        const first = await app.advanceFulfilment.execute(seller, mixedId, 'PREPARING');
+        expect(first).to.deep.include({ status: 'PREPARING', sellerView: { sellerId: seller.userId, status: 'PREPARING', itemsAmount: PRICE, discountAmount: 0, finalAmount: PRICE } });
+        expect(first.items.map((i) => i.productId)).to.deep.equal([product.id]);
+        expect(await lines()).to.deep.equal([
+          [seller.userId, 'PREPARING'],
+          [other.userId, 'ORDERED'],
+        ]);
+        await app.advanceFulfilment.execute(seller, mixedId, 'SHIPPED');
+        expect(await app.status(mixedId)).to.equal('PREPARING');
+        await app.advanceFulfilment.execute(other, mixedId, 'PREPARING');
+        const theirs = await app.advanceFulfilment.execute(other, mixedId, 'SHIPPED');
+        expect(theirs).to.deep.include({ status: 'SHIPPED', sellerView: { sellerId: other.userId, status: 'SHIPPED', itemsAmount: 2_000, discountAmount: 0, finalAmount: 2_000 } });
+        await app.advanceFulfilment.execute(other, mixedId, 'DELIVERED');
+        expect(await app.status(mixedId)).to.equal('SHIPPED');
+        await app.advanceFulfilment.execute(seller, mixedId, 'DELIVERED');
+        expect(await app.status(mixedId)).to.equal('DELIVERED');
+        expect((await app.completeOrder.execute(buyer, mixedId)).status).to.equal('COMPLETED');
+      });
+
+      it('a seller skipping a step is INVALID_STATE, whatever the other did; a seller naming another seller is FORBIDDEN', async () => {
+        await app.advanceFulfilment.execute(seller, mixedId, 'PREPARING');
+        await app.advanceFulfilment.execute(seller, mixedId, 'SHIPPED');
+        await expectRejectsCode(app.advanceFulfilment.execute(other, mixedId, 'SHIPPED'), 'INVALID_STATE');
+        await expectRejectsCode(app.advanceFulfilment.execute(seller, mixedId, 'SHIPPED'), 'INVALID_STATE');
+        await expectRejectsCode(app.advanceFulfilment.execute(other, mixedId, 'PREPARING', seller.userId), 'FORBIDDEN');
+        expect(await lines()).to.deep.equal([
+          [seller.userId, 'SHIPPED'],
+          [other.userId, 'ORDERED'],
+        ]);
+      });
+
+      it('an ADMIN moves one seller’s lines with sellerId (NOT_FOUND for a seller with none), or every line right before the step', async () => {
+        const one = await app.advanceFulfilment.execute(app.admin, mixedId, 'PREPARING', other.userId);
+        expect(one).to.include({ status: 'PREPARING', totalAmount: PRICE + 2_000 });
+        expect(await lines()).to.deep.equal([
+          [seller.userId, 'ORDERED'],
+          [other.userId, 'PREPARING'],
+        ]);
+        await expectRejectsCode(app.advanceFulfilment.execute(app.admin, mixedId, 'PREPARING', (await app.seller()).userId), 'NOT_FOUND');
+        // Every line: only the ORDERED one can move to PREPARING; SHIPPED would skip a step for it.
+        await expectRejectsCode(app.advanceFulfilment.execute(app.admin, mixedId, 'SHIPPED'), 'INVALID_STATE');
+        await app.advanceFulfilment.execute(app.admin, mixedId, 'PREPARING');
+        expect((await app.advanceFulfilment.execute(app.admin, mixedId, 'SHIPPED')).status).to.equal('SHIPPED');
+        expect(await lines()).to.deep.equal([
+          [seller.userId, 'SHIPPED'],
+          [other.userId, 'SHIPPED'],
+        ]);
+      });
+
+      it('a refund (or a cancel) works while nothing shipped, and is INVALID_STATE once one seller shipped, though the order is still PREPARING', async () => {
+        await app.advanceFulfilment.execute(seller, mixedId, 'PREPARING');
+        await app.advanceFulfilment.execute(seller, mixedId, 'SHIPPED');
+        expect(await app.status(mixedId)).to.equal('PREPARING');
+        await expectRejectsCode(app.refundOrder.execute(buyer, mixedId, null), 'INVALID_STATE');
+        await expectRejectsCode(app.cancelOrder.execute(buyer, mixedId, null), 'INVALID_STATE');
+        expect(await app.status(mixedId)).to.equal('PREPARING');
+      });
+
+      it('a refund of a PREPARING order none of whose lines shipped still goes through', async () => {
+        await app.advanceFulfilment.execute(seller, mixedId, 'PREPARING');
+        expect((await app.refundOrder.execute(buyer, mixedId, null)).status).to.equal('REFUNDED');
+        expect(await app.status(mixedId)).to.equal('CANCELLED');
+        await expectRejectsCode(app.advanceFulfilment.execute(other, mixedId, 'PREPARING'), 'INVALID_STATE');
+      });
     });
   });
 
@@ -655,7 +722,17 @@ describe('ordering use cases (memory adapters)', () => {
       const order = await app.place(buyer, product, 1);
       expect(await app.getOrder.execute(buyer, order.id)).to.deep.equal(order);
       expect(await app.getOrder.execute(app.admin, order.id)).to.deep.equal(order);
-      expect(await app.getOrder.execute(seller, order.id)).to.deep.equal(order);
+      // The seller sees their lines and what they come to, never the order's payment or totals.
+      expect(await app.getOrder.execute(seller, order.id)).to.deep.equal({
+        id: order.id,
+        userId: buyer.userId,
+        status: 'CREATED',
+        items: order.items,
+        sellerView: { sellerId: seller.userId, status: 'ORDERED', itemsAmount: PRICE, discountAmount: 0, finalAmount: PRICE },
+        cancelReason: null,
+        createdAt: order.createdAt,
+        updatedAt: order.updatedAt,
+      });
       await expectRejectsCode(app.getOrder.execute(await app.buyer(), order.id), 'FORBIDDEN');
       await expectRejectsCode(app.getOrder.execute(await app.seller(), order.id), 'FORBIDDEN');
       await expectRejectsCode(app.getOrder.execute(buyer, UNKNOWN), 'NOT_FOUND');
@@ -702,8 +779,39 @@ describe('ordering use cases (memory adapters)', () => {
       const all = await app.listOrders.execute(app.admin, page);
       expect(all.items.map((o) => o.id)).to.deep.equal([theirs.id, second.id, first.id]);
       expect((await app.listOrders.execute(other, page)).items.map((o) => o.id)).to.deep.equal([theirs.id]);
-      // A seller's list is the orders they placed themselves, not their customers'.
-      expect((await app.listOrders.execute(seller, page)).totalItems).to.equal(0);
+      // A seller's list is the orders of their products, as they see them; their own purchases with as=buyer.
+      const sold = await app.listOrders.execute(seller, page);
+      expect(sold.items.map((o) => o.id)).to.deep.equal([theirs.id, second.id, first.id]);
+      expect(sold.items.map((o) => 'sellerView' in o)).to.deep.equal([true, true, true]);
+      expect(await app.listOrders.execute(seller, { ...page, as: 'seller' })).to.deep.equal(sold);
+      expect((await app.listOrders.execute(seller, { ...page, status: 'CONFIRMED' })).items.map((o) => o.id)).to.deep.equal([second.id]);
+      expect((await app.listOrders.execute(seller, { ...page, as: 'buyer' })).totalItems).to.equal(0);
+      expect((await app.listOrders.execute(app.admin, { ...page, as: 'buyer' })).totalItems).to.equal(0);
+      await expectRejectsCode(app.listOrders.execute(seller, { ...page, as: 'all' }), 'FORBIDDEN');
+      await expectRejectsCode(app.listOrders.execute(buyer, { ...page, as: 'seller' }), 'FORBIDDEN');
+      await expectRejectsCode(app.listOrders.execute(buyer, { ...page, as: 'all' }), 'FORBIDDEN');
+    });
+
+    it('ListOrders as=seller: only orders holding the seller’s lines, each with only those lines; another seller’s prices never show', async () => {
+      const other = await app.seller();
+      const theirs = await app.product(other, [{ name: 'x', stock: 5 }], 1_000);
+      const buyer = await app.buyer(100_000);
+      const mixed = await app.placeLines(buyer, [
+        { productId: product.id, optionId, quantity: 1 },
+        { productId: theirs.id, quantity: 3 },
+      ]);
+      app.clock.advance(1_000);
+      const onlyTheirs = await app.placeLines(buyer, [{ productId: theirs.id, quantity: 1 }]);
+
+      const mine = await app.listOrders.execute(seller, page);
+      expect(mine.items.map((o) => o.id)).to.deep.equal([mixed.id]);
+      const view = mine.items[0]!;
+      expect(view.items.map((i) => i.productId)).to.deep.equal([product.id]);
+      expect(JSON.stringify(view)).to.not.include('3000');
+      const seen = await app.listOrders.execute(other, page);
+      expect(seen.items.map((o) => o.id)).to.deep.equal([onlyTheirs.id, mixed.id]);
+      expect(seen.items[1]).to.deep.include({ sellerView: { sellerId: other.userId, status: 'ORDERED', itemsAmount: 3_000, discountAmount: 0, finalAmount: 3_000 } });
+      expect(JSON.stringify(seen.items[1])).to.not.include(String(PRICE));
     });
   });
 });

@@ -48,8 +48,21 @@ describe('every business event is written in the transaction of its change (memo
     }
   }
 
-  it('the event types are the seven DOMAIN.md names', () => {
-    expect([...EVENT_TYPES]).to.deep.equal(['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed', 'RefundCompleted', 'CouponCreated', 'CouponIssued']);
+  it('the event types are the twelve DOMAIN.md names', () => {
+    expect([...EVENT_TYPES]).to.deep.equal([
+      'OrderCreated',
+      'PaymentCompleted',
+      'OrderCancelled',
+      'OrderFailed',
+      'RefundCompleted',
+      'FulfilmentAdvanced',
+      'OrderPreparing',
+      'OrderShipped',
+      'OrderDelivered',
+      'OrderCompleted',
+      'CouponCreated',
+      'CouponIssued',
+    ]);
   });
 
   describe('OrderCreated', () => {
@@ -155,6 +168,77 @@ describe('every business event is written in the transaction of its change (memo
       expect(await app.status(order.id)).to.equal('CONFIRMED');
       expect(await app.balance(buyer.userId)).to.equal(500_000 - PRICE);
       expect(await app.refunds.forOrder(order.id)).to.equal(null);
+    });
+  });
+
+  describe('FulfilmentAdvanced, OrderPreparing, OrderShipped, OrderDelivered and OrderCompleted', () => {
+    beforeEach(() => start());
+
+    const orderEvents = (orderId: number) =>
+      app.outbox
+        .events()
+        .filter((e) => e.aggregateType === 'Order' && e.aggregateId === orderId)
+        .map((e) => e.type);
+
+    it('each seller’s step writes FulfilmentAdvanced with their view of the order; each change of the order’s status its own event, after it', async () => {
+      const other = await app.seller();
+      const mine = await app.product(seller);
+      const theirs = await app.product(other, [{ name: 'x', stock: 5 }], 1_000);
+      const order = await app.placeLines(buyer, [
+        { productId: mine.id, quantity: 1 },
+        { productId: theirs.id, quantity: 2 },
+      ]);
+      await app.payForOrder.execute(buyer, order.id);
+
+      await app.advanceFulfilment.execute(seller, order.id, 'PREPARING');
+      await app.advanceFulfilment.execute(seller, order.id, 'SHIPPED');
+      await app.advanceFulfilment.execute(other, order.id, 'PREPARING');
+      await app.advanceFulfilment.execute(other, order.id, 'SHIPPED');
+      await app.advanceFulfilment.execute(app.admin, order.id, 'DELIVERED');
+      const completed = await app.completeOrder.execute(buyer, order.id);
+
+      expect(orderEvents(order.id)).to.deep.equal([
+        'OrderCreated',
+        'PaymentCompleted',
+        'FulfilmentAdvanced',
+        'OrderPreparing',
+        'FulfilmentAdvanced',
+        'FulfilmentAdvanced',
+        'FulfilmentAdvanced',
+        'OrderShipped',
+        'FulfilmentAdvanced',
+        'FulfilmentAdvanced',
+        'OrderDelivered',
+        'OrderCompleted',
+      ]);
+      const advanced = eventsOf('FulfilmentAdvanced', order.id).map((e) => e.payload as { sellerView: { sellerId: number; status: string }; items: unknown[]; status: string });
+      expect(advanced.map((p) => [p.sellerView.sellerId, p.sellerView.status, p.status, p.items.length])).to.deep.equal([
+        [seller.userId, 'PREPARING', 'PREPARING', 1],
+        [seller.userId, 'SHIPPED', 'PREPARING', 1],
+        [other.userId, 'PREPARING', 'PREPARING', 1],
+        [other.userId, 'SHIPPED', 'SHIPPED', 1],
+        // The ADMIN's step moved both sellers' lines: one event each, ascending seller id.
+        [Math.min(seller.userId, other.userId), 'DELIVERED', 'DELIVERED', 1],
+        [Math.max(seller.userId, other.userId), 'DELIVERED', 'DELIVERED', 1],
+      ]);
+      for (const p of advanced) expect(p).to.not.have.any.keys('totalAmount', 'finalAmount', 'payment');
+      expect(eventsOf('OrderShipped', order.id)[0]!.payload).to.deep.include({ id: order.id, status: 'SHIPPED', totalAmount: PRICE + 2_000 });
+      expect(eventsOf('OrderCompleted', order.id)[0]!.payload).to.deep.equal(JSON.parse(JSON.stringify(completed)));
+    });
+
+    it('when FulfilmentAdvanced cannot be written, no line moves; when OrderCompleted cannot, the order stays DELIVERED', async () => {
+      const order = await app.paid(buyer, await app.product(seller));
+      breakOutboxFor('FulfilmentAdvanced');
+      expect(await attempt(app.advanceFulfilment.execute(seller, order.id, 'PREPARING'))).to.have.property('message', OUTBOX_DOWN);
+      expect(await app.status(order.id)).to.equal('CONFIRMED');
+      expect((await app.orders.get(order.id))!.items.map((i) => i.status)).to.deep.equal(['ORDERED']);
+      sinon.restore();
+
+      for (const step of ['PREPARING', 'SHIPPED', 'DELIVERED'] as const) await app.advanceFulfilment.execute(seller, order.id, step);
+      breakOutboxFor('OrderCompleted');
+      expect(await attempt(app.completeOrder.execute(buyer, order.id))).to.have.property('message', OUTBOX_DOWN);
+      expect(await app.status(order.id)).to.equal('DELIVERED');
+      expect(eventsOf('OrderCompleted', order.id)).to.deep.equal([]);
     });
   });
 

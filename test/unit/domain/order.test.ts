@@ -5,12 +5,16 @@ import {
   EXPIRED,
   FULFILMENT_STEPS,
   type FulfilmentStep,
+  LINE_STATUSES,
+  type LineStatus,
   Order,
   ORDER_STATUSES,
   type OrderPolicy,
   type OrderStatus,
   type PlaceOrder,
   type PricedLine,
+  statusAgreesWithLines,
+  statusOfLines,
 } from '../../../src/domain/ordering/order.js';
 import { OrderLimitExceeded } from '../../../src/domain/ordering/errors.js';
 import { InvalidState, type RateLimited, ValidationFailed } from '../../../src/domain/shared/errors.js';
@@ -48,10 +52,23 @@ const placeInput = (overrides: Partial<PlaceOrder> = {}): PlaceOrder => ({
   ...overrides,
 });
 
-/** An order as the repository hands it back: with an id, in the given status. */
+/** The status every line of an order in `status` has, when all its lines moved together. */
+const LINES_OF: Record<OrderStatus, LineStatus> = {
+  CREATED: 'ORDERED',
+  PENDING: 'ORDERED',
+  CONFIRMED: 'ORDERED',
+  PREPARING: 'PREPARING',
+  SHIPPED: 'SHIPPED',
+  DELIVERED: 'DELIVERED',
+  COMPLETED: 'DELIVERED',
+  CANCELLED: 'ORDERED',
+  FAILED: 'ORDERED',
+};
+
+/** An order as the repository hands it back: with an id, in the given status, its lines agreeing. */
 function orderIn(status: OrderStatus, overrides: Partial<PlaceOrder> = {}): Order {
   const placed = Order.place(placeInput(overrides), POLICY);
-  return Order.fromSnapshot({ ...placed, id: 42, status, version: 3 });
+  return Order.fromSnapshot({ ...placed, id: 42, status, version: 3, items: placed.items.map((i) => ({ ...i, status: LINES_OF[status] })) });
 }
 
 /** Each move the state machine offers, called the way the use cases call it. */
@@ -151,8 +168,11 @@ describe('Order (the order state machine)', () => {
                 const order = orderIn(status);
                 const before = order.toSnapshot();
                 action.run(order, at);
+                // A fulfilment step moves the lines (all of them: one seller, or an ADMIN's step).
+                const items = action.name.startsWith('advanceFulfilment') ? before.items.map((i) => ({ ...i, status: expected.status as LineStatus })) : before.items;
                 expect(order.toSnapshot()).to.deep.equal({
                   ...before,
+                  items,
                   status: expected.status,
                   cancelReason: expected.cancelReason,
                   updatedAt: at,
@@ -264,6 +284,156 @@ describe('Order (the order state machine)', () => {
     });
   });
 
+  describe('fulfilment per seller (lines move, the order follows)', () => {
+    const A1 = 101;
+    const A2 = 102;
+    const B1 = 201;
+    /** Paid, with two lines of seller A and one of seller B. */
+    const mixed = () =>
+      orderIn('CONFIRMED', {
+        lines: [
+          line({ optionId: A1, sellerId: SELLER_A, unitPrice: 10_000 }),
+          line({ productId: 2, optionId: B1, sellerId: SELLER_B, unitPrice: 3_000 }),
+          line({ optionId: A2, sellerId: SELLER_A, unitPrice: 5_000 }),
+        ],
+      });
+    const linesOf = (order: Order) => Object.fromEntries(order.items.map((i) => [i.optionId, i.status]));
+    const A = { sellerId: SELLER_A };
+    const B = { sellerId: SELLER_B };
+
+    it('statusOfLines: CONFIRMED while all are ORDERED; PREPARING once any moved and while any is ORDERED or PREPARING; SHIPPED once all shipped; DELIVERED once all delivered', () => {
+      const cases: [LineStatus[], OrderStatus][] = [
+        [['ORDERED'], 'CONFIRMED'],
+        [['ORDERED', 'ORDERED'], 'CONFIRMED'],
+        [['PREPARING'], 'PREPARING'],
+        [['ORDERED', 'PREPARING'], 'PREPARING'],
+        [['ORDERED', 'SHIPPED'], 'PREPARING'],
+        [['ORDERED', 'DELIVERED'], 'PREPARING'],
+        [['PREPARING', 'DELIVERED'], 'PREPARING'],
+        [['SHIPPED'], 'SHIPPED'],
+        [['SHIPPED', 'DELIVERED'], 'SHIPPED'],
+        [['DELIVERED', 'SHIPPED', 'DELIVERED'], 'SHIPPED'],
+        [['DELIVERED'], 'DELIVERED'],
+        [['DELIVERED', 'DELIVERED'], 'DELIVERED'],
+      ];
+      for (const [lines, status] of cases) expect(statusOfLines(lines), lines.join(',')).to.equal(status);
+    });
+
+    it('two sellers each move their own lines; the order is PREPARING until both shipped, SHIPPED until both delivered, then DELIVERED; the buyer completes it', () => {
+      const order = mixed();
+      const steps: [{ sellerId: number }, FulfilmentStep, OrderStatus, Record<number, LineStatus>][] = [
+        [A, 'PREPARING', 'PREPARING', { [A1]: 'PREPARING', [B1]: 'ORDERED', [A2]: 'PREPARING' }],
+        [A, 'SHIPPED', 'PREPARING', { [A1]: 'SHIPPED', [B1]: 'ORDERED', [A2]: 'SHIPPED' }],
+        [B, 'PREPARING', 'PREPARING', { [A1]: 'SHIPPED', [B1]: 'PREPARING', [A2]: 'SHIPPED' }],
+        [A, 'DELIVERED', 'PREPARING', { [A1]: 'DELIVERED', [B1]: 'PREPARING', [A2]: 'DELIVERED' }],
+        [B, 'SHIPPED', 'SHIPPED', { [A1]: 'DELIVERED', [B1]: 'SHIPPED', [A2]: 'DELIVERED' }],
+        [B, 'DELIVERED', 'DELIVERED', { [A1]: 'DELIVERED', [B1]: 'DELIVERED', [A2]: 'DELIVERED' }],
+      ];
+      let n = 0;
+      for (const [scope, step, status, lines] of steps) {
+        const at = new Date(LIVE.getTime() + ++n * 1_000);
+        const before = order.status;
+        const moved = order.advanceFulfilment(step, at, scope);
+        expect(moved).to.deep.equal({
+          optionIds: scope.sellerId === SELLER_A ? [A1, A2] : [B1],
+          sellerIds: [scope.sellerId],
+          from: LINE_STATUSES[LINE_STATUSES.indexOf(step) - 1],
+          to: step,
+          orderStatusBefore: before,
+          orderStatusAfter: status,
+        });
+        expect(order.status, `${scope.sellerId} ${step}`).to.equal(status);
+        expect(linesOf(order)).to.deep.equal(lines);
+        expect(order.toSnapshot().updatedAt).to.deep.equal(at);
+        expect(statusAgreesWithLines(order.status, order.items.map((i) => i.status))).to.equal(true);
+      }
+      order.complete(LATE);
+      expect(order.status).to.equal('COMPLETED');
+    });
+
+    it('a seller cannot skip, repeat or go back, whatever the other seller did: INVALID_STATE, nothing changes', () => {
+      const order = mixed();
+      order.advanceFulfilment('PREPARING', LIVE, A);
+      order.advanceFulfilment('SHIPPED', LIVE, A);
+      for (const [scope, step] of [
+        [B, 'SHIPPED'],
+        [B, 'DELIVERED'],
+        [A, 'SHIPPED'],
+        [A, 'PREPARING'],
+      ] as const) {
+        const before = order.toSnapshot();
+        expectThrowsCode(() => order.advanceFulfilment(step, LATE, scope), 'INVALID_STATE');
+        expect(order.toSnapshot(), `${scope.sellerId} ${step}`).to.deep.equal(before);
+      }
+    });
+
+    it('a seller with no line in the order moves nothing: INVALID_STATE', () => {
+      expectThrowsCode(() => mixed().advanceFulfilment('PREPARING', LIVE, { sellerId: 99 }), 'INVALID_STATE');
+    });
+
+    it('an ADMIN’s step (all lines) moves the lines right before it and leaves those already there; a line further behind refuses it all', () => {
+      const order = mixed();
+      order.advanceFulfilment('PREPARING', LIVE, A);
+      order.advanceFulfilment('SHIPPED', LIVE, A);
+      // B is ORDERED: moving everything to SHIPPED would skip PREPARING for B.
+      const before = order.toSnapshot();
+      expectThrowsCode(() => order.advanceFulfilment('SHIPPED', LIVE), 'INVALID_STATE');
+      expect(order.toSnapshot()).to.deep.equal(before);
+      const preparing = order.advanceFulfilment('PREPARING', LIVE);
+      expect(preparing).to.include({ from: 'ORDERED', to: 'PREPARING', orderStatusBefore: 'PREPARING', orderStatusAfter: 'PREPARING' });
+      expect(preparing.optionIds).to.deep.equal([B1]);
+      const shipped = order.advanceFulfilment('SHIPPED', LIVE);
+      expect(shipped).to.deep.include({ optionIds: [B1], sellerIds: [SELLER_B], orderStatusAfter: 'SHIPPED' });
+      const delivered = order.advanceFulfilment('DELIVERED', LIVE);
+      expect(delivered).to.deep.include({ optionIds: [A1, B1, A2], sellerIds: [SELLER_A, SELLER_B], orderStatusAfter: 'DELIVERED' });
+      expectThrowsCode(() => order.advanceFulfilment('DELIVERED', LIVE), 'INVALID_STATE');
+    });
+
+    it('an unpaid, cancelled, failed or completed order moves no line', () => {
+      for (const status of ['CREATED', 'PENDING', 'CANCELLED', 'FAILED', 'DELIVERED', 'COMPLETED'] as const) {
+        const order = orderIn(status);
+        for (const step of FULFILMENT_STEPS) expectThrowsCode(() => order.advanceFulfilment(step, LIVE, A), 'INVALID_STATE');
+      }
+    });
+
+    it('a refund stays possible while no line has shipped (PREPARING), and is refused once one has, though the order is still PREPARING', () => {
+      const preparing = mixed();
+      preparing.advanceFulfilment('PREPARING', LIVE, A);
+      expect(preparing.isRefundable()).to.equal(true);
+      preparing.cancelForRefund(null, LIVE);
+      expect(preparing.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'REFUNDED' });
+
+      const partlyShipped = mixed();
+      partlyShipped.advanceFulfilment('PREPARING', LIVE, A);
+      partlyShipped.advanceFulfilment('SHIPPED', LIVE, A);
+      expect(partlyShipped.status).to.equal('PREPARING');
+      expect(partlyShipped.hasShippedLines()).to.equal(true);
+      expect(partlyShipped.isRefundable()).to.equal(false);
+      const before = partlyShipped.toSnapshot();
+      expectThrowsCode(() => partlyShipped.cancelForRefund(null, LIVE), 'INVALID_STATE');
+      expect(partlyShipped.toSnapshot()).to.deep.equal(before);
+    });
+
+    it('statusAgreesWithLines holds the database’s check: fulfilment statuses from the lines, COMPLETED all delivered, CANCELLED nothing shipped, unpaid nothing moved', () => {
+      expect(statusAgreesWithLines('PREPARING', ['ORDERED', 'SHIPPED'])).to.equal(true);
+      expect(statusAgreesWithLines('SHIPPED', ['ORDERED', 'SHIPPED'])).to.equal(false);
+      expect(statusAgreesWithLines('CONFIRMED', ['PREPARING'])).to.equal(false);
+      expect(statusAgreesWithLines('COMPLETED', ['DELIVERED', 'DELIVERED'])).to.equal(true);
+      expect(statusAgreesWithLines('COMPLETED', ['DELIVERED', 'SHIPPED'])).to.equal(false);
+      expect(statusAgreesWithLines('CANCELLED', ['PREPARING', 'ORDERED'])).to.equal(true);
+      expect(statusAgreesWithLines('CANCELLED', ['SHIPPED'])).to.equal(false);
+      for (const status of ['CREATED', 'PENDING', 'FAILED'] as const) {
+        expect(statusAgreesWithLines(status, ['ORDERED'])).to.equal(true);
+        expect(statusAgreesWithLines(status, ['PREPARING'])).to.equal(false);
+      }
+      for (const status of ORDER_STATUSES) expect(statusAgreesWithLines(status, [LINES_OF[status]]), status).to.equal(true);
+    });
+
+    it('a new order’s lines are ORDERED', () => {
+      expect(Order.place(placeInput(), POLICY).items.map((i) => i.status)).to.deep.equal(['ORDERED']);
+    });
+  });
+
   describe('Order.place', () => {
     it('works out each line (unit price × quantity), the total, the discount and the final amount; reservationExpiresAt = at + ttl', () => {
       const placed = Order.place(
@@ -300,7 +470,7 @@ describe('Order (the order state machine)', () => {
 
     it('keeps the lines’ names, seller and price as given', () => {
       const placed = Order.place(placeInput(), POLICY);
-      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000, discountAmount: 0 }]);
+      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000, discountAmount: 0, status: 'ORDERED' }]);
     });
 
     it('each line carries its part of the discount as the coupon split it; only covered lines get any', () => {
@@ -410,13 +580,11 @@ describe('Order (the order state machine)', () => {
       expect(order.isSoldBy(order.userId)).to.equal(false);
     });
 
-    it('isSoldOnlyBy: true only for the seller of every line', () => {
-      const mixed = twoSellers();
-      expect(mixed.isSoldOnlyBy(SELLER_A)).to.equal(false);
-      expect(mixed.isSoldOnlyBy(SELLER_B)).to.equal(false);
-      const single = orderIn('CREATED', { lines: [line({ optionId: 101, sellerId: SELLER_A }), line({ productId: 2, optionId: 201, sellerId: SELLER_A })] });
-      expect(single.isSoldOnlyBy(SELLER_A)).to.equal(true);
-      expect(single.isSoldOnlyBy(SELLER_B)).to.equal(false);
+    it('sellerIds and linesOf: the sellers, ascending, and each one’s lines', () => {
+      const order = twoSellers();
+      expect(order.sellerIds()).to.deep.equal([SELLER_A, SELLER_B]);
+      expect(order.linesOf(SELLER_B).map((l) => l.optionId)).to.deep.equal([201]);
+      expect(order.linesOf(99)).to.deep.equal([]);
     });
 
     it('stockLines: one line per option with its quantity', () => {

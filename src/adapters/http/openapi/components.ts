@@ -263,7 +263,23 @@ const schemas: JsonObject = {
     additionalProperties: false,
     properties: {
       id: { type: 'string', format: 'uuid', description: 'Also the `Idempotency-Key` the data platform receives it with' },
-      type: { type: 'string', enum: ['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed', 'RefundCompleted', 'CouponCreated', 'CouponIssued'] },
+      type: {
+        type: 'string',
+        enum: [
+          'OrderCreated',
+          'PaymentCompleted',
+          'OrderCancelled',
+          'OrderFailed',
+          'RefundCompleted',
+          'FulfilmentAdvanced',
+          'OrderPreparing',
+          'OrderShipped',
+          'OrderDelivered',
+          'OrderCompleted',
+          'CouponCreated',
+          'CouponIssued',
+        ],
+      },
       aggregateType: { type: 'string', enum: ['Order', 'Coupon'] },
       aggregateId: { type: 'integer', minimum: 1, description: 'The order or coupon id' },
       status: schemaRef('OutboxEventStatus'),
@@ -282,7 +298,13 @@ const schemas: JsonObject = {
       'An event as the data platform receives it: `POST` to `DATA_PLATFORM_URL` with this JSON and the header `Idempotency-Key: <id>` (any 2xx counts as delivered; no answer within 5 s is a failure), ' +
       'or, when no URL is set, one line of a JSON-lines file: `DATA_DIR/events.jsonl` on the embedded database, `DATA_DIR/events-<database name>.jsonl` with `DATABASE_URL`. Delivery is at least once: deduplicate on `id`. ' +
       "An aggregate's events arrive in the order they happened. `type` says which payload it carries (OpenAPI 3.0 has no webhooks section, so the events are documented here).",
-    oneOf: [schemaRef('OrderEvent'), schemaRef('RefundCompletedEvent'), schemaRef('CouponCreatedEvent'), schemaRef('CouponIssuedEvent')],
+    oneOf: [
+      schemaRef('OrderEvent'),
+      schemaRef('RefundCompletedEvent'),
+      schemaRef('FulfilmentAdvancedEvent'),
+      schemaRef('CouponCreatedEvent'),
+      schemaRef('CouponIssuedEvent'),
+    ],
     discriminator: {
       propertyName: 'type',
       mapping: {
@@ -290,19 +312,30 @@ const schemas: JsonObject = {
         PaymentCompleted: '#/components/schemas/OrderEvent',
         OrderCancelled: '#/components/schemas/OrderEvent',
         OrderFailed: '#/components/schemas/OrderEvent',
+        OrderPreparing: '#/components/schemas/OrderEvent',
+        OrderShipped: '#/components/schemas/OrderEvent',
+        OrderDelivered: '#/components/schemas/OrderEvent',
+        OrderCompleted: '#/components/schemas/OrderEvent',
         RefundCompleted: '#/components/schemas/RefundCompletedEvent',
+        FulfilmentAdvanced: '#/components/schemas/FulfilmentAdvancedEvent',
         CouponCreated: '#/components/schemas/CouponCreatedEvent',
         CouponIssued: '#/components/schemas/CouponIssuedEvent',
       },
     },
   },
   OrderEvent: platformEvent(
-    ['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed'],
+    ['OrderCreated', 'PaymentCompleted', 'OrderCancelled', 'OrderFailed', 'OrderPreparing', 'OrderShipped', 'OrderDelivered', 'OrderCompleted'],
     'Order',
     'Order',
-    'The order as `GET /api/v1/orders/{orderId}` showed it right after the change: placed (OrderCreated), paid (PaymentCompleted), cancelled, expired or refunded (OrderCancelled), or its payment declined (OrderFailed).',
+    "The order, whole, as its buyer's `GET /api/v1/orders/{orderId}` showed it right after the change: placed (OrderCreated), paid (PaymentCompleted), cancelled, expired or refunded (OrderCancelled), its payment declined (OrderFailed); its status moved by fulfilment to PREPARING (OrderPreparing: the first line moved), SHIPPED (OrderShipped: every line shipped) or DELIVERED (OrderDelivered: every line delivered); or its buyer confirmed the purchase (OrderCompleted). One event per change of the order's status.",
   ),
   RefundCompletedEvent: platformEvent(['RefundCompleted'], 'Order', 'Refund', 'The refund, as the refund answer shows it; `aggregateId` is its order.'),
+  FulfilmentAdvancedEvent: platformEvent(
+    ['FulfilmentAdvanced'],
+    'Order',
+    'SellerOrder',
+    "One seller's lines of the order moved one fulfilment step (`sellerView.status` is where they stand now): the order as that seller sees it right after the step. One event per seller whose lines moved, before the order's own status event when the step changed it (a seller's shipment shows here even while the order stays PREPARING for another seller's lines). `aggregateId` is the order.",
+  ),
   CouponCreatedEvent: platformEvent(['CouponCreated'], 'Coupon', 'Coupon', 'The coupon as it was created.'),
   CouponIssuedEvent: platformEvent(['CouponIssued'], 'Coupon', 'UserCoupon', "The user's copy as it was issued; `aggregateId` is its coupon."),
   ProductStatus: {
@@ -378,21 +411,29 @@ const schemas: JsonObject = {
       'CREATED --gateway outcome unknown--> PENDING\n' +
       'PENDING --recovery: gateway says approved--> CONFIRMED\n' +
       'PENDING --recovery: not approved--> FAILED           (balance refunded, stock and coupon given back)\n' +
-      'CONFIRMED | PREPARING --refund--> CANCELLED          (balance refunded, stock restocked, coupon REFUNDED)\n' +
+      'CONFIRMED | PREPARING --refund--> CANCELLED          (balance refunded, stock restocked, coupon REFUNDED; not once a line shipped)\n' +
       '```\n' +
       '- `CREATED`: placed and unpaid; its stock is reserved until `reservationExpiresAt`.\n' +
       '- `PENDING`: the wallet was debited and an external gateway has the payment but its answer is unknown; settled by `POST /api/v1/payments/confirm` or by recovery.\n' +
       '- `CONFIRMED`: paid; the stock has left the shop.\n' +
-      '- `PREPARING`, `SHIPPED`, `DELIVERED`: moved by a seller of its items (or an ADMIN), one step at a time.\n' +
+      "- `PREPARING`, `SHIPPED`, `DELIVERED`: fulfilment, which follows from the lines' statuses (LineStatus), each seller moving their own lines one step at a time (or an ADMIN): `PREPARING` once any line moved and while any is ORDERED or PREPARING; `SHIPPED` once every line is SHIPPED or DELIVERED; `DELIVERED` once every line is.\n" +
       '- `COMPLETED`: the buyer confirmed the purchase. Final.\n' +
       '- `CANCELLED`: cancelled unpaid (by its buyer or an ADMIN, or by the sweeper when the reservation expired), or refunded after payment. Final.\n' +
       '- `FAILED`: the payment was declined or never approved; everything the order held was given back. Final.',
     example: 'CREATED',
   },
+  LineStatus: {
+    type: 'string',
+    enum: ['ORDERED', 'PREPARING', 'SHIPPED', 'DELIVERED'],
+    description:
+      "Where one line of an order stands in its fulfilment, moved by the line's seller (or an ADMIN) one step at a time, never back (`POST /api/v1/orders/{orderId}/fulfillment`): " +
+      '`ORDERED` (every line starts so, paid or not; nothing done yet), `PREPARING`, `SHIPPED`, `DELIVERED`. A seller\'s lines of one order move together. The order\'s status follows from its lines (see OrderStatus).',
+    example: 'ORDERED',
+  },
   OrderItem: {
     type: 'object',
-    description: "One line of an order, with the product's name and price as they were when the order was placed.",
-    required: ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount'],
+    description: "One line of an order, with the product's name and price as they were when the order was placed, and where its fulfilment stands.",
+    required: ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount', 'status'],
     properties: {
       productId: positiveId('Product id'),
       optionId: positiveId('Option id (filled in when the request left it out)'),
@@ -409,6 +450,7 @@ const schemas: JsonObject = {
           "This line's part of the order's `discountAmount` (KRW), `0 ≤ discountAmount ≤ amount`: only lines the coupon covers get any (a SELLER's coupon: that seller's lines; an ADMIN's: every line), split in proportion to their amounts, rounded down, the won left over one each to the lines that lost the most in rounding (the earlier line first). The lines' parts sum exactly to the order's.",
         example: 0,
       },
+      status: schemaRef('LineStatus'),
     },
   },
   Order: {
@@ -474,11 +516,57 @@ const schemas: JsonObject = {
       updatedAt: isoTime('Last change of the order'),
     },
   },
+  SellerPart: {
+    type: 'object',
+    description: "What one seller's lines of an order come to, and where they stand.",
+    required: ['sellerId', 'status', 'itemsAmount', 'discountAmount', 'finalAmount'],
+    additionalProperties: false,
+    properties: {
+      sellerId: positiveId('The seller whose lines these are (the caller)'),
+      status: {
+        allOf: [schemaRef('LineStatus')],
+        description: "Where the seller's lines stand (they move together; were they ever apart, the least advanced).",
+      },
+      itemsAmount: { type: 'integer', format: 'int64', minimum: 0, description: "Sum of the seller's lines' `amount` (KRW)", example: 78000 },
+      discountAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: "Sum of the seller's lines' `discountAmount`: what coupons took off the seller's goods (their own coupon, or their lines' part of an ADMIN's).",
+        example: 0,
+      },
+      finalAmount: { type: 'integer', format: 'int64', minimum: 0, description: '`itemsAmount - discountAmount`: what the buyer pays for the seller\'s lines (KRW)', example: 78000 },
+    },
+  },
+  SellerOrder: {
+    type: 'object',
+    description:
+      "An order as one of its sellers sees it: only that seller's lines, what they come to (`sellerView`) and where they stand. Never another seller's lines or prices, nor so the order's totals, coupon or payment (the payment's amount is the whole order's). " +
+      "`status` is the order's (see OrderStatus; it follows from every seller's lines). What a seller is answered by `GET /api/v1/orders` (`as=seller`, a SELLER's default), `GET /api/v1/orders/{orderId}` and the fulfilment step, whether or not the order holds other sellers' lines.",
+    required: ['id', 'userId', 'status', 'items', 'sellerView', 'cancelReason', 'createdAt', 'updatedAt'],
+    additionalProperties: false,
+    properties: {
+      id: positiveId('Order id'),
+      userId: positiveId('The buyer'),
+      status: schemaRef('OrderStatus'),
+      items: { type: 'array', minItems: 1, maxItems: 100, items: schemaRef('OrderItem'), description: "The seller's lines only, in the order of the request" },
+      sellerView: schemaRef('SellerPart'),
+      cancelReason: { type: 'string', nullable: true, description: 'Why the order was CANCELLED or FAILED; null otherwise (see Order).', example: null },
+      createdAt: isoTime('When the order was placed'),
+      updatedAt: isoTime('Last change of the order (a step of any seller\'s lines included)'),
+    },
+  },
+  OrderOrSellerOrder: {
+    description:
+      "An order as the caller may see it: whole (Order) to its buyer and an ADMIN; as that seller sees it (SellerOrder, with `sellerView`) to a seller of some of its lines who is not its buyer.",
+    oneOf: [schemaRef('Order'), schemaRef('SellerOrder')],
+  },
   OrderPage: {
-    description: 'A page of orders, newest first (ties broken by id, descending).',
+    description:
+      'A page of orders, newest first (ties broken by id, descending): Order items for `as=buyer` and `as=all`, SellerOrder items for `as=seller` (a page holds one kind).',
     allOf: [
       schemaRef('Page'),
-      { type: 'object', properties: { items: { type: 'array', items: schemaRef('Order') } } },
+      { type: 'object', properties: { items: { type: 'array', items: schemaRef('OrderOrSellerOrder') } } },
     ],
   },
   PaymentStatus: {

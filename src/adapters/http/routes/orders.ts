@@ -8,8 +8,10 @@ import type {
   CompleteOrder,
   GetOrder,
   ListOrders,
+  OrderListView,
   RefundOrder,
 } from '../../../application/ordering/manage-orders.js';
+import { ORDER_LIST_VIEWS } from '../../../application/ordering/manage-orders.js';
 import type { PayForOrder } from '../../../application/ordering/pay-for-order.js';
 import type { GetPaymentRecovery } from '../../../application/ordering/payment-recovery.js';
 import type { PlaceOrder, PlaceOrderInput } from '../../../application/ordering/place-order.js';
@@ -80,22 +82,36 @@ const placeBody = Joi.object<PlaceOrderInput & { requestId?: string }>({
 })
   // Not every field's own example: a `userCouponId` the caller does not hold would make "Try it out" a 422.
   .example({ items: [{ productId: 42, optionId: 7, quantity: 2 }] });
-const listQuery = Joi.object<PageRequest & { status?: OrderStatus }>({
+type ListQuery = PageRequest & { status?: OrderStatus; as?: OrderListView };
+const listQuery = Joi.object<ListQuery>({
   ...paging,
   status: Joi.string()
     .valid(...ORDER_STATUSES)
-    .description('Only orders of this status (see OrderStatus).'),
+    .description("Only orders of this status (see OrderStatus): the order's status, not a line's."),
+  as: Joi.string()
+    .valid(...ORDER_LIST_VIEWS)
+    .description(
+      'Whose orders, and so how they are shown. `buyer`: the orders the caller placed, whole (Order). `seller`: the orders holding at least one of the caller\'s products, each as that seller sees it (SellerOrder: their lines only); SELLER and ADMIN only. `all`: every order, whole; ADMIN only. ' +
+        'Left out: `seller` for a SELLER, `all` for an ADMIN, `buyer` for a BUYER. A SELLER sees their own purchases with `as=buyer`. Any other role is 403.',
+    )
+    .example('buyer'),
 });
 const cancelBody = Joi.object<{ reason?: string; requestId?: string }>({
   reason: reason("Kept as the order's `cancelReason` (and the refund's `reason` when a paid order is refunded).", 'Ordered the wrong size'),
   requestId: requestIdField,
 }).description('The body may be left out.');
-const fulfilmentBody = Joi.object<{ status: FulfilmentStep; requestId?: string }>({
+type FulfilmentBody = { status: FulfilmentStep; sellerId?: number; requestId?: string };
+const fulfilmentBody = Joi.object<FulfilmentBody>({
   status: Joi.string()
     .valid(...FULFILMENT_STEPS)
     .required()
-    .description('The next step only: CONFIRMED → PREPARING → SHIPPED → DELIVERED. Any other move is 409 INVALID_STATE.')
+    .description(
+      "The step the lines move to, the next one only: ORDERED → PREPARING → SHIPPED → DELIVERED (each line's `status`). Lines already there or past it stay; a step that would skip one for any of the lines moved, or that moves nothing, is 409 INVALID_STATE.",
+    )
     .example('PREPARING'),
+  sellerId: positiveId.description(
+    "ADMIN only: move only this seller's lines (none of them in the order: 404). Left out, an ADMIN moves every line that stands right before `status`. A SELLER always moves their own lines; a SELLER naming anyone else is 403.",
+  ),
   requestId: requestIdField,
 });
 const emptyBody = Joi.object<{ requestId?: string }>({ requestId: requestIdField }).description('The body may be left out.');
@@ -189,9 +205,14 @@ export const ORDER_OPERATIONS = {
     operationId: 'listOrders',
     tag: 'Orders',
     summary: 'List orders, newest first',
-    description: "A non-ADMIN (a SELLER included) sees the orders they placed; an ADMIN sees everyone's. Newest first, ties broken by id.",
+    description:
+      "A BUYER sees the orders they placed. A SELLER sees the orders that hold their products, each as that seller sees it (SellerOrder: only their lines, what those come to and where they stand; never another seller's lines or prices), and their own purchases with `as=buyer`. An ADMIN sees every order, whole (`as=buyer` and `as=seller` narrow it to their own purchases or products). " +
+      'Newest first, ties broken by id; `status` filters on the order\'s status.',
     query: listQuery,
-    responses: [{ status: 200, description: 'A page of orders', schema: 'OrderPage' }],
+    responses: [{ status: 200, description: 'A page of orders: Order items for `as=buyer` and `as=all`, SellerOrder items for `as=seller`', schema: 'OrderPage' }],
+    errors: [
+      { code: 'FORBIDDEN', when: '`as=all` by anyone but an ADMIN, or `as=seller` by a BUYER.', detail: 'Only an ADMIN lists everyone’s orders' },
+    ],
   }),
   getOrder: operation({
     method: 'get',
@@ -199,9 +220,10 @@ export const ORDER_OPERATIONS = {
     operationId: 'getOrder',
     tag: 'Orders',
     summary: 'One order',
-    description: 'Its buyer, an ADMIN, or a SELLER of one of its items.',
+    description:
+      "Its buyer and an ADMIN see the whole order (Order, with its latest payment). A seller of some of its items sees it as that seller (SellerOrder: their lines only, what those come to and where they stand; never another seller's lines or prices). Anyone else: 403.",
     params: orderParams,
-    responses: [{ status: 200, description: 'The order, with its latest payment', schema: 'Order' }],
+    responses: [{ status: 200, description: 'The order: whole (Order) to its buyer and an ADMIN, as that seller sees it (SellerOrder) to a seller of some of its items', schema: 'OrderOrSellerOrder' }],
     errors: [{ code: 'FORBIDDEN', when: "the order is someone else's.", detail: 'This order is someone else’s' }, ORDER_NOT_FOUND],
   }),
   cancelOrder: operation({
@@ -211,8 +233,8 @@ export const ORDER_OPERATIONS = {
     tag: 'Orders',
     summary: 'Cancel an order',
     description:
-      'Its buyer or an ADMIN. CREATED (unpaid): CANCELLED, its stock released and its coupon free again. CONFIRMED or PREPARING (paid, not shipped): refunded first (as `POST /api/v1/refunds`: balance credited, stock restocked, coupon usable again), then CANCELLED. ' +
-      'Any other status (PENDING included: settle the payment first) is 409 INVALID_STATE. The body may be left out.',
+      'Its buyer or an ADMIN. CREATED (unpaid): CANCELLED, its stock released and its coupon free again. CONFIRMED or PREPARING with no line SHIPPED yet (paid, nothing shipped): refunded first (as `POST /api/v1/refunds`: balance credited, stock restocked, coupon usable again), then CANCELLED. ' +
+      'Any other status (PENDING included: settle the payment first), or a PREPARING order one of whose sellers has shipped their lines, is 409 INVALID_STATE. The body may be left out.',
     params: orderParams,
     body: cancelBody,
     bodyName: 'CancelOrderRequest',
@@ -223,7 +245,7 @@ export const ORDER_OPERATIONS = {
       ORDER_NOT_FOUND,
       {
         code: 'INVALID_STATE',
-        when: 'the order is PENDING, SHIPPED or later, or already CANCELLED or FAILED.',
+        when: 'the order is PENDING, SHIPPED or later, PREPARING with some lines shipped, or already CANCELLED or FAILED.',
         detail: 'Order 42 is SHIPPED: it can no longer be cancelled',
       },
     ],
@@ -233,26 +255,39 @@ export const ORDER_OPERATIONS = {
     path: '/orders/:orderId/fulfillment',
     operationId: 'advanceFulfillment',
     tag: 'Orders',
-    summary: 'Move an order one step towards delivery (the SELLER of all its items, or ADMIN)',
+    summary: 'Move lines of a paid order one step towards delivery (their SELLER, or an ADMIN)',
     description:
-      "The SELLER of every one of its items, or an ADMIN (a BUYER is 403 before the order is looked up). The status is the whole order's, so an order with items of several sellers is moved by an ADMIN only for now (403 to its sellers) until fulfilment is per seller. " +
-      'One step at a time, never back: CONFIRMED → PREPARING → SHIPPED → DELIVERED; any other move is 409 INVALID_STATE.',
+      "Fulfilment is per seller: each line has its own `status` (ORDERED → PREPARING → SHIPPED → DELIVERED), and each seller moves their own lines, one step at a time, never back. A SELLER moves their lines of the order (a SELLER with none is 403); an ADMIN moves every line that stands right before `status`, or only `sellerId`'s lines. A BUYER is 403 before the order is looked up. " +
+      "The order's status follows from its lines: CONFIRMED while every line is ORDERED; PREPARING once any line moved, while any is ORDERED or PREPARING; SHIPPED once every line is SHIPPED or DELIVERED; DELIVERED once every line is (then its buyer completes it). " +
+      'An unpaid, cancelled or delivered order, a step that skips one for any of the lines moved, or a step that moves nothing, is 409 INVALID_STATE. Two sellers stepping at once never lose a step: the order is locked and each line moves only from the status it was read in. ' +
+      'Events: `FulfilmentAdvanced` for each seller whose lines moved, and `OrderPreparing`, `OrderShipped` or `OrderDelivered` when the order\'s status changed. ' +
+      'Answers the order as the caller may see it: as that seller sees it (SellerOrder) to a SELLER, whole (Order) to an ADMIN.',
     params: orderParams,
     body: fulfilmentBody,
     bodyName: 'FulfilmentRequest',
     idempotent: true,
-    responses: [{ status: 200, description: 'The order in its new status', schema: 'Order' }],
+    responses: [{ status: 200, description: "The order after the step: SellerOrder to a SELLER, Order to an ADMIN", schema: 'OrderOrSellerOrder' }],
     errors: [
       { code: 'FORBIDDEN', when: 'the caller is a BUYER.', detail: 'Only a seller of its items or an ADMIN may fulfil an order' },
       { code: 'FORBIDDEN', example: 'FORBIDDEN_not_seller', when: 'a SELLER none of whose products is in the order.', detail: 'None of this order’s items is yours' },
       {
         code: 'FORBIDDEN',
-        example: 'FORBIDDEN_mixed_order',
-        when: "a SELLER of an order that also holds another seller's items.",
-        detail: 'Order 42 has items of several sellers: mixed orders are fulfilled by an ADMIN for now',
+        example: 'FORBIDDEN_other_seller',
+        when: "a SELLER names another seller's `sellerId`.",
+        detail: 'A SELLER moves their own items only (leave `sellerId` out, or give your own)',
       },
       ORDER_NOT_FOUND,
-      { code: 'INVALID_STATE', when: '`status` is not the next step from where the order stands.', detail: 'Order 42 is CONFIRMED: it cannot move to SHIPPED' },
+      {
+        code: 'NOT_FOUND',
+        example: 'NOT_FOUND_seller_items',
+        when: "an ADMIN's `sellerId` has no items in the order.",
+        detail: 'Items of seller 12 in order 42 does not exist',
+      },
+      {
+        code: 'INVALID_STATE',
+        when: '`status` is not the next step of the lines moved, or moves nothing, or the order is not paid or is past SHIPPED.',
+        detail: 'Order 42: the items of seller 12 are ORDERED: SHIPPED is not the next step',
+      },
     ],
   }),
   completeOrder: operation({
@@ -261,7 +296,8 @@ export const ORDER_OPERATIONS = {
     operationId: 'completeOrder',
     tag: 'Orders',
     summary: 'Confirm the purchase (the buyer)',
-    description: "The order's buyer only (not an ADMIN): DELIVERED → COMPLETED. Any other status is 409 INVALID_STATE. The body may be left out.",
+    description:
+      "The order's buyer only (not an ADMIN): DELIVERED (every line delivered) → COMPLETED, with the event `OrderCompleted`. Any other status is 409 INVALID_STATE. The body may be left out.",
     params: orderParams,
     body: emptyBody,
     bodyName: 'CompleteOrderRequest',
@@ -371,7 +407,7 @@ export const ORDER_OPERATIONS = {
     tag: 'Refunds',
     summary: 'Refund a paid order',
     description:
-      "The order's buyer or an ADMIN. Only a CONFIRMED or PREPARING order (paid, not shipped), and at most once. In one transaction: the wallet is credited the whole payment (ledger `REFUND`; the balance cap does not block it), the stock restocked, the coupon made usable again (REFUNDED), the order CANCELLED. " +
+      "The order's buyer or an ADMIN. Only a CONFIRMED or PREPARING order none of whose lines has SHIPPED (paid, nothing shipped), and at most once. In one transaction: the wallet is credited the whole payment (ledger `REFUND`; the balance cap does not block it), the stock restocked, the coupon made usable again (REFUNDED), the order CANCELLED. " +
       'Without an `Idempotency-Key`, a second refund is 409 INVALID_STATE.',
     body: refundBody,
     bodyName: 'RefundRequest',
@@ -380,7 +416,7 @@ export const ORDER_OPERATIONS = {
     errors: [
       { code: 'FORBIDDEN', when: "the caller is neither the order's buyer nor an ADMIN.", detail: 'Only the order’s buyer may refund it' },
       ORDER_NOT_FOUND,
-      { code: 'INVALID_STATE', when: 'the order was refunded already, or is not CONFIRMED or PREPARING.', detail: 'Order 42 was refunded already' },
+      { code: 'INVALID_STATE', when: 'the order was refunded already, is not CONFIRMED or PREPARING, or some of its lines have shipped.', detail: 'Order 42 was refunded already' },
     ],
   }),
 };
@@ -402,7 +438,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   );
 
   route(ops.listOrders, async (_req, res) => {
-    res.json(await useCases.listOrders.execute(actorOf(res), checked<unknown, PageRequest & { status?: OrderStatus }>(res).query));
+    res.json(await useCases.listOrders.execute(actorOf(res), checked<unknown, ListQuery>(res).query));
   });
 
   route(ops.getOrder, async (_req, res) => {
@@ -420,8 +456,8 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   route(
     ops.advanceFulfillment,
     idempotent(async (_req, res) => {
-      const { params, body } = checked<{ status: FulfilmentStep }, unknown, OrderParams>(res);
-      return { status: 200, body: await useCases.advanceFulfilment.execute(actorOf(res), params.orderId, body.status) };
+      const { params, body } = checked<FulfilmentBody, unknown, OrderParams>(res);
+      return { status: 200, body: await useCases.advanceFulfilment.execute(actorOf(res), params.orderId, body.status, body.sellerId) };
     }),
   );
 
