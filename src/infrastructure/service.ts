@@ -143,6 +143,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       listPaymentRecoveries: resolve(container, TOKENS.listPaymentRecoveries),
       retryPaymentRecovery: resolve(container, TOKENS.retryPaymentRecovery),
       refundOrder: resolve(container, TOKENS.refundOrder),
+      getRefund: resolve(container, TOKENS.getRefund),
       createCoupon: resolve(container, TOKENS.createCoupon),
       getCoupon: resolve(container, TOKENS.getCoupon),
       changeCouponStatus: resolve(container, TOKENS.changeCouponStatus),

@@ -5,6 +5,7 @@ import { expectProblem, expectValidation } from './problem.js';
 import {
   cancelPath,
   completePath,
+  E2E_ADDRESS,
   expectOrderAnswer,
   freshIdempotencyKey,
   fulfilmentPath,
@@ -68,9 +69,12 @@ for (const persistence of ['postgres', 'memory'] as const) {
           userCouponId: null,
           cancelReason: null,
           payment: null,
+          shippingAddress: E2E_ADDRESS,
+          refunds: [],
         });
         expect(order.items).to.deep.equal([
           {
+            id: order.items[0]!.id,
             productId: listing.product.id,
             optionId: medium!.id,
             productName: listing.product.name,
@@ -79,6 +83,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
             quantity: 3,
             amount: 36_000,
             discountAmount: 0,
+            digital: false,
+            refundedQuantity: 0,
           },
         ]);
         const created = Date.parse(order.createdAt);

@@ -1,6 +1,7 @@
 import type { Order, OrderStatus } from '../../domain/ordering/order.js';
 import type { Payment, PaymentStatus, RecoveryState } from '../../domain/ordering/payment.js';
 import type { RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
+import type { ShippingAddress } from '../../domain/ordering/shipping-address.js';
 
 /** Orders, payments and refunds as the API (and the data platform) sees them: plain JSON. */
 export interface PaymentView {
@@ -9,6 +10,8 @@ export interface PaymentView {
   amount: number;
   status: PaymentStatus;
   failureReason: string | null;
+  /** What refunds gave back of `amount`. */
+  refundedAmount: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -28,6 +31,8 @@ export interface PaymentRecoveryView {
 }
 
 export interface OrderItemView {
+  /** The line's id: what a partial refund names (`orderItemId`). */
+  id: number;
   productId: number;
   optionId: number;
   productName: string;
@@ -37,6 +42,10 @@ export interface OrderItemView {
   amount: number;
   /** This line's part of the order's discount. */
   discountAmount: number;
+  /** The product was digital when ordered: nothing to ship. */
+  digital: boolean;
+  /** Units refunded so far. */
+  refundedQuantity: number;
 }
 
 export interface OrderView {
@@ -50,7 +59,11 @@ export interface OrderView {
   userCouponId: number | null;
   reservationExpiresAt: string;
   cancelReason: string | null;
+  /** null only for an order of digital products given none. */
+  shippingAddress: ShippingAddress | null;
   payment: PaymentView | null;
+  /** Its refunds, oldest first. */
+  refunds: RefundView[];
   createdAt: string;
   updatedAt: string;
 }
@@ -62,7 +75,18 @@ export interface RefundView {
   amount: number;
   status: RefundStatus;
   reason: string | null;
+  /** The lines and units it gave back. */
+  items: RefundItemView[];
   createdAt: string;
+}
+
+export interface RefundItemView {
+  orderItemId: number;
+  quantity: number;
+  /** Credited for these units. */
+  amount: number;
+  /** Their part of the line's discount (not credited: the buyer never paid it). */
+  discountAmount: number;
 }
 
 export function paymentView(payment: Payment): PaymentView {
@@ -73,6 +97,7 @@ export function paymentView(payment: Payment): PaymentView {
     amount: p.amount,
     status: p.status,
     failureReason: p.failureReason,
+    refundedAmount: p.refundedAmount,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -99,7 +124,8 @@ export function orderView(order: Order, payment: Payment | null): OrderView {
     id: o.id,
     userId: o.userId,
     status: o.status,
-    items: o.items.map(({ productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount }) => ({
+    items: o.items.map(({ id, productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount, digital, refundedQuantity }) => ({
+      id,
       productId,
       optionId,
       productName,
@@ -108,6 +134,8 @@ export function orderView(order: Order, payment: Payment | null): OrderView {
       quantity,
       amount,
       discountAmount,
+      digital,
+      refundedQuantity,
     })),
     totalAmount: o.totalAmount,
     discountAmount: o.discountAmount,
@@ -115,7 +143,9 @@ export function orderView(order: Order, payment: Payment | null): OrderView {
     userCouponId: o.userCouponId,
     reservationExpiresAt: o.reservationExpiresAt.toISOString(),
     cancelReason: o.cancelReason,
+    shippingAddress: o.shippingAddress,
     payment: payment ? paymentView(payment) : null,
+    refunds: o.refunds.map(refundView),
     createdAt: o.createdAt.toISOString(),
     updatedAt: o.updatedAt.toISOString(),
   };
@@ -129,6 +159,7 @@ export function refundView(r: RefundSnapshot): RefundView {
     amount: r.amount,
     status: r.status,
     reason: r.reason,
+    items: r.items.map(({ orderItemId, quantity, amount, discountAmount }) => ({ orderItemId, quantity, amount, discountAmount })),
     createdAt: r.createdAt.toISOString(),
   };
 }

@@ -344,7 +344,7 @@ const schemas: JsonObject = {
   Product: {
     type: 'object',
     description: `A product a seller lists, with its options. ${CATALOG_CACHE_NOTE}`,
-    required: ['id', 'sellerId', 'name', 'description', 'category', 'price', 'status', 'stockStatus', 'availableStock', 'options', 'createdAt'],
+    required: ['id', 'sellerId', 'name', 'description', 'category', 'price', 'status', 'digital', 'stockStatus', 'availableStock', 'options', 'createdAt'],
     properties: {
       id: positiveId('Product id'),
       sellerId: positiveId('The SELLER (or ADMIN) who listed it'),
@@ -353,6 +353,11 @@ const schemas: JsonObject = {
       category: { type: 'string', minLength: 1, maxLength: 50, example: 'shoes' },
       price: { ...productPrice('Integer KRW (won): positive and a multiple of 100'), minimum: 100, multipleOf: 100 },
       status: schemaRef('ProductStatus'),
+      digital: {
+        type: 'boolean',
+        description: 'Delivered without shipping (a download, a voucher code): an order whose lines are all digital needs no `shippingAddress`. False unless the seller said so.',
+        example: false,
+      },
       stockStatus: { allOf: [schemaRef('StockStatus')], description: 'Of the whole product, from the sums over its options' },
       availableStock: { type: 'integer', minimum: 0, description: 'Sum of the options\' `availableStock`', example: 10 },
       options: { type: 'array', minItems: 1, items: schemaRef('ProductOption'), description: 'In the order they were created (by id)' },
@@ -379,21 +384,23 @@ const schemas: JsonObject = {
       'PENDING --recovery: gateway says approved--> CONFIRMED\n' +
       'PENDING --recovery: not approved--> FAILED           (balance refunded, stock and coupon given back)\n' +
       'CONFIRMED | PREPARING --refund--> CANCELLED          (balance refunded, stock restocked, coupon REFUNDED)\n' +
+      'CONFIRMED | PREPARING --partial refund--> (unchanged) (those units credited and restocked; CANCELLED once the last unit is refunded)\n' +
       '```\n' +
       '- `CREATED`: placed and unpaid; its stock is reserved until `reservationExpiresAt`.\n' +
       '- `PENDING`: the wallet was debited and an external gateway has the payment but its answer is unknown; settled by `POST /api/v1/payments/confirm` or by recovery.\n' +
       '- `CONFIRMED`: paid; the stock has left the shop.\n' +
       '- `PREPARING`, `SHIPPED`, `DELIVERED`: moved by a seller of its items (or an ADMIN), one step at a time.\n' +
       '- `COMPLETED`: the buyer confirmed the purchase. Final.\n' +
-      '- `CANCELLED`: cancelled unpaid (by its buyer or an ADMIN, or by the sweeper when the reservation expired), or refunded after payment. Final.\n' +
+      '- `CANCELLED`: cancelled unpaid (by its buyer or an ADMIN, or by the sweeper when the reservation expired), or refunded after payment (every unit of it, at once or by partial refunds). Final.\n' +
       '- `FAILED`: the payment was declined or never approved; everything the order held was given back. Final.',
     example: 'CREATED',
   },
   OrderItem: {
     type: 'object',
     description: "One line of an order, with the product's name and price as they were when the order was placed.",
-    required: ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount'],
+    required: ['id', 'productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount', 'digital', 'refundedQuantity'],
     properties: {
+      id: positiveId("The line's id: what a partial refund names (`orderItemId`)"),
       productId: positiveId('Product id'),
       optionId: positiveId('Option id (filled in when the request left it out)'),
       productName: { type: 'string', example: 'Canvas sneakers' },
@@ -409,6 +416,37 @@ const schemas: JsonObject = {
           "This line's part of the order's `discountAmount` (KRW), `0 ≤ discountAmount ≤ amount`: only lines the coupon covers get any (a SELLER's coupon: that seller's lines; an ADMIN's: every line), split in proportion to their amounts, rounded down, the won left over one each to the lines that lost the most in rounding (the earlier line first). The lines' parts sum exactly to the order's.",
         example: 0,
       },
+      digital: {
+        type: 'boolean',
+        description: 'Whether the product was digital when the order was placed: nothing of this line is shipped.',
+        example: false,
+      },
+      refundedQuantity: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 10,
+        description: 'Units of this line refunded so far (0..`quantity`), by whole or partial refunds (see the order\'s `refunds`).',
+        example: 0,
+      },
+    },
+  },
+  ShippingAddress: {
+    type: 'object',
+    description: 'Where the goods of an order go, as the buyer gave it (text trimmed). Shown to the buyer, the sellers of its lines and ADMINs.',
+    required: ['recipient', 'phone', 'postalCode', 'line1', 'line2'],
+    additionalProperties: false,
+    properties: {
+      recipient: { type: 'string', minLength: 1, maxLength: 50, example: 'Kim Minji' },
+      phone: {
+        type: 'string',
+        pattern: '^\\+?\\d+(?:[ -]\\d+)*$',
+        maxLength: 20,
+        description: 'Digits, an optional leading `+`, single spaces or hyphens between groups; 8 to 15 digits.',
+        example: '010-1234-5678',
+      },
+      postalCode: { type: 'string', pattern: '^\\d{5}$', description: 'A Korean postal code: five digits.', example: '06236' },
+      line1: { type: 'string', minLength: 1, maxLength: 200, example: '123 Teheran-ro, Gangnam-gu, Seoul' },
+      line2: { type: 'string', minLength: 1, maxLength: 200, nullable: true, description: 'null when not given', example: '5F, Unit 501' },
     },
   },
   Order: {
@@ -425,7 +463,9 @@ const schemas: JsonObject = {
       'userCouponId',
       'reservationExpiresAt',
       'cancelReason',
+      'shippingAddress',
       'payment',
+      'refunds',
       'createdAt',
       'updatedAt',
     ],
@@ -464,11 +504,21 @@ const schemas: JsonObject = {
           '`EXPIRED` (cancelled by the sweeper); `DECLINED` (the gateway declined) or `NOT_APPROVED_BY_GATEWAY` (recovery found it never approved).',
         example: null,
       },
+      shippingAddress: {
+        anyOf: [schemaRef('ShippingAddress'), NULL],
+        description:
+          'Where its goods go, as given when it was placed. Every order with a physical line has one; null for an order of digital products placed without one, and for orders placed before addresses were taken.',
+      },
       payment: {
         // OpenAPI 3.0's `nullable` only widens a `type` beside it, never a $ref: null is its own branch.
         anyOf: [schemaRef('Payment'), NULL],
         description:
           'The latest payment attempt; null until there is one. A payment refused for want of balance is on record (FAILED) while the order stays CREATED and payable.',
+      },
+      refunds: {
+        type: 'array',
+        items: schemaRef('Refund'),
+        description: 'Its refunds, oldest first: one that refunded it whole, or partial refunds (the last of which, taking the last unit, ends it CANCELLED). Empty until one is made.',
       },
       createdAt: isoTime('When the order was placed'),
       updatedAt: isoTime('Last change of the order'),
@@ -483,23 +533,25 @@ const schemas: JsonObject = {
   },
   PaymentStatus: {
     type: 'string',
-    enum: ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED', 'FAILED'],
+    enum: ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED', 'FAILED', 'PARTIALLY_REFUNDED', 'REFUNDED'],
     description:
       'How far a payment got; steps only go forward, and a payment is recorded with the furthest step it reached so an operator can see where a failed or pending one stopped. ' +
-      'Clients normally see only `GATEWAY_REQUESTED`, `COMPLETED` and `FAILED`.\n' +
+      'Clients normally see only `GATEWAY_REQUESTED`, `COMPLETED`, `FAILED` and, once refunded, `PARTIALLY_REFUNDED` and `REFUNDED`.\n' +
       '- `INITIATED`: the attempt is recorded; nothing checked yet.\n' +
       '- `VALIDATING`: the order is being checked (CREATED, reservation still holding) and the wallet looked up.\n' +
       "- `LOCK_ACQUIRED`: the buyer's wallet is locked for the debit.\n" +
       '- `DEBITED`: the wallet was debited (ledger entry `PAYMENT`).\n' +
       '- `GATEWAY_REQUESTED`: the payment gateway was asked and its answer is not known yet (lost, or not given); the order is PENDING until the payment is settled by `POST /api/v1/payments/confirm` or by recovery (see `GET /api/v1/payments/{paymentId}/recovery`).\n' +
-      '- `COMPLETED`: approved: the stock is confirmed and the order CONFIRMED. Final.\n' +
-      '- `FAILED`: did not go through; `failureReason` says why and at which step. Whatever was debited was given back. Final.',
+      '- `COMPLETED`: approved: the stock is confirmed and the order CONFIRMED.\n' +
+      '- `FAILED`: did not go through; `failureReason` says why and at which step. Whatever was debited was given back. Final.\n' +
+      '- `PARTIALLY_REFUNDED`: completed, then some units of its order were refunded (`refundedAmount` says how much came back); the order keeps its status.\n' +
+      '- `REFUNDED`: completed, then every unit of its order was refunded (`refundedAmount` = `amount`); the order is CANCELLED. Final.',
     example: 'COMPLETED',
   },
   Payment: {
     type: 'object',
     description: 'One attempt to pay an order from the buyer\'s wallet.',
-    required: ['id', 'orderId', 'amount', 'status', 'failureReason', 'createdAt', 'updatedAt'],
+    required: ['id', 'orderId', 'amount', 'status', 'failureReason', 'refundedAmount', 'createdAt', 'updatedAt'],
     properties: {
       id: positiveId('Payment id'),
       orderId: positiveId('The order paid for'),
@@ -511,6 +563,13 @@ const schemas: JsonObject = {
         description:
           'Null unless FAILED. The reason, then the step it stopped at in parentheses: e.g. `DECLINED (at GATEWAY_REQUESTED)`, `NOT_APPROVED_BY_GATEWAY (at GATEWAY_REQUESTED)`, `INSUFFICIENT_BALANCE: ... (at LOCK_ACQUIRED)`.',
         example: null,
+      },
+      refundedAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: 'What refunds gave back of `amount` so far (KRW): 0 unless PARTIALLY_REFUNDED or REFUNDED, all of it once REFUNDED.',
+        example: 0,
       },
       createdAt: isoTime('When the attempt started'),
       updatedAt: isoTime('Last change of the payment'),
@@ -567,16 +626,49 @@ const schemas: JsonObject = {
   },
   Refund: {
     type: 'object',
-    description: 'The refund of a paid order: balance credited (ledger `REFUND`, not blocked by the balance cap), stock restocked, coupon usable again, order CANCELLED.',
-    required: ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'createdAt'],
+    description:
+      'A refund of a paid order: the whole of it, or some units of some lines (partial). The buyer is credited what they paid for those units (ledger `REFUND`, not blocked by the balance cap), the units are restocked; the last unit refunded gives the coupon back and cancels the order.',
+    required: ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'items', 'createdAt'],
     properties: {
       id: positiveId('Refund id'),
       orderId: positiveId('The refunded order'),
-      paymentId: positiveId('The completed payment it gives back'),
-      amount: { type: 'integer', format: 'int64', minimum: 0, description: "The payment's amount (KRW), all of it", example: 78000 },
+      paymentId: positiveId('The completed payment it gives back (part of)'),
+      amount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: "What the wallet was credited (KRW): the sum of its items' `amount`. A refund of a whole order never refunded before gives back the whole payment.",
+        example: 78000,
+      },
       status: schemaRef('RefundStatus'),
       reason: { type: 'string', nullable: true, description: 'As given; null when not given', example: 'Changed my mind' },
+      items: { type: 'array', minItems: 1, items: schemaRef('RefundItem'), description: 'The lines it gave units back of, in the order of the order\'s lines' },
       createdAt: isoTime('When the refund was made'),
+    },
+  },
+  RefundItem: {
+    type: 'object',
+    description: 'What a refund gave back of one order line.',
+    required: ['orderItemId', 'quantity', 'amount', 'discountAmount'],
+    additionalProperties: false,
+    properties: {
+      orderItemId: positiveId("The order line (its item's `id`)"),
+      quantity: { type: 'integer', minimum: 1, maximum: 10, description: 'Units refunded', example: 1 },
+      amount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: "Credited for them (KRW): `unitPrice × quantity − discountAmount`.",
+        example: 37000,
+      },
+      discountAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description:
+          "Their part of the line's discount, which the buyer never paid: floor(line discount × units refunded up to and with these / line quantity) − the same for the units refunded before. A line refunded to its last unit has given back exactly its discount.",
+        example: 2000,
+      },
     },
   },
   CouponType: {
@@ -698,7 +790,7 @@ const schemas: JsonObject = {
       "Where a user's copy of a coupon stands: ISSUED → USED → REFUNDED (→ USED again ...), or EXPIRED.\n" +
       '- `ISSUED`: held and not used. Applying it to an order binds it to that unpaid order (`orderId` set, status unchanged); the order being cancelled, expiring or failing gives it back (`orderId` null).\n' +
       '- `USED`: the order it is bound to was paid (`usedAt`, `orderId` = that order). Applies to no other order.\n' +
-      '- `REFUNDED`: the paid order that used it was refunded (`POST /api/v1/refunds`, or cancelling a CONFIRMED or PREPARING order): `usedAt` and `orderId` null again, and it applies to a new order like an ISSUED one.\n' +
+      '- `REFUNDED`: the paid order that used it was refunded to its last unit (`POST /api/v1/refunds`, or cancelling a CONFIRMED or PREPARING order; a partial refund leaves it USED): `usedAt` and `orderId` null again, and it applies to a new order like an ISSUED one.\n' +
       '- `EXPIRED`: past `expiresAt` without being used; set by the expiry job (every `JOB_INTERVAL_MS`) on ISSUED and REFUNDED copies not bound to an order. Final.',
     example: 'ISSUED',
   },
