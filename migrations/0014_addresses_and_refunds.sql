@@ -64,7 +64,8 @@ ALTER TABLE order_items ADD COLUMN refunded_quantity integer NOT NULL DEFAULT 0;
 ALTER TABLE order_items ADD CONSTRAINT order_items_refunded_within_quantity CHECK (refunded_quantity >= 0 AND refunded_quantity <= quantity);
 
 -- A line still never changes what was ordered; what happens to it afterwards (its refunded units,
--- and any state a later change gives lines) may move. The old guard refused every update.
+-- and any state another change gives lines) may move. The old guard refused every update (a
+-- migration before this one may have replaced it already; its guard, if any, stays beside this one).
 DROP TRIGGER IF EXISTS order_items_never_change ON order_items;
 
 CREATE FUNCTION order_items_keep_what_was_ordered() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -86,6 +87,8 @@ END
 $$;
 
 CREATE TRIGGER order_items_keep_what_was_ordered BEFORE UPDATE ON order_items FOR EACH ROW EXECUTE FUNCTION order_items_keep_what_was_ordered();
+-- Lines are never deleted (a migration before this one may have said so already, by this name).
+DROP TRIGGER IF EXISTS order_items_never_deleted ON order_items;
 CREATE TRIGGER order_items_never_deleted BEFORE DELETE ON order_items FOR EACH ROW EXECUTE FUNCTION forbid_change();
 
 -- Payments: when they completed (the day their sale counts on, which refunds must not move), and
