@@ -1,5 +1,6 @@
 import type { FulfilmentStep, Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
+import { assertCouponMinimumKept, assertLinesOf, planRefund, type RefundLine, type RefundRequestLine } from '../../domain/ordering/refund.js';
 import type { OrderQuery } from '../../domain/ordering/repositories.js';
 import { Forbidden, InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { type Page, type PageRequest } from '../../domain/shared/page.js';
@@ -8,7 +9,6 @@ import type { OrderStatus } from '../../domain/ordering/order.js';
 import type { OrderingContext } from './ordering-context.js';
 import { OrderSettlement } from './settlement.js';
 import { orderView, type OrderView, refundView, type RefundView } from './views.js';
-import { assertCouponMinimumKept, assertLinesOf, planRefund, type RefundLine, type RefundRequestLine } from '../../domain/ordering/refund.js';
 
 function assertOwnerOrAdmin(actor: Actor, order: Order, action: string): void {
   if (actor.role !== 'ADMIN' && order.userId !== actor.userId) throw new Forbidden(`Only the order’s buyer may ${action} it`);
