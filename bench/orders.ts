@@ -5,6 +5,9 @@ import { LoadClient, percentile } from './load.js';
 import { cpuSnapshot, describeCpu } from './cpu.js';
 import { startBenchServer } from './server.js';
 
+/** Where the benchmark's goods go: an order with a physical line needs an address (issue 12). */
+const ADDRESS = { recipient: 'Bench Buyer', phone: '010-1234-5678', postalCode: '06236', line1: '1 Bench-ro' };
+
 const BUYERS = 200;
 const PRICE = 1_000;
 const BUYER_BALANCE = 5_000_000;
@@ -130,7 +133,7 @@ async function runHttp(urls: string[], seeded: Seeded, tokens: string[], options
         const token = tokens[(worker + i * options.connections) % tokens.length] as string;
         const productId = seeded.productIds[(worker * 7919 + i * 104729) % seeded.productIds.length] as number;
         const t0 = performance.now();
-        const placed = await client.send({ method: 'POST', path: '/api/v1/orders', token, body: { items: [{ productId, quantity: 1 }] } }).catch(() => null);
+        const placed = await client.send({ method: 'POST', path: '/api/v1/orders', token, body: { items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS } }).catch(() => null);
         if (!placed) {
           fail('network');
           continue;
@@ -202,8 +205,9 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
             if (held.rowCount === 0) return null;
             const now = new Date();
             const order = await c.query(
-              `INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, reservation_expires_at, version, created_at, updated_at)
-               VALUES ($1, 'CREATED', $2, 0, $2, $3, 0, $4, $4) RETURNING *`,
+              `INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, reservation_expires_at, version, created_at, updated_at,
+                                   ship_recipient, ship_phone, ship_postal_code, ship_line1)
+               VALUES ($1, 'CREATED', $2, 0, $2, $3, 0, $4, $4, 'Bench Buyer', '010-1234-5678', '06236', '1 Bench-ro') RETURNING *`,
               [buyer, PRICE, new Date(now.getTime() + 300_000), now],
             );
             const id = Number(order.rows[0].id);

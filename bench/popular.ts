@@ -63,14 +63,24 @@ async function seedSales(databaseUrl: string): Promise<{ items: number; salesRow
        FROM bench_priced b JOIN orders o ON o.id = b.order_id`,
     );
     await db.raw(
-      `INSERT INTO payments (id, order_id, user_id, amount, status, created_at, updated_at) OVERRIDING SYSTEM VALUE
-       SELECT id, id, user_id, final_amount, 'COMPLETED', created_at, created_at FROM orders`,
+      `INSERT INTO payments (id, order_id, user_id, amount, status, created_at, updated_at, completed_at, refunded_amount) OVERRIDING SYSTEM VALUE
+       SELECT id, id, user_id, final_amount, CASE WHEN status = 'CANCELLED' THEN 'REFUNDED' ELSE 'COMPLETED' END, created_at, created_at, created_at,
+              CASE WHEN status = 'CANCELLED' THEN final_amount ELSE 0 END
+       FROM orders`,
     );
     await db.raw(`ALTER TABLE payments ALTER COLUMN id RESTART WITH ${ORDERS + 1}`);
-    await db.raw(
-      `INSERT INTO refunds (order_id, payment_id, amount, status, reason, created_at)
-       SELECT id, id, final_amount, 'REFUNDED', 'bench', created_at + interval '1 hour' FROM orders WHERE status = 'CANCELLED'`,
-    );
+    // A refund, its lines, its lines' refunded units and its payment's refunded amount must agree at commit (0014).
+    await db.transaction(async (trx) => {
+      await trx.raw(
+        `INSERT INTO refunds (order_id, payment_id, amount, status, reason, created_at)
+         SELECT id, id, final_amount, 'REFUNDED', 'bench', created_at + interval '1 hour' FROM orders WHERE status = 'CANCELLED'`,
+      );
+      await trx.raw(
+        `INSERT INTO refund_items (refund_id, order_item_id, quantity, amount, discount_amount)
+         SELECT r.id, i.id, i.quantity, i.amount - i.discount_amount, i.discount_amount FROM refunds r JOIN order_items i ON i.order_id = r.order_id`,
+      );
+      await trx.raw(`UPDATE order_items i SET refunded_quantity = i.quantity FROM refunds r WHERE r.order_id = i.order_id`);
+    });
     // The aggregate as the payments and refunds above would have left it: on each payment's UTC day, net of refunds.
     await db.raw(
       `INSERT INTO product_sales_daily (product_id, day, units, revenue)

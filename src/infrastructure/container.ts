@@ -60,6 +60,7 @@ import { ORDER_RATE_LIMIT, type OrderingContext } from '../application/ordering/
 import { PayForOrder } from '../application/ordering/pay-for-order.js';
 import { GetPaymentRecovery, ListPaymentRecoveries, RetryPaymentRecovery } from '../application/ordering/payment-recovery.js';
 import { PlaceOrder } from '../application/ordering/place-order.js';
+import { GetRefund } from '../application/ordering/refunds.js';
 import { SettlePendingPayment } from '../application/ordering/settle-pending-payments.js';
 import type { PopularAnswerStore } from '../application/ports/popular-answer-store.js';
 import { GetPopularProducts } from '../application/sales/get-popular-products.js';
@@ -181,6 +182,7 @@ export const TOKENS = {
   listOrders: token<ListOrders>('ListOrders'),
   cancelOrder: token<CancelOrder>('CancelOrder'),
   refundOrder: token<RefundOrder>('RefundOrder'),
+  getRefund: token<GetRefund>('GetRefund'),
   advanceFulfilment: token<AdvanceFulfilment>('AdvanceFulfilment'),
   completeOrder: token<CompleteOrder>('CompleteOrder'),
   payForOrder: token<PayForOrder>('PayForOrder'),
@@ -297,9 +299,11 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
         return product ? { sellerId: product.sellerId, category: product.category } : null;
       }),
     );
-    c.bind(TOKENS.orders).toConstantValue(new MemoryOrderRepository(tx));
+    // The orders show their refunds: both read the one refunds table.
+    const refunds = new MemoryRefundRepository(tx);
+    c.bind(TOKENS.orders).toConstantValue(new MemoryOrderRepository(tx, refunds));
     c.bind(TOKENS.payments).toConstantValue(new MemoryPaymentRepository(tx));
-    c.bind(TOKENS.refunds).toConstantValue(new MemoryRefundRepository(tx));
+    c.bind(TOKENS.refunds).toConstantValue(refunds);
     const outbox = new MemoryOutbox(tx);
     c.bind(TOKENS.outbox).toConstantValue(outbox);
     c.bind(TOKENS.outboxStore).toConstantValue(new MemoryOutboxStore(outbox));
@@ -437,6 +441,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.getOrder, (get) => new GetOrder(get(TOKENS.ordering)));
   bind(TOKENS.listOrders, (get) => new ListOrders(get(TOKENS.ordering)));
   bind(TOKENS.refundOrder, (get) => new RefundOrder(get(TOKENS.ordering)));
+  bind(TOKENS.getRefund, (get) => new GetRefund(get(TOKENS.ordering)));
   bind(TOKENS.cancelOrder, (get) => new CancelOrder(get(TOKENS.ordering), get(TOKENS.refundOrder)));
   bind(TOKENS.advanceFulfilment, (get) => new AdvanceFulfilment(get(TOKENS.ordering)));
   bind(TOKENS.completeOrder, (get) => new CompleteOrder(get(TOKENS.ordering)));

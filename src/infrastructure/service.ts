@@ -152,6 +152,7 @@ async function startOn(database: Database | null, config: Config, logger: Logger
       listPaymentRecoveries: resolve(container, TOKENS.listPaymentRecoveries),
       retryPaymentRecovery: resolve(container, TOKENS.retryPaymentRecovery),
       refundOrder: resolve(container, TOKENS.refundOrder),
+      getRefund: resolve(container, TOKENS.getRefund),
       createCoupon: resolve(container, TOKENS.createCoupon),
       getCoupon: resolve(container, TOKENS.getCoupon),
       changeCouponStatus: resolve(container, TOKENS.changeCouponStatus),

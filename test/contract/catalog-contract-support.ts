@@ -62,6 +62,7 @@ export function newProduct(sellerId: number, overrides: Partial<NewProduct> = {}
     category: 'contract',
     price: 10_000,
     status: 'ACTIVE',
+    digital: false,
     createdAt: LISTED_AT,
     options,
     ...overrides,

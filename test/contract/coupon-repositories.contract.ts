@@ -8,6 +8,7 @@ import { DEFAULT_ORDER_POLICY, Order, type PricedLine } from '../../src/domain/o
 import type { OrderRepository } from '../../src/domain/ordering/repositories.js';
 import { InvalidState, NotFound } from '../../src/domain/shared/errors.js';
 import { rejectionOf, UNKNOWN_ID, uniqueToken } from './contract-support.js';
+import { CONTRACT_ADDRESS } from './ordering-repositories.contract.js';
 
 /** Rows that coupons and the copies users hold refer to; on PostgreSQL they must exist (foreign keys). */
 export interface CouponFixtures {
@@ -636,7 +637,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
     /** An unpaid order of the user's carrying this copy (a real order row: user_coupons.order_id refers to it). */
     async function orderFor(userId: number, userCouponId: number, placedAt = at(1)): Promise<Order> {
       const placed = Order.place(
-        { userId, lines: [{ ...fx.orderLine, quantity: 1 }], discountAmount: 0, userCouponId, at: placedAt },
+        { userId, lines: [{ ...fx.orderLine, quantity: 1 }], discountAmount: 0, userCouponId, shippingAddress: CONTRACT_ADDRESS, at: placedAt },
         DEFAULT_ORDER_POLICY,
       );
       const order = await transactions.run(() => subject.orders.add(placed));

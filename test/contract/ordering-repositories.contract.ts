@@ -3,7 +3,8 @@ import type { OutboxEvent } from '../../src/application/ports/outbox.js';
 import type { TransactionManager } from '../../src/application/ports/transaction-manager.js';
 import { DEFAULT_ORDER_POLICY, type LinesMoved, type NewOrder, Order, type OrderStatus, type PricedLine } from '../../src/domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentRecoveryPolicy } from '../../src/domain/ordering/payment.js';
-import type { NewRefund } from '../../src/domain/ordering/refund.js';
+import { type NewRefund, planRefund, refundTotal } from '../../src/domain/ordering/refund.js';
+import type { ShippingAddress } from '../../src/domain/ordering/shipping-address.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../../src/domain/ordering/repositories.js';
 import type { Outbox } from '../../src/application/ports/outbox.js';
 import { rejectionOf, UNKNOWN_ID } from './contract-support.js';
@@ -35,6 +36,7 @@ export interface OrderingRepositoriesSubject {
 }
 
 const T0 = new Date('2026-01-15T09:00:00.000Z');
+export const CONTRACT_ADDRESS: ShippingAddress = { recipient: 'Contract Buyer', phone: '+82 10-1234-5678', postalCode: '06236', line1: '1 Contract-ro', line2: '2F' };
 /** The n-th second after T0, with milliseconds that must survive the store. */
 const at = (n: number, from = T0) => new Date(from.getTime() + n * 1_000 + 7);
 
@@ -83,7 +85,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       .slice(0, options.lines ?? 2)
       .map((line, i) => ({ ...line, productId: fx.productId, optionId: fx.optionIds[i] as number, sellerId: options.sellers?.[i] ?? fx.sellerId }));
     return Order.place(
-      { userId, lines, discountAmount: options.discount ?? 0, userCouponId: options.userCouponId ?? null, at: placedAt },
+      { userId, lines, discountAmount: options.discount ?? 0, userCouponId: options.userCouponId ?? null, shippingAddress: CONTRACT_ADDRESS, at: placedAt },
       { ...DEFAULT_ORDER_POLICY, reservationTtlSeconds: options.ttlSeconds ?? DEFAULT_ORDER_POLICY.reservationTtlSeconds },
     );
   }
@@ -147,7 +149,9 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       const added = await add(placed);
 
       expect(Number.isSafeInteger(added.id) && added.id > 0).to.equal(true);
-      const expected = { ...placed, id: added.id };
+      const itemIds = added.items.map((i) => i.id);
+      expect(itemIds.every((id) => Number.isSafeInteger(id) && id > 0) && new Set(itemIds).size === 3, 'each line has an id of its own').to.equal(true);
+      const expected = { ...placed, id: added.id, items: placed.items.map((i, n) => ({ ...i, id: itemIds[n] as number, refundedQuantity: 0 })), refunds: [] };
       expect(added).to.be.instanceOf(Order);
       expect(added.toSnapshot()).to.deep.equal(expected);
       expect(expected).to.include({ status: 'CREATED', version: 0, totalAmount: 17_100, discountAmount: 1_234, finalAmount: 15_866 });
@@ -157,7 +161,10 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
 
     it('keeps each line\'s part of the discount as placed (only covered lines get any)', async function () {
       const lines = newOrder(buyer, at(1), { lines: 3 }).items.map(({ amount: _a, discountAmount: _d, ...priced }) => priced);
-      const placed = Order.place({ userId: buyer, lines, discountAmount: 12_100, lineDiscounts: [0, 12_000, 100], userCouponId: null, at: at(1) }, DEFAULT_ORDER_POLICY);
+      const placed = Order.place(
+        { userId: buyer, lines, discountAmount: 12_100, lineDiscounts: [0, 12_000, 100], userCouponId: null, shippingAddress: CONTRACT_ADDRESS, at: at(1) },
+        DEFAULT_ORDER_POLICY,
+      );
 
       const added = await add(placed);
 
@@ -899,72 +906,158 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
     });
   });
 
-  describe('refunds', function () {
+  describe('refunds (whole and partial, issue 12)', function () {
+    /** A CONFIRMED order of two lines (2 × 1,500 and 1 × 12,000, 1,234 off) and its COMPLETED payment. */
     async function paidOrder(): Promise<{ order: Order; payment: Payment }> {
-      const order = await orderIn('CONFIRMED', buyer, at(1));
-      const payment = await transactions.run(() => payments.add({ ...Payment.start(order.id, buyer, order.finalAmount, at(1)), status: 'COMPLETED' }));
-      return { order, payment };
+      const placed = await add(newOrder(buyer, at(1), { discount: 1_234 }));
+      return transactions.run(async () => {
+        const order = (await orders.getForUpdate(placed.id)) as Order;
+        const payment = Payment.fromSnapshot({ ...(await payments.add(Payment.start(order.id, buyer, order.finalAmount, at(1)))).toSnapshot() });
+        payment.reach('COMPLETED', at(2));
+        await payments.save(payment);
+        order.confirmPayment(at(2));
+        return { order: await orders.save(order), payment };
+      });
     }
 
-    const refundOf = ({ order, payment }: { order: Order; payment: Payment }, n: number, status: NewRefund['status'] = 'REFUNDED'): NewRefund => ({
-      orderId: order.id,
-      paymentId: payment.id,
-      amount: payment.amount,
-      status,
-      reason: `contract refund ${n}`,
-      createdAt: at(n),
+    /** A refund as the settlement makes one: the lines' units, the payment's books, the refund, the order. */
+    function refund(id: number, requested: { orderItemId: number; quantity: number }[] | null, n: number) {
+      return transactions.run(async () => {
+        const order = (await orders.getForRefund(id)) as Order;
+        const payment = (await payments.latestFor(id)) as Payment;
+        const plan = planRefund(id, order.items, requested);
+        const whole = order.isWhollyRefundedBy(plan);
+        await orders.refundUnits(id, plan);
+        payment.recordRefund(refundTotal(plan), whole, at(n));
+        await payments.saveRefund(payment, refundTotal(plan));
+        const made = await refunds.add({ orderId: id, paymentId: payment.id, amount: refundTotal(plan), status: 'REFUNDED', reason: `contract refund ${n}`, createdAt: at(n), items: plan });
+        order.recordRefund(made, at(n));
+        await orders.save(order);
+        return made;
+      });
+    }
+
+    it('add stores a refund with its lines; get and forOrder return it; the order lists it and counts its units', async function () {
+      const { order, payment } = await paidOrder();
+      const [first, second] = order.items.map((i) => i.id) as [number, number];
+
+      const made = await refund(order.id, [{ orderItemId: first, quantity: 1 }], 3);
+
+      expect(Number.isSafeInteger(made.id) && made.id > 0).to.equal(true);
+      // 1,234 off 15,000: line 1 (3,000) carries 247; one of its two units carries floor(247 × 1 / 2) = 123.
+      const expected: NewRefund = {
+        orderId: order.id,
+        paymentId: payment.id,
+        amount: 1_377,
+        status: 'REFUNDED',
+        reason: 'contract refund 3',
+        createdAt: at(3),
+        items: [{ orderItemId: first, quantity: 1, amount: 1_377, discountAmount: 123 }],
+      };
+      expect(order.items.map((i) => i.discountAmount)).to.deep.equal([247, 987]);
+      expect(made).to.deep.equal({ ...expected, id: made.id });
+      expect(await refunds.get(made.id)).to.deep.equal(made);
+      expect(await refunds.forOrder(order.id)).to.deep.equal([made]);
+      const stored = (await orders.get(order.id)) as Order;
+      expect(stored.refunds).to.deep.equal([made]);
+      expect(stored.items.map((i) => [i.id, i.refundedQuantity])).to.deep.equal([
+        [first, 1],
+        [second, 0],
+      ]);
+      expect(stored.status).to.equal('CONFIRMED');
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.include({ status: 'PARTIALLY_REFUNDED', refundedAmount: 1_377, completedAt: at(2), updatedAt: at(3) });
+      expect((await orders.list({ page: 1, size: 100, userId: buyer })).items.find((o) => o.id === order.id)?.refunds).to.deep.equal([made]);
     });
 
-    it('add stores the refund; forOrder returns it', async function () {
-      const paid = await paidOrder();
+    it('the rest of the order, refunded later, closes every line exactly: the whole payment back in all, REFUNDED, oldest refund first', async function () {
+      const { order, payment } = await paidOrder();
+      const first = await refund(order.id, [{ orderItemId: order.items[0]!.id, quantity: 1 }], 3);
 
-      const refund = await transactions.run(() => refunds.add(refundOf(paid, 2)));
+      const rest = await refund(order.id, null, 4);
 
-      expect(Number.isSafeInteger(refund.id) && refund.id > 0).to.equal(true);
-      expect(refund).to.deep.equal({ ...refundOf(paid, 2), id: refund.id });
-      expect(await refunds.forOrder(paid.order.id)).to.deep.equal(refund);
+      expect(rest.items.map((l) => [l.orderItemId, l.quantity, l.amount, l.discountAmount])).to.deep.equal([
+        [order.items[0]!.id, 1, 1_376, 124],
+        [order.items[1]!.id, 1, 11_013, 987],
+      ]);
+      expect(first.amount + rest.amount).to.equal(payment.amount);
+      expect((await refunds.forOrder(order.id)).map((r) => r.id)).to.deep.equal([first.id, rest.id]);
+      const stored = (await orders.get(order.id)) as Order;
+      expect(stored.toSnapshot()).to.deep.include({ status: 'CANCELLED', cancelReason: 'contract refund 4' });
+      expect(stored.items.map((i) => i.refundedQuantity)).to.deep.equal([2, 1]);
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.include({ status: 'REFUNDED', refundedAmount: payment.amount });
     });
 
-    it('forOrder of an order never refunded is null', async function () {
-      const paid = await paidOrder();
+    it('forOrder of an order never refunded is empty; get of an unknown refund is null; getForRefund of an unknown order is null', async function () {
+      const { order } = await paidOrder();
 
-      expect(await refunds.forOrder(paid.order.id)).to.equal(null);
-      expect(await refunds.forOrder(UNKNOWN_ID)).to.equal(null);
+      expect(await refunds.forOrder(order.id)).to.deep.equal([]);
+      expect(await refunds.forOrder(UNKNOWN_ID)).to.deep.equal([]);
+      expect(await refunds.get(UNKNOWN_ID)).to.equal(null);
+      expect(await transactions.run(() => orders.getForRefund(UNKNOWN_ID))).to.equal(null);
+      expect((await orders.get(order.id))?.refunds).to.deep.equal([]);
     });
 
-    it('refuses a second refund of one order (INVALID_STATE)', async function () {
-      const paid = await paidOrder();
-      const refund = await transactions.run(() => refunds.add(refundOf(paid, 2)));
+    it('refundUnits refuses more units than are left of a line, or of another order\'s line (INVALID_STATE), changing no line', async function () {
+      const { order } = await paidOrder();
+      const other = await paidOrder();
+      const [first, second] = order.items as [Order['items'][number], Order['items'][number]];
+      const units = (orderItemId: number, quantity: number) => ({ orderItemId, quantity, amount: 0, discountAmount: 0 });
 
-      const error = await rejectionOf(transactions.run(() => refunds.add(refundOf(paid, 3, 'MANUAL'))));
-
-      expect(error.code).to.equal('INVALID_STATE');
-      expect(await refunds.forOrder(paid.order.id)).to.deep.equal(refund);
+      for (const lines of [[units(first.id, 3)], [units(second.id, 1), units(first.id, 3)], [units(other.order.items[0]!.id, 1)]]) {
+        expect((await rejectionOf(transactions.run(() => orders.refundUnits(order.id, lines)))).code).to.equal('INVALID_STATE');
+      }
+      expect((await orders.get(order.id))?.items.map((i) => i.refundedQuantity)).to.deep.equal([0, 0]);
     });
 
-    it('a failed refund does not count: forOrder ignores it, another may follow, and forOrder gives the one that stands', async function () {
-      const paid = await paidOrder();
-      await transactions.run(() => refunds.add(refundOf(paid, 2, 'FAILED')));
-      expect(await refunds.forOrder(paid.order.id)).to.equal(null);
+    it('saveRefund refuses more than is left of the payment, and a payment not paid (INVALID_STATE), changing nothing', async function () {
+      const { payment } = await paidOrder();
+      const over = Payment.fromSnapshot(payment.toSnapshot());
+      over.recordRefund(payment.amount, true, at(3));
 
-      const standing = await transactions.run(() => refunds.add(refundOf(paid, 3)));
-      await transactions.run(() => refunds.add(refundOf(paid, 4, 'FAILED')));
-
-      expect(await refunds.forOrder(paid.order.id)).to.deep.equal(standing);
+      expect((await rejectionOf(transactions.run(() => payments.saveRefund(over, payment.amount + 1)))).code).to.equal('INVALID_STATE');
+      const unpaidOrder = await add(newOrder(buyer, at(1)));
+      const unpaid = await transactions.run(() => payments.add(Payment.start(unpaidOrder.id, buyer, unpaidOrder.finalAmount, at(1))));
+      expect((await rejectionOf(transactions.run(() => payments.saveRefund(unpaid, 0)))).code).to.equal('INVALID_STATE');
+      expect((await payments.get(payment.id))?.toSnapshot()).to.deep.include({ status: 'COMPLETED', refundedAmount: 0 });
     });
 
-    it('a refund added in a transaction that then throws is gone', async function () {
-      const paid = await paidOrder();
+    it('a refund made in a transaction that then throws is gone, with its units and the payment\'s books', async function () {
+      const { order, payment } = await paidOrder();
 
       await rejectionOf(
         transactions.run(async () => {
-          await refunds.add(refundOf(paid, 2));
+          await orders.refundUnits(order.id, [{ orderItemId: order.items[1]!.id, quantity: 1, amount: 11_013, discountAmount: 987 }]);
+          await refunds.add({ orderId: order.id, paymentId: payment.id, amount: 0, status: 'REFUNDED', reason: null, createdAt: at(3), items: [] });
           throw new Error('boom after the refund');
         }),
       );
 
-      expect(await refunds.forOrder(paid.order.id)).to.equal(null);
-      expect((await transactions.run(() => refunds.add(refundOf(paid, 3)))).status).to.equal('REFUNDED');
+      expect(await refunds.forOrder(order.id)).to.deep.equal([]);
+      expect((await orders.get(order.id))?.items.map((i) => i.refundedQuantity)).to.deep.equal([0, 0]);
+      expect((await refund(order.id, null, 4)).amount).to.equal(payment.amount);
+    });
+  });
+
+  describe('shipping address and digital lines (issue 12)', function () {
+    it('keeps the address as given, line2 null when left out, and whether each line was digital', async function () {
+      const placed = newOrder(buyer, at(1));
+      const bare = { ...placed, shippingAddress: { ...CONTRACT_ADDRESS, line2: null }, items: placed.items.map((i, n) => ({ ...i, digital: n === 1 })) };
+
+      const added = await add(bare);
+
+      expect((await orders.get(added.id))?.toSnapshot()).to.deep.include({ shippingAddress: { ...CONTRACT_ADDRESS, line2: null } });
+      expect((await orders.get(added.id))?.items.map((i) => i.digital)).to.deep.equal([false, true]);
+    });
+
+    it('an order of digital lines only may have no address; one with a physical line is refused without one', async function () {
+      const placed = newOrder(buyer, at(1));
+      const digitalOnly = { ...placed, shippingAddress: null, items: placed.items.map((i) => ({ ...i, digital: true })) };
+      expect((await orders.get((await add(digitalOnly)).id))?.toSnapshot().shippingAddress).to.equal(null);
+
+      await rejectionOf(add({ ...placed, shippingAddress: null }));
+      await rejectionOf(add({ ...placed, shippingAddress: { ...CONTRACT_ADDRESS, postalCode: '1234' } }));
+      await rejectionOf(add({ ...placed, shippingAddress: { ...CONTRACT_ADDRESS, phone: '010-12' } }));
+      await rejectionOf(add({ ...placed, shippingAddress: { ...CONTRACT_ADDRESS, recipient: ' padded ' } }));
     });
   });
 

@@ -89,10 +89,11 @@ describe('Ordering repositories contract', function () {
     orderingRepositoriesContract(async () => {
       const transactions = new MemoryTransactionManager();
       const outbox = new MemoryOutbox(transactions);
+      const refunds = new MemoryRefundRepository(transactions);
       return {
-        orders: new MemoryOrderRepository(transactions),
+        orders: new MemoryOrderRepository(transactions, refunds),
         payments: new MemoryPaymentRepository(transactions),
-        refunds: new MemoryRefundRepository(transactions),
+        refunds,
         outbox,
         outboxEvents: async (aggregateType, aggregateId) =>
           outbox.events().filter((e) => e.aggregateType === aggregateType && e.aggregateId === aggregateId),

@@ -141,6 +141,19 @@ export function productRepositoryContract(makeSubject: () => Promise<CatalogSubj
       });
     });
 
+    it('writes whether the product is digital, both ways (issue 12)', async function () {
+      const added = await add({ digital: true });
+      expect((await products.get(added.id))?.digital).to.equal(true);
+
+      await transactions.run(async () => {
+        const product = await products.getForUpdate(added.id);
+        product!.change({ digital: false }, at(90));
+        await products.save(product!);
+      });
+
+      expect((await products.get(added.id))?.toSnapshot()).to.deep.equal({ ...added.toSnapshot(), digital: false, updatedAt: at(90) });
+    });
+
     it('touches only the product it saves', async function () {
       const a = await add({ name: 'A' });
       const b = await add({ name: 'B' });

@@ -310,7 +310,8 @@ function fuzzSuite(label: string, options: TestServiceOptions, runs: number): vo
         auth(seller!.token),
       );
       await t.api.post('/api/v1/balances/charge', { amount: 100_000 }, auth(buyer!.token));
-      const order = await t.api.post('/api/v1/orders', { items: [{ productId: product.body.id, quantity: 1 }] }, auth(buyer!.token));
+      const shippingAddress = { recipient: 'Fuzz', phone: '010-1234-5678', postalCode: '06236', line1: '1 Fuzz-ro' };
+      const order = await t.api.post('/api/v1/orders', { items: [{ productId: product.body.id, quantity: 1 }], shippingAddress }, auth(buyer!.token));
       const payment = await t.api.post('/api/v1/payments/process', { orderId: order.body.id }, auth(buyer!.token));
       const userCoupon = await t.api.post('/api/v1/coupons/issue', { couponId: coupon.body.id }, auth(buyer!.token));
       for (const found of [buyer!.id, seller!.id, product.body.id, product.body.options?.[0]?.id, coupon.body.id, order.body.id, payment.body.id, userCoupon.body.id]) {

@@ -5,6 +5,7 @@ import { expectProblem, expectValidation } from './problem.js';
 import {
   cancelPath,
   completePath,
+  E2E_ADDRESS,
   expectOrderAnswer,
   expectSellerOrderPage,
   freshIdempotencyKey,
@@ -71,9 +72,12 @@ for (const persistence of ['postgres', 'memory'] as const) {
           userCouponId: null,
           cancelReason: null,
           payment: null,
+          shippingAddress: E2E_ADDRESS,
+          refunds: [],
         });
         expect(order.items).to.deep.equal([
           {
+            id: order.items[0]!.id,
             productId: listing.product.id,
             optionId: medium!.id,
             productName: listing.product.name,
@@ -83,6 +87,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
             amount: 36_000,
             discountAmount: 0,
             status: 'ORDERED',
+            digital: false,
+            refundedQuantity: 0,
           },
         ]);
         const created = Date.parse(order.createdAt);

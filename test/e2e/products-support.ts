@@ -29,10 +29,11 @@ export interface NewProductBody {
   description?: string;
   category: string;
   price: number;
+  digital?: boolean;
   options: Array<{ name: string; stock: number }>;
 }
 
-const PRODUCT_KEYS = ['id', 'sellerId', 'name', 'description', 'category', 'price', 'status', 'stockStatus', 'availableStock', 'options', 'createdAt'];
+const PRODUCT_KEYS = ['id', 'sellerId', 'name', 'description', 'category', 'price', 'status', 'digital', 'stockStatus', 'availableStock', 'options', 'createdAt'];
 const OPTION_KEYS = ['id', 'name', 'totalStock', 'reservedStock', 'availableStock', 'stockStatus'];
 const PAGE_KEYS = ['items', 'page', 'size', 'totalItems', 'totalPages'];
 
@@ -72,6 +73,7 @@ export function expectProductShape(body: unknown): asserts body is ProductView {
   for (const key of ['name', 'description', 'category'] as const) expect(p[key], key).to.be.a('string');
   expect(Number.isSafeInteger(p['price']), 'price is an integer').to.equal(true);
   expect(p['status']).to.be.oneOf(['ACTIVE', 'DISCONTINUED']);
+  expect(p['digital'], 'digital is a boolean').to.be.a('boolean');
   expect(p['stockStatus']).to.be.oneOf([...STOCK_STATUSES]);
   expectIsoTime(p['createdAt']);
   expect(p['options'], 'options').to.be.an('array').that.is.not.empty;

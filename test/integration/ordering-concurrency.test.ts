@@ -171,7 +171,7 @@ describe('ordering under concurrency (PostgreSQL)', function () {
           ['PAYMENT', -price, order.id],
           ['REFUND', price, order.id],
         ]);
-        expect((await paymentsOf(db(), [order.id])).map((p) => p.status)).to.deep.equal(['COMPLETED']);
+        expect((await paymentsOf(db(), [order.id])).map((p) => p.status)).to.deep.equal(['REFUNDED']);
         expect(await refundsOf(db(), [order.id])).to.deep.equal([{ orderId: order.id, amount: price }]);
         expect(events).to.deep.equal(['OrderCreated', 'PaymentCompleted', 'RefundCompleted', 'OrderCancelled']);
       }

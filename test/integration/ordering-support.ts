@@ -46,6 +46,9 @@ export async function startApp(database: TestDatabase, options: AppOptions = {})
   return { container, db, close: () => db.destroy() };
 }
 
+/** Where the scenarios' goods go (issue 12: an order with a physical line needs an address). */
+export const SHIPPING_ADDRESS = { recipient: 'Integration Buyer', phone: '010-1234-5678', postalCode: '06236', line1: '1 Test-ro' };
+
 let pastDays = 0;
 
 /**
@@ -144,6 +147,7 @@ export class Shop {
   place(buyer: Actor, product: Listed, lines: Line[]): Promise<OrderView> {
     return resolve(this.app.container, TOKENS.placeOrder).execute(buyer, {
       items: lines.map(([optionId, quantity]) => ({ productId: product.productId, optionId, quantity })),
+      shippingAddress: SHIPPING_ADDRESS,
     });
   }
 

@@ -4,7 +4,8 @@ import type { StoredOutboxEvent } from '../../application/ports/outbox-store.js'
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { LINE_STATUSES, type LinesMoved, type NewOrder, Order, type OrderSnapshot, statusAgreesWithLines, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentSnapshot, type RecoveryState } from '../../domain/ordering/payment.js';
-import type { NewRefund, RefundSnapshot } from '../../domain/ordering/refund.js';
+import type { NewRefund, RefundLine, RefundSnapshot } from '../../domain/ordering/refund.js';
+import { PHONE_PATTERN, POSTAL_CODE_PATTERN } from '../../domain/ordering/shipping-address.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
 import { ConcurrentModification, InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
@@ -33,11 +34,24 @@ function assertOrderRow(order: NewOrder): void {
   // The deferred trigger orders_discount_allocated (migrations/0010).
   const allocated = order.items.reduce((sum, item) => sum + item.discountAmount, 0);
   if (allocated !== order.discountAmount) problems.push(`the lines carry a discount of ${allocated}, the order ${order.discountAmount}`);
+  // The address CHECKs and the deferred trigger orders_physical_goods_have_an_address (migrations/0014).
+  const address = order.shippingAddress;
+  if (address === null) {
+    if (order.items.some((i) => !i.digital)) problems.push('orders_physical_goods_have_an_address');
+  } else {
+    const trimmedText = (v: string, max: number) => v.length >= 1 && v.length <= max && v === v.trim();
+    if (!trimmedText(address.recipient, 50)) problems.push('orders_ship_recipient_valid');
+    const digits = address.phone.replace(/\D/g, '').length;
+    if (!(address.phone.length <= 20 && PHONE_PATTERN.test(address.phone) && digits >= 8 && digits <= 15)) problems.push('orders_ship_phone_valid');
+    if (!POSTAL_CODE_PATTERN.test(address.postalCode)) problems.push('orders_ship_postal_code_valid');
+    if (!trimmedText(address.line1, 200)) problems.push('orders_ship_line1_valid');
+    if (address.line2 !== null && !trimmedText(address.line2, 200)) problems.push('orders_ship_line2_valid');
+  }
   if (problems.length > 0) throw new Error(`order row refused (check constraint): ${problems.join('; ')}`);
 }
 
 /** The deferred trigger orders_status_follows_lines (migrations/0013), checked on every write here. */
-function assertStatusFollowsLines(order: OrderSnapshot): void {
+function assertStatusFollowsLines(order: Pick<OrderSnapshot, 'id' | 'status' | 'items'>): void {
   if (!statusAgreesWithLines(order.status, order.items.map((i) => i.status))) {
     throw new Error(`order row refused (orders_status_follows_lines): order ${order.id} is ${order.status} but its lines are ${order.items.map((i) => i.status).join(', ')}`);
   }
@@ -46,17 +60,25 @@ function assertStatusFollowsLines(order: OrderSnapshot): void {
 /** The trigger order_items_only_status_moves (migrations/0013): a line's status moves one step forward at a time. */
 const NEXT_LINE_STATUS: Record<string, string> = { ORDERED: 'PREPARING', PREPARING: 'SHIPPED', SHIPPED: 'DELIVERED' };
 
-const NEWEST_FIRST = (a: OrderSnapshot, b: OrderSnapshot) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
+/** An order as stored: its refunds live in their own table. */
+type OrderRow = Omit<OrderSnapshot, 'refunds'>;
+
+const NEWEST_FIRST = (a: OrderRow, b: OrderRow) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
 
 /**
  * Orders in a MemoryTable, so a failed transaction takes its writes back. Memory transactions run
  * one at a time, so loading an order inside one is as good as locking it.
  */
 export class MemoryOrderRepository implements OrderRepository {
-  private readonly orders: MemoryTable<number, OrderSnapshot>;
+  private readonly orders: MemoryTable<number, OrderRow>;
   private readonly ids = new MemorySequence();
+  private readonly itemIds = new MemorySequence();
 
-  constructor(transactions: MemoryTransactionManager) {
+  /** `refunds`: the refund repository whose refunds the orders show (the table they are read with). */
+  constructor(
+    transactions: MemoryTransactionManager,
+    private readonly refunds: MemoryRefundRepository = new MemoryRefundRepository(transactions),
+  ) {
     this.orders = new MemoryTable(transactions);
   }
 
@@ -65,20 +87,49 @@ export class MemoryOrderRepository implements OrderRepository {
     // The unique index orders_one_live_per_user_coupon.
     const holder = order.userCouponId === null ? undefined : this.orders.values().find((o) => o.userCouponId === order.userCouponId && o.status !== 'CANCELLED' && o.status !== 'FAILED');
     if (holder) throw new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`);
-    const row: OrderSnapshot = { ...order, id: this.ids.next() };
+    const row: OrderRow = {
+      ...order,
+      id: this.ids.next(),
+      items: order.items.map((i) => ({ ...i, id: this.itemIds.next(), refundedQuantity: 0 })),
+      shippingAddress: order.shippingAddress ? { ...order.shippingAddress } : null,
+    };
     assertStatusFollowsLines(row);
     this.orders.set(row.id, row);
-    return Order.fromSnapshot(row);
+    return this.toOrder(row);
   }
 
   async get(id: number): Promise<Order | null> {
     const row = this.orders.get(id);
-    return row ? Order.fromSnapshot(row) : null;
+    return row ? this.toOrder(row) : null;
   }
 
   /** Transactions here run one at a time, so loading is locking. */
   getForUpdate(id: number): Promise<Order | null> {
     return this.get(id);
+  }
+
+  getForRefund(id: number): Promise<Order | null> {
+    return this.get(id);
+  }
+
+  /** Like the guarded UPDATE of order_items: all lines or none, never past a line's quantity. */
+  async refundUnits(orderId: number, lines: readonly RefundLine[]): Promise<void> {
+    const row = this.orders.get(orderId);
+    if (!row) throw new InvalidState(`Order ${orderId} has no such lines`);
+    const more = new Map<number, number>();
+    for (const { orderItemId, quantity } of lines) {
+      if (!Number.isSafeInteger(quantity) || quantity < 1) throw new RangeError(`A refund takes 1 or more units of a line, got ${quantity}`);
+      const item = row.items.find((i) => i.id === orderItemId);
+      if (!item || item.refundedQuantity + (more.get(orderItemId) ?? 0) + quantity > item.quantity) {
+        throw new InvalidState(`Order ${orderId}: order item ${orderItemId} has fewer than ${quantity} units left to refund`);
+      }
+      more.set(orderItemId, (more.get(orderItemId) ?? 0) + quantity);
+    }
+    this.orders.set(orderId, { ...row, items: row.items.map((i) => ({ ...i, refundedQuantity: i.refundedQuantity + (more.get(i.id) ?? 0) })) });
+  }
+
+  private toOrder(row: OrderRow): Order {
+    return Order.fromSnapshot({ ...row, refunds: this.refunds.ofOrder(row.id) });
   }
 
   /**
@@ -91,10 +142,10 @@ export class MemoryOrderRepository implements OrderRepository {
     if (!stored || stored.version !== s.version) {
       throw new ConcurrentModification(`Order ${s.id} changed since it was loaded`);
     }
-    const saved: OrderSnapshot = { ...stored, status: s.status, cancelReason: s.cancelReason, updatedAt: s.updatedAt, version: s.version + 1 };
+    const saved: OrderRow = { ...stored, status: s.status, cancelReason: s.cancelReason, updatedAt: s.updatedAt, version: s.version + 1 };
     assertStatusFollowsLines(saved);
     this.orders.set(s.id, saved);
-    return Order.fromSnapshot(saved);
+    return this.toOrder(saved);
   }
 
   /** Like the guarded `UPDATE order_items SET status = to WHERE ... AND status = from`, then save. */
@@ -119,7 +170,7 @@ export class MemoryOrderRepository implements OrderRepository {
       .filter((o) => query.status === undefined || o.status === query.status)
       .sort(NEWEST_FIRST);
     const start = offsetOf(query);
-    return pageOf(matching.slice(start, start + query.size).map((o) => Order.fromSnapshot(o)), query, matching.length);
+    return pageOf(matching.slice(start, start + query.size).map((o) => this.toOrder(o)), query, matching.length);
   }
 
   /** CREATED orders whose reservation ran out by `now` (inclusive), the longest expired first. */
@@ -129,7 +180,7 @@ export class MemoryOrderRepository implements OrderRepository {
       .filter((o) => o.status === 'CREATED' && o.reservationExpiresAt.getTime() <= now.getTime() && !excluding.includes(o.id))
       .sort((a, b) => a.reservationExpiresAt.getTime() - b.reservationExpiresAt.getTime() || a.id - b.id)
       .slice(0, limit)
-      .map((o) => Order.fromSnapshot(o));
+      .map((o) => this.toOrder(o));
   }
 
   async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
@@ -146,6 +197,15 @@ export class MemoryOrderRepository implements OrderRepository {
 function assertPaymentRow(row: PaymentSnapshot): void {
   const problems: string[] = [];
   if (!(row.amount >= 0)) problems.push('amount must be >= 0');
+  // migrations/0014: a paid payment knows when it completed; refunds add up.
+  const paid = row.status === 'COMPLETED' || row.status === 'PARTIALLY_REFUNDED' || row.status === 'REFUNDED';
+  if (paid !== (row.completedAt !== null)) problems.push('payments_completed_iff_paid');
+  const refundsAddUp =
+    row.refundedAmount >= 0 &&
+    row.refundedAmount <= row.amount &&
+    (row.status !== 'REFUNDED' || row.refundedAmount === row.amount) &&
+    (row.status === 'PARTIALLY_REFUNDED' || row.status === 'REFUNDED' || row.refundedAmount === 0);
+  if (!refundsAddUp) problems.push('payments_refunds_add_up');
   if ((row.status === 'GATEWAY_REQUESTED') !== (row.recovery.state !== null)) problems.push('payments_in_recovery_iff_waiting');
   if ((row.recovery.state === 'AUTOMATIC') !== (row.recovery.nextAttemptAt !== null)) problems.push('payments_next_attempt_iff_automatic');
   if (!(row.recovery.attempts >= 0)) problems.push('recovery_attempts must be >= 0');
@@ -192,6 +252,7 @@ export class MemoryPaymentRepository implements PaymentRepository {
       status: s.status,
       failureReason: s.failureReason,
       updatedAt: s.updatedAt,
+      completedAt: s.completedAt,
       recovery: { ...stored.recovery, state: s.recovery.state, nextAttemptAt: s.recovery.nextAttemptAt },
     };
     assertPaymentRow(saved);
@@ -230,6 +291,18 @@ export class MemoryPaymentRepository implements PaymentRepository {
     return pageOf(matching.slice(start, start + query.size).map((p) => Payment.fromSnapshot(p)), query, matching.length);
   }
 
+  /** Like the guarded UPDATE: only while paid, never past the payment's amount. */
+  async saveRefund(payment: Payment, amount: number): Promise<void> {
+    const s = payment.toSnapshot();
+    const stored = this.payments.get(s.id);
+    if (!stored || (stored.status !== 'COMPLETED' && stored.status !== 'PARTIALLY_REFUNDED') || stored.refundedAmount + amount > stored.amount) {
+      throw new InvalidState(`Payment ${s.id} has less than ${amount} won left to refund, or is not paid`);
+    }
+    const saved: PaymentSnapshot = { ...stored, status: s.status, refundedAmount: stored.refundedAmount + amount, updatedAt: s.updatedAt };
+    assertPaymentRow(saved);
+    this.payments.set(s.id, saved);
+  }
+
   async latestFor(orderId: number): Promise<Payment | null> {
     return (await this.latestForEach([orderId])).get(orderId) ?? null;
   }
@@ -254,7 +327,9 @@ export class MemoryPaymentRepository implements PaymentRepository {
   }
 }
 
-/** Refunds; like `refunds_once_per_order`, at most one refund of an order that is not FAILED. */
+const copyRefund = (r: RefundSnapshot): RefundSnapshot => ({ ...r, items: r.items.map((l) => ({ ...l })) });
+
+/** Refunds with their lines; an order may have several. */
 export class MemoryRefundRepository implements RefundRepository {
   private readonly refunds: MemoryTable<number, RefundSnapshot>;
   private readonly ids = new MemorySequence();
@@ -264,18 +339,32 @@ export class MemoryRefundRepository implements RefundRepository {
   }
 
   async add(refund: NewRefund): Promise<RefundSnapshot> {
-    const row: RefundSnapshot = { ...refund, id: this.ids.next() };
-    if (row.status !== 'FAILED') {
-      const live = this.refunds.values().find((r) => r.orderId === row.orderId && r.status !== 'FAILED');
-      if (live) throw new InvalidState(`Order ${row.orderId} was refunded already (refund ${live.id})`);
+    // The deferred trigger refunds_books_balance (migrations/0014): the lines add up to the refund.
+    const lines = refund.items.reduce((sum, l) => sum + l.amount, 0);
+    if (lines !== refund.amount || refund.items.some((l) => !(l.quantity >= 1 && l.amount >= 0 && l.discountAmount >= 0))) {
+      throw new Error(`refund row refused (check constraint): refunds_books_balance (${refund.amount} vs lines of ${lines})`);
     }
+    const row: RefundSnapshot = { ...copyRefund({ ...refund, id: 0 }), id: this.ids.next() };
     this.refunds.set(row.id, row);
-    return { ...row };
+    return copyRefund(row);
   }
 
-  /** The order's refund that stands (not FAILED), or null: a failed attempt does not stop another. */
-  async forOrder(orderId: number): Promise<RefundSnapshot | null> {
-    return this.refunds.values().find((r) => r.orderId === orderId && r.status !== 'FAILED') ?? null;
+  async get(id: number): Promise<RefundSnapshot | null> {
+    const row = this.refunds.get(id);
+    return row ? copyRefund(row) : null;
+  }
+
+  async forOrder(orderId: number): Promise<RefundSnapshot[]> {
+    return this.ofOrder(orderId);
+  }
+
+  /** The order's refunds, oldest first (what the order repository shows with an order). */
+  ofOrder(orderId: number): RefundSnapshot[] {
+    return this.refunds
+      .values()
+      .filter((r) => r.orderId === orderId)
+      .sort((a, b) => a.id - b.id)
+      .map(copyRefund);
   }
 }
 

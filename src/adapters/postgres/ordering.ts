@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { type LinesMoved, type LineStatus, type NewOrder, Order, type OrderLine, type OrderStatus, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentStatus, type RecoveryState } from '../../domain/ordering/payment.js';
-import type { NewRefund, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
+import type { NewRefund, RefundLine, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
+import type { ShippingAddress } from '../../domain/ordering/shipping-address.js';
 import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
 import { ConcurrentModification, InvalidState } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
@@ -23,12 +24,18 @@ interface OrderRow {
   user_coupon_id: Num | null;
   reservation_expires_at: Date;
   cancel_reason: string | null;
+  ship_recipient: string | null;
+  ship_phone: string | null;
+  ship_postal_code: string | null;
+  ship_line1: string | null;
+  ship_line2: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
 interface ItemRow {
+  id: Num;
   order_id: Num;
   line_no: number;
   product_id: Num;
@@ -41,9 +48,12 @@ interface ItemRow {
   amount: Num;
   discount_amount: Num;
   status: LineStatus;
+  digital: boolean;
+  refunded_quantity: number;
 }
 
 const toLine = (r: ItemRow): OrderLine => ({
+  id: Number(r.id),
   productId: Number(r.product_id),
   optionId: Number(r.option_id),
   sellerId: Number(r.seller_id),
@@ -54,9 +64,22 @@ const toLine = (r: ItemRow): OrderLine => ({
   amount: Number(r.amount),
   discountAmount: Number(r.discount_amount),
   status: r.status,
+  digital: Boolean(r.digital),
+  refundedQuantity: Number(r.refunded_quantity),
 });
 
-function toOrder(row: OrderRow, items: ItemRow[]): Order {
+const addressOf = (row: OrderRow): ShippingAddress | null =>
+  row.ship_recipient === null
+    ? null
+    : {
+        recipient: row.ship_recipient,
+        phone: row.ship_phone as string,
+        postalCode: row.ship_postal_code as string,
+        line1: row.ship_line1 as string,
+        line2: row.ship_line2,
+      };
+
+function toOrder(row: OrderRow, items: ItemRow[], refunds: RefundSnapshot[]): Order {
   return Order.fromSnapshot({
     id: Number(row.id),
     userId: Number(row.user_id),
@@ -68,13 +91,15 @@ function toOrder(row: OrderRow, items: ItemRow[]): Order {
     userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id),
     reservationExpiresAt: new Date(row.reservation_expires_at),
     cancelReason: row.cancel_reason,
+    shippingAddress: addressOf(row),
+    refunds,
     version: row.version,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   });
 }
 
-type OrderWithItemsRow = OrderRow & { items: ItemRow[] | string };
+type OrderWithItemsRow = OrderRow & { items: ItemRow[] | string; refunds: RefundRow[] | string };
 
 /**
  * The advisory-lock key space of a user's placing lock (the two-int form of the key, first half):
@@ -84,13 +109,32 @@ export const PLACING_LOCK_SPACE = 0x4f50;
 /** The user's half of the key: ids past 2^31 share a key with another user, which only makes them queue together. */
 const placingKeyOf = (userId: number) => userId % 2_147_483_648;
 
+/** A refund's lines as JSON, in the order of the order's lines (`r` is the refund). */
+const REFUND_LINES = `(SELECT coalesce(json_agg(json_build_object('order_item_id', ri.order_item_id, 'quantity', ri.quantity,
+    'amount', ri.amount, 'discount_amount', ri.discount_amount) ORDER BY i.line_no), '[]'::json)
+  FROM refund_items ri JOIN order_items i ON i.id = ri.order_item_id WHERE ri.refund_id = r.id)`;
+
+/** An order's refunds with their lines, oldest first, as one JSON value. */
+const REFUNDS_OF_ORDER = `(SELECT coalesce(json_agg(json_build_object('id', r.id, 'order_id', r.order_id, 'payment_id', r.payment_id,
+    'amount', r.amount, 'status', r.status, 'reason', r.reason, 'created_at', r.created_at, 'items', ${REFUND_LINES}) ORDER BY r.id), '[]'::json)
+  FROM refunds r WHERE r.order_id = orders.id)`;
+
 const ORDER_WITH_ITEMS = `SELECT orders.*,
-  (SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items
+  (SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items,
+  ${REFUNDS_OF_ORDER} AS refunds
   FROM orders`;
 
 /** json_agg comes back parsed from node-postgres, as text from some drivers. */
+function parsed<T>(value: T[] | string): T[] {
+  return typeof value === 'string' ? (JSON.parse(value) as T[]) : value;
+}
+
 function itemsOf(row: { items: ItemRow[] | string }): ItemRow[] {
-  return typeof row.items === 'string' ? (JSON.parse(row.items) as ItemRow[]) : row.items;
+  return parsed(row.items);
+}
+
+function orderOf(row: OrderWithItemsRow): Order {
+  return toOrder(row, itemsOf(row), parsed(row.refunds).map(toRefund));
 }
 
 export class PostgresOrderRepository implements OrderRepository {
@@ -110,20 +154,23 @@ export class PostgresOrderRepository implements OrderRepository {
       amount: i.amount,
       discount_amount: i.discountAmount,
       status: i.status,
+      digital: i.digital,
     }));
+    const address = order.shippingAddress;
     const result = await this.tx.connection().raw(
       `WITH placed AS (
          INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id,
-                             reservation_expires_at, cancel_reason, version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                             reservation_expires_at, cancel_reason, ship_recipient, ship_phone, ship_postal_code, ship_line1, ship_line2,
+                             version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
        ), lines AS (
-         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, placed_at)
-         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, placed.created_at
+         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, digital, placed_at)
+         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, l.digital, placed.created_at
          FROM placed, jsonb_to_recordset(?::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
-              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text)
+              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text, digital boolean)
          RETURNING *
        )
-       SELECT placed.*, (SELECT coalesce(json_agg(lines ORDER BY lines.line_no), '[]'::json) FROM lines) AS items FROM placed`,
+       SELECT placed.*, (SELECT coalesce(json_agg(lines ORDER BY lines.line_no), '[]'::json) FROM lines) AS items, '[]'::json AS refunds FROM placed`,
       [
         order.userId,
         order.status,
@@ -133,6 +180,11 @@ export class PostgresOrderRepository implements OrderRepository {
         order.userCouponId,
         order.reservationExpiresAt,
         order.cancelReason,
+        address?.recipient ?? null,
+        address?.phone ?? null,
+        address?.postalCode ?? null,
+        address?.line1 ?? null,
+        address?.line2 ?? null,
         order.version,
         order.createdAt,
         order.updatedAt,
@@ -144,14 +196,14 @@ export class PostgresOrderRepository implements OrderRepository {
       }
       throw error;
     });
-    const [row] = (result as { rows: (OrderRow & { items: ItemRow[] | string })[] }).rows;
+    const [row] = (result as { rows: OrderWithItemsRow[] }).rows;
     if (!row) throw new Error('the order was not written');
-    return toOrder(row, itemsOf(row));
+    return orderOf(row);
   }
 
   async get(id: number): Promise<Order | null> {
     const [row] = await runPrepared<OrderWithItemsRow>(this.tx.connection(), 'order_get', `${ORDER_WITH_ITEMS} WHERE orders.id = ?`, [id]);
-    return row ? toOrder(row, itemsOf(row)) : null;
+    return row ? orderOf(row) : null;
   }
 
   /**
@@ -162,12 +214,38 @@ export class PostgresOrderRepository implements OrderRepository {
    * (paying, the sweeper: the hot paths) keep the single round trip.
    */
   async getForUpdate(id: number): Promise<Order | null> {
-    const db = this.tx.connection();
-    const [row] = await runPrepared<OrderWithItemsRow>(db, 'order_lock', `${ORDER_WITH_ITEMS} WHERE orders.id = ? FOR UPDATE OF orders`, [id]);
+    const [row] = await runPrepared<OrderWithItemsRow>(this.tx.connection(), 'order_lock', `${ORDER_WITH_ITEMS} WHERE orders.id = ? FOR UPDATE OF orders`, [id]);
     if (!row) return null;
-    if (row.status === 'CREATED' || row.status === 'PENDING') return toOrder(row, itemsOf(row));
-    const items = await runPrepared<ItemRow>(db, 'order_lines_locked', 'SELECT * FROM order_items WHERE order_id = ? ORDER BY line_no', [id]);
-    return toOrder(row, items);
+    if (row.status === 'CREATED' || row.status === 'PENDING') return orderOf(row);
+    // A paid order's lines and refunds may have moved while this waited for the lock (one locking
+    // statement reads them with the snapshot it began with): read them again, after it.
+    return this.get(id);
+  }
+
+  /**
+   * Two statements: the lock, then a read with a snapshot taken after it is held. (In one
+   * locking statement the lines and refunds are read with the snapshot it began with, before any
+   * wait for the lock: a refund committed meanwhile would not be seen.)
+   */
+  async getForRefund(id: number): Promise<Order | null> {
+    const db = this.tx.connection();
+    if (db === this.tx.db) throw new Error('getForRefund needs an open transaction');
+    const [locked] = await runPrepared<{ id: Num }>(db, 'order_lock_bare', 'SELECT id FROM orders WHERE id = ? FOR UPDATE', [id]);
+    return locked ? this.get(id) : null;
+  }
+
+  async refundUnits(orderId: number, lines: readonly RefundLine[]): Promise<void> {
+    const db = this.tx.connection();
+    for (const { orderItemId, quantity } of [...lines].sort((a, b) => a.orderItemId - b.orderItemId)) {
+      if (!Number.isSafeInteger(quantity) || quantity < 1) throw new RangeError(`A refund takes 1 or more units of a line, got ${quantity}`);
+      const moved = await runPrepared(
+        db,
+        'order_item_refund',
+        'UPDATE order_items SET refunded_quantity = refunded_quantity + ? WHERE id = ? AND order_id = ? AND refunded_quantity + ? <= quantity RETURNING id',
+        [quantity, orderItemId, orderId, quantity],
+      );
+      if (moved.length === 0) throw new InvalidState(`Order ${orderId}: order item ${orderItemId} has fewer than ${quantity} units left to refund`);
+    }
   }
 
   async save(order: Order): Promise<Order> {
@@ -278,22 +356,19 @@ export class PostgresOrderRepository implements OrderRepository {
     return { count: Number(row?.n ?? 0), earliestExpiry: row?.earliest ? new Date(row.earliest) : null };
   }
 
-  /** One query for the lines of all the rows. */
+  /** One query for the lines of all the rows, one for their refunds. */
   private async withItems(rows: OrderRow[]): Promise<Order[]> {
     if (rows.length === 0) return [];
-    const items = await this.tx
-      .connection()<ItemRow>('order_items')
-      .whereIn(
-        'order_id',
-        rows.map((r) => r.id),
-      );
+    const ids = rows.map((r) => r.id);
+    const items = await this.tx.connection()<ItemRow>('order_items').whereIn('order_id', ids);
     const byOrder = new Map<number, ItemRow[]>();
     for (const item of items) {
       const list = byOrder.get(Number(item.order_id)) ?? [];
       list.push(item);
       byOrder.set(Number(item.order_id), list);
     }
-    return rows.map((row) => toOrder(row, byOrder.get(Number(row.id)) ?? []));
+    const refunds = await refundsOfOrders(this.tx.connection(), ids.map(Number));
+    return rows.map((row) => toOrder(row, byOrder.get(Number(row.id)) ?? [], refunds.get(Number(row.id)) ?? []));
   }
 }
 
@@ -306,6 +381,8 @@ interface PaymentRow {
   failure_reason: string | null;
   created_at: Date;
   updated_at: Date;
+  completed_at: Date | null;
+  refunded_amount: Num;
   recovery_state: RecoveryState | null;
   recovery_attempts: number;
   recovery_next_attempt_at: Date | null;
@@ -324,6 +401,8 @@ const toPayment = (r: PaymentRow): Payment =>
     failureReason: r.failure_reason,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
+    completedAt: dateOrNull(r.completed_at),
+    refundedAmount: Number(r.refunded_amount),
     recovery: {
       state: r.recovery_state,
       attempts: Number(r.recovery_attempts),
@@ -352,9 +431,9 @@ export class PostgresPaymentRepository implements PaymentRepository {
       const [row] = await runPrepared<PaymentRow>(
         this.tx.connection(),
         'payment_add',
-        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at,
+        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at,
                                recovery_state, recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         [
           payment.orderId,
           payment.userId,
@@ -363,6 +442,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
           payment.failureReason,
           payment.createdAt,
           payment.updatedAt,
+          payment.completedAt,
           payment.recovery.state,
           payment.recovery.attempts,
           payment.recovery.nextAttemptAt,
@@ -388,9 +468,21 @@ export class PostgresPaymentRepository implements PaymentRepository {
     await runPrepared(
       this.tx.connection(),
       'payment_save',
-      'UPDATE payments SET status = ?, failure_reason = ?, updated_at = ?, recovery_state = ?, recovery_next_attempt_at = ? WHERE id = ?',
-      [p.status, p.failureReason, p.updatedAt, p.recovery.state, p.recovery.nextAttemptAt, p.id],
+      'UPDATE payments SET status = ?, failure_reason = ?, updated_at = ?, completed_at = ?, recovery_state = ?, recovery_next_attempt_at = ? WHERE id = ?',
+      [p.status, p.failureReason, p.updatedAt, p.completedAt, p.recovery.state, p.recovery.nextAttemptAt, p.id],
     );
+  }
+
+  async saveRefund(payment: Payment, amount: number): Promise<void> {
+    const p = payment.toSnapshot();
+    const [row] = await runPrepared(
+      this.tx.connection(),
+      'payment_save_refund',
+      `UPDATE payments SET status = ?, refunded_amount = refunded_amount + ?, updated_at = ?
+       WHERE id = ? AND status IN ('COMPLETED', 'PARTIALLY_REFUNDED') AND refunded_amount + ? <= amount RETURNING id`,
+      [p.status, amount, p.updatedAt, p.id, amount],
+    );
+    if (!row) throw new InvalidState(`Payment ${p.id} has less than ${amount} won left to refund, or is not paid`);
   }
 
   async dueForRecovery(now: Date, waitingSince: Date, limit: number): Promise<Payment[]> {
@@ -442,6 +534,13 @@ export class PostgresPaymentRepository implements PaymentRepository {
   }
 }
 
+interface RefundLineRow {
+  order_item_id: Num;
+  quantity: Num;
+  amount: Num;
+  discount_amount: Num;
+}
+
 interface RefundRow {
   id: Num;
   order_id: Num;
@@ -449,7 +548,8 @@ interface RefundRow {
   amount: Num;
   status: RefundStatus;
   reason: string | null;
-  created_at: Date;
+  created_at: Date | string;
+  items: RefundLineRow[] | string;
 }
 
 const toRefund = (r: RefundRow): RefundSnapshot => ({
@@ -460,34 +560,63 @@ const toRefund = (r: RefundRow): RefundSnapshot => ({
   status: r.status,
   reason: r.reason,
   createdAt: new Date(r.created_at),
+  items: parsed(r.items).map((l) => ({
+    orderItemId: Number(l.order_item_id),
+    quantity: Number(l.quantity),
+    amount: Number(l.amount),
+    discountAmount: Number(l.discount_amount),
+  })),
 });
+
+const REFUND_WITH_LINES = `SELECT r.*, ${REFUND_LINES} AS items FROM refunds r`;
+
+/** The refunds of these orders, oldest first, by order. */
+async function refundsOfOrders(db: Knex, orderIds: number[]): Promise<Map<number, RefundSnapshot[]>> {
+  const byOrder = new Map<number, RefundSnapshot[]>();
+  if (orderIds.length === 0) return byOrder;
+  const rows = (await db
+    .select('r.*', db.raw(`${REFUND_LINES} AS items`))
+    .from({ r: 'refunds' })
+    .whereIn('r.order_id', orderIds)
+    .orderBy('r.id')) as RefundRow[];
+  for (const row of rows) {
+    const refund = toRefund(row);
+    byOrder.set(refund.orderId, [...(byOrder.get(refund.orderId) ?? []), refund]);
+  }
+  return byOrder;
+}
 
 export class PostgresRefundRepository implements RefundRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
 
+  /** The refund and its lines in one statement (their books are checked at commit). */
   async add(refund: NewRefund): Promise<RefundSnapshot> {
-    try {
-      const [row] = await this.tx
-        .connection()<RefundRow>('refunds')
-        .insert({
-          order_id: refund.orderId,
-          payment_id: refund.paymentId,
-          amount: refund.amount,
-          status: refund.status,
-          reason: refund.reason,
-          created_at: refund.createdAt,
-        })
-        .returning('*');
-      return toRefund(row as RefundRow);
-    } catch (error) {
-      if (isUniqueViolation(error, 'refunds_once_per_order')) throw new InvalidState(`Order ${refund.orderId} was refunded already`);
-      throw error;
-    }
+    const lines = refund.items.map((l) => ({ order_item_id: l.orderItemId, quantity: l.quantity, amount: l.amount, discount_amount: l.discountAmount }));
+    const [row] = await runPrepared<{ id: Num }>(
+      this.tx.connection(),
+      'refund_add',
+      `WITH made AS (
+         INSERT INTO refunds (order_id, payment_id, amount, status, reason, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id
+       ), lines AS (
+         INSERT INTO refund_items (refund_id, order_item_id, quantity, amount, discount_amount)
+         SELECT made.id, l.order_item_id, l.quantity, l.amount, l.discount_amount
+         FROM made, jsonb_to_recordset(?::jsonb) AS l(order_item_id bigint, quantity integer, amount bigint, discount_amount bigint)
+         RETURNING refund_id
+       )
+       SELECT made.id, (SELECT count(*) FROM lines) AS lines FROM made`,
+      [refund.orderId, refund.paymentId, refund.amount, refund.status, refund.reason, refund.createdAt, JSON.stringify(lines)],
+    );
+    if (!row) throw new Error('the refund was not written');
+    return { ...refund, id: Number(row.id), items: refund.items.map((l) => ({ ...l })) };
   }
 
-  async forOrder(orderId: number): Promise<RefundSnapshot | null> {
-    const row = await this.tx.connection()<RefundRow>('refunds').where({ order_id: orderId }).whereNot('status', 'FAILED').first();
+  async get(id: number): Promise<RefundSnapshot | null> {
+    const [row] = await runPrepared<RefundRow>(this.tx.connection(), 'refund_get', `${REFUND_WITH_LINES} WHERE r.id = ?`, [id]);
     return row ? toRefund(row) : null;
+  }
+
+  async forOrder(orderId: number): Promise<RefundSnapshot[]> {
+    return (await refundsOfOrders(this.tx.connection(), [orderId])).get(orderId) ?? [];
   }
 }
 

@@ -14,6 +14,7 @@ interface ProductRow {
   category: string;
   price: number;
   status: ProductStatus;
+  digital: boolean;
   created_at: Date | string;
   updated_at: Date | string;
   /** json_agg of the options, in id order. */
@@ -43,6 +44,7 @@ function toProduct(row: ProductRow): Product {
     category: row.category,
     price: Number(row.price),
     status: row.status,
+    digital: Boolean(row.digital),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     options: options.map(
@@ -90,6 +92,7 @@ export class PostgresProductRepository implements ProductRepository {
         category: product.category,
         price: product.price,
         status: product.status,
+        digital: product.digital,
         created_at: product.createdAt,
         updated_at: product.createdAt,
       })
@@ -118,6 +121,7 @@ export class PostgresProductRepository implements ProductRepository {
       category: p.category,
       price: p.price,
       status: p.status,
+      digital: p.digital,
       updated_at: p.updatedAt,
       },
       ['id'],

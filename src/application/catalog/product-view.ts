@@ -19,6 +19,8 @@ export interface ProductView {
   category: string;
   price: number;
   status: ProductStatus;
+  /** Delivered without shipping: orders of digital products only need no address. */
+  digital: boolean;
   stockStatus: StockStatus;
   availableStock: number;
   options: ProductOptionView[];
@@ -43,6 +45,7 @@ export function productView(product: Product, lowStockThreshold: number): Produc
     category: p.category,
     price: p.price,
     status: p.status,
+    digital: p.digital,
     stockStatus: product.stockStatus(lowStockThreshold),
     availableStock: options.reduce((sum, o) => sum + o.availableStock, 0),
     options,

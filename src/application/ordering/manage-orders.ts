@@ -1,5 +1,6 @@
 import type { FulfilmentScope, FulfilmentStep, Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
+import { assertCouponMinimumKept, assertLinesOf, planRefund, type RefundLine, type RefundRequestLine } from '../../domain/ordering/refund.js';
 import type { OrderQuery } from '../../domain/ordering/repositories.js';
 import { Forbidden, InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { type Page, type PageRequest } from '../../domain/shared/page.js';
@@ -23,7 +24,7 @@ async function orderOr404(ctx: OrderingContext, orderId: number): Promise<Order>
 
 async function completedPaymentOf(ctx: OrderingContext, order: Order): Promise<Payment> {
   const payment = await ctx.payments.latestFor(order.id);
-  if (!payment || payment.status !== 'COMPLETED') throw new InvalidState(`Order ${order.id} has no completed payment`);
+  if (!payment || !payment.isPaid()) throw new InvalidState(`Order ${order.id} has no completed payment`);
   return payment;
 }
 
@@ -78,25 +79,47 @@ export class RefundOrder {
     this.settle = new OrderSettlement(ctx);
   }
 
-  /** A paid order not yet shipped: balance, stock and coupon come back; at most once. */
-  async execute(actor: Actor, orderId: number, reason: string | null): Promise<RefundView> {
+  /**
+   * A paid order not yet shipped: the whole of it (`items` null: every unit not refunded yet),
+   * or some units of some lines. Balance and stock come back for those units; the coupon when
+   * the last unit does (DOMAIN.md "Refunds").
+   */
+  async execute(actor: Actor, orderId: number, reason: string | null, items: readonly RefundRequestLine[] | null = null): Promise<RefundView> {
     assertOwnerOrAdmin(actor, await orderOr404(this.ctx, orderId), 'refund');
-    return refundView(await this.ctx.transactions.run(() => this.refundLocked(actor, orderId, reason)));
+    return refundView(await this.ctx.transactions.run(() => this.refundLocked(actor, orderId, reason, items)));
   }
 
-  /** Inside a transaction: locks the order and refunds it. */
-  async refundLocked(actor: Actor, orderId: number, reason: string | null) {
-    const order = await this.ctx.orders.getForUpdate(orderId);
+  /** Inside a transaction: locks the order, reads it afresh and refunds it (or those units). */
+  async refundLocked(actor: Actor, orderId: number, reason: string | null, items: readonly RefundRequestLine[] | null = null) {
+    const order = await this.ctx.orders.getForRefund(orderId);
     if (!order) throw new NotFound('Order', orderId);
-    if (await this.ctx.refunds.forOrder(orderId)) throw new InvalidState(`Order ${orderId} was refunded already`);
+    if (items) assertLinesOf(order.id, order.items, items);
     if (!order.isRefundable()) {
-      throw new InvalidState(
-        order.hasShippedLines() && order.status === 'PREPARING'
-          ? `Order ${orderId}: some of its items have shipped, so it can no longer be refunded`
-          : `Order ${orderId} is ${order.status}: only a CONFIRMED or PREPARING order can be refunded`,
-      );
+      if (order.status === 'CANCELLED' && order.refunds.length > 0) throw new InvalidState(`Order ${orderId} was refunded already`);
+      throw new InvalidState(`Order ${orderId} is ${order.status}: only a CONFIRMED or PREPARING order can be refunded`);
     }
-    return this.settle.refund(order, await completedPaymentOf(this.ctx, order), reason, actor.userId);
+    const plan = planRefund(order.id, order.items, items);
+    // Goods that left their seller come back through a return (not built), not a refund.
+    const shipped = order.items.filter((i) => plan.some((l) => l.orderItemId === i.id && l.quantity > 0) && (i.status === 'SHIPPED' || i.status === 'DELIVERED'));
+    if (shipped.length > 0) {
+      throw new InvalidState(`Order ${orderId}: ${shipped.map((i) => `order item ${i.id}`).join(', ')} ${shipped.length === 1 ? 'has' : 'have'} shipped, so ${shipped.length === 1 ? 'it' : 'they'} can no longer be refunded`);
+    }
+    if (!order.isWhollyRefundedBy(plan)) await this.assertCouponKept(order, plan);
+    return this.settle.refund(order, await completedPaymentOf(this.ctx, order), plan, reason, actor.userId);
+  }
+
+  /**
+   * A partial refund must not leave the buyer a discount their coupon would not have given to
+   * what they keep: the lines the coupon covers, as kept, must still reach its minimum (or be
+   * refunded altogether).
+   */
+  private async assertCouponKept(order: Order, plan: readonly RefundLine[]): Promise<void> {
+    if (order.userCouponId === null || order.toSnapshot().discountAmount === 0) return;
+    const copy = await this.ctx.userCoupons.get(order.userCouponId);
+    const coupon = copy ? await this.ctx.coupons.get(copy.couponId) : null;
+    if (!coupon) return;
+    const terms = coupon.toSnapshot();
+    assertCouponMinimumKept(order.id, order.items, plan, { sellerId: terms.sellerId, minOrderAmount: terms.minOrderAmount });
   }
 }
 

@@ -2,7 +2,8 @@ import { InsufficientStock, ProductUnavailable } from '../../domain/catalog/erro
 import type { Product } from '../../domain/catalog/product.js';
 import type { CouponDiscount } from '../../domain/coupon/coupon.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { assertRoomForUnpaidOrder, Order, type OrderLine, type PricedLine } from '../../domain/ordering/order.js';
+import { assertRoomForUnpaidOrder, type NewOrderLine, Order, type PricedLine } from '../../domain/ordering/order.js';
+import { assertShippable, shippingAddressOf, type ShippingAddressInput } from '../../domain/ordering/shipping-address.js';
 import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
@@ -19,6 +20,8 @@ export interface OrderLineRequest {
 export interface PlaceOrderInput {
   items: OrderLineRequest[];
   userCouponId?: number;
+  /** Required unless every line is a digital product. */
+  shippingAddress?: ShippingAddressInput;
 }
 
 /**
@@ -39,7 +42,11 @@ export class PlaceOrder {
   }
 
   async execute(actor: Actor, input: PlaceOrderInput): Promise<OrderView> {
+    // The address's own rules are shape rules (400), checked before anything is looked up.
+    const shippingAddress = input.shippingAddress === undefined ? null : shippingAddressOf(input.shippingAddress);
     const lines = await this.priceLines(input.items);
+    // Whether it is needed depends on the products: checked once they are known, before the coupon.
+    assertShippable(lines, shippingAddress);
     const at = this.ctx.clock.now();
     const userCouponId = input.userCouponId ?? null;
     // Checked before anything is reserved, so a coupon that cannot apply costs nothing.
@@ -51,6 +58,7 @@ export class PlaceOrder {
         discountAmount: discount?.amount ?? 0,
         ...(discount ? { lineDiscounts: discount.lineDiscounts } : {}),
         userCouponId,
+        shippingAddress,
         at,
       },
       this.ctx.policy,
@@ -134,6 +142,7 @@ export class PlaceOrder {
         optionName: option.name,
         unitPrice: product.price,
         quantity: request.quantity,
+        digital: product.digital,
       });
     }
     return lines;
@@ -154,7 +163,7 @@ export class PlaceOrder {
 }
 
 /** The buyer knows lines, not option ids: say which line ran short. */
-function nameTheLine(error: InsufficientStock, items: readonly OrderLine[]): InsufficientStock {
+function nameTheLine(error: InsufficientStock, items: readonly NewOrderLine[]): InsufficientStock {
   const index = items.findIndex((i) => i.optionId === error.optionId);
   const line = items[index];
   if (!line) return error;

@@ -1,7 +1,7 @@
 import type { UserCoupon } from '../../domain/coupon/user-coupon.js';
 import type { Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
-import type { RefundSnapshot } from '../../domain/ordering/refund.js';
+import { type RefundLine, type RefundSnapshot, refundTotal } from '../../domain/ordering/refund.js';
 import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
@@ -77,37 +77,53 @@ export class OrderSettlement {
   }
 
   /**
-   * A paid order, not yet shipped, is refunded: balance back, stock back, order cancelled. Its
-   * sale is taken back from the day it was recorded on (the day `payment` completed), so a
-   * window counts the net sales made in it.
+   * A paid order, not yet shipped, is refunded, wholly or some units of some lines (`plan`, see
+   * planRefund): those units' refunded count grows (guarded: never past what was bought), they
+   * come back to the stock, their sale is taken back from the day it was recorded on (the day
+   * `payment` completed, so a window counts the net sales made in it), and the buyer is credited
+   * what they paid for them. When no unit is left unrefunded the coupon comes back (REFUNDED),
+   * the payment is REFUNDED and the order CANCELLED; before that the payment is
+   * PARTIALLY_REFUNDED and the order keeps its status.
    */
-  async refund(order: Order, payment: Payment, requestedReason: string | null, actorId: number | null): Promise<RefundSnapshot> {
+  async refund(order: Order, payment: Payment, plan: readonly RefundLine[], requestedReason: string | null, actorId: number | null): Promise<RefundSnapshot> {
     const at = this.ctx.clock.now();
     const soldAt = payment.completedAt;
-    if (!soldAt) throw new InvalidState(`Payment ${payment.id} is ${payment.status}: only a completed payment can be refunded`);
+    if (!soldAt || !payment.isPaid()) throw new InvalidState(`Payment ${payment.id} is ${payment.status}: only a completed payment can be refunded`);
     const reason = requestedReason?.trim() || null;
-    order.cancelForRefund(reason, at);
-    await this.ctx.stock.returnSold(order.stockLines());
-    await this.ctx.sales.revert(saleDay(soldAt), saleLinesOf(order.items));
-    await this.onCoupon(order, (copy) => copy.refund(order.id));
-    if (payment.amount > 0) {
+    const whole = order.isWhollyRefundedBy(plan);
+    const amount = refundTotal(plan);
+    const lines = plan.map((l) => {
+      const line = order.items.find((i) => i.id === l.orderItemId);
+      if (!line) throw new InvalidState(`Order ${order.id} has no order item ${l.orderItemId}`);
+      return { ...line, quantity: l.quantity, discountAmount: l.discountAmount };
+    });
+    // The order's own lines first (written only under the order's lock), then the lock order.
+    await this.ctx.orders.refundUnits(order.id, plan);
+    await this.ctx.stock.returnSold(lines.map((l) => ({ optionId: l.optionId, quantity: l.quantity })));
+    await this.ctx.sales.revert(saleDay(soldAt), saleLinesOf(lines));
+    if (whole) await this.onCoupon(order, (copy) => copy.refund(order.id));
+    if (amount > 0) {
       const wallet = await this.ctx.wallets.getForUpdate(order.userId);
       if (!wallet) throw new NotFound('Wallet of user', order.userId);
-      wallet.refund(payment.amount, order.id, { actorId, at, reason: reason ?? 'refund' });
+      wallet.refund(amount, order.id, { actorId, at, reason: reason ?? (whole ? 'refund' : 'partial refund') });
       await this.ctx.wallets.save(wallet);
     }
+    payment.recordRefund(amount, whole, at);
+    await this.ctx.payments.saveRefund(payment, amount);
     const refund = await this.ctx.refunds.add({
       orderId: order.id,
       paymentId: payment.id,
-      amount: payment.amount,
+      amount,
       status: 'REFUNDED',
       reason,
       createdAt: at,
+      items: plan.map((l) => ({ ...l })),
     });
+    order.recordRefund(refund, at);
     const saved = await this.ctx.orders.save(order);
     await this.ctx.outbox.add(
       { type: 'RefundCompleted', aggregateType: 'Order', aggregateId: saved.id, occurredAt: at, payload: refundView(refund) },
-      { type: 'OrderCancelled', aggregateType: 'Order', aggregateId: saved.id, occurredAt: at, payload: orderView(saved, payment) },
+      ...(whole ? [{ type: 'OrderCancelled' as const, aggregateType: 'Order' as const, aggregateId: saved.id, occurredAt: at, payload: orderView(saved, payment) }] : []),
     );
     await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.refunded());
     await this.invalidateStock(saved);

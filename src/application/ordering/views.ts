@@ -1,6 +1,7 @@
 import { LINE_STATUSES, type LineStatus, type Order, type OrderLine, type OrderStatus } from '../../domain/ordering/order.js';
 import type { Payment, PaymentStatus, RecoveryState } from '../../domain/ordering/payment.js';
 import type { RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
+import type { ShippingAddress } from '../../domain/ordering/shipping-address.js';
 
 /** Orders, payments and refunds as the API (and the data platform) sees them: plain JSON. */
 export interface PaymentView {
@@ -9,6 +10,8 @@ export interface PaymentView {
   amount: number;
   status: PaymentStatus;
   failureReason: string | null;
+  /** What refunds gave back of `amount`. */
+  refundedAmount: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -28,6 +31,8 @@ export interface PaymentRecoveryView {
 }
 
 export interface OrderItemView {
+  /** The line's id: what a partial refund names (`orderItemId`). */
+  id: number;
   productId: number;
   optionId: number;
   productName: string;
@@ -39,6 +44,10 @@ export interface OrderItemView {
   discountAmount: number;
   /** How far its seller has fulfilled it. */
   status: LineStatus;
+  /** The product was digital when ordered: nothing to ship. */
+  digital: boolean;
+  /** Units refunded so far. */
+  refundedQuantity: number;
 }
 
 export interface OrderView {
@@ -52,7 +61,11 @@ export interface OrderView {
   userCouponId: number | null;
   reservationExpiresAt: string;
   cancelReason: string | null;
+  /** null only for an order of digital products given none. */
+  shippingAddress: ShippingAddress | null;
   payment: PaymentView | null;
+  /** Its refunds, oldest first. */
+  refunds: RefundView[];
   createdAt: string;
   updatedAt: string;
 }
@@ -81,6 +94,8 @@ export interface SellerOrderView {
   status: OrderStatus;
   items: OrderItemView[];
   sellerView: SellerPartView;
+  /** Where the seller ships to; null when every line is digital. */
+  shippingAddress: ShippingAddress | null;
   cancelReason: string | null;
   createdAt: string;
   updatedAt: string;
@@ -95,7 +110,18 @@ export interface RefundView {
   amount: number;
   status: RefundStatus;
   reason: string | null;
+  /** The lines and units it gave back. */
+  items: RefundItemView[];
   createdAt: string;
+}
+
+export interface RefundItemView {
+  orderItemId: number;
+  quantity: number;
+  /** Credited for these units. */
+  amount: number;
+  /** Their part of the line's discount (not credited: the buyer never paid it). */
+  discountAmount: number;
 }
 
 export function paymentView(payment: Payment): PaymentView {
@@ -106,6 +132,7 @@ export function paymentView(payment: Payment): PaymentView {
     amount: p.amount,
     status: p.status,
     failureReason: p.failureReason,
+    refundedAmount: p.refundedAmount,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -126,8 +153,8 @@ export function paymentRecoveryView(payment: Payment): PaymentRecoveryView {
   };
 }
 
-function itemView({ productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount, status }: OrderLine): OrderItemView {
-  return { productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount, status };
+function itemView({ id, productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount, status, digital, refundedQuantity }: OrderLine): OrderItemView {
+  return { id, productId, optionId, productName, optionName, unitPrice, quantity, amount, discountAmount, status, digital, refundedQuantity };
 }
 
 /** The order as `sellerId` sees it: their lines only (the caller checked they have some). */
@@ -143,6 +170,8 @@ export function sellerOrderView(order: Order, sellerId: number): SellerOrderView
     status: o.status,
     items: lines.map(itemView),
     sellerView: { sellerId, status, itemsAmount, discountAmount, finalAmount: itemsAmount - discountAmount },
+    // The seller ships there.
+    shippingAddress: o.shippingAddress ? { ...o.shippingAddress } : null,
     cancelReason: o.cancelReason,
     createdAt: o.createdAt.toISOString(),
     updatedAt: o.updatedAt.toISOString(),
@@ -162,7 +191,9 @@ export function orderView(order: Order, payment: Payment | null): OrderView {
     userCouponId: o.userCouponId,
     reservationExpiresAt: o.reservationExpiresAt.toISOString(),
     cancelReason: o.cancelReason,
+    shippingAddress: o.shippingAddress,
     payment: payment ? paymentView(payment) : null,
+    refunds: o.refunds.map(refundView),
     createdAt: o.createdAt.toISOString(),
     updatedAt: o.updatedAt.toISOString(),
   };
@@ -176,6 +207,7 @@ export function refundView(r: RefundSnapshot): RefundView {
     amount: r.amount,
     status: r.status,
     reason: r.reason,
+    items: r.items.map(({ orderItemId, quantity, amount, discountAmount }) => ({ orderItemId, quantity, amount, discountAmount })),
     createdAt: r.createdAt.toISOString(),
   };
 }

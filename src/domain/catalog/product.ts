@@ -18,6 +18,8 @@ export interface ProductSnapshot {
   category: string;
   price: number;
   status: ProductStatus;
+  /** Delivered without shipping (a download, a voucher): an order of digital products only needs no address. */
+  digital: boolean;
   createdAt: Date;
   updatedAt: Date;
   options: ProductOptionSnapshot[];
@@ -37,10 +39,12 @@ export interface ProductDetails {
   description?: string | null;
   category: string;
   price: number;
+  /** Left out: a physical product. */
+  digital?: boolean;
   options: NewOption[];
 }
 
-export type ProductChanges = Partial<Pick<ProductSnapshot, 'name' | 'description' | 'category' | 'price' | 'status'>>;
+export type ProductChanges = Partial<Pick<ProductSnapshot, 'name' | 'description' | 'category' | 'price' | 'status' | 'digital'>>;
 
 export const MAX_NAME_LENGTH = 100;
 
@@ -82,6 +86,7 @@ export class Product {
       category: details.category.trim(),
       price: details.price,
       status: 'ACTIVE',
+      digital: details.digital ?? false,
       createdAt: at,
       options: details.options.map((o) => ({ name: o.name.trim(), stock: o.stock })),
     };
@@ -103,6 +108,10 @@ export class Product {
     return this.state.options;
   }
 
+  get digital(): boolean {
+    return this.state.digital;
+  }
+
   isDiscontinued(): boolean {
     return this.state.status === 'DISCONTINUED';
   }
@@ -111,7 +120,7 @@ export class Product {
     return this.state.options.find((o) => o.id === optionId);
   }
 
-  /** Name, description, category, price and status are the seller's to change. */
+  /** Name, description, category, price, status and whether it is digital are the seller's to change. */
   change(changes: ProductChanges, at: Date): void {
     if (changes.name !== undefined) assertName(changes.name);
     if (changes.price !== undefined) assertValidPrice(changes.price);
@@ -122,6 +131,7 @@ export class Product {
       ...(changes.category !== undefined ? { category: changes.category.trim() } : {}),
       ...(changes.price !== undefined ? { price: changes.price } : {}),
       ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(changes.digital !== undefined ? { digital: changes.digital } : {}),
       updatedAt: at,
     };
   }

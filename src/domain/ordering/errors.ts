@@ -7,3 +7,8 @@ export class OrderLimitExceeded extends DomainError {
 export class PaymentDeclined extends DomainError {
   readonly code = 'PAYMENT_DECLINED' as const;
 }
+
+/** A partial refund would leave what the order's coupon covers below the coupon's minimum. */
+export class CouponMinimumNotMet extends DomainError {
+  readonly code = 'COUPON_MINIMUM_NOT_MET' as const;
+}

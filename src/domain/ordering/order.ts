@@ -2,6 +2,8 @@ import { InvalidState, RateLimited, ValidationFailed } from '../shared/errors.js
 import type { StockLine } from '../catalog/stock-repository.js';
 import { allocateProportionally } from '../shared/allocation.js';
 import { OrderLimitExceeded } from './errors.js';
+import type { RefundLine, RefundSnapshot } from './refund.js';
+import { assertShippable, type ShippingAddress } from './shipping-address.js';
 
 export const ORDER_STATUSES = [
   'CREATED',
@@ -118,6 +120,8 @@ export function assertRoomForUnpaidOrder(unpaid: UnpaidOrders, limit: number, no
 
 /** One line of an order, with the product's name and price as they were when it was placed. */
 export interface OrderLine {
+  /** The line's own id (`orderItemId` of a refund). */
+  id: number;
   productId: number;
   optionId: number;
   /** Whose product it is: the seller may fulfil the order. */
@@ -131,7 +135,14 @@ export interface OrderLine {
   discountAmount: number;
   /** How far its seller has fulfilled it. */
   status: LineStatus;
+  /** Whether the product was digital when ordered: nothing to ship. */
+  digital: boolean;
+  /** Units of the line refunded so far (0..quantity). */
+  refundedQuantity: number;
 }
+
+/** A line as placing an order writes it: the id comes from the repository, nothing is refunded yet. */
+export type NewOrderLine = Omit<OrderLine, 'id' | 'refundedQuantity'>;
 
 export interface OrderSnapshot {
   id: number;
@@ -144,15 +155,20 @@ export interface OrderSnapshot {
   userCouponId: number | null;
   reservationExpiresAt: Date;
   cancelReason: string | null;
+  /** Where its goods go; null only when every line is digital and none was given. */
+  shippingAddress: ShippingAddress | null;
+  /** Its refunds, oldest first (the repository reads them with the order). */
+  refunds: RefundSnapshot[];
   /** Bumped on every save; a save against a stale version is refused. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewOrder = Omit<OrderSnapshot, 'id'>;
+export type NewOrder = Omit<OrderSnapshot, 'id' | 'items' | 'refunds'> & { items: NewOrderLine[] };
 
-export type PricedLine = Omit<OrderLine, 'amount' | 'discountAmount' | 'status'>;
+/** A line priced from its product; `digital` left out is a physical product. */
+export type PricedLine = Omit<NewOrderLine, 'amount' | 'discountAmount' | 'digital' | 'status'> & { digital?: boolean };
 
 export interface PlaceOrder {
   userId: number;
@@ -165,6 +181,8 @@ export interface PlaceOrder {
    */
   lineDiscounts?: readonly number[];
   userCouponId: number | null;
+  /** Required unless every line is digital (400 naming `shippingAddress`). */
+  shippingAddress?: ShippingAddress | null;
   at: Date;
 }
 
@@ -176,7 +194,7 @@ export class Order {
   private constructor(private state: OrderSnapshot) {}
 
   static fromSnapshot(snapshot: OrderSnapshot): Order {
-    return new Order({ ...snapshot, items: snapshot.items.map((i) => ({ ...i })) });
+    return new Order(copyOf(snapshot));
   }
 
   /** What the lines come to before any discount. */
@@ -187,6 +205,8 @@ export class Order {
   /** Checks the lines against the order limits and works out the amounts. */
   static place(input: PlaceOrder, policy: OrderPolicy): NewOrder {
     assertLines(input.lines, policy);
+    const shippingAddress = input.shippingAddress ?? null;
+    assertShippable(input.lines, shippingAddress);
     const amounts = input.lines.map((l) => l.unitPrice * l.quantity);
     const totalAmount = Order.totalOf(input.lines);
     if (!Number.isSafeInteger(input.discountAmount) || input.discountAmount < 0 || input.discountAmount > totalAmount) {
@@ -194,7 +214,7 @@ export class Order {
     }
     const lineDiscounts = input.lineDiscounts ?? allocateProportionally(input.discountAmount, amounts);
     assertAllocation(input.discountAmount, lineDiscounts, amounts);
-    const items = input.lines.map((l, i) => ({ ...l, amount: amounts[i] as number, discountAmount: lineDiscounts[i] as number, status: 'ORDERED' as const }));
+    const items = input.lines.map((l, i) => ({ ...l, digital: l.digital ?? false, amount: amounts[i] as number, discountAmount: lineDiscounts[i] as number, status: 'ORDERED' as const }));
     return {
       userId: input.userId,
       status: 'CREATED',
@@ -205,6 +225,7 @@ export class Order {
       userCouponId: input.userCouponId,
       reservationExpiresAt: new Date(input.at.getTime() + policy.reservationTtlSeconds * 1000),
       cancelReason: null,
+      shippingAddress: shippingAddress ? { ...shippingAddress } : null,
       version: 0,
       createdAt: input.at,
       updatedAt: input.at,
@@ -310,8 +331,46 @@ export class Order {
     this.move('CANCELLED', at, reason?.trim() || 'REFUNDED');
   }
 
+  /** Paid and not yet shipped as a whole: some of its lines may still be refunded (those not shipped). */
   isRefundable(): boolean {
-    return (this.state.status === 'CONFIRMED' || this.state.status === 'PREPARING') && !this.hasShippedLines();
+    return this.state.status === 'CONFIRMED' || this.state.status === 'PREPARING';
+  }
+
+  get refunds(): readonly RefundSnapshot[] {
+    return this.state.refunds;
+  }
+
+  /** Whether refunding `plan` would leave no unit of the order unrefunded. */
+  isWhollyRefundedBy(plan: readonly RefundLine[]): boolean {
+    const now = new Map(plan.map((l) => [l.orderItemId, l.quantity]));
+    return this.state.items.every((i) => i.refundedQuantity + (now.get(i.id) ?? 0) >= i.quantity);
+  }
+
+  /**
+   * A refund of a paid, unshipped order was made: its lines' refunded units grow, it is listed
+   * with the order, and when it leaves no unit unrefunded the order is CANCELLED (with the
+   * refund's reason, or `REFUNDED`). A partial refund leaves the status as it is. Answers whether
+   * the order ended.
+   */
+  recordRefund(refund: RefundSnapshot, at: Date): boolean {
+    this.expect('refund', 'CONFIRMED', 'PREPARING');
+    const units = new Map(refund.items.map((l) => [l.orderItemId, l.quantity]));
+    const items = this.state.items.map((i) => {
+      const more = units.get(i.id) ?? 0;
+      // Goods that left their seller come back through a return, which is not built: not by a refund.
+      if (more > 0 && rankOf(i.status) >= rankOf('SHIPPED')) {
+        throw new InvalidState(`Cannot refund order ${this.id}: order item ${i.id} has ${i.status === 'SHIPPED' ? 'shipped' : 'been delivered'}`);
+      }
+      if (i.refundedQuantity + more > i.quantity) {
+        throw new InvalidState(`Order ${this.id}: order item ${i.id} has ${i.quantity - i.refundedQuantity} units left to refund, not ${more}`);
+      }
+      return { ...i, refundedQuantity: i.refundedQuantity + more };
+    });
+    const refunds = [...this.state.refunds, { ...refund, items: refund.items.map((l) => ({ ...l })) }];
+    this.state = { ...this.state, items, refunds, updatedAt: at };
+    if (!items.every((i) => i.refundedQuantity === i.quantity)) return false;
+    this.cancelForRefund(refund.reason, at);
+    return true;
   }
 
   /**
@@ -358,7 +417,7 @@ export class Order {
   }
 
   toSnapshot(): OrderSnapshot {
-    return { ...this.state, items: this.state.items.map((i) => ({ ...i })) };
+    return copyOf(this.state);
   }
 
   private expect(action: string, ...allowed: OrderStatus[]): void {
@@ -370,6 +429,15 @@ export class Order {
   private move(status: OrderStatus, at: Date, cancelReason?: string): void {
     this.state = { ...this.state, status, updatedAt: at, ...(cancelReason !== undefined ? { cancelReason } : {}) };
   }
+}
+
+function copyOf(s: OrderSnapshot): OrderSnapshot {
+  return {
+    ...s,
+    items: s.items.map((i) => ({ ...i })),
+    shippingAddress: s.shippingAddress ? { ...s.shippingAddress } : null,
+    refunds: s.refunds.map((r) => ({ ...r, items: r.items.map((l) => ({ ...l })) })),
+  };
 }
 
 /**

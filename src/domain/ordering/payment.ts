@@ -1,8 +1,27 @@
 import { InvalidState } from '../shared/errors.js';
 
-/** How far a payment got; COMPLETED and FAILED are final. */
-export const PAYMENT_STATUSES = ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED', 'FAILED'] as const;
+/**
+ * How far a payment got; FAILED is final. A COMPLETED payment may then be refunded, in parts
+ * (PARTIALLY_REFUNDED) or to the last won (REFUNDED, final).
+ */
+export const PAYMENT_STATUSES = [
+  'INITIATED',
+  'VALIDATING',
+  'LOCK_ACQUIRED',
+  'DEBITED',
+  'GATEWAY_REQUESTED',
+  'COMPLETED',
+  'FAILED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** The steps of paying, which reach() moves through; the rest are reached by failing or refunding. */
+export type PaymentStep = Exclude<PaymentStatus, 'FAILED' | 'PARTIALLY_REFUNDED' | 'REFUNDED'>;
+
+/** The money went through: the payment completed, and may have been refunded since. */
+const PAID: readonly PaymentStatus[] = ['COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
 
 /**
  * Who settles a payment that waits for the gateway: the recovery job (AUTOMATIC), or, after too
@@ -57,6 +76,10 @@ export interface PaymentSnapshot {
   failureReason: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** When it completed (the day its sale counts on); null until then. Refunds do not move it. */
+  completedAt: Date | null;
+  /** What refunds gave back of `amount` so far (KRW). */
+  refundedAmount: number;
   recovery: PaymentRecovery;
 }
 
@@ -79,7 +102,18 @@ export class Payment {
   private constructor(private state: PaymentSnapshot) {}
 
   static start(orderId: number, userId: number, amount: number, at: Date): NewPayment {
-    return { orderId, userId, amount, status: 'INITIATED', failureReason: null, createdAt: at, updatedAt: at, recovery: { ...NOT_IN_RECOVERY } };
+    return {
+      orderId,
+      userId,
+      amount,
+      status: 'INITIATED',
+      failureReason: null,
+      createdAt: at,
+      updatedAt: at,
+      completedAt: null,
+      refundedAmount: 0,
+      recovery: { ...NOT_IN_RECOVERY },
+    };
   }
 
   /** An attempt refused before any money moved (it got as far as the wallet's lock). */
@@ -92,12 +126,14 @@ export class Payment {
       failureReason: `${reason} (at LOCK_ACQUIRED)`,
       createdAt: at,
       updatedAt: at,
+      completedAt: null,
+      refundedAmount: 0,
       recovery: { ...NOT_IN_RECOVERY },
     };
   }
 
   static fromSnapshot(snapshot: PaymentSnapshot): Payment {
-    return new Payment({ ...snapshot, recovery: copyRecovery(snapshot.recovery) });
+    return new Payment(copyOf(snapshot));
   }
 
   get id(): number {
@@ -123,13 +159,41 @@ export class Payment {
     return this.state.status === 'GATEWAY_REQUESTED' ? new Date(this.state.updatedAt) : null;
   }
 
-  /** When it completed (its last step): the day its sale counts on. Null until COMPLETED. */
+  /** When it completed: the day its sale counts on. Null until COMPLETED; kept when it is refunded. */
   get completedAt(): Date | null {
-    return this.state.status === 'COMPLETED' ? new Date(this.state.updatedAt) : null;
+    return this.state.completedAt ? new Date(this.state.completedAt) : null;
   }
 
+  get refundedAmount(): number {
+    return this.state.refundedAmount;
+  }
+
+  /** Paid: COMPLETED, or refunded since (in part or whole). */
+  isPaid(): boolean {
+    return PAID.includes(this.state.status);
+  }
+
+  /** Settled either way: paid (refunded since or not), or FAILED. */
   isSettled(): boolean {
-    return this.state.status === 'COMPLETED' || this.state.status === 'FAILED';
+    return this.isPaid() || this.state.status === 'FAILED';
+  }
+
+  /**
+   * A refund gave `amount` back: PARTIALLY_REFUNDED, or REFUNDED when it was the order's last
+   * (`whole`). Refuses an unpaid payment, a REFUNDED one, and more than is left of it.
+   */
+  recordRefund(amount: number, whole: boolean, at: Date): void {
+    if (this.state.status !== 'COMPLETED' && this.state.status !== 'PARTIALLY_REFUNDED') {
+      throw new InvalidState(`Payment ${this.id} is ${this.state.status}: only a completed payment can be refunded`);
+    }
+    if (!Number.isSafeInteger(amount) || amount < 0 || this.state.refundedAmount + amount > this.state.amount) {
+      throw new InvalidState(`Payment ${this.id}: ${this.state.amount - this.state.refundedAmount} won left to refund, not ${amount}`);
+    }
+    const refundedAmount = this.state.refundedAmount + amount;
+    if (whole && refundedAmount !== this.state.amount) {
+      throw new InvalidState(`Payment ${this.id}: the last refund leaves ${this.state.amount - refundedAmount} won of ${this.state.amount} unrefunded`);
+    }
+    this.state = { ...this.state, status: whole ? 'REFUNDED' : 'PARTIALLY_REFUNDED', refundedAmount, updatedAt: at };
   }
 
   /** Whether the recovery job should ask the gateway about it at `now`. */
@@ -143,18 +207,20 @@ export class Payment {
    * in automatic recovery, due at once (the job still waits PENDING_RECOVERY_AFTER_SECONDS);
    * completing takes it out.
    */
-  reach(status: Exclude<PaymentStatus, 'FAILED'>, at: Date): void {
+  reach(status: PaymentStep, at: Date): void {
     if (this.isSettled()) throw new InvalidState(`Payment ${this.id} is already ${this.state.status}`);
     if (ORDER_OF[status] < ORDER_OF[this.state.status]) {
       throw new InvalidState(`Payment ${this.id} is at ${this.state.status}: it cannot go back to ${status}`);
     }
     let recovery = this.state.recovery;
+    let completedAt = this.state.completedAt;
     if (status === 'GATEWAY_REQUESTED' && this.state.status !== 'GATEWAY_REQUESTED') {
       recovery = { state: 'AUTOMATIC', attempts: 0, nextAttemptAt: at, lastAttemptAt: null };
     } else if (status === 'COMPLETED') {
       recovery = { ...recovery, state: null, nextAttemptAt: null };
+      completedAt = at;
     }
-    this.state = { ...this.state, status, updatedAt: at, recovery };
+    this.state = { ...this.state, status, updatedAt: at, completedAt, recovery };
   }
 
   /** Keeps the step it stopped at in the reason, for operators. */
@@ -203,6 +269,10 @@ export class Payment {
   }
 
   toSnapshot(): PaymentSnapshot {
-    return { ...this.state, recovery: copyRecovery(this.state.recovery) };
+    return copyOf(this.state);
   }
+}
+
+function copyOf(s: PaymentSnapshot): PaymentSnapshot {
+  return { ...s, completedAt: s.completedAt ? new Date(s.completedAt) : null, recovery: copyRecovery(s.recovery) };
 }

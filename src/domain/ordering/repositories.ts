@@ -1,7 +1,7 @@
 import type { Page, PageRequest } from '../shared/page.js';
 import type { LinesMoved, NewOrder, Order, OrderStatus, UnpaidOrders } from './order.js';
 import type { NewPayment, Payment, RecoveryState } from './payment.js';
-import type { NewRefund, RefundSnapshot } from './refund.js';
+import type { NewRefund, RefundLine, RefundSnapshot } from './refund.js';
 
 export interface OrderQuery extends PageRequest {
   /** The orders this user placed. Absent (and no `sellerId`): every user's orders (admins). */
@@ -20,6 +20,19 @@ export interface OrderRepository {
    * for the lock is seen).
    */
   getForUpdate(id: number): Promise<Order | null>;
+  /**
+   * Locks the order, then reads it (lines, refunded units, refunds) in a statement of its own
+   * begun once the lock is held, so it sees every refund committed by whoever held the lock
+   * before. A refund reads its order this way: one locking statement may read the lines as they
+   * were before it waited.
+   */
+  getForRefund(id: number): Promise<Order | null>;
+  /**
+   * Counts a refund's units on the order's lines, each as one guarded write (never more than
+   * the line's quantity in all), lines in ascending id; refuses (InvalidState), changing
+   * nothing, when a line has fewer units left.
+   */
+  refundUnits(orderId: number, lines: readonly RefundLine[]): Promise<void>;
   /** Writes the status (and reason); refuses (ConcurrentModification) a stale version. */
   save(order: Order): Promise<Order>;
   /**
@@ -76,10 +89,18 @@ export interface PaymentRepository {
   saveRecovery(payment: Payment, seen: { state: RecoveryState; attempts: number }): Promise<boolean>;
   /** Payments waiting for the gateway, optionally only those of one recovery state; newest first. */
   listInRecovery(query: PageRequest & { state?: RecoveryState }): Promise<Page<Payment>>;
+  /**
+   * Writes a refund of `amount` on the payment (its status, refunded amount and time), guarded:
+   * only while the stored payment is paid and has that much left unrefunded; refuses
+   * (InvalidState), changing nothing, otherwise.
+   */
+  saveRefund(payment: Payment, amount: number): Promise<void>;
 }
 
 export interface RefundRepository {
-  /** Refuses a second refund of one order (InvalidState). */
+  /** The refund with its lines. An order may have several (partial refunds). */
   add(refund: NewRefund): Promise<RefundSnapshot>;
-  forOrder(orderId: number): Promise<RefundSnapshot | null>;
+  get(id: number): Promise<RefundSnapshot | null>;
+  /** The order's refunds, oldest first. */
+  forOrder(orderId: number): Promise<RefundSnapshot[]>;
 }

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'COUPON_ALREADY_ISSUED'
   | 'COUPON_NOT_ISSUABLE'
   | 'COUPON_CODE_TAKEN'
+  | 'COUPON_MINIMUM_NOT_MET'
   | 'WRONG_PASSWORD';
 
 export abstract class DomainError extends Error {

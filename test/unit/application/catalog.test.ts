@@ -73,6 +73,7 @@ describe('catalog use cases (memory adapters)', () => {
         category: 'shoes',
         price: 59_000,
         status: 'ACTIVE',
+        digital: false,
         stockStatus: 'AVAILABLE',
         availableStock: 13,
         options: [

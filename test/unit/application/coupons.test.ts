@@ -13,7 +13,7 @@ import type { RateLimited } from '../../../src/domain/shared/errors.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
 import { resolve, type Token, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
-import { orderingApp, PRICE } from './ordering-app.js';
+import { orderingApp, PRICE, TEST_ADDRESS } from './ordering-app.js';
 
 const UNKNOWN = 987_654;
 const DAY_MS = 86_400_000;
@@ -76,6 +76,7 @@ async function couponApp(options: Parameters<typeof orderingApp>[0] = {}) {
     async order(buyer: Actor, product: ProductView, userCouponId: number | undefined, quantity = 1): Promise<OrderView> {
       return app.placeOrder.execute(buyer, {
         items: [{ productId: product.id, optionId: product.options[0]!.id, quantity }],
+        shippingAddress: TEST_ADDRESS,
         ...(userCouponId === undefined ? {} : { userCouponId }),
       });
     },

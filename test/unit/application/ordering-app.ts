@@ -15,6 +15,9 @@ import { TEST_JWT_SECRET, testConfig } from '../../support/config.js';
 import { uniqueEmail } from '../../support/environment.js';
 import { memoryContainer } from '../../support/memory.js';
 
+/** Where the tests' physical goods go (issue 12: an order with a physical line needs an address). */
+export const TEST_ADDRESS = { recipient: 'Test Buyer', phone: '010-1234-5678', postalCode: '06236', line1: '1 Test-ro' };
+
 export const PASSWORD = 'correct-horse-42';
 export const PRICE = 59_000;
 
@@ -133,7 +136,7 @@ export async function orderingApp(options: { env?: Record<string, string>; gatew
 
     /** One line of `quantity` units of the product's first option. */
     async place(buyer: Actor, product: ProductView, quantity = 1): Promise<OrderView> {
-      return app.placeOrder.execute(buyer, { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity }] });
+      return app.placeOrder.execute(buyer, { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity }], shippingAddress: TEST_ADDRESS });
     },
 
     /** Places and pays an order (the buyer must have the money). */
@@ -144,7 +147,7 @@ export async function orderingApp(options: { env?: Record<string, string>; gatew
     },
 
     async placeLines(buyer: Actor, items: OrderLineRequest[]): Promise<OrderView> {
-      return app.placeOrder.execute(buyer, { items });
+      return app.placeOrder.execute(buyer, { items, shippingAddress: TEST_ADDRESS });
     },
 
     async balance(userId: number): Promise<number> {

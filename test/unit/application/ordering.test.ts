@@ -3,7 +3,7 @@ import type { ProductView } from '../../../src/application/catalog/product-view.
 import type { RateLimited } from '../../../src/domain/shared/errors.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
 import { expectRejectsCode } from '../expect-error.js';
-import { type OrderingApp, orderingApp, PRICE } from './ordering-app.js';
+import { type OrderingApp, orderingApp, PRICE, TEST_ADDRESS } from './ordering-app.js';
 
 const UNKNOWN = 987_654;
 const TTL_MS = 30_000;
@@ -42,8 +42,8 @@ describe('ordering use cases (memory adapters)', () => {
         userId: buyer.userId,
         status: 'CREATED',
         items: [
-          { productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE, discountAmount: 0, status: 'ORDERED' },
-          { productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600, discountAmount: 0, status: 'ORDERED' },
+          { id: view.items[0]!.id, productId: product.id, optionId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 2, amount: 2 * PRICE, discountAmount: 0, status: 'ORDERED', digital: false, refundedQuantity: 0 },
+          { id: view.items[1]!.id, productId: two.id, optionId: m!.id, productName: 'Runner', optionName: 'M', unitPrice: 1_200, quantity: 3, amount: 3_600, discountAmount: 0, status: 'ORDERED', digital: false, refundedQuantity: 0 },
         ],
         totalAmount: 2 * PRICE + 3_600,
         discountAmount: 0,
@@ -51,7 +51,9 @@ describe('ordering use cases (memory adapters)', () => {
         userCouponId: null,
         reservationExpiresAt: new Date(now.getTime() + TTL_MS).toISOString(),
         cancelReason: null,
+        shippingAddress: { ...TEST_ADDRESS, line2: null },
         payment: null,
+        refunds: [],
         createdAt: now.toISOString(),
         updatedAt: now.toISOString(),
       });
@@ -173,7 +175,7 @@ describe('ordering use cases (memory adapters)', () => {
 
     it('any userCouponId is COUPON_NOT_APPLICABLE, and nothing is reserved or recorded', async () => {
       await expectRejectsCode(
-        app.placeOrder.execute(await app.buyer(), { items: [{ productId: product.id, optionId, quantity: 1 }], userCouponId: 1 }),
+        app.placeOrder.execute(await app.buyer(), { items: [{ productId: product.id, optionId, quantity: 1 }], userCouponId: 1, shippingAddress: TEST_ADDRESS }),
         'COUPON_NOT_APPLICABLE',
       );
       expect(await app.levels(optionId)).to.deep.equal({ total: 5, reserved: 0, sold: 0 });
@@ -313,14 +315,14 @@ describe('ordering use cases (memory adapters)', () => {
       const cancelled = await app.cancelOrder.execute(buyer, order.id, null);
 
       expect(cancelled).to.include({ status: 'CANCELLED', cancelReason: 'REFUNDED' });
-      expect(cancelled.payment).to.include({ status: 'COMPLETED', amount: PRICE });
+      expect(cancelled.payment).to.include({ status: 'REFUNDED', amount: PRICE, refundedAmount: PRICE });
       expect(await app.balance(buyer.userId)).to.equal(100_000);
       expect(await app.ledger(buyer.userId)).to.deep.equal([
         { type: 'PAYMENT', amount: -PRICE, orderId: order.id },
         { type: 'REFUND', amount: PRICE, orderId: order.id },
       ]);
       expect(await app.levels(optionId)).to.deep.equal({ total: 5, reserved: 0, sold: 0 });
-      expect(await app.refunds.forOrder(order.id)).to.include({ status: 'REFUNDED', amount: PRICE });
+      expect((await app.refunds.forOrder(order.id)).map((r) => [r.status, r.amount])).to.deep.equal([['REFUNDED', PRICE]]);
       expect(app.events(order.id).map(([type]) => type)).to.deep.equal([
         'OrderCreated',
         'PaymentCompleted',
@@ -388,6 +390,7 @@ describe('ordering use cases (memory adapters)', () => {
         amount: 2 * PRICE,
         status: 'REFUNDED',
         reason: 'wrong size',
+        items: [{ orderItemId: order.items[0]!.id, quantity: 2, amount: 2 * PRICE, discountAmount: 0 }],
         createdAt: app.clock.now().toISOString(),
       });
       expect((await app.orders.get(order.id))!.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'wrong size' });
@@ -750,6 +753,7 @@ describe('ordering use cases (memory adapters)', () => {
         amount: PRICE,
         status: 'COMPLETED',
         failureReason: null,
+        refundedAmount: 0,
         createdAt: app.clock.now().toISOString(),
         updatedAt: app.clock.now().toISOString(),
       });

@@ -8,7 +8,7 @@ import { DEFAULT_ORDER_POLICY, Order } from '../../../src/domain/ordering/order.
 import type { TooManyFailures } from '../../../src/domain/shared/errors.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
-import { type OrderingApp, orderingApp, PRICE, ScriptedGateway } from './ordering-app.js';
+import { type OrderingApp, orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from './ordering-app.js';
 
 const UNKNOWN = 987_654;
 const TTL_MS = 30_000;
@@ -57,6 +57,7 @@ describe('payments (memory adapters)', () => {
         amount: PRICE,
         status: 'COMPLETED',
         failureReason: null,
+        refundedAmount: 0,
         createdAt: now,
         updatedAt: now,
       });
@@ -153,6 +154,7 @@ describe('payments (memory adapters)', () => {
           lines: [{ productId: product.id, optionId, sellerId: product.sellerId, productName: 'Runner', optionName: '260', unitPrice: PRICE, quantity: 1 }],
           discountAmount: PRICE,
           userCouponId: null,
+          shippingAddress: { ...TEST_ADDRESS, line2: null },
           at: app.clock.now(),
         },
         DEFAULT_ORDER_POLICY,

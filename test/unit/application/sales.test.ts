@@ -8,7 +8,7 @@ import type { DayRange, ProductSales } from '../../../src/domain/sales/sales.js'
 import type { Actor } from '../../../src/domain/user/actor.js';
 import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
-import { type OrderingApp, orderingApp, PRICE, ScriptedGateway } from './ordering-app.js';
+import { type OrderingApp, orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from './ordering-app.js';
 
 const DAY_MS = 86_400_000;
 const TTL_SECONDS = 60;
@@ -91,7 +91,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
         validUntil: new Date(now + DAY_MS),
       });
       const copy = await resolve(app.container, TOKENS.issueCoupon).execute(buyer, { couponId: coupon.id, limitedOnly: false });
-      const order = await app.placeOrder.execute(buyer, { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 2 }], userCouponId: copy.id });
+      const order = await app.placeOrder.execute(buyer, { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 2 }], userCouponId: copy.id, shippingAddress: TEST_ADDRESS });
       expect(order.discountAmount).to.equal(PRICE * 2 / 10);
       await app.payForOrder.execute(buyer, order.id);
       // Gross revenue, and next to it what the seller's coupon cost them.
@@ -115,6 +115,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       });
       const copy = await resolve(app.container, TOKENS.issueCoupon).execute(buyer, { couponId: coupon.id, limitedOnly: false });
       const order = await app.placeOrder.execute(buyer, {
+        shippingAddress: TEST_ADDRESS,
         items: [
           { productId: product.id, optionId: product.options[0]!.id, quantity: 1 },
           { productId: theirs.id, quantity: 2 },

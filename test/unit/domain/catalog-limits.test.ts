@@ -31,7 +31,7 @@ describe('catalog ceilings (far inside the database columns)', () => {
     expectThrowsCode(() => Product.list(1, details({ name: '   ' }), new Date()), 'VALIDATION_FAILED');
     expectThrowsCode(() => Product.list(1, details({ name: 'x'.repeat(MAX_NAME_LENGTH + 1) }), new Date()), 'VALIDATION_FAILED');
     const product = Product.fromSnapshot({
-      id: 1, sellerId: 1, name: 'Shoe', description: '', category: 'shoes', price: 1_000, status: 'ACTIVE',
+      id: 1, sellerId: 1, name: 'Shoe', description: '', category: 'shoes', price: 1_000, status: 'ACTIVE', digital: false,
       createdAt: new Date(0), updatedAt: new Date(0), options: [{ id: 1, name: '250', total: 1, reserved: 0, sold: 0 }],
     });
     expectThrowsCode(() => product.change({ name: '' }, new Date()), 'VALIDATION_FAILED');

@@ -17,6 +17,8 @@ import {
   statusOfLines,
 } from '../../../src/domain/ordering/order.js';
 import { OrderLimitExceeded } from '../../../src/domain/ordering/errors.js';
+import type { RefundSnapshot } from '../../../src/domain/ordering/refund.js';
+import type { ShippingAddress } from '../../../src/domain/ordering/shipping-address.js';
 import { InvalidState, type RateLimited, ValidationFailed } from '../../../src/domain/shared/errors.js';
 import { expectThrowsCode, thrownBy } from '../expect-error.js';
 
@@ -43,11 +45,14 @@ const line = (overrides: Partial<PricedLine> = {}): PricedLine => ({
   ...overrides,
 });
 
+const ADDRESS: ShippingAddress = { recipient: 'Kim Minji', phone: '010-1234-5678', postalCode: '06236', line1: '123 Teheran-ro', line2: null };
+
 const placeInput = (overrides: Partial<PlaceOrder> = {}): PlaceOrder => ({
   userId: 7,
   lines: [line()],
   discountAmount: 0,
   userCouponId: null,
+  shippingAddress: ADDRESS,
   at: PLACED_AT,
   ...overrides,
 });
@@ -65,10 +70,10 @@ const LINES_OF: Record<OrderStatus, LineStatus> = {
   FAILED: 'ORDERED',
 };
 
-/** An order as the repository hands it back: with an id, in the given status, its lines agreeing. */
+/** An order as the repository hands it back: with an id (its lines too), in the given status, its lines agreeing. */
 function orderIn(status: OrderStatus, overrides: Partial<PlaceOrder> = {}): Order {
   const placed = Order.place(placeInput(overrides), POLICY);
-  return Order.fromSnapshot({ ...placed, id: 42, status, version: 3, items: placed.items.map((i) => ({ ...i, status: LINES_OF[status] })) });
+  return Order.fromSnapshot({ ...placed, id: 42, status, version: 3, items: placed.items.map((i, n) => ({ ...i, id: 500 + n, refundedQuantity: 0, status: LINES_OF[status] })), refunds: [] });
 }
 
 /** Each move the state machine offers, called the way the use cases call it. */
@@ -470,7 +475,7 @@ describe('Order (the order state machine)', () => {
 
     it('keeps the lines’ names, seller and price as given', () => {
       const placed = Order.place(placeInput(), POLICY);
-      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000, discountAmount: 0, status: 'ORDERED' }]);
+      expect(placed.items).to.deep.equal([{ ...line(), amount: 59_000, discountAmount: 0, status: 'ORDERED', digital: false }]);
     });
 
     it('each line carries its part of the discount as the coupon split it; only covered lines get any', () => {
@@ -602,6 +607,78 @@ describe('Order (the order state machine)', () => {
       const rebuilt = Order.fromSnapshot(snapshot);
       snapshot.items[0]!.quantity = 1;
       expect(rebuilt.items[0]!.quantity).to.equal(99);
+    });
+  });
+
+  describe('shipping address and digital lines (issue 12)', () => {
+    it('keeps the address given; lines are physical unless said digital', () => {
+      const placed = Order.place(placeInput({ lines: [line(), line({ optionId: 102, digital: true })] }), POLICY);
+      expect(placed.shippingAddress).to.deep.equal(ADDRESS);
+      expect(placed.items.map((i) => i.digital)).to.deep.equal([false, true]);
+    });
+
+    it('an order with a physical line and no address is VALIDATION_FAILED naming shippingAddress and the line', () => {
+      const error = expectThrowsCode(
+        () => Order.place(placeInput({ lines: [line({ optionId: 1, digital: true }), line({ optionId: 2, productId: 9 })], shippingAddress: null }), POLICY),
+        'VALIDATION_FAILED',
+      );
+      expect((error as ValidationFailed).errors).to.have.length(1);
+      expect((error as ValidationFailed).errors[0]!.field).to.equal('shippingAddress');
+      expect((error as ValidationFailed).errors[0]!.message).to.include('line 2 (product 9)');
+    });
+
+    it('an order of digital lines only needs no address, and keeps one given', () => {
+      expect(Order.place(placeInput({ lines: [line({ digital: true })], shippingAddress: null }), POLICY).shippingAddress).to.equal(null);
+      expect(Order.place(placeInput({ lines: [line({ digital: true })] }), POLICY).shippingAddress).to.deep.equal(ADDRESS);
+    });
+  });
+
+  describe('refunds recorded on the order (issue 12)', () => {
+    const refund = (items: RefundSnapshot['items'], reason: string | null = null): RefundSnapshot => ({
+      id: 9,
+      orderId: 42,
+      paymentId: 3,
+      amount: items.reduce((s, l) => s + l.amount, 0),
+      status: 'REFUNDED',
+      reason,
+      createdAt: LIVE,
+      items,
+    });
+    const twoLines = () => orderIn('CONFIRMED', { lines: [line({ optionId: 101, quantity: 2 }), line({ optionId: 201, productId: 2, quantity: 3, unitPrice: 1_000 })] });
+
+    it('a partial refund counts the units on its lines and lists the refund; the status stays', () => {
+      const order = twoLines();
+      const ended = order.recordRefund(refund([{ orderItemId: 501, quantity: 2, amount: 2_000, discountAmount: 0 }]), LATE);
+      expect(ended).to.equal(false);
+      expect(order.status).to.equal('CONFIRMED');
+      expect(order.items.map((i) => i.refundedQuantity)).to.deep.equal([0, 2]);
+      expect(order.refunds.map((r) => r.id)).to.deep.equal([9]);
+      expect(order.toSnapshot().updatedAt).to.deep.equal(LATE);
+    });
+
+    it('the refund of the last unit cancels the order with its reason (or REFUNDED)', () => {
+      const order = twoLines();
+      order.recordRefund(refund([{ orderItemId: 501, quantity: 2, amount: 2_000, discountAmount: 0 }]), LATE);
+      expect(order.isWhollyRefundedBy([{ orderItemId: 500, quantity: 2, amount: 118_000, discountAmount: 0 }, { orderItemId: 501, quantity: 1, amount: 1_000, discountAmount: 0 }])).to.equal(true);
+      expect(order.isWhollyRefundedBy([{ orderItemId: 500, quantity: 2, amount: 118_000, discountAmount: 0 }])).to.equal(false);
+      const ended = order.recordRefund(
+        refund([
+          { orderItemId: 500, quantity: 2, amount: 118_000, discountAmount: 0 },
+          { orderItemId: 501, quantity: 1, amount: 1_000, discountAmount: 0 },
+        ]),
+        LATE,
+      );
+      expect(ended).to.equal(true);
+      expect(order.toSnapshot()).to.deep.include({ status: 'CANCELLED', cancelReason: 'REFUNDED' });
+      expect(order.items.map((i) => i.refundedQuantity)).to.deep.equal([2, 3]);
+    });
+
+    it('refuses more units than are left of a line, and an order that is not CONFIRMED or PREPARING; unchanged', () => {
+      const order = twoLines();
+      const before = order.toSnapshot();
+      expectThrowsCode(() => order.recordRefund(refund([{ orderItemId: 500, quantity: 3, amount: 1, discountAmount: 0 }]), LATE), 'INVALID_STATE');
+      expect(order.toSnapshot()).to.deep.equal(before);
+      expectThrowsCode(() => orderIn('SHIPPED').recordRefund(refund([{ orderItemId: 500, quantity: 1, amount: 1, discountAmount: 0 }]), LATE), 'INVALID_STATE');
     });
   });
 

@@ -5,6 +5,7 @@ import {
   PAYMENT_STATUSES,
   type PaymentRecoveryPolicy,
   type PaymentStatus,
+  type PaymentStep,
   recoveryBackoffMs,
 } from '../../../src/domain/ordering/payment.js';
 import { expectThrowsCode } from '../expect-error.js';
@@ -12,7 +13,7 @@ import { expectThrowsCode } from '../expect-error.js';
 const AT = new Date('2026-01-15T09:00:00.000Z');
 const LATER = new Date(AT.getTime() + 5_000);
 
-type Step = Exclude<PaymentStatus, 'FAILED'>;
+type Step = PaymentStep;
 const STEPS: Step[] = ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED'];
 
 function paymentAt(status: PaymentStatus, failureReason: string | null = null): Payment {
@@ -29,12 +30,14 @@ describe('Payment (how far a payment got)', () => {
       failureReason: null,
       createdAt: AT,
       updatedAt: AT,
+      completedAt: null,
+      refundedAmount: 0,
       recovery: { state: null, attempts: 0, nextAttemptAt: null, lastAttemptAt: null },
     });
   });
 
   it('the statuses, in the order a payment goes through them', () => {
-    expect([...PAYMENT_STATUSES]).to.deep.equal([...STEPS.slice(0, 5), 'COMPLETED', 'FAILED']);
+    expect([...PAYMENT_STATUSES]).to.deep.equal([...STEPS.slice(0, 5), 'COMPLETED', 'FAILED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
   });
 
   it('goes forward through every step to COMPLETED, recording when', () => {
@@ -92,8 +95,56 @@ describe('Payment (how far a payment got)', () => {
     }
   });
 
-  it('isSettled only for COMPLETED and FAILED', () => {
-    expect(PAYMENT_STATUSES.filter((s) => paymentAt(s).isSettled())).to.deep.equal(['COMPLETED', 'FAILED']);
+  it('isSettled for COMPLETED and FAILED, and for a completed payment refunded since', () => {
+    expect(PAYMENT_STATUSES.filter((s) => paymentAt(s).isSettled())).to.deep.equal(['COMPLETED', 'FAILED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+    expect(PAYMENT_STATUSES.filter((s) => paymentAt(s).isPaid())).to.deep.equal(['COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED']);
+  });
+
+  describe('refunds (issue 12)', () => {
+    const completed = () => {
+      const payment = paymentAt('GATEWAY_REQUESTED');
+      payment.reach('COMPLETED', LATER);
+      return payment;
+    };
+    const REFUND_AT = new Date(LATER.getTime() + 60_000);
+
+    it('COMPLETED records when it completed; refunds never move it', () => {
+      const payment = completed();
+      expect(payment.completedAt).to.deep.equal(LATER);
+      payment.recordRefund(9_000, false, REFUND_AT);
+      expect(payment.completedAt).to.deep.equal(LATER);
+      expect(payment.toSnapshot().updatedAt).to.deep.equal(REFUND_AT);
+    });
+
+    it('a partial refund makes it PARTIALLY_REFUNDED, the last one REFUNDED, counting what came back', () => {
+      const payment = completed();
+      payment.recordRefund(9_000, false, REFUND_AT);
+      expect(payment.status).to.equal('PARTIALLY_REFUNDED');
+      expect(payment.refundedAmount).to.equal(9_000);
+      payment.recordRefund(50_000, true, REFUND_AT);
+      expect(payment.status).to.equal('REFUNDED');
+      expect(payment.refundedAmount).to.equal(59_000);
+    });
+
+    it('refuses more than is left, a last refund that leaves money behind, and a payment that is not paid or REFUNDED already; unchanged', () => {
+      const payment = completed();
+      payment.recordRefund(9_000, false, REFUND_AT);
+      const before = payment.toSnapshot();
+      expectThrowsCode(() => payment.recordRefund(50_001, false, REFUND_AT), 'INVALID_STATE');
+      expectThrowsCode(() => payment.recordRefund(49_999, true, REFUND_AT), 'INVALID_STATE');
+      expectThrowsCode(() => payment.recordRefund(-1, false, REFUND_AT), 'INVALID_STATE');
+      expect(payment.toSnapshot()).to.deep.equal(before);
+      payment.recordRefund(50_000, true, REFUND_AT);
+      expectThrowsCode(() => payment.recordRefund(0, true, REFUND_AT), 'INVALID_STATE');
+      for (const status of ['GATEWAY_REQUESTED', 'FAILED'] as const) expectThrowsCode(() => paymentAt(status).recordRefund(1, false, REFUND_AT), 'INVALID_STATE');
+    });
+
+    it('a refunded payment cannot reach a step or fail', () => {
+      const payment = completed();
+      payment.recordRefund(1_000, false, REFUND_AT);
+      for (const step of STEPS) expectThrowsCode(() => payment.reach(step, REFUND_AT), 'INVALID_STATE');
+      expectThrowsCode(() => payment.fail('late', REFUND_AT), 'INVALID_STATE');
+    });
   });
 
   it('snapshots are copies', () => {

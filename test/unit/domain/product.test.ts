@@ -28,6 +28,7 @@ const snapshot = (overrides: Partial<ProductSnapshot> = {}): ProductSnapshot => 
   category: 'shoes',
   price: 59_000,
   status: 'ACTIVE',
+  digital: false,
   createdAt: AT,
   updatedAt: AT,
   options: [
@@ -71,6 +72,7 @@ describe('Product', () => {
         category: 'shoes',
         price: 59_000,
         status: 'ACTIVE',
+        digital: false,
         createdAt: AT,
         options: [
           { name: '260', stock: 3 },
@@ -153,6 +155,17 @@ describe('Product', () => {
           updatedAt: LATER,
         }),
       );
+    });
+
+    it('makes a product digital and physical again (issue 12); a new one is physical unless said digital', () => {
+      const product = Product.fromSnapshot(snapshot());
+      product.change({ digital: true }, LATER);
+      expect(product.digital).to.equal(true);
+      expect(product.toSnapshot()).to.deep.equal(snapshot({ digital: true, updatedAt: LATER }));
+      product.change({ digital: false }, LATER);
+      expect(product.digital).to.equal(false);
+      expect(Product.list(3, details({ digital: true }), AT).digital).to.equal(true);
+      expect(Product.list(3, details(), AT).digital).to.equal(false);
     });
 
     it('leaves what is not named untouched (createdAt, seller, options included)', () => {

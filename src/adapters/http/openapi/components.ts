@@ -377,7 +377,7 @@ const schemas: JsonObject = {
   Product: {
     type: 'object',
     description: `A product a seller lists, with its options. ${CATALOG_CACHE_NOTE}`,
-    required: ['id', 'sellerId', 'name', 'description', 'category', 'price', 'status', 'stockStatus', 'availableStock', 'options', 'createdAt'],
+    required: ['id', 'sellerId', 'name', 'description', 'category', 'price', 'status', 'digital', 'stockStatus', 'availableStock', 'options', 'createdAt'],
     properties: {
       id: positiveId('Product id'),
       sellerId: positiveId('The SELLER (or ADMIN) who listed it'),
@@ -386,6 +386,11 @@ const schemas: JsonObject = {
       category: { type: 'string', minLength: 1, maxLength: 50, example: 'shoes' },
       price: { ...productPrice('Integer KRW (won): positive and a multiple of 100'), minimum: 100, multipleOf: 100 },
       status: schemaRef('ProductStatus'),
+      digital: {
+        type: 'boolean',
+        description: 'Delivered without shipping (a download, a voucher code): an order whose lines are all digital needs no `shippingAddress`. False unless the seller said so.',
+        example: false,
+      },
       stockStatus: { allOf: [schemaRef('StockStatus')], description: 'Of the whole product, from the sums over its options' },
       availableStock: { type: 'integer', minimum: 0, description: 'Sum of the options\' `availableStock`', example: 10 },
       options: { type: 'array', minItems: 1, items: schemaRef('ProductOption'), description: 'In the order they were created (by id)' },
@@ -411,14 +416,15 @@ const schemas: JsonObject = {
       'CREATED --gateway outcome unknown--> PENDING\n' +
       'PENDING --recovery: gateway says approved--> CONFIRMED\n' +
       'PENDING --recovery: not approved--> FAILED           (balance refunded, stock and coupon given back)\n' +
-      'CONFIRMED | PREPARING --refund--> CANCELLED          (balance refunded, stock restocked, coupon REFUNDED; not once a line shipped)\n' +
+      'CONFIRMED | PREPARING --refund--> CANCELLED          (balance refunded, stock restocked, coupon REFUNDED; only lines not SHIPPED)\n' +
+      'CONFIRMED | PREPARING --partial refund--> (unchanged) (those units credited and restocked; CANCELLED once the last unit is refunded)\n' +
       '```\n' +
       '- `CREATED`: placed and unpaid; its stock is reserved until `reservationExpiresAt`.\n' +
       '- `PENDING`: the wallet was debited and an external gateway has the payment but its answer is unknown; settled by `POST /api/v1/payments/confirm` or by recovery.\n' +
       '- `CONFIRMED`: paid; the stock has left the shop.\n' +
       "- `PREPARING`, `SHIPPED`, `DELIVERED`: fulfilment, which follows from the lines' statuses (LineStatus), each seller moving their own lines one step at a time (or an ADMIN): `PREPARING` once any line moved and while any is ORDERED or PREPARING; `SHIPPED` once every line is SHIPPED or DELIVERED; `DELIVERED` once every line is.\n" +
       '- `COMPLETED`: the buyer confirmed the purchase. Final.\n' +
-      '- `CANCELLED`: cancelled unpaid (by its buyer or an ADMIN, or by the sweeper when the reservation expired), or refunded after payment. Final.\n' +
+      '- `CANCELLED`: cancelled unpaid (by its buyer or an ADMIN, or by the sweeper when the reservation expired), or refunded after payment (every unit of it, at once or by partial refunds). Final.\n' +
       '- `FAILED`: the payment was declined or never approved; everything the order held was given back. Final.',
     example: 'CREATED',
   },
@@ -433,8 +439,9 @@ const schemas: JsonObject = {
   OrderItem: {
     type: 'object',
     description: "One line of an order, with the product's name and price as they were when the order was placed, and where its fulfilment stands.",
-    required: ['productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount', 'status'],
+    required: ['id', 'productId', 'optionId', 'productName', 'optionName', 'unitPrice', 'quantity', 'amount', 'discountAmount', 'status', 'digital', 'refundedQuantity'],
     properties: {
+      id: positiveId("The line's id: what a partial refund names (`orderItemId`)"),
       productId: positiveId('Product id'),
       optionId: positiveId('Option id (filled in when the request left it out)'),
       productName: { type: 'string', example: 'Canvas sneakers' },
@@ -451,6 +458,37 @@ const schemas: JsonObject = {
         example: 0,
       },
       status: schemaRef('LineStatus'),
+      digital: {
+        type: 'boolean',
+        description: 'Whether the product was digital when the order was placed: nothing of this line is shipped.',
+        example: false,
+      },
+      refundedQuantity: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 10,
+        description: 'Units of this line refunded so far (0..`quantity`), by whole or partial refunds (see the order\'s `refunds`).',
+        example: 0,
+      },
+    },
+  },
+  ShippingAddress: {
+    type: 'object',
+    description: 'Where the goods of an order go, as the buyer gave it (text trimmed). Shown to the buyer, the sellers of its lines and ADMINs.',
+    required: ['recipient', 'phone', 'postalCode', 'line1', 'line2'],
+    additionalProperties: false,
+    properties: {
+      recipient: { type: 'string', minLength: 1, maxLength: 50, example: 'Kim Minji' },
+      phone: {
+        type: 'string',
+        pattern: '^\\+?\\d+(?:[ -]\\d+)*$',
+        maxLength: 20,
+        description: 'Digits, an optional leading `+`, single spaces or hyphens between groups; 8 to 15 digits.',
+        example: '010-1234-5678',
+      },
+      postalCode: { type: 'string', pattern: '^\\d{5}$', description: 'A Korean postal code: five digits.', example: '06236' },
+      line1: { type: 'string', minLength: 1, maxLength: 200, example: '123 Teheran-ro, Gangnam-gu, Seoul' },
+      line2: { type: 'string', minLength: 1, maxLength: 200, nullable: true, description: 'null when not given', example: '5F, Unit 501' },
     },
   },
   Order: {
@@ -467,7 +505,9 @@ const schemas: JsonObject = {
       'userCouponId',
       'reservationExpiresAt',
       'cancelReason',
+      'shippingAddress',
       'payment',
+      'refunds',
       'createdAt',
       'updatedAt',
     ],
@@ -506,11 +546,21 @@ const schemas: JsonObject = {
           '`EXPIRED` (cancelled by the sweeper); `DECLINED` (the gateway declined) or `NOT_APPROVED_BY_GATEWAY` (recovery found it never approved).',
         example: null,
       },
+      shippingAddress: {
+        anyOf: [schemaRef('ShippingAddress'), NULL],
+        description:
+          'Where its goods go, as given when it was placed. Every order with a physical line has one; null for an order of digital products placed without one, and for orders placed before addresses were taken.',
+      },
       payment: {
         // OpenAPI 3.0's `nullable` only widens a `type` beside it, never a $ref: null is its own branch.
         anyOf: [schemaRef('Payment'), NULL],
         description:
           'The latest payment attempt; null until there is one. A payment refused for want of balance is on record (FAILED) while the order stays CREATED and payable.',
+      },
+      refunds: {
+        type: 'array',
+        items: schemaRef('Refund'),
+        description: 'Its refunds, oldest first: one that refunded it whole, or partial refunds (the last of which, taking the last unit, ends it CANCELLED). Empty until one is made.',
       },
       createdAt: isoTime('When the order was placed'),
       updatedAt: isoTime('Last change of the order'),
@@ -543,7 +593,7 @@ const schemas: JsonObject = {
     description:
       "An order as one of its sellers sees it: only that seller's lines, what they come to (`sellerView`) and where they stand. Never another seller's lines or prices, nor so the order's totals, coupon or payment (the payment's amount is the whole order's). " +
       "`status` is the order's (see OrderStatus; it follows from every seller's lines). What a seller is answered by `GET /api/v1/orders` (`as=seller`, a SELLER's default), `GET /api/v1/orders/{orderId}` and the fulfilment step, whether or not the order holds other sellers' lines.",
-    required: ['id', 'userId', 'status', 'items', 'sellerView', 'cancelReason', 'createdAt', 'updatedAt'],
+    required: ['id', 'userId', 'status', 'items', 'sellerView', 'shippingAddress', 'cancelReason', 'createdAt', 'updatedAt'],
     additionalProperties: false,
     properties: {
       id: positiveId('Order id'),
@@ -551,6 +601,7 @@ const schemas: JsonObject = {
       status: schemaRef('OrderStatus'),
       items: { type: 'array', minItems: 1, maxItems: 100, items: schemaRef('OrderItem'), description: "The seller's lines only, in the order of the request" },
       sellerView: schemaRef('SellerPart'),
+      shippingAddress: { anyOf: [schemaRef('ShippingAddress'), NULL], description: 'Where the seller ships to; null when every line of the order is digital.' },
       cancelReason: { type: 'string', nullable: true, description: 'Why the order was CANCELLED or FAILED; null otherwise (see Order).', example: null },
       createdAt: isoTime('When the order was placed'),
       updatedAt: isoTime('Last change of the order (a step of any seller\'s lines included)'),
@@ -571,23 +622,25 @@ const schemas: JsonObject = {
   },
   PaymentStatus: {
     type: 'string',
-    enum: ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED', 'FAILED'],
+    enum: ['INITIATED', 'VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED', 'COMPLETED', 'FAILED', 'PARTIALLY_REFUNDED', 'REFUNDED'],
     description:
       'How far a payment got; steps only go forward, and a payment is recorded with the furthest step it reached so an operator can see where a failed or pending one stopped. ' +
-      'Clients normally see only `GATEWAY_REQUESTED`, `COMPLETED` and `FAILED`.\n' +
+      'Clients normally see only `GATEWAY_REQUESTED`, `COMPLETED`, `FAILED` and, once refunded, `PARTIALLY_REFUNDED` and `REFUNDED`.\n' +
       '- `INITIATED`: the attempt is recorded; nothing checked yet.\n' +
       '- `VALIDATING`: the order is being checked (CREATED, reservation still holding) and the wallet looked up.\n' +
       "- `LOCK_ACQUIRED`: the buyer's wallet is locked for the debit.\n" +
       '- `DEBITED`: the wallet was debited (ledger entry `PAYMENT`).\n' +
       '- `GATEWAY_REQUESTED`: the payment gateway was asked and its answer is not known yet (lost, or not given); the order is PENDING until the payment is settled by `POST /api/v1/payments/confirm` or by recovery (see `GET /api/v1/payments/{paymentId}/recovery`).\n' +
-      '- `COMPLETED`: approved: the stock is confirmed and the order CONFIRMED. Final.\n' +
-      '- `FAILED`: did not go through; `failureReason` says why and at which step. Whatever was debited was given back. Final.',
+      '- `COMPLETED`: approved: the stock is confirmed and the order CONFIRMED.\n' +
+      '- `FAILED`: did not go through; `failureReason` says why and at which step. Whatever was debited was given back. Final.\n' +
+      '- `PARTIALLY_REFUNDED`: completed, then some units of its order were refunded (`refundedAmount` says how much came back); the order keeps its status.\n' +
+      '- `REFUNDED`: completed, then every unit of its order was refunded (`refundedAmount` = `amount`); the order is CANCELLED. Final.',
     example: 'COMPLETED',
   },
   Payment: {
     type: 'object',
     description: 'One attempt to pay an order from the buyer\'s wallet.',
-    required: ['id', 'orderId', 'amount', 'status', 'failureReason', 'createdAt', 'updatedAt'],
+    required: ['id', 'orderId', 'amount', 'status', 'failureReason', 'refundedAmount', 'createdAt', 'updatedAt'],
     properties: {
       id: positiveId('Payment id'),
       orderId: positiveId('The order paid for'),
@@ -599,6 +652,13 @@ const schemas: JsonObject = {
         description:
           'Null unless FAILED. The reason, then the step it stopped at in parentheses: e.g. `DECLINED (at GATEWAY_REQUESTED)`, `NOT_APPROVED_BY_GATEWAY (at GATEWAY_REQUESTED)`, `INSUFFICIENT_BALANCE: ... (at LOCK_ACQUIRED)`.',
         example: null,
+      },
+      refundedAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: 'What refunds gave back of `amount` so far (KRW): 0 unless PARTIALLY_REFUNDED or REFUNDED, all of it once REFUNDED.',
+        example: 0,
       },
       createdAt: isoTime('When the attempt started'),
       updatedAt: isoTime('Last change of the payment'),
@@ -655,16 +715,49 @@ const schemas: JsonObject = {
   },
   Refund: {
     type: 'object',
-    description: 'The refund of a paid order: balance credited (ledger `REFUND`, not blocked by the balance cap), stock restocked, coupon usable again, order CANCELLED.',
-    required: ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'createdAt'],
+    description:
+      'A refund of a paid order: the whole of it, or some units of some lines (partial). The buyer is credited what they paid for those units (ledger `REFUND`, not blocked by the balance cap), the units are restocked; the last unit refunded gives the coupon back and cancels the order.',
+    required: ['id', 'orderId', 'paymentId', 'amount', 'status', 'reason', 'items', 'createdAt'],
     properties: {
       id: positiveId('Refund id'),
       orderId: positiveId('The refunded order'),
-      paymentId: positiveId('The completed payment it gives back'),
-      amount: { type: 'integer', format: 'int64', minimum: 0, description: "The payment's amount (KRW), all of it", example: 78000 },
+      paymentId: positiveId('The completed payment it gives back (part of)'),
+      amount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: "What the wallet was credited (KRW): the sum of its items' `amount`. A refund of a whole order never refunded before gives back the whole payment.",
+        example: 78000,
+      },
       status: schemaRef('RefundStatus'),
       reason: { type: 'string', nullable: true, description: 'As given; null when not given', example: 'Changed my mind' },
+      items: { type: 'array', minItems: 1, items: schemaRef('RefundItem'), description: 'The lines it gave units back of, in the order of the order\'s lines' },
       createdAt: isoTime('When the refund was made'),
+    },
+  },
+  RefundItem: {
+    type: 'object',
+    description: 'What a refund gave back of one order line.',
+    required: ['orderItemId', 'quantity', 'amount', 'discountAmount'],
+    additionalProperties: false,
+    properties: {
+      orderItemId: positiveId("The order line (its item's `id`)"),
+      quantity: { type: 'integer', minimum: 1, maximum: 10, description: 'Units refunded', example: 1 },
+      amount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: "Credited for them (KRW): `unitPrice × quantity − discountAmount`.",
+        example: 37000,
+      },
+      discountAmount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description:
+          "Their part of the line's discount, which the buyer never paid: floor(line discount × units refunded up to and with these / line quantity) − the same for the units refunded before. A line refunded to its last unit has given back exactly its discount.",
+        example: 2000,
+      },
     },
   },
   CouponType: {
@@ -790,7 +883,7 @@ const schemas: JsonObject = {
       "Where a user's copy of a coupon stands: ISSUED → USED → REFUNDED (→ USED again ...), or EXPIRED.\n" +
       '- `ISSUED`: held and not used. Applying it to an order binds it to that unpaid order (`orderId` set, status unchanged); the order being cancelled, expiring or failing gives it back (`orderId` null).\n' +
       '- `USED`: the order it is bound to was paid (`usedAt`, `orderId` = that order). Applies to no other order.\n' +
-      '- `REFUNDED`: the paid order that used it was refunded (`POST /api/v1/refunds`, or cancelling a CONFIRMED or PREPARING order): `usedAt` and `orderId` null again, and it applies to a new order like an ISSUED one.\n' +
+      '- `REFUNDED`: the paid order that used it was refunded to its last unit (`POST /api/v1/refunds`, or cancelling a CONFIRMED or PREPARING order; a partial refund leaves it USED): `usedAt` and `orderId` null again, and it applies to a new order like an ISSUED one.\n' +
       '- `EXPIRED`: past `expiresAt` without being used; set by the expiry job (every `JOB_INTERVAL_MS`) on ISSUED and REFUNDED copies not bound to an order. Final.',
     example: 'ISSUED',
   },
@@ -1071,9 +1164,10 @@ export const apiDescription = `E-commerce order service: accounts, pre-charged w
 **Errors** are RFC 9457 problem details (\`application/problem+json\`) with a stable \`code\`; see the Problem schema for every code. Shape problems, including unknown body fields, are 400 VALIDATION_FAILED with \`errors: [{field, message}]\`. Bodies over 1 MB are 413 PAYLOAD_TOO_LARGE; a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE.
 
 **Orders and payments**
-- An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released, coupon given back); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
+- An order is placed CREATED with the stock of every line reserved (all or nothing). Paying it from the wallet (\`POST /api/v1/payments/process\`) makes it CONFIRMED; a seller of its items (or an ADMIN) moves it PREPARING → SHIPPED → DELIVERED, one step at a time; the buyer confirms the purchase (COMPLETED). Unpaid, it may be cancelled (CANCELLED, stock released, coupon given back); paid but not shipped (CONFIRMED, PREPARING), it may be refunded (balance, stock and coupon given back; CANCELLED), or some units of some lines (\`items\`: those units credited and restocked, the order keeps its status until its last unit is refunded). A declined payment makes it FAILED, everything given back. See the OrderStatus schema for the whole state machine.
 - A reservation holds for \`ORDER_RESERVATION_TTL_SECONDS\` (default 30) after the order is placed (\`reservationExpiresAt\`). After that the order can no longer be paid, and the sweeper cancels it (reason \`EXPIRED\`) and releases its stock within a few job intervals (\`JOB_INTERVAL_MS\`, default 1000), on any instance, exactly once.
 - With an external payment gateway (\`PAYMENT_GATEWAY\`), a payment whose answer is lost is answered 202 and its order is PENDING. \`POST /api/v1/payments/confirm\` settles it on demand; otherwise recovery asks the gateway about payments pending for longer than \`PENDING_RECOVERY_AFTER_SECONDS\` (default 60) and completes the payment or gives everything back (balance, stock, coupon) and fails the order, nothing lost or doubled. While the gateway cannot tell, recovery asks again with backoff (\`PENDING_RECOVERY_BACKOFF_SECONDS\`, default 30, doubling, at most an hour) and after \`PENDING_RECOVERY_MAX_ATTEMPTS\` (default 10) hands the payment to an operator (\`GET /api/v1/admin/payments?state=OPERATOR_REQUIRED\`), the order still PENDING and the money still debited.
+- An order with a physical product on it ships: \`shippingAddress\` is required when placing it (400 naming it otherwise); an order of digital products only may leave it out.
 - Abuse limits: \`RATE_LIMIT_ORDERS_PER_SECOND\` (default 1) orders a second per user (429 RATE_LIMITED); \`MAX_UNPAID_ORDERS_PER_USER\` (default 5) live unpaid orders per user (429 RATE_LIMITED until one is paid, cancelled or expires); \`RATE_LIMIT_COUPON_ISSUES_PER_MINUTE\` (default 3) coupon issue requests a minute per user (429 RATE_LIMITED); \`FAILURE_BLOCK_THRESHOLD\` (default 5) consecutive failed payments (declined, or short of balance) block a user's payments for \`FAILURE_BLOCK_SECONDS\` (default 600; 429 TOO_MANY_FAILURES); \`RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP\` (default 10) sign-ups and \`RATE_LIMIT_LOGINS_PER_MINUTE_PER_IP\` (default 30) login attempts a minute per client address (429 RATE_LIMITED); failed logins block a client address, not an account (see the login operation).
 
 **Coupons**
@@ -1095,7 +1189,7 @@ export const tags = [
   { name: 'Coupons', description: "Discount coupons: creating, finding (by id or code) and listing them, managing them, first-come-first-served issue (by id or code), and a user's coupons" },
   { name: 'Orders', description: 'Placing orders, their stock reservation, cancellation, fulfilment and completion' },
   { name: 'Payments', description: 'Paying orders from the wallet through the payment gateway, and settling pending payments' },
-  { name: 'Refunds', description: 'Refunding paid orders that have not shipped' },
+  { name: 'Refunds', description: 'Refunding paid orders that have not shipped, wholly or some units of some lines, and reading a refund' },
   { name: 'Statistics', description: 'Sales statistics for sellers and admins' },
   { name: 'Operations', description: 'Health, metrics and documentation (public; metrics may ask for a token or live on a port of their own); the outbox and pending payments for operators (ADMIN)' },
 ];

@@ -15,16 +15,26 @@ import { ORDER_LIST_VIEWS } from '../../../application/ordering/manage-orders.js
 import type { PayForOrder } from '../../../application/ordering/pay-for-order.js';
 import type { GetPaymentRecovery } from '../../../application/ordering/payment-recovery.js';
 import type { PlaceOrder, PlaceOrderInput } from '../../../application/ordering/place-order.js';
+import type { GetRefund } from '../../../application/ordering/refunds.js';
 import type { SettlePendingPayment } from '../../../application/ordering/settle-pending-payments.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';
 import { FULFILMENT_STEPS, type FulfilmentStep, ORDER_STATUSES, type OrderStatus } from '../../../domain/ordering/order.js';
+import type { RefundRequestLine } from '../../../domain/ordering/refund.js';
+import {
+  ADDRESS_LINE_MAX_LENGTH,
+  PHONE_MAX_LENGTH,
+  PHONE_PATTERN,
+  POSTAL_CODE_PATTERN,
+  RECIPIENT_MAX_LENGTH,
+  type ShippingAddressInput,
+} from '../../../domain/ordering/shipping-address.js';
 import type { PageRequest } from '../../../domain/shared/page.js';
 import { idempotentVia } from '../idempotency.js';
 import { actorOf, checked } from '../locals.js';
 import { operation } from '../operation.js';
 import { notFound } from '../problem-cases.js';
 import { routeDefiner } from '../route.js';
-import { paging, positiveId, requestIdField, text } from '../validation.js';
+import { paging, positiveId, requestIdField, text, trimmedString } from '../validation.js';
 
 export interface OrderUseCases {
   placeOrder: PlaceOrder;
@@ -38,6 +48,7 @@ export interface OrderUseCases {
   getPayment: GetPayment;
   getPaymentRecovery: GetPaymentRecovery;
   refundOrder: RefundOrder;
+  getRefund: GetRefund;
   runIdempotently: RunIdempotently;
 }
 
@@ -48,6 +59,36 @@ const reason = (keptAs: string, example: string) =>
 const orderParams = Joi.object<{ orderId: number }>({
   orderId: positiveId.required().description('An order id (a positive integer; anything else is 400).'),
 });
+const TRIMMED = 'Surrounding white space is trimmed before it is checked and kept; must not be blank (400).';
+const shippingAddress = Joi.object<ShippingAddressInput>({
+  recipient: text(RECIPIENT_MAX_LENGTH)
+    .required()
+    .description(`Who receives the parcel. ${TRIMMED} At most ${RECIPIENT_MAX_LENGTH} characters.`)
+    .example('Kim Minji'),
+  phone: trimmedString()
+    .max(PHONE_MAX_LENGTH)
+    .pattern(PHONE_PATTERN, 'phone')
+    .required()
+    .description(
+      `The recipient's phone: digits, an optional leading \`+\`, and single spaces or hyphens between groups; 8 to 15 digits, at most ${PHONE_MAX_LENGTH} characters once trimmed (else 400).`,
+    )
+    .example('010-1234-5678'),
+  postalCode: trimmedString()
+    .pattern(POSTAL_CODE_PATTERN, 'five digits')
+    .required()
+    .description('A Korean postal code (우편번호): exactly five digits once trimmed (else 400).')
+    .example('06236'),
+  line1: text(ADDRESS_LINE_MAX_LENGTH)
+    .required()
+    .description(`The street address. ${TRIMMED} At most ${ADDRESS_LINE_MAX_LENGTH} characters.`)
+    .example('123 Teheran-ro, Gangnam-gu, Seoul'),
+  line2: text(ADDRESS_LINE_MAX_LENGTH)
+    .description(`The rest (building, floor, unit); may be left out (kept as null). ${TRIMMED} At most ${ADDRESS_LINE_MAX_LENGTH} characters.`)
+    .example('5F, Unit 501'),
+}).description(
+  'Where the goods go. Required when any line is a physical product (a product whose `digital` is false): left out, the order is 400 VALIDATION_FAILED naming `shippingAddress`, checked once the products are known (after 404 and 422 PRODUCT_UNAVAILABLE, before the coupon). ' +
+    'May be left out when every line is digital; given anyway, it is kept. Shown on the order to its buyer, the sellers of its lines and ADMINs.',
+);
 const placeBody = Joi.object<PlaceOrderInput & { requestId?: string }>({
   items: Joi.array()
     .items(
@@ -78,10 +119,14 @@ const placeBody = Joi.object<PlaceOrderInput & { requestId?: string }>({
       "its coupon is SUSPENDED or CANCELLED or outside its window (before `validFrom`, from `validUntil` on), it is a SELLER's coupon and the order has none of that seller's lines, what it covers is below the coupon's `minOrderAmount`, or it is bound to another live unpaid order (CREATED or PENDING). " +
       "What it covers: a SELLER's coupon that seller's lines only, an ADMIN's the whole order (the coupon's `sellerId`). Discount on that amount: PERCENTAGE floor(covered × discountValue / 100), capped at `maxDiscountAmount`; FIXED min(discountValue, covered) (also capped at `maxDiscountAmount` when set); never above what it covers (so `finalAmount` may be 0), split over the covered lines (each item's `discountAmount`).",
   ),
+  shippingAddress,
   requestId: requestIdField,
 })
   // Not every field's own example: a `userCouponId` the caller does not hold would make "Try it out" a 422.
-  .example({ items: [{ productId: 42, optionId: 7, quantity: 2 }] });
+  .example({
+    items: [{ productId: 42, optionId: 7, quantity: 2 }],
+    shippingAddress: { recipient: 'Kim Minji', phone: '010-1234-5678', postalCode: '06236', line1: '123 Teheran-ro, Gangnam-gu, Seoul', line2: '5F, Unit 501' },
+  });
 type ListQuery = PageRequest & { status?: OrderStatus; as?: OrderListView };
 const listQuery = Joi.object<ListQuery>({
   ...paging,
@@ -126,10 +171,33 @@ const confirmBody = Joi.object<{ paymentId: number; requestId?: string }>({
 const paymentParams = Joi.object<{ paymentId: number }>({
   paymentId: positiveId.required().description('A payment id (a positive integer; anything else is 400).'),
 });
-const refundBody = Joi.object<{ orderId: number; reason?: string; requestId?: string }>({
-  orderId: positiveId.required().description('The order to refund: CONFIRMED or PREPARING, not refunded before'),
-  reason: reason("Kept as the refund's `reason` and the order's `cancelReason`.", 'Changed my mind'),
+const refundBody = Joi.object<{ orderId: number; reason?: string; items?: RefundRequestLine[]; requestId?: string }>({
+  orderId: positiveId.required().description('The order to refund: CONFIRMED or PREPARING, with units not refunded yet'),
+  reason: reason("Kept as the refund's `reason`, and as the order's `cancelReason` when the refund ends the order.", 'Changed my mind'),
+  items: Joi.array()
+    .items(
+      Joi.object<RefundRequestLine>({
+        orderItemId: positiveId.required().description("A line of the order (its item's `id`); a line of no such order, or of another, is 404."),
+        quantity: Joi.number()
+          .integer()
+          .min(1)
+          .max(1_000_000)
+          .required()
+          .description("Units of the line to refund. More than are left of it (bought, less refunded before) is 409 INVALID_STATE.")
+          .example(1),
+      }),
+    )
+    .min(1)
+    .max(100)
+    .unique('orderItemId')
+    .description(
+      'Only these units of these lines (a partial refund). Left out: every unit not refunded yet (the whole order, or what is left of it). Each line at most once (400). ' +
+        "A partial refund that would leave what the order's coupon covers below the coupon's `minOrderAmount` (but not at 0) is 422 COUPON_MINIMUM_NOT_MET.",
+    ),
   requestId: requestIdField,
+});
+const refundParams = Joi.object<{ refundId: number }>({
+  refundId: positiveId.required().description('A refund id (a positive integer; anything else is 400).'),
 });
 
 const ORDER_NOT_FOUND = notFound('Order');
@@ -405,19 +473,57 @@ export const ORDER_OPERATIONS = {
     path: '/refunds',
     operationId: 'refundOrder',
     tag: 'Refunds',
-    summary: 'Refund a paid order',
+    summary: 'Refund a paid order, or some units of its lines',
     description:
-      "The order's buyer or an ADMIN. Only a CONFIRMED or PREPARING order none of whose lines has SHIPPED (paid, nothing shipped), and at most once. In one transaction: the wallet is credited the whole payment (ledger `REFUND`; the balance cap does not block it), the stock restocked, the coupon made usable again (REFUNDED), the order CANCELLED. " +
-      'Without an `Idempotency-Key`, a second refund is 409 INVALID_STATE.',
+      "The order's buyer or an ADMIN. Only a CONFIRMED or PREPARING order (paid, not shipped as a whole), and only lines that have not SHIPPED (a shipped line comes back through a return, not a refund). Without `items`, every unit not refunded yet: in one transaction the wallet is credited what the buyer paid for them (ledger `REFUND`; the balance cap does not block it), the stock restocked, the coupon made usable again (REFUNDED), the payment REFUNDED and the order CANCELLED; on an order never refunded before, that is the whole payment. " +
+      "With `items`, only those units (a partial refund): each line's units are credited at what the buyer paid for them, their price less their part of the line's discount (floor(line discount × units refunded so far / quantity), less what earlier refunds of the line carried: the last unit closes the line exactly), restocked, and their sale taken back from the statistics; the payment is PARTIALLY_REFUNDED and the order keeps its status and its coupon, until a refund takes its last unit (then as above). " +
+      'Each refund is listed on the order (`refunds`, and each item\'s `refundedQuantity`) and sends `RefundCompleted`. Never more than was bought of a line, even with refunds at once. ' +
+      'Without an `Idempotency-Key`, a refund of an order with nothing left to refund is 409 INVALID_STATE.',
     body: refundBody,
     bodyName: 'RefundRequest',
     idempotent: true,
-    responses: [{ status: 201, description: 'The refund, REFUNDED', schema: 'Refund' }],
+    responses: [{ status: 201, description: 'The refund, REFUNDED, with the lines and units it gave back', schema: 'Refund' }],
     errors: [
+      {
+        code: 'VALIDATION_FAILED',
+        example: 'VALIDATION_FAILED_item_twice',
+        when: 'a line is named twice in `items`.',
+        detail: 'The request is not valid',
+        errors: [{ field: 'items.1', message: "'items[1]' contains a duplicate value" }],
+      },
       { code: 'FORBIDDEN', when: "the caller is neither the order's buyer nor an ADMIN.", detail: 'Only the order’s buyer may refund it' },
       ORDER_NOT_FOUND,
-      { code: 'INVALID_STATE', when: 'the order was refunded already, is not CONFIRMED or PREPARING, or some of its lines have shipped.', detail: 'Order 42 was refunded already' },
+      {
+        code: 'NOT_FOUND',
+        example: 'NOT_FOUND_order_item',
+        when: 'an `orderItemId` is not a line of the order.',
+        detail: 'Order item 57 of order 42 does not exist',
+      },
+      { code: 'INVALID_STATE', when: 'the order was refunded already (nothing left), is not CONFIRMED or PREPARING, or a line to refund has SHIPPED.', detail: 'Order 42 was refunded already' },
+      {
+        code: 'INVALID_STATE',
+        example: 'INVALID_STATE_units_left',
+        when: 'a line has fewer units left to refund than asked.',
+        detail: 'Line 2 (order item 57) of order 42: 1 of its 2 units left to refund, 2 requested',
+      },
+      {
+        code: 'COUPON_MINIMUM_NOT_MET',
+        when: "a partial refund would leave the lines the order's coupon covers below its `minOrderAmount` (and above 0).",
+        detail:
+          "Order 42: the lines its coupon covers would come to 30000 after this refund, below the coupon's minimum of 50000; refund all of them, or the whole order, instead",
+      },
     ],
+  }),
+  getRefund: operation({
+    method: 'get',
+    path: '/refunds/:refundId',
+    operationId: 'getRefund',
+    tag: 'Refunds',
+    summary: 'One refund',
+    description: "Whoever may see its order: the order's buyer, a SELLER of one of its lines, or an ADMIN (as `GET /api/v1/orders/{orderId}`, which lists it too).",
+    params: refundParams,
+    responses: [{ status: 200, description: 'The refund, with the lines and units it gave back', schema: 'Refund' }],
+    errors: [{ code: 'FORBIDDEN', when: "the refund's order is someone else's.", detail: 'This refund is someone else’s' }, notFound('Refund')],
   }),
 };
 
@@ -504,10 +610,14 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
   route(
     ops.refundOrder,
     idempotent(async (_req, res) => {
-      const { body } = checked<{ orderId: number; reason?: string }>(res);
-      return { status: 201, body: await useCases.refundOrder.execute(actorOf(res), body.orderId, body.reason ?? null) };
+      const { body } = checked<{ orderId: number; reason?: string; items?: RefundRequestLine[] }>(res);
+      return { status: 201, body: await useCases.refundOrder.execute(actorOf(res), body.orderId, body.reason ?? null, body.items ?? null) };
     }),
   );
+
+  route(ops.getRefund, async (_req, res) => {
+    res.json(await useCases.getRefund.execute(actorOf(res), checked<unknown, unknown, { refundId: number }>(res).params.refundId));
+  });
 
   return router;
 }

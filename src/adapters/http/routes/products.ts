@@ -37,6 +37,9 @@ const category = text(50).example('shoes');
 const price = Joi.number().integer().example(39000);
 const PRICE_RULE = `not positive, above ${won(MAX_PRICE)}, or not a multiple of 100 is 422 INVALID_PRICE`;
 const quantity = Joi.number().integer().min(1).max(1_000_000);
+const digital = Joi.boolean().description(
+  'A digital product (a download, a voucher code) is delivered without shipping: an order whose lines are all digital needs no `shippingAddress`. Orders keep what it was when they were placed.',
+);
 
 const listQuery = Joi.object<ProductQuery>({
   ...paging,
@@ -89,6 +92,7 @@ const createBody = Joi.object<ProductDetails & { requestId?: string }>({
   description: description.description('May be empty; defaults to empty.').example('Low-top, cotton canvas.'),
   category: category.description(TRIMMED).required(),
   price: price.description(`Integer KRW (won). Only the type is a shape rule (a non-integer is 400); ${PRICE_RULE}.`).required(),
+  digital: digital.default(false).example(false),
   options: Joi.array()
     .items(
       Joi.object({
@@ -115,6 +119,7 @@ const changeBody = Joi.object<ProductChanges>({
   status: Joi.string()
     .valid(...PRODUCT_STATUSES)
     .description('ACTIVE: on sale. DISCONTINUED: the seller stopped selling it (it stays listed and can be made ACTIVE again).'),
+  digital,
 })
   .min(1)
   .description('Any of the fields, at least one; the ones left out keep their value. Options and stock are not changed here (see restock).');
@@ -208,7 +213,7 @@ export const PRODUCT_OPERATIONS = {
     tag: 'Products',
     summary: "Change a product's details or status",
     description:
-      'Its seller or an ADMIN. Changes any of name, description, category, price and status (DISCONTINUED stops sales; ACTIVE resumes them). Takes no Idempotency-Key: applying the same change again gives the same product.',
+      'Its seller or an ADMIN. Changes any of name, description, category, price, status (DISCONTINUED stops sales; ACTIVE resumes them) and `digital` (orders placed before keep what it was). Takes no Idempotency-Key: applying the same change again gives the same product.',
     params: productParams,
     body: changeBody,
     bodyName: 'UpdateProductRequest',
