@@ -53,9 +53,9 @@ describe('migration 0014 on a shop with orders (embedded database)', function ()
         );
         for (const [n, quantity] of [2, 3].entries()) {
           await trx.raw(
-            `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount)
-             VALUES (?, ?, ?, ?, ?, 'P', 'o', 1000, ?, ?, ?)`,
-            [orderId, n + 1, ids['product'] as number, options[n] as number, ids['seller'] as number, quantity, quantity * 1_000, n === 0 ? 400 : 600],
+            `INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, placed_at)
+             VALUES (?, ?, ?, ?, ?, 'P', 'o', 1000, ?, ?, ?, (SELECT created_at FROM orders WHERE id = ?))`,
+            [orderId, n + 1, ids['product'] as number, options[n] as number, ids['seller'] as number, quantity, quantity * 1_000, n === 0 ? 400 : 600, orderId],
           );
         }
         const paymentId = await first(`INSERT INTO payments (order_id, user_id, amount, status, created_at, updated_at) VALUES (?, ?, 4000, 'COMPLETED', ?, ?) RETURNING id`, [
@@ -139,7 +139,11 @@ describe('migration 0014 on a shop with orders (embedded database)', function ()
   });
 
   it('old orders without an address still move (only writing an address away is checked), and refunds now go by line', async function () {
-    await db.raw(`UPDATE orders SET status = 'PREPARING', version = version + 1 WHERE id = ?`, [ids['paid'] as number]);
+    // A step of fulfilment moves the lines with the order (migration 0013's check at commit).
+    await db.transaction(async (trx) => {
+      await trx.raw(`UPDATE order_items SET status = 'PREPARING' WHERE order_id = ?`, [ids['paid'] as number]);
+      await trx.raw(`UPDATE orders SET status = 'PREPARING', version = version + 1 WHERE id = ?`, [ids['paid'] as number]);
+    });
     const [first] = await linesOf(ids['paid'] as number);
     await db.transaction(async (trx) => {
       const refundId = Number(

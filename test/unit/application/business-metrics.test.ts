@@ -8,7 +8,7 @@ import { SettlePendingPayment } from '../../../src/application/ordering/settle-p
 import type { CreateCouponInput } from '../../../src/domain/coupon/coupon.js';
 import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode } from '../expect-error.js';
-import { orderingApp, PRICE, ScriptedGateway } from './ordering-app.js';
+import { orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from './ordering-app.js';
 
 const ROLLED_BACK = 'the caller rolled its transaction back';
 
@@ -50,7 +50,7 @@ describe('business counters count what committed, once', function () {
     const seller = await app.seller();
     const product = await app.product(seller, [{ name: 'ONE', stock: 5 }]);
     const buyer = await app.buyer(2 * PRICE);
-    const line = { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 1 }] };
+    const line = { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 1 }], shippingAddress: TEST_ADDRESS };
 
     await thenRolledBack(app, () => placeOrder.execute(buyer, line));
     expect(metrics.all()).to.deep.equal({});
@@ -75,7 +75,7 @@ describe('business counters count what committed, once', function () {
     const product = await app.product(seller, [{ name: 'ONE', stock: 3 }]);
     const buyer = await app.buyer(PRICE);
     const broke = await app.buyer(0);
-    const line = (quantity: number) => ({ items: [{ productId: product.id, optionId: product.options[0]!.id, quantity }] });
+    const line = (quantity: number) => ({ items: [{ productId: product.id, optionId: product.options[0]!.id, quantity }], shippingAddress: TEST_ADDRESS });
 
     const cancelled = await placeOrder.execute(buyer, line(1));
     await cancel.execute(buyer, cancelled.id, null);
@@ -110,7 +110,7 @@ describe('business counters count what committed, once', function () {
     const seller = await app.seller();
     const product = await app.product(seller, [{ name: 'ONE', stock: 3 }]);
     const buyer = await app.buyer(2 * PRICE);
-    const line = { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 1 }] };
+    const line = { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 1 }], shippingAddress: TEST_ADDRESS };
 
     await expectRejectsCode(pay.execute(buyer, (await placeOrder.execute(buyer, line)).id), 'PAYMENT_DECLINED');
     answer = 'UNKNOWN';

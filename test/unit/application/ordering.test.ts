@@ -732,6 +732,8 @@ describe('ordering use cases (memory adapters)', () => {
         status: 'CREATED',
         items: order.items,
         sellerView: { sellerId: seller.userId, status: 'ORDERED', itemsAmount: PRICE, discountAmount: 0, finalAmount: PRICE },
+        // The seller ships there.
+        shippingAddress: order.shippingAddress,
         cancelReason: null,
         createdAt: order.createdAt,
         updatedAt: order.updatedAt,

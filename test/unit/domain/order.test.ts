@@ -8,6 +8,7 @@ import {
   LINE_STATUSES,
   type LineStatus,
   Order,
+  type OrderLine,
   ORDER_STATUSES,
   type OrderPolicy,
   type OrderStatus,
@@ -401,7 +402,7 @@ describe('Order (the order state machine)', () => {
       }
     });
 
-    it('a refund stays possible while no line has shipped (PREPARING), and is refused once one has, though the order is still PREPARING', () => {
+    it('a whole refund stays possible while no line has shipped (PREPARING), and is refused once one has; the lines not shipped may still be refunded', () => {
       const preparing = mixed();
       preparing.advanceFulfilment('PREPARING', LIVE, A);
       expect(preparing.isRefundable()).to.equal(true);
@@ -413,10 +414,17 @@ describe('Order (the order state machine)', () => {
       partlyShipped.advanceFulfilment('SHIPPED', LIVE, A);
       expect(partlyShipped.status).to.equal('PREPARING');
       expect(partlyShipped.hasShippedLines()).to.equal(true);
-      expect(partlyShipped.isRefundable()).to.equal(false);
+      // Seller B's line has not shipped: it may still be refunded, A's shipped lines may not.
+      expect(partlyShipped.isRefundable()).to.equal(true);
       const before = partlyShipped.toSnapshot();
       expectThrowsCode(() => partlyShipped.cancelForRefund(null, LIVE), 'INVALID_STATE');
       expect(partlyShipped.toSnapshot()).to.deep.equal(before);
+      const [a1, b1] = partlyShipped.items as [OrderLine, OrderLine];
+      const refundOf = (item: OrderLine) => ({ id: 1, orderId: 42, paymentId: 9, amount: item.amount, status: 'REFUNDED' as const, reason: null, createdAt: LIVE, items: [{ orderItemId: item.id, quantity: item.quantity, amount: item.amount, discountAmount: 0 }] });
+      expectThrowsCode(() => partlyShipped.recordRefund(refundOf(a1), LIVE), 'INVALID_STATE');
+      expect(partlyShipped.toSnapshot()).to.deep.equal(before);
+      expect(partlyShipped.recordRefund(refundOf(b1), LIVE)).to.equal(false);
+      expect(partlyShipped.status).to.equal('PREPARING');
     });
 
     it('statusAgreesWithLines holds the database’s check: fulfilment statuses from the lines, COMPLETED all delivered, CANCELLED nothing shipped, unpaid nothing moved', () => {
