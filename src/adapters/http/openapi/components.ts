@@ -5,6 +5,7 @@
  * (see document.ts).
  */
 import type { FieldProblem } from '../../../domain/shared/errors.js';
+import { EVENT_TYPES } from '../../../application/ports/outbox.js';
 import { problem, type ProblemCode, STATUS_OF } from '../problem.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -263,23 +264,7 @@ const schemas: JsonObject = {
     additionalProperties: false,
     properties: {
       id: { type: 'string', format: 'uuid', description: 'Also the `Idempotency-Key` the data platform receives it with' },
-      type: {
-        type: 'string',
-        enum: [
-          'OrderCreated',
-          'PaymentCompleted',
-          'OrderCancelled',
-          'OrderFailed',
-          'RefundCompleted',
-          'FulfilmentAdvanced',
-          'OrderPreparing',
-          'OrderShipped',
-          'OrderDelivered',
-          'OrderCompleted',
-          'CouponCreated',
-          'CouponIssued',
-        ],
-      },
+      type: { type: 'string', enum: [...EVENT_TYPES] },
       aggregateType: { type: 'string', enum: ['Order', 'Coupon'] },
       aggregateId: { type: 'integer', minimum: 1, description: 'The order or coupon id' },
       status: schemaRef('OutboxEventStatus'),
