@@ -6,7 +6,7 @@ import type { OutboxEventView } from '../../src/application/outbox/manage-events
 import type { PlatformEvent } from '../../src/application/ports/event-publisher.js';
 import { EVENT_TYPES } from '../../src/application/ports/outbox.js';
 import { resolve, TOKENS } from '../../src/infrastructure/container.js';
-import { eventNonconformity } from '../support/openapi-conformance.js';
+import { eventNonconformity, payloadDrift } from '../support/openapi-conformance.js';
 import { PlatformReceiver } from '../support/platform-receiver.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
 import { eventually, freshIdempotencyKey, type Listing, OrderingClient, sleep } from './orders-support.js';
@@ -237,6 +237,10 @@ describe('e2e: without DATA_PLATFORM_URL the events go to DATA_DIR/events.jsonl'
     ];
     const events = await eventually(async () => read(), (all) => kinds.every((kind) => all.some((e) => e.type === kind)), 10_000, 50);
     expect(events.map(eventNonconformity).filter((drift) => drift !== null)).to.deep.equal([]);
+    // And the payloads are still version 1 exactly (docs/events): an API change may not change them.
+    expect(events.map(payloadDrift).filter((drift) => drift !== null)).to.deep.equal([]);
+    const order = events.find((e) => e.type === 'OrderCreated')!;
+    expect(payloadDrift({ ...order, payload: { ...(order.payload as object), addedByTheApi: 1 } }), 'a new field is a drift').to.match(/additional propert/);
     // Every kind the service has is here (OrderFailed needs a declining gateway: the payment suites send it).
     expect([...EVENT_TYPES].filter((kind) => kind !== 'OrderFailed' && !kinds.includes(kind))).to.deep.equal([]);
     // In the order they happened: each seller's step, then the order's status when it changed.

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { versionedTypeOf } from '../../src/adapters/event-publisher/wire-format.js';
 import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 
 /**
@@ -77,3 +80,25 @@ export function eventNonconformity(event: unknown): string | null {
   const problems = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(event)'} ${e.message}`);
   return `${(event as { type?: string }).type ?? 'an event'} does not match PlatformEvent: ${problems.join('; ')}`;
 }
+
+/**
+ * Why an event's payload does not match its frozen versioned schema (`docs/events/<type>.v1
+ * .schema.json`), or null. Unlike the OpenAPI schemas, which move with the API, these never
+ * change: an API change that would change a payload fails here instead of reaching the platform.
+ */
+export function payloadDrift(event: { type: string; payload: unknown }): string | null {
+  const name = versionedTypeOf(event.type);
+  let validate = frozen.get(name);
+  if (!validate) {
+    const schema = JSON.parse(readFileSync(new URL(`../../docs/events/${name}.schema.json`, import.meta.url), 'utf8')) as object;
+    validate = frozenAjv.compile(schema);
+    frozen.set(name, validate);
+  }
+  if (validate(event.payload)) return null;
+  const problems = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(payload)'} ${e.message}`);
+  return `${event.type}'s payload does not match docs/events/${name}.schema.json: ${problems.join('; ')}`;
+}
+
+const frozenAjv = new Ajv2020({ strict: false, allErrors: true, formats: { int32: true, int64: true, 'idn-email': true } });
+addFormats.default(frozenAjv);
+const frozen = new Map<string, ValidateFunction>();
