@@ -48,6 +48,8 @@ export class RabbitMqPublisher implements EventPublisher {
       }),
       'event broker not reached',
     );
+    // A return left over from an earlier try whose confirm never came is not this try's.
+    this.returned.delete(event.id);
     await this.within(
       new Promise<void>((resolve, reject) => {
         try {
