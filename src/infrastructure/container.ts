@@ -19,6 +19,7 @@ import { ChangeProduct, ListProductForSale, RestockOption } from '../application
 import type { Cache } from '../application/ports/cache.js';
 import type { DistributedLock } from '../application/ports/distributed-lock.js';
 import type { Outbox } from '../application/ports/outbox.js';
+import { DomainEventOutbox } from '../application/outbox/domain-event-outbox.js';
 import type { EventPublisher } from '../application/ports/event-publisher.js';
 import type { OutboxStore } from '../application/ports/outbox-store.js';
 import { ListOutboxEvents, PruneSentEvents, RetryOutboxEvent } from '../application/outbox/manage-events.js';
@@ -373,7 +374,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.createAccount, (get) => new CreateAccount(get(TOKENS.registerAccount)));
   bind(TOKENS.ensureAdminAccount, (get) => new EnsureAdminAccount(get(TOKENS.users), get(TOKENS.registerAccount)));
   bind(TOKENS.chargeWallet, (get) =>
-    new ChargeWallet(get(TOKENS.wallets), get(TOKENS.transactions), get(TOKENS.config).wallet, get(TOKENS.clock)),
+    new ChargeWallet(get(TOKENS.wallets), get(TOKENS.transactions), get(TOKENS.config).wallet, get(TOKENS.clock), new DomainEventOutbox(get(TOKENS.outbox))),
   );
   bind(TOKENS.getBalance, (get) => new GetBalance(get(TOKENS.wallets)));
   bind(TOKENS.getBalanceHistory, (get) => new GetBalanceHistory(get(TOKENS.wallets)));
@@ -420,7 +421,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     wallets: get(TOKENS.wallets),
     coupons: get(TOKENS.coupons),
     userCoupons: get(TOKENS.userCoupons),
-    outbox: get(TOKENS.outbox),
+    events: new DomainEventOutbox(get(TOKENS.outbox)),
     gateway: get(TOKENS.gateway),
     cache: get(TOKENS.cache),
     locks: get(TOKENS.locks),
@@ -467,7 +468,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     users: get(TOKENS.users),
     gate: get(TOKENS.couponIssueGate),
     couponCache: new InProcessCache(get(TOKENS.clock), CACHE_MAX_ENTRIES, config.cacheMaxBytes),
-    outbox: get(TOKENS.outbox),
+    events: new DomainEventOutbox(get(TOKENS.outbox)),
     rateLimiter: get(TOKENS.rateLimiter),
     transactions: get(TOKENS.transactions),
     clock: get(TOKENS.clock),

@@ -70,7 +70,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
       await transactions.run(async () => {
         const order = await subject.orders.getForUpdate(id);
         if (order?.status !== 'CREATED') return;
-        order.cancel('contract test over', new Date());
+        order.cancel('contract test over', new Date(), null);
         await subject.orders.save(order);
       });
     }
@@ -755,7 +755,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
         await move(copy.id, (c) => c.use(order.id, at(3)));
         expect(await snapshotOf(copy.id)).to.deep.equal({ ...base, status: 'USED', orderId: order.id, usedAt: at(3) });
 
-        await move(copy.id, (c) => c.refund(order.id));
+        await move(copy.id, (c) => c.refund(order.id, new Date()));
         expect(await snapshotOf(copy.id)).to.deep.equal({ ...base, status: 'REFUNDED', orderId: null, usedAt: null });
       });
 
@@ -764,7 +764,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
         const order = await orderFor(buyer, copy.id);
         await move(copy.id, (c) => c.bindTo(order.id, buyer, at(2)));
 
-        await move(copy.id, (c) => c.release(order.id));
+        await move(copy.id, (c) => c.release(order.id, new Date()));
 
         expect(await snapshotOf(copy.id)).to.deep.equal(copy.toSnapshot());
       });
@@ -847,7 +847,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
         await move(usedOne.id, (c) => c.use(usedOrder.id, at(5)));
         await move(refundedOne.id, (c) => c.bindTo(refundedOrder.id, buyer, at(4)));
         await move(refundedOne.id, (c) => c.use(refundedOrder.id, at(5)));
-        await move(refundedOne.id, (c) => c.refund(refundedOrder.id));
+        await move(refundedOne.id, (c) => c.refund(refundedOrder.id, new Date()));
         await issue(otherBuyer, at(6));
 
         expect(idsOf(await userCoupons.listForUser(buyer, 'ISSUED'))).to.deep.equal([plain.id]);
@@ -909,7 +909,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
         const usedOrder = await orderFor(thirdBuyer, used.id);
         await move(refunded.id, (c) => c.bindTo(refundedOrder.id, otherBuyer, at(3, era)));
         await move(refunded.id, (c) => c.use(refundedOrder.id, at(4, era)));
-        await move(refunded.id, (c) => c.refund(refundedOrder.id));
+        await move(refunded.id, (c) => c.refund(refundedOrder.id, new Date()));
         await move(bound.id, (c) => c.bindTo(boundOrder.id, otherBuyer, at(3, era)));
         await move(used.id, (c) => c.bindTo(usedOrder.id, thirdBuyer, at(3, era)));
         await move(used.id, (c) => c.use(usedOrder.id, at(4, era)));
@@ -938,7 +938,7 @@ export function couponRepositoriesContract(makeSubject: () => Promise<CouponRepo
         await move(copy.id, (c) => c.bindTo(order.id, buyer, at(3, era)));
         expect(await userCoupons.expireEnded(at(200, era))).to.equal(0);
 
-        await move(copy.id, (c) => c.release(order.id));
+        await move(copy.id, (c) => c.release(order.id, new Date()));
 
         expect(await userCoupons.expireEnded(at(200, era))).to.equal(1);
         expect(await snapshotOf(copy.id)).to.deep.equal({ ...copy.toSnapshot(), status: 'EXPIRED' });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { aPaymentOf } from '../support/mothers.js';
 import type { OutboxEvent } from '../../src/application/ports/outbox.js';
 import type { TransactionManager } from '../../src/application/ports/transaction-manager.js';
 import { DEFAULT_ORDER_POLICY, type LinesMoved, type NewOrder, Order, type OrderStatus, type PricedLine } from '../../src/domain/ordering/order.js';
@@ -104,8 +105,8 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       if (order.status !== 'CREATED' && order.status !== 'PENDING') continue;
       await transactions.run(async () => {
         const locked = (await orders.getForUpdate(order.id)) as Order;
-        if (locked.status === 'CREATED') locked.cancel('contract test over', new Date());
-        else locked.fail('contract test over', new Date());
+        if (locked.status === 'CREATED') locked.cancel('contract test over', new Date(), null);
+        else locked.fail('contract test over', new Date(), aPaymentOf(locked));
         await orders.save(locked);
       });
     }
@@ -130,11 +131,11 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       case 'PENDING':
         return move(order.id, (o) => o.awaitGateway(when));
       case 'CONFIRMED':
-        return move(order.id, (o) => o.confirmPayment(when));
+        return move(order.id, (o) => o.confirmPayment(when, aPaymentOf(o)));
       case 'CANCELLED':
-        return move(order.id, (o) => o.cancel(null, when));
+        return move(order.id, (o) => o.cancel(null, when, null));
       case 'FAILED':
-        return move(order.id, (o) => o.fail('DECLINED', when));
+        return move(order.id, (o) => o.fail('DECLINED', when, aPaymentOf(o)));
       default:
         throw new Error(`orderIn does not make ${status} orders`);
     }
@@ -212,12 +213,12 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
     it('save writes the move, bumps the version by one, and returns an order that can move again', async function () {
       const order = await add(newOrder(buyer, at(1)));
 
-      const confirmed = await move(order.id, (o) => o.confirmPayment(at(2)));
+      const confirmed = await move(order.id, (o) => o.confirmPayment(at(2), aPaymentOf(o)));
       expect(confirmed).to.be.instanceOf(Order);
       expect(confirmed.toSnapshot()).to.deep.equal({ ...order.toSnapshot(), status: 'CONFIRMED', updatedAt: at(2), version: 1 });
 
       const preparing = await transactions.run(async () => {
-        const moved = confirmed.advanceFulfilment('PREPARING', at(3));
+        const moved = confirmed.advanceFulfilment('PREPARING', at(3), 'ALL', null);
         return orders.saveFulfilment(confirmed, moved);
       });
 
@@ -230,11 +231,11 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
     describe('fulfilment per seller', function () {
       /** Paid, with the first line the seller's and the second the other seller's. */
       const mixedPaid = (placedAt = at(1)) =>
-        add(newOrder(buyer, placedAt, { sellers: [fx.sellerId, fx.otherSellerId] })).then((o) => move(o.id, (x) => x.confirmPayment(at(2))));
+        add(newOrder(buyer, placedAt, { sellers: [fx.sellerId, fx.otherSellerId] })).then((o) => move(o.id, (x) => x.confirmPayment(at(2), aPaymentOf(x))));
       const step = (id: number, to: 'PREPARING' | 'SHIPPED' | 'DELIVERED', scope: { sellerId: number } | 'ALL', when: Date) =>
         transactions.run(async () => {
           const locked = (await orders.getForUpdate(id)) as Order;
-          return orders.saveFulfilment(locked, locked.advanceFulfilment(to, when, scope));
+          return orders.saveFulfilment(locked, locked.advanceFulfilment(to, when, scope, null));
         });
       const lineStatuses = async (id: number) => (await orders.get(id))!.items.map((i) => [i.sellerId, i.status]);
 
@@ -258,7 +259,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         expect((await orders.get(order.id))!.toSnapshot()).to.deep.equal(shipped.toSnapshot());
         const delivered = await step(order.id, 'DELIVERED', 'ALL', at(7));
         expect(delivered.status).to.equal('DELIVERED');
-        const completed = await move(order.id, (o) => o.complete(at(8)));
+        const completed = await move(order.id, (o) => o.complete(at(8), null));
         expect(completed.toSnapshot()).to.include({ status: 'COMPLETED', version: 7 });
         expect(await lineStatuses(order.id)).to.deep.equal([
           [fx.sellerId, 'DELIVERED'],
@@ -269,7 +270,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       it('refuses (CONCURRENT_MODIFICATION) lines that are no longer where the step found them; nothing of that transaction stays', async function () {
         const order = await mixedPaid();
         const stale = (await orders.get(order.id)) as Order;
-        const moved = stale.advanceFulfilment('PREPARING', at(3), { sellerId: fx.sellerId });
+        const moved = stale.advanceFulfilment('PREPARING', at(3), { sellerId: fx.sellerId }, null);
         await step(order.id, 'PREPARING', { sellerId: fx.sellerId }, at(3));
 
         // The same lines again, from where they no longer are (the order's version is current).
@@ -307,7 +308,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         await rejectionOf(
           transactions.run(async () => {
             const locked = (await orders.getForUpdate(order.id)) as Order;
-            locked.advanceFulfilment('PREPARING', at(3), { sellerId: fx.sellerId });
+            locked.advanceFulfilment('PREPARING', at(3), { sellerId: fx.sellerId }, null);
             return orders.save(locked);
           }),
         );
@@ -328,8 +329,8 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
     });
 
     it('save keeps the cancel or failure reason', async function () {
-      const cancelled = await orderIn('CREATED', buyer, at(1)).then((o) => move(o.id, (x) => x.cancel('changed my mind', at(2))));
-      const failed = await orderIn('PENDING', buyer, at(1), at(2)).then((o) => move(o.id, (x) => x.fail('NOT_APPROVED_BY_GATEWAY', at(3))));
+      const cancelled = await orderIn('CREATED', buyer, at(1)).then((o) => move(o.id, (x) => x.cancel('changed my mind', at(2), null)));
+      const failed = await orderIn('PENDING', buyer, at(1), at(2)).then((o) => move(o.id, (x) => x.fail('NOT_APPROVED_BY_GATEWAY', at(3), aPaymentOf(x))));
 
       expect((await orders.get(cancelled.id))?.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'changed my mind', version: 1 });
       expect((await orders.get(failed.id))?.toSnapshot()).to.include({ status: 'FAILED', cancelReason: 'NOT_APPROVED_BY_GATEWAY', version: 2 });
@@ -339,8 +340,8 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       const order = await add(newOrder(buyer, at(1)));
       const copyA = await orders.get(order.id);
       const copyB = await orders.get(order.id);
-      copyA!.confirmPayment(at(2));
-      copyB!.cancel(null, at(3));
+      copyA!.confirmPayment(at(2), aPaymentOf(copyA!));
+      copyB!.cancel(null, at(3), null);
 
       await transactions.run(() => orders.save(copyA!));
       const error = await rejectionOf(transactions.run(() => orders.save(copyB!)));
@@ -356,7 +357,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       const error = await rejectionOf(
         transactions.run(async () => {
           const locked = await orders.getForUpdate(order.id);
-          locked!.confirmPayment(at(2));
+          locked!.confirmPayment(at(2), aPaymentOf(locked!));
           await orders.save(locked!);
           throw boom;
         }),
@@ -365,7 +366,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect(error).to.equal(boom);
       expect((await orders.get(order.id))?.toSnapshot()).to.deep.equal(order.toSnapshot());
       // Nothing left behind that would stop the next move.
-      expect((await move(order.id, (o) => o.cancel(null, at(3)))).toSnapshot()).to.include({ status: 'CANCELLED', version: 1 });
+      expect((await move(order.id, (o) => o.cancel(null, at(3), null))).toSnapshot()).to.include({ status: 'CANCELLED', version: 1 });
     });
 
     it('an add inside a transaction that then throws leaves no order', async function () {
@@ -471,7 +472,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         const tiedA = await add(newOrder(buyer, at(5), mine));
         const tiedB = await add(newOrder(otherBuyer, at(5), both));
         const onlyTheirs = await add(newOrder(buyer, at(4), theirs));
-        const paid = await move(first.id, (o) => o.confirmPayment(at(6)));
+        const paid = await move(first.id, (o) => o.confirmPayment(at(6), aPaymentOf(o)));
 
         const page1 = await orders.list({ sellerId: fx.sellerId, page: 1, size: 3 });
         const page2 = await orders.list({ sellerId: fx.sellerId, page: 2, size: 3 });
@@ -520,7 +521,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         const firstBatch = await transactions.run(async () => {
           const due = await orders.lockExpired(now, 2);
           for (const order of due) {
-            order.expire(now);
+            order.expire(now, null);
             await orders.save(order);
           }
           return due;
@@ -915,7 +916,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         const payment = Payment.fromSnapshot({ ...(await payments.add(Payment.start(order.id, buyer, order.finalAmount, at(1)))).toSnapshot() });
         payment.reach('COMPLETED', at(2));
         await payments.save(payment);
-        order.confirmPayment(at(2));
+        order.confirmPayment(at(2), aPaymentOf(order));
         return { order: await orders.save(order), payment };
       });
     }
@@ -931,7 +932,7 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
         payment.recordRefund(refundTotal(plan), whole, at(n));
         await payments.saveRefund(payment, refundTotal(plan));
         const made = await refunds.add({ orderId: id, paymentId: payment.id, amount: refundTotal(plan), status: 'REFUNDED', reason: `contract refund ${n}`, createdAt: at(n), items: plan });
-        order.recordRefund(made, at(n));
+        order.recordRefund(made, at(n), aPaymentOf(order));
         await orders.save(order);
         return made;
       });

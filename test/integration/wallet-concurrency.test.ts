@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { RegisterAccount } from '../../src/application/auth/register-account.js';
 import { RunIdempotently } from '../../src/application/idempotency/run-idempotently.js';
+import { DomainEventOutbox } from '../../src/application/outbox/domain-event-outbox.js';
 import { ChargeWallet } from '../../src/application/wallet/charge-wallet.js';
+import { PostgresOutbox } from '../../src/adapters/postgres/ordering.js';
 import { PostgresIdempotencyStore } from '../../src/adapters/postgres/idempotency-store.js';
 import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transaction-manager.js';
 import { PostgresUserRepository } from '../../src/adapters/postgres/user-repository.js';
@@ -44,7 +46,7 @@ describe('wallet under concurrency (PostgreSQL)', function () {
 
   it('50 parallel charges on one wallet end at exactly the serial balance with 50 ledger rows', async function () {
     const buyer = await newBuyer();
-    const charge = new ChargeWallet(wallets, tx, DEFAULT_WALLET_POLICY, clock);
+    const charge = new ChargeWallet(wallets, tx, DEFAULT_WALLET_POLICY, clock, new DomainEventOutbox(new PostgresOutbox(tx)));
     const amounts = Array.from({ length: 50 }, (_, i) => 1_000 + i * 10);
 
     const results = await Promise.allSettled(amounts.map((amount) => charge.execute(buyer, { userId: buyer.userId, amount })));
@@ -64,7 +66,7 @@ describe('wallet under concurrency (PostgreSQL)', function () {
   it('parallel charges that would cross the balance cap stop exactly at the cap', async function () {
     const buyer = await newBuyer();
     const policy = { ...DEFAULT_WALLET_POLICY, maxBalance: 250_000 };
-    const charge = new ChargeWallet(wallets, tx, policy, clock);
+    const charge = new ChargeWallet(wallets, tx, policy, clock, new DomainEventOutbox(new PostgresOutbox(tx)));
 
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => charge.execute(buyer, { userId: buyer.userId, amount: 100_000 })));
 
@@ -77,7 +79,7 @@ describe('wallet under concurrency (PostgreSQL)', function () {
 
   it('10 parallel requests with one idempotency key charge once; the rest replay or are told it is in progress', async function () {
     const buyer = await newBuyer();
-    const charge = new ChargeWallet(wallets, tx, DEFAULT_WALLET_POLICY, clock);
+    const charge = new ChargeWallet(wallets, tx, DEFAULT_WALLET_POLICY, clock, new DomainEventOutbox(new PostgresOutbox(tx)));
     const idempotency = new RunIdempotently(new PostgresIdempotencyStore(tx, { retentionMs: 86_400_000, leaseMs: 60_000 }), tx, clock);
     const scope = { userId: buyer.userId, key: 'charge-once' };
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { versionedTypeOf } from '../../src/adapters/event-publisher/wire-format.js';
+import { versionedTypeOf } from '../../src/application/outbox/integration-events.js';
+import { EVENT_TYPES, type EventType } from '../../src/application/ports/outbox.js';
 import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 
 /**
@@ -87,7 +88,8 @@ export function eventNonconformity(event: unknown): string | null {
  * change: an API change that would change a payload fails here instead of reaching the platform.
  */
 export function payloadDrift(event: { type: string; payload: unknown }): string | null {
-  const name = versionedTypeOf(event.type);
+  if (!(EVENT_TYPES as readonly string[]).includes(event.type)) return `${event.type} is no event type of the service`;
+  const name = versionedTypeOf(event.type as EventType);
   let validate = frozen.get(name);
   if (!validate) {
     const schema = JSON.parse(readFileSync(new URL(`../../docs/events/${name}.schema.json`, import.meta.url), 'utf8')) as object;

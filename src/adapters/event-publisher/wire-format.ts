@@ -1,3 +1,4 @@
+import { versionedTypeOf } from '../../application/outbox/integration-events.js';
 import type { PlatformEvent } from '../../application/ports/event-publisher.js';
 
 /**
@@ -15,11 +16,6 @@ export interface EncodedEvent {
   routingKey: string;
 }
 
-/** `OrderCreated` → `order.created.v1`: the versioned, dotted name CloudEvents and brokers route on. */
-export function versionedTypeOf(type: string): string {
-  const words = type.split(/(?=[A-Z])/).map((w) => w.toLowerCase());
-  return `${words.join('.')}.v1`;
-}
 
 /** `Order` 42 → `orders/42`. */
 export function subjectOf(event: PlatformEvent): string {

@@ -42,7 +42,7 @@ export class MemoryCouponRepository implements CouponRepository {
     if (this.rows.values().some((c) => c.code.toUpperCase() === code)) throw new CouponCodeTaken(`The coupon code ${coupon.code} is already taken`);
     const row: CouponSnapshot = { ...coupon, id: this.ids.next() };
     this.rows.set(row.id, row);
-    return Coupon.fromSnapshot(row);
+    return Coupon.created(row);
   }
 
   async get(id: number): Promise<Coupon | null> {

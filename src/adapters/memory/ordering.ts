@@ -95,7 +95,7 @@ export class MemoryOrderRepository implements OrderRepository {
     };
     assertStatusFollowsLines(row);
     this.orders.set(row.id, row);
-    return this.toOrder(row);
+    return Order.placed(this.toOrder(row).toSnapshot());
   }
 
   async get(id: number): Promise<Order | null> {

@@ -131,7 +131,7 @@ export class PostgresCouponRepository implements CouponRepository {
           updated_at: coupon.updatedAt,
         })
         .returning('*');
-      return toCoupon(row as CouponRow);
+      return Coupon.created(toCoupon(row as CouponRow).toSnapshot());
     } catch (error) {
       if (isUniqueViolation(error, 'coupons_code_key')) throw new CouponCodeTaken(`The coupon code ${coupon.code} is already taken`);
       throw error;

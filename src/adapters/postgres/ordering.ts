@@ -198,7 +198,7 @@ export class PostgresOrderRepository implements OrderRepository {
     });
     const [row] = (result as { rows: OrderWithItemsRow[] }).rows;
     if (!row) throw new Error('the order was not written');
-    return orderOf(row);
+    return Order.placed(orderOf(row).toSnapshot());
   }
 
   async get(id: number): Promise<Order | null> {

@@ -1,10 +1,10 @@
+import type { DomainEventOutbox } from '../outbox/domain-event-outbox.js';
 import type { CouponRepository, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import type { Clock } from '../../domain/shared/clock.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import type { Cache } from '../ports/cache.js';
 import type { CouponIssueGate } from '../ports/coupon-issue-gate.js';
 import type { Logger } from '../ports/logger.js';
-import type { Outbox } from '../ports/outbox.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { TransactionManager } from '../ports/transaction-manager.js';
 
@@ -20,7 +20,8 @@ export interface CouponContext {
    * decide who gets a copy; a coupon suspended on another instance is seen here within the second.
    */
   couponCache: Cache;
-  outbox: Outbox;
+  /** Where the changed aggregates' events go, in the transaction that changed them. */
+  events: DomainEventOutbox;
   rateLimiter: RateLimiter;
   transactions: TransactionManager;
   clock: Clock;

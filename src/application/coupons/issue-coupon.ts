@@ -96,9 +96,9 @@ export class IssueCouponFirstComeFirstServed {
     }
     const copy = await this.ctx.userCoupons.issue({ couponId: coupon.id, userId, issuedAt: now, expiresAt: coupon.validUntil }, coupon.perUserLimit);
     if (!copy) throw alreadyIssued(coupon);
-    const view = userCouponView(copy, coupon);
-    await this.ctx.outbox.add({ type: 'CouponIssued', aggregateType: 'Coupon', aggregateId: coupon.id, occurredAt: now, payload: view });
-    return view;
+    coupon.issued(copy, now);
+    await this.ctx.events.writeEventsOf(coupon);
+    return userCouponView(copy, coupon);
   }
 
   /**

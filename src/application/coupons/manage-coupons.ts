@@ -15,15 +15,14 @@ export class CreateCoupon {
     const draft = Coupon.create(input, actor, at);
     return this.ctx.transactions.run(async () => {
       const coupon = await this.ctx.coupons.add(draft);
-      const view = couponView(coupon, at);
-      await this.ctx.outbox.add({ type: 'CouponCreated', aggregateType: 'Coupon', aggregateId: coupon.id, occurredAt: at, payload: view });
+      await this.ctx.events.writeEventsOf(coupon);
       // A limited coupon is ready in the gate before the first buyer arrives (once it exists for everyone).
       const { totalQuantity } = coupon;
       if (totalQuantity !== null) {
         const terms = { couponId: coupon.id, totalQuantity, perUserLimit: coupon.perUserLimit, validUntil: coupon.validUntil };
         await this.ctx.transactions.afterCommit(() => this.ctx.gate.prepare(terms));
       }
-      return view;
+      return couponView(coupon, at);
     });
   }
 }
@@ -50,7 +49,9 @@ export class ChangeCouponStatus {
       if (!found) throw new NotFound('Coupon', couponId);
       if (actor.role !== 'ADMIN' && found.createdBy !== actor.userId) throw new Forbidden('Only the coupon’s creator or an ADMIN may change it');
       found.changeStatus(status, at);
-      return this.ctx.coupons.save(found);
+      const saved = await this.ctx.coupons.save(found);
+      await this.ctx.events.writeEventsOf(found);
+      return saved;
     });
     await this.ctx.transactions.afterCommit(() => this.ctx.couponCache.invalidate(couponNamespace(couponId)));
     return couponView(coupon, at);

@@ -8,7 +8,6 @@ import type { Actor } from '../../domain/user/actor.js';
 import type { OrderStatus } from '../../domain/ordering/order.js';
 import type { OrderingContext } from './ordering-context.js';
 import { OrderSettlement } from './settlement.js';
-import type { EventType, OutboxEvent } from '../ports/outbox.js';
 import { orderView, type OrderView, refundView, type RefundView, sellerOrderView, type SellerOrderView } from './views.js';
 
 function assertOwnerOrAdmin(actor: Actor, order: Order, action: string): void {
@@ -150,14 +149,6 @@ export class CancelOrder {
   }
 }
 
-/** The event of each order status a fulfilment step can lead to. */
-const ORDER_STATUS_EVENT: Partial<Record<OrderStatus, EventType>> = {
-  PREPARING: 'OrderPreparing',
-  SHIPPED: 'OrderShipped',
-  DELIVERED: 'OrderDelivered',
-  COMPLETED: 'OrderCompleted',
-};
-
 export class AdvanceFulfilment {
   constructor(private readonly ctx: OrderingContext) {}
 
@@ -188,19 +179,10 @@ export class AdvanceFulfilment {
       const locked = await this.ctx.orders.getForUpdate(orderId);
       if (!locked) throw new NotFound('Order', orderId);
       const at = this.ctx.clock.now();
-      const moved = locked.advanceFulfilment(step, at, scope);
-      const stepped = await this.ctx.orders.saveFulfilment(locked, moved);
       const latest = await this.ctx.payments.latestFor(orderId);
-      const events: OutboxEvent[] = moved.sellerIds.map((seller) => ({
-        type: 'FulfilmentAdvanced',
-        aggregateType: 'Order',
-        aggregateId: orderId,
-        occurredAt: at,
-        payload: sellerOrderView(stepped, seller),
-      }));
-      const statusEvent = moved.orderStatusAfter !== moved.orderStatusBefore ? ORDER_STATUS_EVENT[moved.orderStatusAfter] : undefined;
-      if (statusEvent) events.push({ type: statusEvent, aggregateType: 'Order', aggregateId: orderId, occurredAt: at, payload: orderView(stepped, latest) });
-      await this.ctx.outbox.add(...events);
+      const moved = locked.advanceFulfilment(step, at, scope, latest);
+      const stepped = await this.ctx.orders.saveFulfilment(locked, moved);
+      await this.ctx.events.writeEventsOf(locked);
       return { saved: stepped, payment: latest };
     });
     return actor.role === 'ADMIN' ? orderView(saved, payment) : sellerOrderView(saved, actor.userId);
@@ -217,11 +199,10 @@ export class CompleteOrder {
     const { saved, payment } = await this.ctx.transactions.run(async () => {
       const locked = await this.ctx.orders.getForUpdate(orderId);
       if (!locked) throw new NotFound('Order', orderId);
-      const at = this.ctx.clock.now();
-      locked.complete(at);
-      const completed = await this.ctx.orders.save(locked);
       const latest = await this.ctx.payments.latestFor(orderId);
-      await this.ctx.outbox.add({ type: 'OrderCompleted', aggregateType: 'Order', aggregateId: orderId, occurredAt: at, payload: orderView(completed, latest) });
+      locked.complete(this.ctx.clock.now(), latest);
+      const completed = await this.ctx.orders.save(locked);
+      await this.ctx.events.writeEventsOf(locked);
       return { saved: completed, payment: latest };
     });
     return orderView(saved, payment);

@@ -1,3 +1,4 @@
+import type { DomainEventOutbox } from '../outbox/domain-event-outbox.js';
 import type { ProductRepository } from '../../domain/catalog/product-repository.js';
 import type { StockRepository } from '../../domain/catalog/stock-repository.js';
 import type { CouponRepository, UserCouponRepository } from '../../domain/coupon/repositories.js';
@@ -11,7 +12,6 @@ import type { Cache } from '../ports/cache.js';
 import type { DistributedLock } from '../ports/distributed-lock.js';
 import type { FailureLimiter } from '../ports/failure-limiter.js';
 import type { Logger } from '../ports/logger.js';
-import type { Outbox } from '../ports/outbox.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { TransactionManager } from '../ports/transaction-manager.js';
@@ -28,7 +28,8 @@ export interface OrderingContext {
   wallets: WalletRepository;
   coupons: CouponRepository;
   userCoupons: UserCouponRepository;
-  outbox: Outbox;
+  /** Where the changed aggregates' events go, in the transaction that changed them. */
+  events: DomainEventOutbox;
   gateway: PaymentGateway;
   cache: Cache;
   locks: DistributedLock;

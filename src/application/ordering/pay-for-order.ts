@@ -4,6 +4,8 @@ import { Payment } from '../../domain/ordering/payment.js';
 import { Forbidden, NotFound, TooManyFailures } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import { InsufficientBalance } from '../../domain/wallet/errors.js';
+import type { RecordsEvents } from '../../domain/shared/domain-event.js';
+import type { ShopEvent } from '../outbox/integration-events.js';
 import type { GatewayPayment } from '../ports/payment-gateway.js';
 import { type OrderingContext, PAYMENT_FAILURES } from './ordering-context.js';
 import { OrderSettlement } from './settlement.js';
@@ -73,10 +75,11 @@ export class PayForOrder {
   private async payInOneTransaction(actor: Actor, orderId: number): Promise<PaymentOutcome> {
     try {
       return await this.ctx.transactions.run(async () => {
-        const { order, payment, at } = await this.debit(actor, orderId, { takeHeldParts: true });
+        const { order, payment, at, changed } = await this.debit(actor, orderId, { takeHeldParts: true });
         const gateway = await this.ctx.gateway.request(toGateway(payment));
         if (gateway !== 'APPROVED') throw new Error(`the internal gateway answered ${gateway}`);
         await this.settle.completePayment(order, payment, { heldPartsTakenAt: at });
+        await this.ctx.events.writeEventsOf(...changed);
         return { payment: paymentView(payment), settled: true };
       });
     } catch (error) {
@@ -89,11 +92,12 @@ export class PayForOrder {
     let debited: { payment: Payment };
     try {
       debited = await this.ctx.transactions.run(async () => {
-        const { order, payment } = await this.debit(actor, orderId);
+        const { order, payment, changed } = await this.debit(actor, orderId);
         payment.reach('GATEWAY_REQUESTED', this.ctx.clock.now());
         order.awaitGateway(this.ctx.clock.now());
         await this.ctx.payments.save(payment);
         await this.ctx.orders.save(order);
+        await this.ctx.events.writeEventsOf(order, ...changed);
         return { payment };
       });
     } catch (error) {
@@ -129,13 +133,13 @@ export class PayForOrder {
     actor: Actor,
     orderId: number,
     options: { takeHeldParts?: boolean } = {},
-  ): Promise<{ order: Order; payment: Payment; at: Date }> {
+  ): Promise<{ order: Order; payment: Payment; at: Date; changed: RecordsEvents<ShopEvent>[] }> {
     const at = this.ctx.clock.now();
     const order = await this.ctx.orders.getForUpdate(orderId);
     if (!order) throw new NotFound('Order', orderId);
     assertPays(actor, order);
     order.assertPayable(at);
-    if (options.takeHeldParts) await this.settle.takeHeldParts(order, at);
+    const copy = options.takeHeldParts ? await this.settle.takeHeldParts(order, at) : null;
     const payment = await this.ctx.payments.add(Payment.start(order.id, order.userId, order.finalAmount, at));
     payment.reach('VALIDATING', at);
     const wallet = await this.ctx.wallets.getForUpdate(order.userId);
@@ -147,7 +151,8 @@ export class PayForOrder {
       await this.ctx.wallets.save(wallet);
     }
     payment.reach('DEBITED', at);
-    return { order, payment, at };
+    // The order's own events are written by whoever finishes it; the coupon's and the wallet's here.
+    return { order, payment, at, changed: copy ? [copy, wallet] : [wallet] };
   }
 
   /**

@@ -88,13 +88,7 @@ export class PlaceOrder {
         copy.bindTo(placed.id, actor.userId, at);
         await this.ctx.userCoupons.save(copy);
       }
-      await this.ctx.outbox.add({
-        type: 'OrderCreated',
-        aggregateType: 'Order',
-        aggregateId: placed.id,
-        occurredAt: at,
-        payload: orderView(placed, null),
-      });
+      await this.ctx.events.writeEventsOf(placed, ...(copy ? [copy] : []));
       await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.orderPlaced());
       const namespaces = [...new Set(placed.items.map((i) => productNamespace(i.productId))), PRODUCT_LISTS];
       await this.ctx.transactions.afterCommit(() => this.ctx.cache.invalidate(...namespaces));

@@ -5,9 +5,10 @@ import { type RefundLine, type RefundSnapshot, refundTotal } from '../../domain/
 import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
-import type { EventType } from '../ports/outbox.js';
+import type { RecordsEvents } from '../../domain/shared/domain-event.js';
+import type { ChangeContext, Wallet } from '../../domain/wallet/wallet.js';
+import type { ShopEvent } from '../outbox/integration-events.js';
 import type { OrderingContext } from './ordering-context.js';
-import { orderView, refundView } from './views.js';
 
 /**
  * The moves that finish an order one way or another, each giving back exactly what the order
@@ -27,12 +28,12 @@ export class OrderSettlement {
    */
   async completePayment(order: Order, payment: Payment, options: { heldPartsTakenAt?: Date } = {}): Promise<Order> {
     const at = options.heldPartsTakenAt ?? this.ctx.clock.now();
-    if (!options.heldPartsTakenAt) await this.takeHeldParts(order, at);
-    order.confirmPayment(at);
+    const copy = options.heldPartsTakenAt ? null : await this.takeHeldParts(order, at);
     payment.reach('COMPLETED', at);
+    order.confirmPayment(at, payment);
     await this.ctx.payments.save(payment);
     const saved = await this.ctx.orders.save(order);
-    await this.record('PaymentCompleted', saved, payment);
+    await this.ctx.events.writeEventsOf(order, ...(copy ? [copy] : []));
     await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('completed'));
     await this.invalidateStock(saved);
     return saved;
@@ -45,18 +46,13 @@ export class OrderSettlement {
   async failPayment(order: Order, payment: Payment, reason: string): Promise<Order> {
     const at = this.ctx.clock.now();
     await this.ctx.stock.release(order.stockLines());
-    await this.onCoupon(order, (copy) => copy.release(order.id));
-    if (payment.amount > 0) {
-      const wallet = await this.ctx.wallets.getForUpdate(order.userId);
-      if (!wallet) throw new NotFound('Wallet of user', order.userId);
-      wallet.refund(payment.amount, order.id, { actorId: null, at, reason: `payment ${payment.id} not approved: ${reason}` });
-      await this.ctx.wallets.save(wallet);
-    }
-    order.fail(reason, at);
+    const copy = await this.onCoupon(order, (c) => c.release(order.id, at));
+    const wallet = payment.amount > 0 ? await this.creditBack(order, payment.amount, { actorId: null, at, reason: `payment ${payment.id} not approved: ${reason}` }) : null;
     payment.fail(reason, at);
+    order.fail(reason, at, payment);
     await this.ctx.payments.save(payment);
     const saved = await this.ctx.orders.save(order);
-    await this.record('OrderFailed', saved, payment);
+    await this.ctx.events.writeEventsOf(order, ...present(copy, wallet));
     await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('declined'));
     await this.invalidateStock(saved);
     return saved;
@@ -66,11 +62,13 @@ export class OrderSettlement {
   async releaseUnpaid(order: Order, how: { expired: true } | { expired: false; reason: string | null }): Promise<Order> {
     const at = this.ctx.clock.now();
     await this.ctx.stock.release(order.stockLines());
-    await this.onCoupon(order, (copy) => copy.release(order.id));
-    if (how.expired) order.expire(at);
-    else order.cancel(how.reason, at);
+    const copy = await this.onCoupon(order, (c) => c.release(order.id, at));
+    // A refused attempt (no balance) leaves a FAILED payment on an order that is still unpaid.
+    const latest = await this.ctx.payments.latestFor(order.id);
+    if (how.expired) order.expire(at, latest);
+    else order.cancel(how.reason, at, latest);
     const saved = await this.ctx.orders.save(order);
-    await this.record('OrderCancelled', saved, await this.ctx.payments.latestFor(saved.id));
+    await this.ctx.events.writeEventsOf(order, ...present(copy));
     await this.ctx.transactions.afterCommit(async () => (how.expired ? this.ctx.metrics.orderExpired() : this.ctx.metrics.orderCancelled()));
     await this.invalidateStock(saved);
     return saved;
@@ -101,13 +99,8 @@ export class OrderSettlement {
     await this.ctx.orders.refundUnits(order.id, plan);
     await this.ctx.stock.returnSold(lines.map((l) => ({ optionId: l.optionId, quantity: l.quantity })));
     await this.ctx.sales.revert(saleDay(soldAt), saleLinesOf(lines));
-    if (whole) await this.onCoupon(order, (copy) => copy.refund(order.id));
-    if (amount > 0) {
-      const wallet = await this.ctx.wallets.getForUpdate(order.userId);
-      if (!wallet) throw new NotFound('Wallet of user', order.userId);
-      wallet.refund(amount, order.id, { actorId, at, reason: reason ?? (whole ? 'refund' : 'partial refund') });
-      await this.ctx.wallets.save(wallet);
-    }
+    const copy = whole ? await this.onCoupon(order, (c) => c.refund(order.id, at)) : null;
+    const wallet = amount > 0 ? await this.creditBack(order, amount, { actorId, at, reason: reason ?? (whole ? 'refund' : 'partial refund') }) : null;
     payment.recordRefund(amount, whole, at);
     await this.ctx.payments.saveRefund(payment, amount);
     const refund = await this.ctx.refunds.add({
@@ -119,12 +112,9 @@ export class OrderSettlement {
       createdAt: at,
       items: plan.map((l) => ({ ...l })),
     });
-    order.recordRefund(refund, at);
+    order.recordRefund(refund, at, payment);
     const saved = await this.ctx.orders.save(order);
-    await this.ctx.outbox.add(
-      { type: 'RefundCompleted', aggregateType: 'Order', aggregateId: saved.id, occurredAt: at, payload: refundView(refund) },
-      ...(whole ? [{ type: 'OrderCancelled' as const, aggregateType: 'Order' as const, aggregateId: saved.id, occurredAt: at, payload: orderView(saved, payment) }] : []),
-    );
+    await this.ctx.events.writeEventsOf(order, ...present(copy, wallet));
     await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.refunded());
     await this.invalidateStock(saved);
     return refund;
@@ -134,29 +124,29 @@ export class OrderSettlement {
    * What a paid order keeps: its reserved stock is sold (and counted in the day's sales of each
    * product, the day being that of `at`, the payment's completion), its coupon used.
    */
-  async takeHeldParts(order: Order, at: Date): Promise<void> {
+  async takeHeldParts(order: Order, at: Date): Promise<UserCoupon | null> {
     await this.ctx.stock.confirm(order.stockLines());
     await this.ctx.sales.record(saleDay(at), saleLinesOf(order.items));
-    await this.onCoupon(order, (copy) => copy.use(order.id, at));
+    return this.onCoupon(order, (copy) => copy.use(order.id, at));
   }
 
-  /** Moves the order's coupon, if it has one (locked after the stock and sales, before the wallet). */
-  private async onCoupon(order: Order, move: (copy: UserCoupon) => void): Promise<void> {
-    if (order.userCouponId === null) return;
+  /** Moves the order's coupon, if it has one (locked after the stock and sales, before the wallet), and answers it. */
+  private async onCoupon(order: Order, move: (copy: UserCoupon) => void): Promise<UserCoupon | null> {
+    if (order.userCouponId === null) return null;
     const copy = await this.ctx.userCoupons.getForUpdate(order.userCouponId);
     if (!copy) throw new NotFound('User coupon', order.userCouponId);
     move(copy);
     await this.ctx.userCoupons.save(copy);
+    return copy;
   }
 
-  private async record(type: EventType, order: Order, payment: Payment | null): Promise<void> {
-    await this.ctx.outbox.add({
-      type,
-      aggregateType: 'Order',
-      aggregateId: order.id,
-      occurredAt: this.ctx.clock.now(),
-      payload: orderView(order, payment),
-    });
+  /** Gives `amount` back to the buyer's balance (the wallet is locked last: the lock order) and answers the wallet. */
+  private async creditBack(order: Order, amount: number, change: ChangeContext): Promise<Wallet> {
+    const wallet = await this.ctx.wallets.getForUpdate(order.userId);
+    if (!wallet) throw new NotFound('Wallet of user', order.userId);
+    wallet.refund(amount, order.id, change);
+    await this.ctx.wallets.save(wallet);
+    return wallet;
   }
 
   /** Buyers see stock through the catalog cache: after commit, drop what this order moved. */
@@ -164,4 +154,9 @@ export class OrderSettlement {
     const namespaces = [...new Set(order.items.map((i) => productNamespace(i.productId))), PRODUCT_LISTS];
     await this.ctx.transactions.afterCommit(() => this.ctx.cache.invalidate(...namespaces));
   }
+}
+
+/** The aggregates that were there to move. */
+function present(...aggregates: (RecordsEvents<ShopEvent> | null)[]): RecordsEvents<ShopEvent>[] {
+  return aggregates.filter((a): a is RecordsEvents<ShopEvent> => a !== null);
 }

@@ -14,7 +14,7 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** A business event for the data platform; `payload` is the resource as the API shows it. */
+/** An integration event for the data platform; `payload` is in its versioned shape (integration-events.ts, docs/events). */
 export interface OutboxEvent {
   type: EventType;
   aggregateType: 'Order' | 'Coupon';

@@ -5,6 +5,7 @@ import { ChargeAmount } from '../../domain/wallet/charge-amount.js';
 import type { Wallet } from '../../domain/wallet/wallet.js';
 import type { WalletPolicy } from '../../domain/wallet/wallet-policy.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
+import type { DomainEventOutbox } from '../outbox/domain-event-outbox.js';
 import type { TransactionManager } from '../ports/transaction-manager.js';
 
 export interface ChargeWalletInput {
@@ -18,6 +19,7 @@ export class ChargeWallet {
     private readonly transactions: TransactionManager,
     private readonly policy: WalletPolicy,
     private readonly clock: Clock,
+    private readonly events: DomainEventOutbox,
   ) {}
 
   async execute(actor: Actor, input: ChargeWalletInput): Promise<Wallet> {
@@ -28,7 +30,9 @@ export class ChargeWallet {
       // Existence before business rules (API.md's order of checks).
       const amount = ChargeAmount.of(input.amount, this.policy);
       wallet.charge(amount, this.policy, { actorId: actor.userId, at: this.clock.now(), reason: 'charge' });
-      return this.wallets.save(wallet);
+      const saved = await this.wallets.save(wallet);
+      await this.events.writeEventsOf(wallet);
+      return saved;
     });
   }
 }

@@ -1,7 +1,10 @@
 import { allocateProportionally } from '../shared/allocation.js';
+import { RecordedEvents, type RecordsEvents } from '../shared/domain-event.js';
 import { type FieldProblem, Forbidden, InvalidState, ValidationFailed } from '../shared/errors.js';
 import type { Actor } from '../user/actor.js';
+import type { CouponEvent } from './coupon-events.js';
 import { CouponExhausted, CouponNotApplicable, CouponNotIssuable } from './errors.js';
+import type { UserCoupon } from './user-coupon.js';
 
 export const COUPON_TYPES = ['PERCENTAGE', 'FIXED'] as const;
 export type CouponType = (typeof COUPON_TYPES)[number];
@@ -134,8 +137,32 @@ const isIntegerIn = (value: number, min: number, max: number) => Number.isSafeIn
  * A discount campaign. Issued copies are counted here (the first-come-first-served counter);
  * the copies themselves are UserCoupons.
  */
-export class Coupon {
+export class Coupon implements RecordsEvents<CouponEvent> {
+  private readonly events = new RecordedEvents<CouponEvent>();
+
   private constructor(private state: CouponSnapshot) {}
+
+  /** A coupon just stored for the first time: CouponCreated is recorded. The repository's `add` answers with this. */
+  static created(snapshot: CouponSnapshot): Coupon {
+    const coupon = Coupon.fromSnapshot(snapshot);
+    coupon.events.record({ type: 'CouponCreated', occurredAt: snapshot.createdAt, coupon: coupon.toSnapshot() });
+    return coupon;
+  }
+
+  /** The events recorded since it was loaded (or since the last call), oldest first. */
+  pullEvents(): CouponEvent[] {
+    return this.events.pull();
+  }
+
+  /**
+   * `copy` of this coupon was issued (the database's guarded counter and the per-user numbering
+   * let it through): CouponIssued is recorded. The counter itself lives in the database, so this
+   * instance's `issuedQuantity` is not moved.
+   */
+  issued(copy: UserCoupon, at: Date): void {
+    if (copy.couponId !== this.id) throw new RangeError(`User coupon ${copy.id} is a copy of coupon ${copy.couponId}, not ${this.id}`);
+    this.events.record({ type: 'CouponIssued', occurredAt: at, coupon: this.toSnapshot(), copy: copy.toSnapshot() });
+  }
 
   static fromSnapshot(snapshot: CouponSnapshot): Coupon {
     return new Coupon({ ...snapshot });
@@ -265,6 +292,7 @@ export class Coupon {
     if (current === 'CANCELLED' || current === 'EXPIRED') throw new InvalidState(`Coupon ${this.id} is ${current}: it can no longer change`);
     if (this.state.status === to) return;
     this.state = { ...this.state, status: to, updatedAt: now };
+    this.events.record({ type: 'CouponStatusChanged', occurredAt: now, coupon: this.toSnapshot(), status: to });
   }
 
   /** The expiry job: the window has ended. */

@@ -1,4 +1,6 @@
+import { RecordedEvents, type RecordsEvents } from '../shared/domain-event.js';
 import { InvalidState } from '../shared/errors.js';
+import type { UserCouponEvent } from './coupon-events.js';
 import { CouponNotApplicable } from './errors.js';
 
 export const USER_COUPON_STATUSES = ['ISSUED', 'USED', 'EXPIRED', 'REFUNDED'] as const;
@@ -25,8 +27,15 @@ export type NewUserCoupon = Omit<UserCouponSnapshot, 'id' | 'n' | 'status' | 'or
  * REFUNDED) and names the order; paying makes it USED; an unpaid order that ends gives it back
  * untouched; refunding a paid order makes it REFUNDED, usable again.
  */
-export class UserCoupon {
+export class UserCoupon implements RecordsEvents<UserCouponEvent> {
+  private readonly events = new RecordedEvents<UserCouponEvent>();
+
   private constructor(private state: UserCouponSnapshot) {}
+
+  /** The events recorded since it was loaded (or since the last call), oldest first. */
+  pullEvents(): UserCouponEvent[] {
+    return this.events.pull();
+  }
 
   static fromSnapshot(snapshot: UserCouponSnapshot): UserCoupon {
     return new UserCoupon({ ...snapshot });
@@ -64,6 +73,7 @@ export class UserCoupon {
     const reason = this.whyNotApplicable(userId, now);
     if (reason) throw new CouponNotApplicable(reason);
     this.state = { ...this.state, orderId };
+    this.record('UserCouponBound', now, orderId);
   }
 
   /** The order it is bound to was paid. */
@@ -71,20 +81,23 @@ export class UserCoupon {
     this.assertBoundTo(orderId);
     if (this.state.status !== 'ISSUED' && this.state.status !== 'REFUNDED') throw new InvalidState(`User coupon ${this.id} is ${this.state.status}`);
     this.state = { ...this.state, status: 'USED', usedAt: at };
+    this.record('UserCouponUsed', at, orderId);
   }
 
   /** The unpaid order that held it is over (cancelled, expired, failed): it was never used. */
-  release(orderId: number): void {
+  release(orderId: number, at: Date): void {
     this.assertBoundTo(orderId);
     if (this.state.status === 'USED') throw new InvalidState(`User coupon ${this.id} was used by order ${orderId}`);
     this.state = { ...this.state, orderId: null };
+    this.record('UserCouponReleased', at, orderId);
   }
 
   /** The paid order that used it was refunded: usable again. */
-  refund(orderId: number): void {
+  refund(orderId: number, at: Date): void {
     this.assertBoundTo(orderId);
     if (this.state.status !== 'USED') throw new InvalidState(`User coupon ${this.id} is ${this.state.status}, not used`);
     this.state = { ...this.state, status: 'REFUNDED', orderId: null, usedAt: null };
+    this.record('UserCouponRestored', at, orderId);
   }
 
   /** The expiry job: past its validity and not held by an order. */
@@ -93,6 +106,11 @@ export class UserCoupon {
     if (this.state.orderId !== null) throw new InvalidState(`User coupon ${this.id} is held by order ${this.state.orderId}`);
     if (now.getTime() < this.state.expiresAt.getTime()) throw new InvalidState(`User coupon ${this.id} is valid until ${this.state.expiresAt.toISOString()}`);
     this.state = { ...this.state, status: 'EXPIRED' };
+    this.record('UserCouponExpired', now, null);
+  }
+
+  private record(type: UserCouponEvent['type'], at: Date, orderId: number | null): void {
+    this.events.record({ type, occurredAt: at, copy: this.toSnapshot(), orderId });
   }
 
   private assertBoundTo(orderId: number): void {

@@ -1,7 +1,10 @@
+import { RecordedEvents, type RecordsEvents } from '../shared/domain-event.js';
 import { InvalidState, RateLimited, ValidationFailed } from '../shared/errors.js';
 import type { StockLine } from '../catalog/stock-repository.js';
 import { allocateProportionally } from '../shared/allocation.js';
 import { OrderLimitExceeded } from './errors.js';
+import type { OrderEvent } from './order-events.js';
+import type { Payment } from './payment.js';
 import type { RefundLine, RefundSnapshot } from './refund.js';
 import { assertShippable, type ShippingAddress } from './shipping-address.js';
 
@@ -190,11 +193,28 @@ export interface PlaceOrder {
  * A buyer's order: its lines, its amounts, and where it stands. Orders are never deleted; every
  * change is a move of the state machine (DOMAIN.md "Orders"), and every illegal move throws.
  */
-export class Order {
+export class Order implements RecordsEvents<OrderEvent> {
+  private readonly events = new RecordedEvents<OrderEvent>();
+
   private constructor(private state: OrderSnapshot) {}
 
   static fromSnapshot(snapshot: OrderSnapshot): Order {
     return new Order(copyOf(snapshot));
+  }
+
+  /**
+   * An order just stored for the first time (its ids are known now): OrderPlaced is recorded.
+   * The repository's `add` answers with this.
+   */
+  static placed(snapshot: OrderSnapshot): Order {
+    const order = Order.fromSnapshot(snapshot);
+    order.recordEvent({ type: 'OrderPlaced', occurredAt: snapshot.createdAt });
+    return order;
+  }
+
+  /** The events recorded since it was loaded (or since the last call), oldest first. */
+  pullEvents(): OrderEvent[] {
+    return this.events.pull();
   }
 
   /** What the lines come to before any discount. */
@@ -296,39 +316,45 @@ export class Order {
     this.move('PENDING', at);
   }
 
-  confirmPayment(at: Date): void {
+  /** `payment` completed: the order is paid. */
+  confirmPayment(at: Date, payment: Payment): void {
     if (this.state.status === 'CREATED') this.assertPayable(at);
     else this.expect('confirm the payment of', 'PENDING');
     this.move('CONFIRMED', at);
+    this.recordEvent({ type: 'OrderPaid', occurredAt: at, payment: payment.toSnapshot() });
   }
 
-  /** The gateway declined, or never approved: everything the order held is given back. */
-  fail(reason: string, at: Date): void {
+  /** The gateway declined, or never approved, `payment`: everything the order held is given back. */
+  fail(reason: string, at: Date, payment: Payment): void {
     this.expect('fail', 'CREATED', 'PENDING');
     this.move('FAILED', at, reason);
+    this.recordEvent({ type: 'OrderPaymentFailed', occurredAt: at, payment: payment.toSnapshot() });
   }
 
-  /** The buyer (or an admin) cancels an unpaid order. */
-  cancel(reason: string | null, at: Date): void {
+  /** The buyer (or an admin) cancels an unpaid order; `latestPayment` is a refused attempt, if any. */
+  cancel(reason: string | null, at: Date, latestPayment: Payment | null): void {
     this.expect('cancel', 'CREATED');
     this.move('CANCELLED', at, reason?.trim() || 'CANCELLED_BY_USER');
+    this.recordEvent({ type: 'OrderCancelled', occurredAt: at, payment: latestPayment?.toSnapshot() ?? null });
   }
 
   /** The sweeper cancels an unpaid order whose reservation ran out. */
-  expire(at: Date): void {
+  expire(at: Date, latestPayment: Payment | null): void {
     this.expect('expire', 'CREATED');
     if (!this.isExpired(at)) throw new InvalidState(`Order ${this.id}: its reservation has not expired yet`);
     this.move('CANCELLED', at, EXPIRED);
+    this.recordEvent({ type: 'OrderCancelled', occurredAt: at, payment: latestPayment?.toSnapshot() ?? null });
   }
 
   /**
    * A paid order none of whose goods has left a seller is refunded and so cancelled: CONFIRMED, or
    * PREPARING with no line SHIPPED yet (one seller may ship while another still prepares).
    */
-  cancelForRefund(reason: string | null, at: Date): void {
+  cancelForRefund(reason: string | null, at: Date, refundedPayment: Payment): void {
     this.expect('refund', 'CONFIRMED', 'PREPARING');
     if (this.hasShippedLines()) throw new InvalidState(`Cannot refund order ${this.id}: some of its items have shipped`);
     this.move('CANCELLED', at, reason?.trim() || 'REFUNDED');
+    this.recordEvent({ type: 'OrderCancelled', occurredAt: at, payment: refundedPayment.toSnapshot() });
   }
 
   /** Paid and not yet shipped as a whole: some of its lines may still be refunded (those not shipped). */
@@ -349,10 +375,10 @@ export class Order {
   /**
    * A refund of a paid, unshipped order was made: its lines' refunded units grow, it is listed
    * with the order, and when it leaves no unit unrefunded the order is CANCELLED (with the
-   * refund's reason, or `REFUNDED`). A partial refund leaves the status as it is. Answers whether
-   * the order ended.
+   * refund's reason, or `REFUNDED`). A partial refund leaves the status as it is. `payment` is the
+   * refunded payment, as the refund left it. Answers whether the order ended.
    */
-  recordRefund(refund: RefundSnapshot, at: Date): boolean {
+  recordRefund(refund: RefundSnapshot, at: Date, payment: Payment): boolean {
     this.expect('refund', 'CONFIRMED', 'PREPARING');
     const units = new Map(refund.items.map((l) => [l.orderItemId, l.quantity]));
     const items = this.state.items.map((i) => {
@@ -368,9 +394,10 @@ export class Order {
     });
     const refunds = [...this.state.refunds, { ...refund, items: refund.items.map((l) => ({ ...l })) }];
     this.state = { ...this.state, items, refunds, updatedAt: at };
-    if (!items.every((i) => i.refundedQuantity === i.quantity)) return false;
-    this.cancelForRefund(refund.reason, at);
-    return true;
+    this.recordEvent({ type: 'OrderRefunded', occurredAt: at, refund: { ...refund, items: refund.items.map((l) => ({ ...l })) } });
+    const ended = items.every((i) => i.refundedQuantity === i.quantity);
+    if (ended) this.cancelForRefund(refund.reason, at, payment);
+    return ended;
   }
 
   /**
@@ -378,9 +405,11 @@ export class Order {
    * `step` move to it, and the order's status follows from all its lines (statusOfLines). Lines in
    * scope already at `step` or past it stay; a line in scope further behind (the step would skip
    * one) refuses the whole step, as does a step that moves nothing, or an order that is not paid
-   * or is past DELIVERED. Answers what moved, for the repository's guarded write and the events.
+   * or is past DELIVERED. Answers what moved, for the repository's guarded write. Records
+   * OrderLinesAdvanced for each seller whose lines moved, and OrderAdvanced when the order's status
+   * moved too (shown with `payment`, the order's).
    */
-  advanceFulfilment(step: FulfilmentStep, at: Date, scope: FulfilmentScope = 'ALL'): LinesMoved {
+  advanceFulfilment(step: FulfilmentStep, at: Date, scope: FulfilmentScope, payment: Payment | null): LinesMoved {
     const whose = scope === 'ALL' ? 'its items' : `the items of seller ${scope.sellerId}`;
     const before = this.state.status;
     if (before !== 'CONFIRMED' && before !== 'PREPARING' && before !== 'SHIPPED') {
@@ -400,9 +429,12 @@ export class Order {
     const items = this.state.items.map((i) => (moved.has(i.optionId) ? { ...i, status: step } : i));
     const after = statusOfLines(items.map((i) => i.status));
     this.state = { ...this.state, items, status: after, updatedAt: at };
+    const sellerIds = [...new Set(moving.map((i) => i.sellerId))].sort((a, b) => a - b);
+    for (const sellerId of sellerIds) this.recordEvent({ type: 'OrderLinesAdvanced', occurredAt: at, sellerId, step });
+    if (after !== before && after !== 'CONFIRMED') this.recordEvent({ type: 'OrderAdvanced', occurredAt: at, status: after, payment: payment?.toSnapshot() ?? null });
     return {
       optionIds: moving.map((i) => i.optionId),
-      sellerIds: [...new Set(moving.map((i) => i.sellerId))].sort((a, b) => a - b),
+      sellerIds,
       from,
       to: step,
       orderStatusBefore: before,
@@ -410,10 +442,11 @@ export class Order {
     };
   }
 
-  /** The buyer confirms the purchase. */
-  complete(at: Date): void {
+  /** The buyer confirms the purchase (`payment`: the order's, for the record). */
+  complete(at: Date, payment: Payment | null): void {
     this.expect('complete', 'DELIVERED');
     this.move('COMPLETED', at);
+    this.recordEvent({ type: 'OrderCompleted', occurredAt: at, payment: payment?.toSnapshot() ?? null });
   }
 
   toSnapshot(): OrderSnapshot {
@@ -426,10 +459,17 @@ export class Order {
     }
   }
 
+  /** Records an event with a copy of the order as it stands now. */
+  private recordEvent(event: DistributiveOmit<OrderEvent, 'order'>): void {
+    this.events.record({ ...event, order: copyOf(this.state) } as OrderEvent);
+  }
+
   private move(status: OrderStatus, at: Date, cancelReason?: string): void {
     this.state = { ...this.state, status, updatedAt: at, ...(cancelReason !== undefined ? { cancelReason } : {}) };
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function copyOf(s: OrderSnapshot): OrderSnapshot {
   return {

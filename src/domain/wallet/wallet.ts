@@ -1,3 +1,4 @@
+import { RecordedEvents, type DomainEvent, type RecordsEvents } from '../shared/domain-event.js';
 import { ChargeAmount } from './charge-amount.js';
 import { BalanceLimitExceeded, InsufficientBalance } from './errors.js';
 import type { LedgerEntry, LedgerType } from './ledger-entry.js';
@@ -11,6 +12,14 @@ export interface WalletSnapshot {
   updatedAt: Date;
 }
 
+/** Money went into or out of a wallet; the ledger entry says how much and what was left. */
+export interface WalletEvent extends DomainEvent {
+  readonly type: 'WalletCharged' | 'WalletPaid' | 'WalletRefunded' | 'WalletAdjusted';
+  readonly entry: LedgerEntry;
+}
+
+const EVENT_OF: Record<LedgerType, WalletEvent['type']> = { CHARGE: 'WalletCharged', PAYMENT: 'WalletPaid', REFUND: 'WalletRefunded', ADJUSTMENT: 'WalletAdjusted' };
+
 export interface ChangeContext {
   actorId: number | null;
   at: Date;
@@ -21,8 +30,9 @@ export interface ChangeContext {
  * A buyer's pre-charged balance. Every change appends a ledger entry, so the balance always
  * equals the sum of its ledger.
  */
-export class Wallet {
+export class Wallet implements RecordsEvents<WalletEvent> {
   private readonly newEntries: LedgerEntry[] = [];
+  private readonly events = new RecordedEvents<WalletEvent>();
 
   private constructor(
     private readonly userId_: number,
@@ -82,6 +92,11 @@ export class Wallet {
     return this.newEntries;
   }
 
+  /** The events recorded since it was loaded (or since the last call), oldest first: one per ledger entry. */
+  pullEvents(): WalletEvent[] {
+    return this.events.pull();
+  }
+
   toSnapshot(): WalletSnapshot {
     return {
       userId: this.userId_,
@@ -94,7 +109,7 @@ export class Wallet {
   private apply(type: LedgerType, signedAmount: number, orderId: number | null, ctx: ChangeContext): void {
     this.balance_ += signedAmount;
     this.updatedAt_ = ctx.at;
-    this.newEntries.push({
+    const entry: LedgerEntry = {
       userId: this.userId_,
       type,
       amount: signedAmount,
@@ -103,7 +118,9 @@ export class Wallet {
       actorId: ctx.actorId,
       reason: ctx.reason ?? null,
       createdAt: ctx.at,
-    });
+    };
+    this.newEntries.push(entry);
+    this.events.record({ type: EVENT_OF[type], occurredAt: ctx.at, entry: { ...entry } });
   }
 }
 

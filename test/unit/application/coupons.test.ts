@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DomainEventOutbox } from '../../../src/application/outbox/domain-event-outbox.js';
 import sinon from 'sinon';
 import type { ProductView } from '../../../src/application/catalog/product-view.js';
 import type { CouponContext } from '../../../src/application/coupons/coupon-context.js';
@@ -507,7 +508,7 @@ describe('coupon use cases (memory adapters)', () => {
       const buyer = await app.buyer();
       const failure = new Error('outbox down');
       const gate = stubGate('TAKEN');
-      const use = withGate(gate, { outbox: { add: async () => Promise.reject(failure) } });
+      const use = withGate(gate, { events: new DomainEventOutbox({ add: async () => Promise.reject(failure) }) });
       expect(await rejectionOf(use.execute(buyer, { couponId: coupon.id, limitedOnly: false }))).to.equal(failure);
       expect(gate.giveBack.callCount).to.equal(1);
       expect(gate.forget.callCount).to.equal(0);

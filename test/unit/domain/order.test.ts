@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { aPaymentOf } from '../../support/mothers.js';
 import {
   assertRoomForUnpaidOrder,
   DEFAULT_ORDER_POLICY,
@@ -82,18 +83,18 @@ type Action = { name: string; run: (order: Order, at: Date) => void };
 const REASON = 'because';
 const ACTIONS: Action[] = [
   { name: 'awaitGateway', run: (o, at) => o.awaitGateway(at) },
-  { name: 'confirmPayment', run: (o, at) => o.confirmPayment(at) },
-  { name: 'fail', run: (o, at) => o.fail(REASON, at) },
-  { name: 'cancel', run: (o, at) => o.cancel(REASON, at) },
-  { name: 'cancel (no reason)', run: (o, at) => o.cancel(null, at) },
-  { name: 'expire', run: (o, at) => o.expire(at) },
-  { name: 'cancelForRefund', run: (o, at) => o.cancelForRefund(REASON, at) },
-  { name: 'cancelForRefund (no reason)', run: (o, at) => o.cancelForRefund(null, at) },
+  { name: 'confirmPayment', run: (o, at) => o.confirmPayment(at, aPaymentOf(o)) },
+  { name: 'fail', run: (o, at) => o.fail(REASON, at, aPaymentOf(o)) },
+  { name: 'cancel', run: (o, at) => o.cancel(REASON, at, null) },
+  { name: 'cancel (no reason)', run: (o, at) => o.cancel(null, at, null) },
+  { name: 'expire', run: (o, at) => o.expire(at, null) },
+  { name: 'cancelForRefund', run: (o, at) => o.cancelForRefund(REASON, at, aPaymentOf(o)) },
+  { name: 'cancelForRefund (no reason)', run: (o, at) => o.cancelForRefund(null, at, aPaymentOf(o)) },
   ...FULFILMENT_STEPS.map((step: FulfilmentStep) => ({
     name: `advanceFulfilment(${step})`,
-    run: (o: Order, at: Date) => o.advanceFulfilment(step, at),
+    run: (o: Order, at: Date) => o.advanceFulfilment(step, at, 'ALL', null),
   })),
-  { name: 'complete', run: (o, at) => o.complete(at) },
+  { name: 'complete', run: (o, at) => o.complete(at, null) },
 ];
 
 /** What a successful move leads to: the new status and the cancel reason it records. */
@@ -220,7 +221,7 @@ describe('Order (the order state machine)', () => {
   describe('expiry', () => {
     it('confirmPayment of a CREATED order after its expiry is INVALID_STATE, and the order stays CREATED', () => {
       const order = orderIn('CREATED');
-      expectThrowsCode(() => order.confirmPayment(LATE), 'INVALID_STATE');
+      expectThrowsCode(() => order.confirmPayment(LATE, aPaymentOf(order)), 'INVALID_STATE');
       expect(order.status).to.equal('CREATED');
     });
 
@@ -236,9 +237,9 @@ describe('Order (the order state machine)', () => {
 
     it('expire before the expiry is INVALID_STATE (the order stays CREATED); at the expiry it cancels with reason EXPIRED', () => {
       const order = orderIn('CREATED');
-      expectThrowsCode(() => order.expire(new Date(EXPIRES_AT.getTime() - 1)), 'INVALID_STATE');
+      expectThrowsCode(() => order.expire(new Date(EXPIRES_AT.getTime() - 1), null), 'INVALID_STATE');
       expect(order.toSnapshot()).to.include({ status: 'CREATED', cancelReason: null });
-      order.expire(EXPIRES_AT);
+      order.expire(EXPIRES_AT, null);
       expect(order.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'EXPIRED' });
     });
 
@@ -253,34 +254,34 @@ describe('Order (the order state machine)', () => {
     it('CONFIRMED → PREPARING → SHIPPED → DELIVERED → COMPLETED', () => {
       const order = orderIn('CONFIRMED');
       for (const step of FULFILMENT_STEPS) {
-        order.advanceFulfilment(step, LIVE);
+        order.advanceFulfilment(step, LIVE, 'ALL', null);
         expect(order.status).to.equal(step);
       }
-      order.complete(LIVE);
+      order.complete(LIVE, null);
       expect(order.status).to.equal('COMPLETED');
     });
 
     it('skipping a step is INVALID_STATE: CONFIRMED → SHIPPED, CONFIRMED → DELIVERED, PREPARING → DELIVERED', () => {
-      expectThrowsCode(() => orderIn('CONFIRMED').advanceFulfilment('SHIPPED', LIVE), 'INVALID_STATE');
-      expectThrowsCode(() => orderIn('CONFIRMED').advanceFulfilment('DELIVERED', LIVE), 'INVALID_STATE');
-      expectThrowsCode(() => orderIn('PREPARING').advanceFulfilment('DELIVERED', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('CONFIRMED').advanceFulfilment('SHIPPED', LIVE, 'ALL', null), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('CONFIRMED').advanceFulfilment('DELIVERED', LIVE, 'ALL', null), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('PREPARING').advanceFulfilment('DELIVERED', LIVE, 'ALL', null), 'INVALID_STATE');
     });
 
     it('going back or standing still is INVALID_STATE: SHIPPED → PREPARING, DELIVERED → SHIPPED, PREPARING → PREPARING', () => {
-      expectThrowsCode(() => orderIn('SHIPPED').advanceFulfilment('PREPARING', LIVE), 'INVALID_STATE');
-      expectThrowsCode(() => orderIn('DELIVERED').advanceFulfilment('SHIPPED', LIVE), 'INVALID_STATE');
-      expectThrowsCode(() => orderIn('PREPARING').advanceFulfilment('PREPARING', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('SHIPPED').advanceFulfilment('PREPARING', LIVE, 'ALL', null), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('DELIVERED').advanceFulfilment('SHIPPED', LIVE, 'ALL', null), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('PREPARING').advanceFulfilment('PREPARING', LIVE, 'ALL', null), 'INVALID_STATE');
     });
 
     it('a blank reason counts as none (CANCELLED_BY_USER, REFUNDED); a given one is trimmed', () => {
       const cancelled = orderIn('CREATED');
-      cancelled.cancel('   ', LIVE);
+      cancelled.cancel('   ', LIVE, null);
       expect(cancelled.toSnapshot().cancelReason).to.equal('CANCELLED_BY_USER');
       const refunded = orderIn('CONFIRMED');
-      refunded.cancelForRefund('', LIVE);
+      refunded.cancelForRefund('', LIVE, aPaymentOf(refunded));
       expect(refunded.toSnapshot().cancelReason).to.equal('REFUNDED');
       const trimmed = orderIn('PREPARING');
-      trimmed.cancelForRefund('  too late  ', LIVE);
+      trimmed.cancelForRefund('  too late  ', LIVE, aPaymentOf(trimmed));
       expect(trimmed.toSnapshot().cancelReason).to.equal('too late');
     });
 
@@ -339,7 +340,7 @@ describe('Order (the order state machine)', () => {
       for (const [scope, step, status, lines] of steps) {
         const at = new Date(LIVE.getTime() + ++n * 1_000);
         const before = order.status;
-        const moved = order.advanceFulfilment(step, at, scope);
+        const moved = order.advanceFulfilment(step, at, scope, null);
         expect(moved).to.deep.equal({
           optionIds: scope.sellerId === SELLER_A ? [A1, A2] : [B1],
           sellerIds: [scope.sellerId],
@@ -353,14 +354,14 @@ describe('Order (the order state machine)', () => {
         expect(order.toSnapshot().updatedAt).to.deep.equal(at);
         expect(statusAgreesWithLines(order.status, order.items.map((i) => i.status))).to.equal(true);
       }
-      order.complete(LATE);
+      order.complete(LATE, null);
       expect(order.status).to.equal('COMPLETED');
     });
 
     it('a seller cannot skip, repeat or go back, whatever the other seller did: INVALID_STATE, nothing changes', () => {
       const order = mixed();
-      order.advanceFulfilment('PREPARING', LIVE, A);
-      order.advanceFulfilment('SHIPPED', LIVE, A);
+      order.advanceFulfilment('PREPARING', LIVE, A, null);
+      order.advanceFulfilment('SHIPPED', LIVE, A, null);
       for (const [scope, step] of [
         [B, 'SHIPPED'],
         [B, 'DELIVERED'],
@@ -368,62 +369,62 @@ describe('Order (the order state machine)', () => {
         [A, 'PREPARING'],
       ] as const) {
         const before = order.toSnapshot();
-        expectThrowsCode(() => order.advanceFulfilment(step, LATE, scope), 'INVALID_STATE');
+        expectThrowsCode(() => order.advanceFulfilment(step, LATE, scope, null), 'INVALID_STATE');
         expect(order.toSnapshot(), `${scope.sellerId} ${step}`).to.deep.equal(before);
       }
     });
 
     it('a seller with no line in the order moves nothing: INVALID_STATE', () => {
-      expectThrowsCode(() => mixed().advanceFulfilment('PREPARING', LIVE, { sellerId: 99 }), 'INVALID_STATE');
+      expectThrowsCode(() => mixed().advanceFulfilment('PREPARING', LIVE, { sellerId: 99 }, null), 'INVALID_STATE');
     });
 
     it('an ADMIN’s step (all lines) moves the lines right before it and leaves those already there; a line further behind refuses it all', () => {
       const order = mixed();
-      order.advanceFulfilment('PREPARING', LIVE, A);
-      order.advanceFulfilment('SHIPPED', LIVE, A);
+      order.advanceFulfilment('PREPARING', LIVE, A, null);
+      order.advanceFulfilment('SHIPPED', LIVE, A, null);
       // B is ORDERED: moving everything to SHIPPED would skip PREPARING for B.
       const before = order.toSnapshot();
-      expectThrowsCode(() => order.advanceFulfilment('SHIPPED', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => order.advanceFulfilment('SHIPPED', LIVE, 'ALL', null), 'INVALID_STATE');
       expect(order.toSnapshot()).to.deep.equal(before);
-      const preparing = order.advanceFulfilment('PREPARING', LIVE);
+      const preparing = order.advanceFulfilment('PREPARING', LIVE, 'ALL', null);
       expect(preparing).to.include({ from: 'ORDERED', to: 'PREPARING', orderStatusBefore: 'PREPARING', orderStatusAfter: 'PREPARING' });
       expect(preparing.optionIds).to.deep.equal([B1]);
-      const shipped = order.advanceFulfilment('SHIPPED', LIVE);
+      const shipped = order.advanceFulfilment('SHIPPED', LIVE, 'ALL', null);
       expect(shipped).to.deep.include({ optionIds: [B1], sellerIds: [SELLER_B], orderStatusAfter: 'SHIPPED' });
-      const delivered = order.advanceFulfilment('DELIVERED', LIVE);
+      const delivered = order.advanceFulfilment('DELIVERED', LIVE, 'ALL', null);
       expect(delivered).to.deep.include({ optionIds: [A1, B1, A2], sellerIds: [SELLER_A, SELLER_B], orderStatusAfter: 'DELIVERED' });
-      expectThrowsCode(() => order.advanceFulfilment('DELIVERED', LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => order.advanceFulfilment('DELIVERED', LIVE, 'ALL', null), 'INVALID_STATE');
     });
 
     it('an unpaid, cancelled, failed or completed order moves no line', () => {
       for (const status of ['CREATED', 'PENDING', 'CANCELLED', 'FAILED', 'DELIVERED', 'COMPLETED'] as const) {
         const order = orderIn(status);
-        for (const step of FULFILMENT_STEPS) expectThrowsCode(() => order.advanceFulfilment(step, LIVE, A), 'INVALID_STATE');
+        for (const step of FULFILMENT_STEPS) expectThrowsCode(() => order.advanceFulfilment(step, LIVE, A, null), 'INVALID_STATE');
       }
     });
 
     it('a whole refund stays possible while no line has shipped (PREPARING), and is refused once one has; the lines not shipped may still be refunded', () => {
       const preparing = mixed();
-      preparing.advanceFulfilment('PREPARING', LIVE, A);
+      preparing.advanceFulfilment('PREPARING', LIVE, A, null);
       expect(preparing.isRefundable()).to.equal(true);
-      preparing.cancelForRefund(null, LIVE);
+      preparing.cancelForRefund(null, LIVE, aPaymentOf(preparing));
       expect(preparing.toSnapshot()).to.include({ status: 'CANCELLED', cancelReason: 'REFUNDED' });
 
       const partlyShipped = mixed();
-      partlyShipped.advanceFulfilment('PREPARING', LIVE, A);
-      partlyShipped.advanceFulfilment('SHIPPED', LIVE, A);
+      partlyShipped.advanceFulfilment('PREPARING', LIVE, A, null);
+      partlyShipped.advanceFulfilment('SHIPPED', LIVE, A, null);
       expect(partlyShipped.status).to.equal('PREPARING');
       expect(partlyShipped.hasShippedLines()).to.equal(true);
       // Seller B's line has not shipped: it may still be refunded, A's shipped lines may not.
       expect(partlyShipped.isRefundable()).to.equal(true);
       const before = partlyShipped.toSnapshot();
-      expectThrowsCode(() => partlyShipped.cancelForRefund(null, LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => partlyShipped.cancelForRefund(null, LIVE, aPaymentOf(partlyShipped)), 'INVALID_STATE');
       expect(partlyShipped.toSnapshot()).to.deep.equal(before);
       const [a1, b1] = partlyShipped.items as [OrderLine, OrderLine];
       const refundOf = (item: OrderLine) => ({ id: 1, orderId: 42, paymentId: 9, amount: item.amount, status: 'REFUNDED' as const, reason: null, createdAt: LIVE, items: [{ orderItemId: item.id, quantity: item.quantity, amount: item.amount, discountAmount: 0 }] });
-      expectThrowsCode(() => partlyShipped.recordRefund(refundOf(a1), LIVE), 'INVALID_STATE');
+      expectThrowsCode(() => partlyShipped.recordRefund(refundOf(a1), LIVE, aPaymentOf(partlyShipped)), 'INVALID_STATE');
       expect(partlyShipped.toSnapshot()).to.deep.equal(before);
-      expect(partlyShipped.recordRefund(refundOf(b1), LIVE)).to.equal(false);
+      expect(partlyShipped.recordRefund(refundOf(b1), LIVE, aPaymentOf(partlyShipped))).to.equal(false);
       expect(partlyShipped.status).to.equal('PREPARING');
     });
 
@@ -656,7 +657,7 @@ describe('Order (the order state machine)', () => {
 
     it('a partial refund counts the units on its lines and lists the refund; the status stays', () => {
       const order = twoLines();
-      const ended = order.recordRefund(refund([{ orderItemId: 501, quantity: 2, amount: 2_000, discountAmount: 0 }]), LATE);
+      const ended = order.recordRefund(refund([{ orderItemId: 501, quantity: 2, amount: 2_000, discountAmount: 0 }]), LATE, aPaymentOf(order));
       expect(ended).to.equal(false);
       expect(order.status).to.equal('CONFIRMED');
       expect(order.items.map((i) => i.refundedQuantity)).to.deep.equal([0, 2]);
@@ -666,7 +667,7 @@ describe('Order (the order state machine)', () => {
 
     it('the refund of the last unit cancels the order with its reason (or REFUNDED)', () => {
       const order = twoLines();
-      order.recordRefund(refund([{ orderItemId: 501, quantity: 2, amount: 2_000, discountAmount: 0 }]), LATE);
+      order.recordRefund(refund([{ orderItemId: 501, quantity: 2, amount: 2_000, discountAmount: 0 }]), LATE, aPaymentOf(order));
       expect(order.isWhollyRefundedBy([{ orderItemId: 500, quantity: 2, amount: 118_000, discountAmount: 0 }, { orderItemId: 501, quantity: 1, amount: 1_000, discountAmount: 0 }])).to.equal(true);
       expect(order.isWhollyRefundedBy([{ orderItemId: 500, quantity: 2, amount: 118_000, discountAmount: 0 }])).to.equal(false);
       const ended = order.recordRefund(
@@ -675,6 +676,7 @@ describe('Order (the order state machine)', () => {
           { orderItemId: 501, quantity: 1, amount: 1_000, discountAmount: 0 },
         ]),
         LATE,
+        aPaymentOf(order),
       );
       expect(ended).to.equal(true);
       expect(order.toSnapshot()).to.deep.include({ status: 'CANCELLED', cancelReason: 'REFUNDED' });
@@ -684,9 +686,9 @@ describe('Order (the order state machine)', () => {
     it('refuses more units than are left of a line, and an order that is not CONFIRMED or PREPARING; unchanged', () => {
       const order = twoLines();
       const before = order.toSnapshot();
-      expectThrowsCode(() => order.recordRefund(refund([{ orderItemId: 500, quantity: 3, amount: 1, discountAmount: 0 }]), LATE), 'INVALID_STATE');
+      expectThrowsCode(() => order.recordRefund(refund([{ orderItemId: 500, quantity: 3, amount: 1, discountAmount: 0 }]), LATE, aPaymentOf(order)), 'INVALID_STATE');
       expect(order.toSnapshot()).to.deep.equal(before);
-      expectThrowsCode(() => orderIn('SHIPPED').recordRefund(refund([{ orderItemId: 500, quantity: 1, amount: 1, discountAmount: 0 }]), LATE), 'INVALID_STATE');
+      expectThrowsCode(() => orderIn('SHIPPED').recordRefund(refund([{ orderItemId: 500, quantity: 1, amount: 1, discountAmount: 0 }]), LATE, aPaymentOf(orderIn('SHIPPED'))), 'INVALID_STATE');
     });
   });
 

@@ -54,10 +54,10 @@ const MOVES = {
   'bindTo(new order) at expiresAt': (c: UserCoupon) => c.bindTo(NEW_ORDER, OWNER, EXPIRES_AT),
   'use(its order)': (c: UserCoupon) => c.use(ORDER, NOW),
   'use(another order)': (c: UserCoupon) => c.use(OTHER_ORDER, NOW),
-  'release(its order)': (c: UserCoupon) => c.release(ORDER),
-  'release(another order)': (c: UserCoupon) => c.release(OTHER_ORDER),
-  'refund(its order)': (c: UserCoupon) => c.refund(ORDER),
-  'refund(another order)': (c: UserCoupon) => c.refund(OTHER_ORDER),
+  'release(its order)': (c: UserCoupon) => c.release(ORDER, new Date()),
+  'release(another order)': (c: UserCoupon) => c.release(OTHER_ORDER, new Date()),
+  'refund(its order)': (c: UserCoupon) => c.refund(ORDER, new Date()),
+  'refund(another order)': (c: UserCoupon) => c.refund(OTHER_ORDER, new Date()),
   'expire at expiresAt': (c: UserCoupon) => c.expire(EXPIRES_AT),
   'expire after expiresAt': (c: UserCoupon) => c.expire(ms(EXPIRES_AT, 86_400_000)),
   'expire before expiresAt': (c: UserCoupon) => c.expire(ms(EXPIRES_AT, -1)),
@@ -191,7 +191,7 @@ describe('UserCoupon (a user’s copy of a coupon)', () => {
       c.use(ORDER, USED_AT);
       expect(c.toSnapshot()).to.deep.include({ status: 'USED', orderId: ORDER, usedAt: USED_AT });
       expect(c.whyNotApplicable(OWNER, NOW)).to.equal('User coupon 9 has been used');
-      c.refund(ORDER);
+      c.refund(ORDER, new Date());
       expect(c.toSnapshot()).to.deep.include({ status: 'REFUNDED', orderId: null, usedAt: null });
       expect(c.whyNotApplicable(OWNER, NOW)).to.equal(null);
       c.bindTo(NEW_ORDER, OWNER, NOW);
@@ -203,7 +203,7 @@ describe('UserCoupon (a user’s copy of a coupon)', () => {
     it('REFUNDED → bound → released: REFUNDED again, free, usable', () => {
       const c = copy({ status: 'REFUNDED' });
       c.bindTo(NEW_ORDER, OWNER, NOW);
-      c.release(NEW_ORDER);
+      c.release(NEW_ORDER, new Date());
       expect(c.toSnapshot()).to.deep.equal(snapshot({ status: 'REFUNDED' }));
       expect(c.whyNotApplicable(OWNER, NOW)).to.equal(null);
     });
@@ -211,14 +211,14 @@ describe('UserCoupon (a user’s copy of a coupon)', () => {
     it('ISSUED → bound → released: ISSUED again, free, as if never bound', () => {
       const c = copy();
       c.bindTo(NEW_ORDER, OWNER, NOW);
-      c.release(NEW_ORDER);
+      c.release(NEW_ORDER, new Date());
       expect(c.toSnapshot()).to.deep.equal(snapshot());
     });
 
     it('a refunded copy can be refunded only once', () => {
       const c = copy(STATES.USED);
-      c.refund(ORDER);
-      expectThrowsCode(() => c.refund(ORDER), 'INVALID_STATE');
+      c.refund(ORDER, new Date());
+      expectThrowsCode(() => c.refund(ORDER, new Date()), 'INVALID_STATE');
     });
   });
 });
