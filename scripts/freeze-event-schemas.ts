@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { openApiDocument } from '../src/adapters/http/openapi/service-document.js';
 import { EVENT_TYPES } from '../src/application/ports/outbox.js';
-import { versionedTypeOf } from '../src/application/outbox/integration-events.js';
+import { versionedTypeOf } from '../src/application/ports/outbox.js';
 
 type S = Record<string, unknown>;
 const schemas = (openApiDocument.components as { schemas: Record<string, S> }).schemas;

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { versionedTypeOf } from '../../src/application/outbox/integration-events.js';
-import { EVENT_TYPES, type EventType } from '../../src/application/ports/outbox.js';
+import { EVENT_TYPES, type EventType, versionedTypeOf } from '../../src/application/ports/outbox.js';
 import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
 
 /**

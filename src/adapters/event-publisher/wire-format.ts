@@ -1,4 +1,4 @@
-import { versionedTypeOf } from '../../application/outbox/integration-events.js';
+import { versionedTypeOf } from '../../application/ports/outbox.js';
 import type { PlatformEvent } from '../../application/ports/event-publisher.js';
 
 /**

@@ -6,7 +6,6 @@ import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
 import type { RecordsEvents } from '../../domain/shared/domain-event.js';
-import type { ChangeContext, Wallet } from '../../domain/wallet/wallet.js';
 import type { ShopEvent } from '../outbox/integration-events.js';
 import type { OrderingContext } from './ordering-context.js';
 
@@ -141,7 +140,7 @@ export class OrderSettlement {
   }
 
   /** Gives `amount` back to the buyer's balance (the wallet is locked last: the lock order) and answers the wallet. */
-  private async creditBack(order: Order, amount: number, change: ChangeContext): Promise<Wallet> {
+  private async creditBack(order: Order, amount: number, change: { actorId: number | null; at: Date; reason: string }): Promise<RecordsEvents<ShopEvent>> {
     const wallet = await this.ctx.wallets.getForUpdate(order.userId);
     if (!wallet) throw new NotFound('Wallet of user', order.userId);
     wallet.refund(amount, order.id, change);

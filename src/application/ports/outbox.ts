@@ -27,3 +27,41 @@ export interface OutboxEvent {
 export interface Outbox {
   add(...events: OutboxEvent[]): Promise<void>;
 }
+
+/** The payload version each event type is written in today (docs/events/<type>.v<n>.schema.json). */
+export const PAYLOAD_VERSION: Record<EventType, number> = {
+  OrderCreated: 1,
+  PaymentCompleted: 1,
+  OrderCancelled: 1,
+  OrderFailed: 1,
+  RefundCompleted: 1,
+  FulfilmentAdvanced: 1,
+  OrderPreparing: 1,
+  OrderShipped: 1,
+  OrderDelivered: 1,
+  OrderCompleted: 1,
+  CouponCreated: 1,
+  CouponIssued: 1,
+};
+
+/** `OrderCreated` → `order.created.v1`: the versioned, dotted name CloudEvents and brokers route on. */
+export function versionedTypeOf(type: EventType): string {
+  const words = type.split(/(?=[A-Z])/).map((w) => w.toLowerCase());
+  return `${words.join('.')}.v${PAYLOAD_VERSION[type]}`;
+}
+
+/** A value as a payload carries it: dates as ISO 8601 UTC strings. */
+export type Written<T> = T extends Date ? string : T extends object ? { [K in keyof T]: Written<T[K]> } : T;
+
+/**
+ * The named fields of `from`, as a payload carries them (dates as ISO strings, objects copied):
+ * each context writes its payloads from explicit per-version field lists with this.
+ */
+export function fieldsOf<T extends object, K extends keyof T>(from: T, fields: readonly K[]): { [P in K]: Written<T[P]> } {
+  const written: Partial<Record<K, unknown>> = {};
+  for (const field of fields) {
+    const value: unknown = from[field];
+    written[field] = value instanceof Date ? value.toISOString() : value !== null && typeof value === 'object' ? { ...value } : value;
+  }
+  return written as { [P in K]: Written<T[P]> };
+}
