@@ -16,7 +16,7 @@ interface CallFrame {
 }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: CallFrame }[];
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   startTime: number;
   samples: number[];
   timeDeltas: number[];
@@ -49,7 +49,7 @@ function packageOf(frame: CallFrame): string {
 export function summarizeProfiles(dir: string, window: { from: number; to: number } | null, top = 15): string[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) return [`  profile: no .cpuprofile in ${dir} (did the service exit cleanly?)`];
-  const self = new Map<string, { frame: CallFrame; samples: number }>();
+  const self = new Map<string, { frame: CallFrame; samples: number; callers: Map<string, number> }>();
   const packages = new Map<string, number>();
   let inWindow = 0;
   let total = 0;
@@ -58,6 +58,17 @@ export function summarizeProfiles(dir: string, window: { from: number; to: numbe
   for (const file of files) {
     const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
     const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+    const parents = new Map<number, number>();
+    for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
+    /** The nearest caller in a package or the service (not Node's internals, not native): who asked for this. */
+    const callerOf = (id: number): string => {
+      for (let at = parents.get(id); at !== undefined; at = parents.get(at)) {
+        const f = frames.get(at);
+        const file = f ? where(f.url) : '';
+        if (f && file && !file.startsWith('node:')) return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+      }
+      return '';
+    };
     // A sample's time: startTime plus the deltas so far.
     const times: number[] = [];
     let t = profile.startTime;
@@ -76,8 +87,10 @@ export function summarizeProfiles(dir: string, window: { from: number; to: numbe
         return;
       }
       const key = `${frame.functionName}|${frame.url}|${frame.lineNumber}|${frame.columnNumber}`;
-      const entry = self.get(key) ?? { frame, samples: 0 };
+      const entry = self.get(key) ?? { frame, samples: 0, callers: new Map<string, number>() };
       entry.samples++;
+      const caller = callerOf(id);
+      entry.callers.set(caller, (entry.callers.get(caller) ?? 0) + 1);
       self.set(key, entry);
       const pkg = packageOf(frame);
       packages.set(pkg, (packages.get(pkg) ?? 0) + 1);
@@ -90,10 +103,13 @@ export function summarizeProfiles(dir: string, window: { from: number; to: numbe
     `  ${windowed ? `${inWindow} of ${total} samples, those taken during the timed run` : `all ${total} samples (start-up and seeding included)`}: ` +
       `${busy} busy, ${idle} idle; top ${top} by self time, % of busy samples:`,
   ];
-  for (const { frame, samples } of [...self.values()].sort((a, b) => b.samples - a.samples).slice(0, top)) {
+  for (const { frame, samples, callers } of [...self.values()].sort((a, b) => b.samples - a.samples).slice(0, top)) {
     const file = where(frame.url);
     const place = file ? `${file}:${frame.lineNumber + 1}` : frame.functionName.startsWith('(') ? '' : '(native: C++ or a system call)';
     lines.push(`    ${pct(samples)}  ${(frame.functionName || '(anonymous)').padEnd(36)} ${place}`);
+    // Where it is called from, when that is not the function's own package or the service.
+    const [caller, n] = [...callers].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+    if (caller && (!file || file.startsWith('node:'))) lines.push(`            ${' '.repeat(36)} mostly (${((n / samples) * 100).toFixed(0)}%) for ${caller}`);
   }
   lines.push('  self time by package, % of busy samples:');
   lines.push(
