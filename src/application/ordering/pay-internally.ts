@@ -15,17 +15,15 @@ export class PayInternally {
 
   async execute(actor: Actor, orderId: number): Promise<PaymentView> {
     return this.ctx.transactions.run(async () => {
-      const opened = await openPayment(this.ctx, actor, orderId);
+      // Written COMPLETED at once: the debit below and the internal gateway's answer are part of
+      // this transaction, so either all of it commits or none. It completes at the instant its
+      // sale is counted: the day it says it completed.
+      const opened = await openPayment(this.ctx, actor, orderId, ['VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'COMPLETED']);
       const { order, payment, at } = opened;
-      payment.reach('LOCK_ACQUIRED', at);
       const moved = await moveInLockOrder(this.ctx, order, { ...keepWhatWasPaidFor(order, at), ...debitFor(opened, actor) });
-      payment.reach('DEBITED', at);
       const answer = await this.ctx.gateway.request(toGateway(payment));
       if (answer !== 'APPROVED') throw new Error(`the internal gateway answered ${answer}`);
-      // The payment completes at the instant its sale was counted: the day it says it completed.
-      payment.reach('COMPLETED', at);
       order.confirmPayment(at, payment);
-      await this.ctx.payments.save(payment);
       await this.ctx.orders.save(order);
       await this.ctx.events.writeEventsOf(order, ...movedAggregates(moved));
       await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('completed'));

@@ -15,14 +15,11 @@ export class StartGatewayPayment {
 
   async execute(actor: Actor, orderId: number): Promise<Payment> {
     return this.ctx.transactions.run(async () => {
-      const opened = await openPayment(this.ctx, actor, orderId);
+      // Written once, waiting for the gateway: the debit below is part of this transaction.
+      const opened = await openPayment(this.ctx, actor, orderId, ['VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED']);
       const { order, payment, at } = opened;
-      payment.reach('LOCK_ACQUIRED', at);
       const moved = await moveInLockOrder(this.ctx, order, debitFor(opened, actor));
-      payment.reach('DEBITED', at);
-      payment.reach('GATEWAY_REQUESTED', this.ctx.clock.now());
-      order.awaitGateway(this.ctx.clock.now());
-      await this.ctx.payments.save(payment);
+      order.awaitGateway(at);
       await this.ctx.orders.save(order);
       await this.ctx.events.writeEventsOf(order, ...movedAggregates(moved));
       return payment;

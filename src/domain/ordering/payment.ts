@@ -132,6 +132,18 @@ export class Payment {
     };
   }
 
+  /**
+   * A payment that passes `steps` inside the transaction that starts it. Nobody sees it before that
+   * transaction commits, and a failure on the way rolls it back whole, so it is written once, at
+   * its last step, with every step checked on the way (the order in which reach() allows them).
+   */
+  static startedThrough(steps: readonly PaymentStep[], orderId: number, userId: number, amount: number, at: Date): NewPayment {
+    const draft = new Payment({ ...Payment.start(orderId, userId, amount, at), id: 0 });
+    for (const step of steps) draft.reach(step, at);
+    const { id: _notYet, ...payment } = draft.toSnapshot();
+    return payment;
+  }
+
   static fromSnapshot(snapshot: PaymentSnapshot): Payment {
     return new Payment(copyOf(snapshot));
   }
