@@ -48,19 +48,17 @@ import { MemoryCouponRepository, MemoryIssueGate, MemoryUserCouponRepository } f
 import { PostgresCouponRepository, PostgresIssueGate, PostgresUserCouponRepository } from '../adapters/postgres/coupons.js';
 import { RedisCouponIssueGate } from '../adapters/redis/redis-coupon-issue-gate.js';
 import { GetPayment } from '../application/ordering/get-payment.js';
-import {
-  AdvanceFulfilment,
-  CancelOrder,
-  CompleteOrder,
-  ExpireReservations,
-  GetOrder,
-  ListOrders,
-  RefundOrder,
-} from '../application/ordering/manage-orders.js';
+import { AdvanceFulfilment } from '../application/ordering/advance-fulfilment.js';
+import { CancelOrder } from '../application/ordering/cancel-order.js';
+import { CompleteOrder } from '../application/ordering/complete-order.js';
+import { ExpireReservations } from '../application/ordering/expire-reservations.js';
+import { GetOrder } from '../application/ordering/get-order.js';
+import { ListOrders } from '../application/ordering/list-orders.js';
 import { ORDER_RATE_LIMIT, type OrderingContext } from '../application/ordering/ordering-context.js';
 import { PayForOrder } from '../application/ordering/pay-for-order.js';
 import { GetPaymentRecovery, ListPaymentRecoveries, RetryPaymentRecovery } from '../application/ordering/payment-recovery.js';
 import { PlaceOrder } from '../application/ordering/place-order.js';
+import { RefundOrder } from '../application/ordering/refund-order.js';
 import { GetRefund } from '../application/ordering/refunds.js';
 import { SettlePendingPayment } from '../application/ordering/settle-pending-payments.js';
 import type { PopularAnswerStore } from '../application/ports/popular-answer-store.js';

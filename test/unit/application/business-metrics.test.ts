@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { MemoryBusinessMetrics } from '../../../src/adapters/memory/business-metrics.js';
 import { CountedCouponIssue } from '../../../src/application/coupons/counted-coupon-issue.js';
-import { CancelOrder, ExpireReservations, RefundOrder } from '../../../src/application/ordering/manage-orders.js';
+import { CancelOrder } from '../../../src/application/ordering/cancel-order.js';
+import { ExpireReservations } from '../../../src/application/ordering/expire-reservations.js';
 import { PayForOrder } from '../../../src/application/ordering/pay-for-order.js';
 import { PlaceOrder } from '../../../src/application/ordering/place-order.js';
+import { RefundOrder } from '../../../src/application/ordering/refund-order.js';
 import { SettlePendingPayment } from '../../../src/application/ordering/settle-pending-payments.js';
 import type { CreateCouponInput } from '../../../src/domain/coupon/coupon.js';
 import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
