@@ -41,7 +41,11 @@ import { CountedCouponIssue } from '../application/coupons/counted-coupon-issue.
 import type { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
 import { ListCoupons } from '../application/coupons/list-coupons.js';
 import { ReadBusinessState } from '../application/metrics/read-business-state.js';
-import { ChangeCouponStatus, CreateCoupon, ExpireCoupons, GetCoupon, ListUserCoupons } from '../application/coupons/manage-coupons.js';
+import { ChangeCouponStatus } from '../application/coupons/change-coupon-status.js';
+import { CreateCoupon } from '../application/coupons/create-coupon.js';
+import { ExpireCoupons } from '../application/coupons/expire-coupons.js';
+import { GetCoupon } from '../application/coupons/get-coupon.js';
+import { ListUserCoupons } from '../application/coupons/list-user-coupons.js';
 import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
 import type { CouponRepository, UserCouponRepository } from '../domain/coupon/repositories.js';
 import { MemoryCouponRepository, MemoryIssueGate, MemoryUserCouponRepository } from '../adapters/memory/coupons.js';
