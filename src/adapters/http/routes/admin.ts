@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
-import type { ListPaymentRecoveries, RetryPaymentRecovery } from '../../../application/ordering/payment-recovery.js';
+import type { ListPaymentRecoveries } from '../../../application/ordering/list-payment-recoveries.js';
+import type { RetryPaymentRecovery } from '../../../application/ordering/retry-payment-recovery.js';
 import type { ListOutboxEvents, RetryOutboxEvent } from '../../../application/outbox/manage-events.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../../../application/ports/outbox-store.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';

@@ -9,7 +9,7 @@ import type { GetOrder } from '../../../application/ordering/get-order.js';
 import type { ListOrders } from '../../../application/ordering/list-orders.js';
 import { ORDER_LIST_VIEWS, type OrderListView } from '../../../application/ordering/order-access.js';
 import type { PayForOrder } from '../../../application/ordering/pay-for-order.js';
-import type { GetPaymentRecovery } from '../../../application/ordering/payment-recovery.js';
+import type { GetPaymentRecovery } from '../../../application/ordering/get-payment-recovery.js';
 import type { PlaceOrder, PlaceOrderInput } from '../../../application/ordering/place-order.js';
 import type { RefundOrder } from '../../../application/ordering/refund-order.js';
 import type { GetRefund } from '../../../application/ordering/refunds.js';
