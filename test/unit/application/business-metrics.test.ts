@@ -8,7 +8,6 @@ import { PlaceOrder } from '../../../src/application/ordering/place-order.js';
 import { RefundOrder } from '../../../src/application/ordering/refund-order.js';
 import { SettlePendingPayment } from '../../../src/application/ordering/settle-pending-payments.js';
 import type { CreateCouponInput } from '../../../src/domain/coupon/coupon.js';
-import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode } from '../expect-error.js';
 import { orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from './ordering-app.js';
 
@@ -18,7 +17,7 @@ const ROLLED_BACK = 'the caller rolled its transaction back';
 async function countedApp(gateway?: ScriptedGateway) {
   const app = await orderingApp(gateway ? { gateway } : {});
   const metrics = new MemoryBusinessMetrics();
-  const ctx = { ...resolve(app.container, TOKENS.ordering), metrics };
+  const ctx = { ...app.ordering, metrics };
   const pay = new PayForOrder(ctx);
   const refund = new RefundOrder(ctx);
   return {
@@ -30,8 +29,8 @@ async function countedApp(gateway?: ScriptedGateway) {
     refund,
     expire: new ExpireReservations(ctx),
     settle: new SettlePendingPayment(ctx, pay, { backoffSeconds: 0, maxAttempts: 0 }, { handedOver: () => {}, awaitingOperator: () => {} }),
-    issue: new CountedCouponIssue(resolve(app.container, TOKENS.couponContext), metrics),
-    createCoupon: resolve(app.container, TOKENS.createCoupon),
+    issue: new CountedCouponIssue(app.couponContext, metrics),
+    createCoupon: app.createCoupon,
   };
 }
 

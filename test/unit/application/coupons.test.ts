@@ -12,7 +12,6 @@ import { CouponAlreadyIssued, CouponExhausted } from '../../../src/domain/coupon
 import type { UserCouponStatus } from '../../../src/domain/coupon/user-coupon.js';
 import type { RateLimited } from '../../../src/domain/shared/errors.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
-import { resolve, type Token, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
 import { orderingApp, PRICE, TEST_ADDRESS } from './ordering-app.js';
 
@@ -29,19 +28,18 @@ let codes = 0;
 /** The ordering app on memory adapters, plus the coupon use cases and helpers. */
 async function couponApp(options: Parameters<typeof orderingApp>[0] = {}) {
   const app = await orderingApp(options);
-  const get = <T>(t: Token<T>) => resolve(app.container, t);
   const extra = {
-    couponContext: get(TOKENS.couponContext),
-    coupons: get(TOKENS.coupons),
-    userCoupons: get(TOKENS.userCoupons),
-    createCoupon: get(TOKENS.createCoupon),
-    getCoupon: get(TOKENS.getCoupon),
-    changeCouponStatus: get(TOKENS.changeCouponStatus),
-    issueCoupon: get(TOKENS.issueCoupon),
-    listUserCoupons: get(TOKENS.listUserCoupons),
-    listCoupons: get(TOKENS.listCoupons),
-    expireCoupons: get(TOKENS.expireCoupons),
-    settlePendingPayment: get(TOKENS.settlePendingPayment),
+    couponContext: app.couponContext,
+    coupons: app.coupons,
+    userCoupons: app.userCoupons,
+    createCoupon: app.createCoupon,
+    getCoupon: app.getCoupon,
+    changeCouponStatus: app.changeCouponStatus,
+    issueCoupon: app.issueCoupon,
+    listUserCoupons: app.listUserCoupons,
+    listCoupons: app.listCoupons,
+    expireCoupons: app.expireCoupons,
+    settlePendingPayment: app.settlePendingPayment,
 
     /** A valid coupon: 10% off, 100 copies, valid from a day ago for ten days. */
     input(overrides: Partial<CreateCouponInput> = {}): CreateCouponInput {
