@@ -1,14 +1,13 @@
+/**
+ * What the order use cases share: loading an order (404 before 403), who may act on it as its
+ * buyer, its completed payment, and how a caller sees an order or a list of them.
+ */
 import type { Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
 import { Forbidden, InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import type { OrderingContext } from './ordering-context.js';
 import type { OrderView, SellerOrderView } from './views.js';
-
-/**
- * What the order use cases share: loading an order (404 before 403), who may act on it as its
- * buyer, its completed payment, and how a caller sees an order or a list of them.
- */
 
 export function assertOwnerOrAdmin(actor: Actor, order: Order, action: string): void {
   if (actor.role !== 'ADMIN' && order.userId !== actor.userId) throw new Forbidden(`Only the order’s buyer may ${action} it`);
