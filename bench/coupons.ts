@@ -1,9 +1,9 @@
 import os from 'node:os';
 import knexFactory, { type Knex } from 'knex';
 import { JwtTokenService } from '../src/adapters/security/jwt-token-service.js';
-import { cpuSnapshot, describeCpu } from './cpu.js';
+import { cpuPerUnit, cpuSnapshot, describeCpu } from './cpu.js';
 import { LoadClient, percentile } from './load.js';
-import { type BenchServer, startBenchServer } from './server.js';
+import { type BenchServer, startBareExpress, startBenchServer } from './server.js';
 
 /**
  * The coupon storm: 10,000 distinct buyers each ask once for a first-come-first-served coupon of
@@ -29,6 +29,8 @@ const DEFAULT_STORM_CONNECTIONS = 256;
 const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
 const TARGET_P99_MS = 500;
 const TARGET_RPS = 2_000;
+/** The storm with Redis against the bare Express endpoint's rate on the same load (issue 15). */
+const TARGET_SHARE_OF_BARE = 0.6;
 
 interface Variant {
   label: string;
@@ -194,6 +196,10 @@ interface Summary {
   exhausted: number;
   other: number;
   exact: boolean;
+  /** The service's CPU milliseconds per request. */
+  cpu: number;
+  /** The storm's users, coupon and rate, to send the very same requests to the bare endpoint. */
+  load: { warmup: Created; warmupUsers: Seeded['warmup']; coupon: Created; users: Seeded['storm'] };
 }
 
 /**
@@ -271,7 +277,11 @@ async function runVariant(variant: Variant, connections: number): Promise<Summar
         (other > 0 ? ` ${JSON.stringify(Object.fromEntries(others))}` : ''),
     );
     console.log(
-      describeCpu(before, after, r.answered, { self: 'load generator', processes: 'service' }).replace('CPU per paid order', 'CPU per issue request'),
+      describeCpu(before, after, r.answered, {
+        self: 'load generator',
+        processes: 'service',
+        ...(server.databaseUrl ? { database: new URL(server.databaseUrl).pathname.slice(1) } : {}),
+      }).replace('CPU per paid order', 'CPU per issue request'),
     );
 
     let ledger = await ledgerOf(db, couponId);
@@ -300,7 +310,19 @@ async function runVariant(variant: Variant, connections: number): Promise<Summar
         `>= ${fmt(TARGET_RPS)} answered/s ${rps >= TARGET_RPS ? 'yes' : 'NO'}${variant.redisUrl ? '' : ' (the throughput target is for Redis)'}`,
     );
     if (!exact) process.exitCode = 1;
-    return { label: variant.redisUrl ? 'with Redis' : 'without Redis', rps, p50, p99, max, issued, exhausted, other, exact };
+    return {
+      label: variant.redisUrl ? 'with Redis' : 'without Redis',
+      rps,
+      p50,
+      p99,
+      max,
+      issued,
+      exhausted,
+      other,
+      exact,
+      cpu: cpuPerUnit(before, after, r.answered).processes,
+      load: { warmup, warmupUsers: seeded.warmup, coupon: stormCoupon, users: seeded.storm },
+    };
   } finally {
     client.close();
     await db?.destroy();
@@ -308,18 +330,67 @@ async function runVariant(variant: Variant, connections: number): Promise<Summar
   }
 }
 
-/** The storm without Redis and with it, each on a fresh server and database, then the two side by side. */
+/**
+ * The yardstick: the same requests (paths, tokens, bodies, connections, load generator) to an
+ * Express app that only parses the JSON body and answers 201, in its own process as the service is.
+ */
+async function runBare(load: Summary['load'], connections: number): Promise<{ rps: number; p50: number; p99: number; max: number; cpu: number }> {
+  const bare = await startBareExpress();
+  const client = new LoadClient(bare.url, connections);
+  try {
+    console.log(`-- bare Express POST endpoint (parses the JSON body, answers 201, nothing else): the same requests, ${connections} connections`);
+    const warm = await storm(client, load.warmup, load.warmupUsers, connections);
+    console.log(`  warm-up: ${fmt(warm.answered)} requests: ${(warm.answered / warm.seconds).toFixed(0)} answered/s, ${JSON.stringify(warm.outcomes)}`);
+    await settle(bare.pid);
+    const before = cpuSnapshot([bare.pid]);
+    const r = await storm(client, load.coupon, load.users, connections);
+    const after = cpuSnapshot([bare.pid]);
+    const rps = r.answered / r.seconds;
+    const p50 = percentile(r.latencies, 50);
+    const p99 = percentile(r.latencies, 99);
+    const max = r.latencies[r.latencies.length - 1] ?? 0;
+    console.log(`  ${fmt(r.answered)} answered in ${r.seconds.toFixed(2)} s = ${rps.toFixed(0)} answered/s; ${JSON.stringify(r.outcomes)}`);
+    console.log(`  latency: p50 ${ms(p50)}   p99 ${ms(p99)}   max ${ms(max)}`);
+    console.log(describeCpu(before, after, r.answered, { self: 'load generator', processes: 'bare Express' }).replace('CPU per paid order', 'CPU per request'));
+    return { rps, p50, p99, max, cpu: cpuPerUnit(before, after, r.answered).processes };
+  } finally {
+    client.close();
+    await bare.stop();
+  }
+}
+
+/**
+ * The storm without Redis and with it, each on a fresh server and database; then the same requests
+ * to a bare Express endpoint; then all side by side, the storm as a share of the bare endpoint.
+ */
 export async function couponsScenario(_unused: unknown, options: { connections: number }): Promise<void> {
   // run.ts defaults --connections to 64 for every scenario; the storm wants more unless told otherwise.
   const given = process.argv.some((a) => a === '--connections' || a.startsWith('--connections='));
   const connections = given ? options.connections : DEFAULT_STORM_CONNECTIONS;
   const summaries: Summary[] = [];
   for (const variant of VARIANTS) summaries.push(await runVariant(variant, connections));
+  const bare = await runBare((summaries[summaries.length - 1] as Summary).load, connections);
+  // The rates' ratio, and the same by CPU per request, which others' work on a shared machine moves less.
+  const share = (s: { rps: number; cpu: number }) =>
+    `= ${((s.rps / bare.rps) * 100).toFixed(0)}% of the bare endpoint (${s.cpu > 0 ? ((bare.cpu / s.cpu) * 100).toFixed(0) : '-'}% by CPU per request: ${s.cpu.toFixed(2)} ms against ${bare.cpu.toFixed(2)})`;
   console.log(`-- summary: ${fmt(STORM_USERS)} requests for ${QUANTITY} coupons, ${connections} connections`);
   for (const s of summaries) {
     console.log(
       `  ${s.label.padEnd(14)} ${s.rps.toFixed(0).padStart(6)} answered/s   p50 ${s.p50.toFixed(1).padStart(6)} ms   p99 ${s.p99.toFixed(1).padStart(6)} ms   ` +
         `max ${s.max.toFixed(0).padStart(5)} ms   201 ${s.issued}  409 exhausted ${s.exhausted}  other ${s.other}   ${s.exact ? 'EXACT' : 'WRONG'}`,
+    );
+    console.log(`  ${' '.repeat(14)} ${share(s)}`);
+  }
+  console.log(
+    `  ${'bare Express'.padEnd(14)} ${bare.rps.toFixed(0).padStart(6)} answered/s   p50 ${bare.p50.toFixed(1).padStart(6)} ms   p99 ${bare.p99.toFixed(1).padStart(6)} ms   ` +
+      `max ${bare.max.toFixed(0).padStart(5)} ms   (parse JSON, answer 201)`,
+  );
+  const withRedis = summaries.find((s) => s.label === 'with Redis');
+  if (withRedis) {
+    console.log(
+      `  target (reported, not asserted): the storm with Redis >= ${TARGET_SHARE_OF_BARE * 100}% of the bare endpoint ` +
+        `${withRedis.rps >= TARGET_SHARE_OF_BARE * bare.rps ? 'yes' : 'NO'} (${((withRedis.rps / bare.rps) * 100).toFixed(0)}%; by CPU per request ` +
+        `${bare.cpu >= TARGET_SHARE_OF_BARE * withRedis.cpu ? 'yes' : 'NO'})`,
     );
   }
 }

@@ -9,8 +9,18 @@ import { productsScenario } from './products.js';
 import { walletScenario } from './wallet.js';
 import type { BenchServer } from './server.js';
 
+export interface ScenarioOptions {
+  connections: number;
+  seconds: number;
+  instances: number;
+  /** `--profile`: the service runs under `node --cpu-prof` (scenarios that support it: orders). */
+  profile: boolean;
+  /** `--explain-statements`: list the SQL of one request of each measured route (orders). */
+  explainStatements: boolean;
+}
+
 interface Scenario {
-  run(server: BenchServer | null, options: { connections: number; seconds: number; instances: number }): Promise<void>;
+  run(server: BenchServer | null, options: ScenarioOptions): Promise<void>;
   /** Scenarios that start their own servers (e.g. one per configuration) say so. */
   ownServers?: boolean;
 }
@@ -30,6 +40,8 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '10' },
     instances: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
+    'explain-statements': { type: 'boolean', default: false },
   },
 });
 
@@ -39,7 +51,13 @@ if (unknown.length > 0) {
   console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${Object.keys(SCENARIOS).join(', ')}`);
   process.exit(2);
 }
-const options = { connections: Number(values.connections), seconds: Number(values.seconds), instances: Number(values.instances) };
+const options: ScenarioOptions = {
+  connections: Number(values.connections),
+  seconds: Number(values.seconds),
+  instances: Number(values.instances),
+  profile: values.profile,
+  explainStatements: values['explain-statements'],
+};
 
 for (const name of names) {
   const scenario = SCENARIOS[name] as Scenario;

@@ -72,6 +72,7 @@ import { PlaceOrder } from '../application/ordering/place-order.js';
 import { RefundOrder } from '../application/ordering/refund-order.js';
 import { GetRefund } from '../application/ordering/refunds.js';
 import { SettlePendingPayment } from '../application/ordering/settle-pending-payments.js';
+import { SettleGatewayPayment } from '../application/ordering/settle-gateway-payment.js';
 import type { PopularAnswerStore } from '../application/ports/popular-answer-store.js';
 import { GetPopularProducts } from '../application/sales/get-popular-products.js';
 import { GetSalesStatistics } from '../application/sales/sales-statistics.js';
@@ -461,7 +462,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   bind(TOKENS.settlePendingPayment, (get) =>
     new SettlePendingPayment(
       get(TOKENS.ordering),
-      get(TOKENS.payForOrder),
+      new SettleGatewayPayment(get(TOKENS.ordering)),
       { backoffSeconds: config.pendingRecoveryBackoffSeconds, maxAttempts: config.pendingRecoveryMaxAttempts },
       recoveryMetrics,
     ),

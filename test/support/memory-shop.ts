@@ -52,6 +52,7 @@ import { PayForOrder } from '../../src/application/ordering/pay-for-order.js';
 import { PlaceOrder } from '../../src/application/ordering/place-order.js';
 import { RefundOrder } from '../../src/application/ordering/refund-order.js';
 import { RetryPaymentRecovery } from '../../src/application/ordering/retry-payment-recovery.js';
+import { SettleGatewayPayment } from '../../src/application/ordering/settle-gateway-payment.js';
 import { SettlePendingPayment } from '../../src/application/ordering/settle-pending-payments.js';
 import { DomainEventOutbox } from '../../src/application/outbox/domain-event-outbox.js';
 import type { PasswordHasher } from '../../src/application/ports/password-hasher.js';
@@ -224,7 +225,7 @@ export async function memoryShop(options: MemoryShopOptions = {}) {
     payForOrder,
     settlePendingPayment: new SettlePendingPayment(
       ordering,
-      payForOrder,
+      new SettleGatewayPayment(ordering),
       { backoffSeconds: config.pendingRecoveryBackoffSeconds, maxAttempts: config.pendingRecoveryMaxAttempts },
       prometheusPaymentRecoveryMetrics(metrics),
     ),

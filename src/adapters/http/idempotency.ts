@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { StoredResponse } from '../../application/ports/idempotency-store.js';
-import type { RunIdempotently } from '../../application/idempotency/run-idempotently.js';
+import { ONE_TRANSACTION, type RunIdempotently, type RunsAs } from '../../application/idempotency/run-idempotently.js';
+import type { Actor } from '../../domain/user/actor.js';
 import { clientAddressOf } from './client-address.js';
+import { actorOf } from './locals.js';
 import { HttpProblem } from './problem.js';
 
 /** JSON with keys in a fixed order, so the same body always has the same fingerprint. */
@@ -49,10 +51,9 @@ function claimantOf(req: Request, res: Response): string {
 /** The handler's own work; `prepared` is what `prepare` returned (undefined without one). */
 export type IdempotentWork<P> = (req: Request, res: Response, prepared: P) => Promise<StoredResponse>;
 
-export interface IdempotentOptions<P> {
-  atomic?: () => boolean;
-  /** Admission checks (rate limits, blocks) that call out: run first, with no transaction open. */
-  admit?: (res: Response, req: Request) => Promise<void>;
+export interface IdempotentOptions<P, Who> {
+  /** Who the use case's admission counts; left out: the authenticated actor. */
+  who?: (req: Request, res: Response) => Who;
   /** Slow work that needs no database (a password hash): run after admission, before the transaction opens. */
   prepare?: (req: Request, res: Response) => Promise<P>;
   /**
@@ -66,7 +67,12 @@ export interface IdempotentOptions<P> {
  * Runs a state-changing handler under the request's Idempotency-Key (or body `requestId`),
  * and sends its answer, first or replayed.
  */
-export function idempotentHandler<P = undefined>(runIdempotently: RunIdempotently, work: IdempotentWork<P>, options: IdempotentOptions<P> = {}) {
+export function idempotentHandler<P = undefined, Who = Actor>(
+  runIdempotently: RunIdempotently,
+  work: IdempotentWork<P>,
+  runsAs: RunsAs<Who> = ONE_TRANSACTION,
+  options: IdempotentOptions<P, Who> = {},
+) {
   return async (req: Request, res: Response) => {
     const key = idempotencyKeyOf(req);
     // Only a request with a key is ever compared with another: hash its content then, not always.
@@ -76,14 +82,15 @@ export function idempotentHandler<P = undefined>(runIdempotently: RunIdempotentl
       for (const field of options.fingerprintOmits ?? []) delete body[field];
       fingerprint = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(body)}`).digest('base64url');
     }
-    const { admit, prepare } = options;
+    const { prepare } = options;
+    const who = (): Who => (options.who ? options.who(req, res) : (actorOf(res) as Who));
     const outcome = await runIdempotently.execute<P>(
       {
         scope: key === null ? null : { userId: scopeOf(res), key },
         claimant: claimantOf(req, res),
         fingerprint,
-        atomic: options.atomic?.() ?? true,
-        admit: admit && (() => admit(res, req)),
+        atomic: runsAs.transactional,
+        admit: runsAs.admit === undefined ? undefined : async () => runsAs.admit?.(who()),
         prepare: prepare && (() => prepare(req, res)),
       },
       (prepared) => work(req, res, prepared),
@@ -95,5 +102,5 @@ export function idempotentHandler<P = undefined>(runIdempotently: RunIdempotentl
 
 /** `idempotentHandler` bound to one RunIdempotently, as a route file uses it for every route. */
 export function idempotentVia(runIdempotently: RunIdempotently) {
-  return <P = undefined>(work: IdempotentWork<P>, options?: IdempotentOptions<P>) => idempotentHandler(runIdempotently, work, options);
+  return <P = undefined>(work: IdempotentWork<P>, runsAs?: RunsAs, options?: IdempotentOptions<P, Actor>) => idempotentHandler(runIdempotently, work, runsAs, options);
 }

@@ -1,5 +1,6 @@
 import { RateLimited } from '../../domain/shared/errors.js';
 import type { User } from '../../domain/user/user.js';
+import type { RunsAs } from '../idempotency/run-idempotently.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { PreparedAccount, RegisterAccount } from './register-account.js';
 
@@ -16,7 +17,10 @@ export interface SignUpInput {
  * Anyone may sign up; sign-up only ever makes BUYERs. `prepare` (the password hash) and
  * `complete` (the rows) are apart so a caller can keep the hash out of its transaction.
  */
-export class SignUp {
+export class SignUp implements RunsAs<string> {
+  /** The rows in one transaction; the hash (`prepare`) before it opens. */
+  readonly transactional = true;
+
   constructor(
     private readonly register: RegisterAccount,
     private readonly rateLimiter: RateLimiter,

@@ -2,6 +2,7 @@ import { Coupon, type CouponSnapshot } from '../../domain/coupon/coupon.js';
 import { CouponAlreadyIssued, CouponExhausted } from '../../domain/coupon/errors.js';
 import { NotFound, RateLimited } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
+import type { RunsAs } from '../idempotency/run-idempotently.js';
 import type { IssueTerms } from '../ports/coupon-issue-gate.js';
 import {
   COUPON_CODE_TTL_SECONDS,
@@ -34,7 +35,10 @@ const termsOf = (coupon: Coupon): IssueTerms => ({
  * database still has copies (claims lost in a crash), the gate is told that too, and reloads.
  * No transaction is open while the gate is asked (the route runs this outside one).
  */
-export class IssueCouponFirstComeFirstServed {
+export class IssueCouponFirstComeFirstServed implements RunsAs {
+  /** The gate (Redis) is asked before the issue's own transaction opens: not run inside a caller's. */
+  readonly transactional = false;
+
   constructor(private readonly ctx: CouponContext) {}
 
   /** At most RATE_LIMIT_COUPON_ISSUES_PER_MINUTE attempts a user, counted before anything else. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../../domain/shared/clock.js';
+import type { Actor } from '../../domain/user/actor.js';
 import { DomainError, RateLimited } from '../../domain/shared/errors.js';
 import type { IdempotencyScope, IdempotencyStore, StoredResponse } from '../ports/idempotency-store.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
@@ -20,6 +21,29 @@ export class IdempotencyKeyReused extends DomainError {
     super('This Idempotency-Key was already used for a different request');
   }
 }
+
+/**
+ * How a state-changing use case is run, declared by the use case itself: the idempotency runner
+ * reads it, so a route hands over the use case, never a recipe for running it.
+ * `Who` is whom admission counts: the acting user, or for an anonymous use case (sign-up) the
+ * client's address.
+ */
+export interface RunsAs<Who = Actor> {
+  /**
+   * True: the runner wraps the work and the idempotency record in one transaction. False: the use
+   * case opens its own transactions around a network call (an external payment gateway, the
+   * coupon issue gate), and the record is written right after (see IdempotentRequest.atomic).
+   */
+  readonly transactional: boolean;
+  /**
+   * Admission checks (rate limits, failure blocks) that call out (Redis): run before any
+   * transaction opens, and only for a request that will really be worked on, never for a replay.
+   */
+  admit?(who: Who): Promise<void>;
+}
+
+/** What most use cases are: one transaction, no admission checks. */
+export const ONE_TRANSACTION: RunsAs<never> = { transactional: true };
 
 export interface IdempotentRequest<P = undefined> {
   /** Absent: the request is simply run once, in one transaction. */

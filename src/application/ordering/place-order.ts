@@ -7,6 +7,7 @@ import { assertShippable, shippingAddressOf, type ShippingAddressInput } from '.
 import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
+import type { RunsAs } from '../idempotency/run-idempotently.js';
 import { ORDER_RATE_LIMIT, type OrderingContext } from './ordering-context.js';
 import { orderView, type OrderView } from './views.js';
 
@@ -29,7 +30,10 @@ export interface PlaceOrderInput {
  * amounts are worked out and the order is recorded with its OrderCreated event, in one
  * transaction. The reservation holds until `reservationExpiresAt`.
  */
-export class PlaceOrder {
+export class PlaceOrder implements RunsAs {
+  /** Placing is one transaction, with the idempotency record. */
+  readonly transactional = true;
+
   constructor(private readonly ctx: OrderingContext) {}
 
   /**

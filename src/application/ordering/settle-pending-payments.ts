@@ -1,10 +1,11 @@
 import type { Payment, PaymentRecoveryPolicy } from '../../domain/ordering/payment.js';
 import { Forbidden, NotFound } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
+import type { RunsAs } from '../idempotency/run-idempotently.js';
 import type { GatewayStatus } from '../ports/payment-gateway.js';
 import type { PaymentRecoveryMetrics } from '../ports/payment-recovery-metrics.js';
 import type { OrderingContext } from './ordering-context.js';
-import type { PayForOrder } from './pay-for-order.js';
+import type { SettleGatewayPayment } from './settle-gateway-payment.js';
 import { paymentView, type PaymentView } from './views.js';
 
 const LOCK_TTL_MS = 60_000;
@@ -19,10 +20,13 @@ const LOCK_TTL_MS = 60_000;
  * for back off instead of taking every run's batch; after too many inconclusive attempts a
  * payment is handed to an operator.
  */
-export class SettlePendingPayment {
+export class SettlePendingPayment implements RunsAs {
+  /** Asks the gateway: never inside a caller's transaction; settles in its own. */
+  readonly transactional = false;
+
   constructor(
     private readonly ctx: OrderingContext,
-    private readonly pay: PayForOrder,
+    private readonly settleGatewayPayment: SettleGatewayPayment,
     private readonly policy: PaymentRecoveryPolicy,
     private readonly metrics: PaymentRecoveryMetrics,
   ) {}
@@ -78,7 +82,7 @@ export class SettlePendingPayment {
       let inconclusive = 'the gateway cannot tell yet (UNKNOWN)';
       if (status !== 'UNKNOWN') {
         try {
-          return await this.pay.settlePending(payment.orderId, payment.id, status, 'NOT_APPROVED_BY_GATEWAY');
+          return await this.settleGatewayPayment.execute(payment.orderId, payment.id, status, 'NOT_APPROVED_BY_GATEWAY');
         } catch (error) {
           this.ctx.logger.warn('settling a recovered payment failed; counted as an inconclusive attempt', { paymentId: payment.id, error: String(error) });
           inconclusive = `the gateway answered ${status} but settling failed`;
@@ -131,7 +135,7 @@ export class SettlePendingPayment {
       if (payment.isSettled()) return { payment: paymentView(payment), settledNow: false };
       const status = await this.askGateway(payment);
       if (status === 'UNKNOWN') return { payment: paymentView(payment), settledNow: false };
-      return await this.pay.settlePending(orderId, paymentId, status, 'NOT_APPROVED_BY_GATEWAY');
+      return await this.settleGatewayPayment.execute(orderId, paymentId, status, 'NOT_APPROVED_BY_GATEWAY');
     } finally {
       await lease.release();
     }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SettleGatewayPayment } from '../../../src/application/ordering/settle-gateway-payment.js';
 import { MemoryBusinessMetrics } from '../../../src/adapters/memory/business-metrics.js';
 import { CountedCouponIssue } from '../../../src/application/coupons/counted-coupon-issue.js';
 import { CancelOrder } from '../../../src/application/ordering/cancel-order.js';
@@ -28,7 +29,7 @@ async function countedApp(gateway?: ScriptedGateway) {
     cancel: new CancelOrder(ctx, refund),
     refund,
     expire: new ExpireReservations(ctx),
-    settle: new SettlePendingPayment(ctx, pay, { backoffSeconds: 0, maxAttempts: 0 }, { handedOver: () => {}, awaitingOperator: () => {} }),
+    settle: new SettlePendingPayment(ctx, new SettleGatewayPayment(ctx), { backoffSeconds: 0, maxAttempts: 0 }, { handedOver: () => {}, awaitingOperator: () => {} }),
     issue: new CountedCouponIssue(app.couponContext, metrics),
     createCoupon: app.createCoupon,
   };

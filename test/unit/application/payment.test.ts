@@ -40,7 +40,7 @@ describe('payments (memory adapters)', () => {
     });
 
     it('is one transaction: settlesInOneTransaction', () => {
-      expect(app.payForOrder.settlesInOneTransaction).to.equal(true);
+      expect(app.payForOrder.transactional).to.equal(true);
     });
 
     it('debits the wallet (ledger PAYMENT), confirms the stock, CONFIRMS the order, COMPLETES the payment, records PaymentCompleted', async () => {
@@ -226,7 +226,7 @@ describe('payments (memory adapters)', () => {
     it('approve: CONFIRMED, payment COMPLETED, balance debited, stock confirmed, PaymentCompleted', async () => {
       app = await orderingApp(sandbox('approve'));
       ({ product, optionId, buyer } = await shop(app));
-      expect(app.payForOrder.settlesInOneTransaction).to.equal(false);
+      expect(app.payForOrder.transactional).to.equal(false);
       const order = await app.place(buyer, product, 1);
 
       const outcome = await app.payForOrder.execute(buyer, order.id);

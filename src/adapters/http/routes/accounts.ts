@@ -185,11 +185,13 @@ export function accountRoutes(useCases: AccountUseCases, authenticate: Authentic
 
   route(
     ACCOUNT_OPERATIONS.signUp,
-    idempotentHandler<PreparedAccount>(
+    idempotentHandler<PreparedAccount, string>(
       useCases.runIdempotently,
       async (_req, _res, account) => ({ status: 201, body: userView(await useCases.signUp.complete(account)) }),
+      useCases.signUp,
       {
-        admit: (_res, req) => useCases.signUp.admit(clientAddressOf(req)),
+        // Sign-ups are counted per client address: there is no user yet.
+        who: (req) => clientAddressOf(req),
         // The hash runs before the key's transaction opens: no connection waits on the CPU.
         prepare: async (_req, res) => {
           const { requestId: _key, ...input } = checked<SignUpInput & { requestId?: string }>(res).body;
@@ -214,6 +216,7 @@ export function accountRoutes(useCases: AccountUseCases, authenticate: Authentic
     idempotentHandler<PreparedAccount>(
       useCases.runIdempotently,
       async (_req, _res, account) => ({ status: 201, body: userView(await useCases.createAccount.complete(account)) }),
+      undefined,
       {
         prepare: async (_req, res) => {
           const { requestId: _key, ...input } = checked<CreateAccountInput & { requestId?: string }>(res).body;

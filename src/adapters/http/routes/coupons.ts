@@ -367,8 +367,7 @@ export function couponRoutes(useCases: CouponUseCases, authenticate: Authenticat
           const { requestId: _key, ...coupon } = checked<IssueBody>(res).body;
           return { status: 201, body: await useCases.issueCoupon.execute(actorOf(res), { ...coupon, limitedOnly }) };
         },
-        // Not wrapped in a transaction: the gate (Redis) is asked before the issue's own one opens.
-        { atomic: () => false, admit: (res) => useCases.issueCoupon.admit(actorOf(res)) },
+        useCases.issueCoupon,
       ),
     );
   }

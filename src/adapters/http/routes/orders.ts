@@ -537,7 +537,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
     idempotent(async (_req, res) => {
       const { requestId: _key, ...input } = checked<PlaceOrderInput & { requestId?: string }>(res).body;
       return { status: 201, body: await useCases.placeOrder.execute(actorOf(res), input) };
-    }, { admit: (res) => useCases.placeOrder.admit(actorOf(res)) }),
+    }, useCases.placeOrder),
   );
 
   route(ops.listOrders, async (_req, res) => {
@@ -580,7 +580,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
         // 202: the gateway's answer is unknown; the order is PENDING until it is settled.
         return { status: outcome.settled ? 200 : 202, body: outcome.payment };
       },
-      { atomic: () => useCases.payForOrder.settlesInOneTransaction, admit: (res) => useCases.payForOrder.admit(actorOf(res)) },
+      useCases.payForOrder,
     ),
   );
 
@@ -591,8 +591,7 @@ export function orderRoutes(useCases: OrderUseCases, authenticate: Authenticate)
         status: 200,
         body: await useCases.settlePendingPayment.confirm(actorOf(res), checked<{ paymentId: number }>(res).body.paymentId),
       }),
-      // Asks the gateway: never inside a transaction.
-      { atomic: () => false },
+      useCases.settlePendingPayment,
     ),
   );
 

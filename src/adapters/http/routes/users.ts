@@ -124,6 +124,7 @@ export function userRoutes(useCases: UserUseCases, authenticate: Authenticate): 
         const token = await useCases.changePassword.apply(prepared);
         return { status: 200, body: { accessToken: token.accessToken, tokenType: 'Bearer', expiresIn: token.expiresInSeconds } };
       },
+      undefined,
       {
         // Checking the current password and hashing the new one are slow: done before the
         // request's transaction opens (and only for a request that is not a replay).

@@ -1,0 +1,62 @@
+import type { Order } from '../../domain/ordering/order.js';
+import { Payment } from '../../domain/ordering/payment.js';
+import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
+import { Forbidden, NotFound } from '../../domain/shared/errors.js';
+import type { Actor } from '../../domain/user/actor.js';
+import type { GatewayPayment } from '../ports/payment-gateway.js';
+import type { OrderMoves } from './lock-order.js';
+import type { OrderingContext } from './ordering-context.js';
+
+/** The steps the payment use cases share: opening a payment, and what paying or not paying moves. */
+
+export interface OpenedPayment {
+  order: Order;
+  payment: Payment;
+  at: Date;
+}
+
+/**
+ * Locks the order (step 1 of the lock order), checks who pays (its buyer, or an ADMIN) and that it
+ * is still payable, and records a new payment attempt, VALIDATING.
+ */
+export async function openPayment(ctx: OrderingContext, actor: Actor, orderId: number): Promise<OpenedPayment> {
+  const at = ctx.clock.now();
+  const order = await ctx.orders.getForUpdate(orderId);
+  if (!order) throw new NotFound('Order', orderId);
+  if (actor.role !== 'ADMIN' && order.userId !== actor.userId) throw new Forbidden('Only the order’s buyer may pay for it');
+  order.assertPayable(at);
+  const payment = await ctx.payments.add(Payment.start(order.id, order.userId, order.finalAmount, at));
+  payment.reach('VALIDATING', at);
+  return { order, payment, at };
+}
+
+/** The wallet pays the order (InsufficientBalance when it cannot); a fully discounted order costs nothing and moves no wallet. */
+export function debitFor({ order, payment, at }: OpenedPayment, actor: Actor): Pick<OrderMoves, 'wallet'> {
+  if (order.finalAmount === 0) return {};
+  return { wallet: (wallet) => wallet.pay(order.finalAmount, order.id, { actorId: actor.userId, at, reason: `payment ${payment.id}` }) };
+}
+
+/** What a paid order keeps: its reserved stock is sold, counted in the day's sales (the day of `at`), its coupon used. */
+export function keepWhatWasPaidFor(order: Order, at: Date): OrderMoves {
+  return {
+    stock: (stock) => stock.confirm(order.stockLines()),
+    sales: (sales) => sales.record(saleDay(at), saleLinesOf(order.items)),
+    coupon: (copy) => copy.use(order.id, at),
+  };
+}
+
+/** A payment that did not go through: the stock and the coupon are released, a debited balance comes back. */
+export function giveBackWhatWasHeld(order: Order, payment: Payment, reason: string, at: Date): OrderMoves {
+  return {
+    stock: (stock) => stock.release(order.stockLines()),
+    coupon: (copy) => copy.release(order.id, at),
+    ...(payment.amount > 0 ? { wallet: (wallet) => wallet.refund(payment.amount, order.id, { actorId: null, at, reason: `payment ${payment.id} not approved: ${reason}` }) } : {}),
+  };
+}
+
+export const toGateway = (payment: Payment): GatewayPayment => ({
+  paymentId: payment.id,
+  orderId: payment.orderId,
+  userId: payment.userId,
+  amount: payment.amount,
+});
