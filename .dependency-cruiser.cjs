@@ -47,7 +47,7 @@ const PUBLISHED = ['src/domain/user/actor.ts'];
 
 /**
  * A context's application API is its application folder (src/application/<context>/): the use
- * cases and the views they return (e.g. catalog's product-view.ts, browse-products.ts). Another
+ * cases and the views they return (e.g. catalog's product-view.ts, get-product.ts). Another
  * context imports those, never the context's domain beyond PUBLISHED.
  */
 

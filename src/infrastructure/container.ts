@@ -13,16 +13,21 @@ import type { Logger } from '../application/ports/logger.js';
 import type { PasswordHasher } from '../application/ports/password-hasher.js';
 import type { TokenService } from '../application/ports/token-service.js';
 import type { TransactionManager } from '../application/ports/transaction-manager.js';
-import { GetProduct, ListProducts } from '../application/catalog/browse-products.js';
+import { GetProduct } from '../application/catalog/get-product.js';
+import { ListProducts } from '../application/catalog/list-products.js';
 import type { CatalogSettings } from '../application/catalog/catalog-settings.js';
-import { ChangeProduct, ListProductForSale, RestockOption } from '../application/catalog/manage-products.js';
+import { ChangeProduct } from '../application/catalog/change-product.js';
+import { ListProductForSale } from '../application/catalog/list-product-for-sale.js';
+import { RestockOption } from '../application/catalog/restock-option.js';
 import type { Cache } from '../application/ports/cache.js';
 import type { DistributedLock } from '../application/ports/distributed-lock.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import { DomainEventOutbox } from '../application/outbox/domain-event-outbox.js';
 import type { EventPublisher } from '../application/ports/event-publisher.js';
 import type { OutboxStore } from '../application/ports/outbox-store.js';
-import { ListOutboxEvents, PruneSentEvents, RetryOutboxEvent } from '../application/outbox/manage-events.js';
+import { ListOutboxEvents } from '../application/outbox/list-outbox-events.js';
+import { PruneSentEvents } from '../application/outbox/prune-sent-events.js';
+import { RetryOutboxEvent } from '../application/outbox/retry-outbox-event.js';
 import { DEFAULT_RELAY_SETTINGS, RelayOutbox } from '../application/outbox/relay-outbox.js';
 import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-publisher.js';
 import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
@@ -41,26 +46,30 @@ import { CountedCouponIssue } from '../application/coupons/counted-coupon-issue.
 import type { IssueCouponFirstComeFirstServed } from '../application/coupons/issue-coupon.js';
 import { ListCoupons } from '../application/coupons/list-coupons.js';
 import { ReadBusinessState } from '../application/metrics/read-business-state.js';
-import { ChangeCouponStatus, CreateCoupon, ExpireCoupons, GetCoupon, ListUserCoupons } from '../application/coupons/manage-coupons.js';
+import { ChangeCouponStatus } from '../application/coupons/change-coupon-status.js';
+import { CreateCoupon } from '../application/coupons/create-coupon.js';
+import { ExpireCoupons } from '../application/coupons/expire-coupons.js';
+import { GetCoupon } from '../application/coupons/get-coupon.js';
+import { ListUserCoupons } from '../application/coupons/list-user-coupons.js';
 import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
 import type { CouponRepository, UserCouponRepository } from '../domain/coupon/repositories.js';
 import { MemoryCouponRepository, MemoryIssueGate, MemoryUserCouponRepository } from '../adapters/memory/coupons.js';
 import { PostgresCouponRepository, PostgresIssueGate, PostgresUserCouponRepository } from '../adapters/postgres/coupons.js';
 import { RedisCouponIssueGate } from '../adapters/redis/redis-coupon-issue-gate.js';
 import { GetPayment } from '../application/ordering/get-payment.js';
-import {
-  AdvanceFulfilment,
-  CancelOrder,
-  CompleteOrder,
-  ExpireReservations,
-  GetOrder,
-  ListOrders,
-  RefundOrder,
-} from '../application/ordering/manage-orders.js';
+import { AdvanceFulfilment } from '../application/ordering/advance-fulfilment.js';
+import { CancelOrder } from '../application/ordering/cancel-order.js';
+import { CompleteOrder } from '../application/ordering/complete-order.js';
+import { ExpireReservations } from '../application/ordering/expire-reservations.js';
+import { GetOrder } from '../application/ordering/get-order.js';
+import { ListOrders } from '../application/ordering/list-orders.js';
 import { ORDER_RATE_LIMIT, type OrderingContext } from '../application/ordering/ordering-context.js';
 import { PayForOrder } from '../application/ordering/pay-for-order.js';
-import { GetPaymentRecovery, ListPaymentRecoveries, RetryPaymentRecovery } from '../application/ordering/payment-recovery.js';
+import { GetPaymentRecovery } from '../application/ordering/get-payment-recovery.js';
+import { ListPaymentRecoveries } from '../application/ordering/list-payment-recoveries.js';
+import { RetryPaymentRecovery } from '../application/ordering/retry-payment-recovery.js';
 import { PlaceOrder } from '../application/ordering/place-order.js';
+import { RefundOrder } from '../application/ordering/refund-order.js';
 import { GetRefund } from '../application/ordering/refunds.js';
 import { SettlePendingPayment } from '../application/ordering/settle-pending-payments.js';
 import { SettleGatewayPayment } from '../application/ordering/settle-gateway-payment.js';
@@ -78,7 +87,8 @@ import { CreateAccount } from '../application/users/create-account.js';
 import { EnsureAdminAccount } from '../application/users/ensure-admin-account.js';
 import { GetUser } from '../application/users/get-user.js';
 import { ChargeWallet } from '../application/wallet/charge-wallet.js';
-import { GetBalance, GetBalanceHistory } from '../application/wallet/get-balance.js';
+import { GetBalance } from '../application/wallet/get-balance.js';
+import { GetBalanceHistory } from '../application/wallet/get-balance-history.js';
 import type { ProductRepository } from '../domain/catalog/product-repository.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../domain/ordering/repositories.js';
 import type { StockRepository } from '../domain/catalog/stock-repository.js';

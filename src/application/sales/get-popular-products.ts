@@ -1,7 +1,7 @@
 import type { ProductSalesRepository } from '../../domain/sales/product-sales-repository.js';
 import { popularWindow } from '../../domain/sales/sales.js';
 import type { Clock } from '../../domain/shared/clock.js';
-import type { GetProduct } from '../catalog/browse-products.js';
+import type { GetProduct } from '../catalog/get-product.js';
 import type { ProductView } from '../catalog/product-view.js';
 import type { PopularAnswerStore, RecomputeClaim, StoredAnswer } from '../ports/popular-answer-store.js';
 

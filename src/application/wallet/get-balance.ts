@@ -1,7 +1,5 @@
 import { NotFound } from '../../domain/shared/errors.js';
-import type { Page, PageRequest } from '../../domain/shared/page.js';
 import { type Actor, assertActsFor } from '../../domain/user/actor.js';
-import type { RecordedLedgerEntry } from '../../domain/wallet/ledger-entry.js';
 import type { Wallet } from '../../domain/wallet/wallet.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
 
@@ -13,15 +11,5 @@ export class GetBalance {
     const wallet = await this.wallets.get(userId);
     if (!wallet) throw new NotFound('Wallet of user', userId);
     return wallet;
-  }
-}
-
-export class GetBalanceHistory {
-  constructor(private readonly wallets: WalletRepository) {}
-
-  async execute(actor: Actor, userId: number, page: PageRequest): Promise<Page<RecordedLedgerEntry>> {
-    assertActsFor(actor, userId);
-    if (!(await this.wallets.get(userId))) throw new NotFound('Wallet of user', userId);
-    return this.wallets.history(userId, page);
   }
 }

@@ -2,36 +2,18 @@ import { expect } from 'chai';
 import type { PasswordHasher } from '../../../src/application/ports/password-hasher.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
 import type { Role } from '../../../src/domain/user/user.js';
-import { resolve, type Token, TOKENS } from '../../../src/infrastructure/container.js';
-import { ManualClock } from '../../support/clock.js';
 import { uniqueEmail } from '../../support/environment.js';
-import { memoryContainer } from '../../support/memory.js';
+import { memoryShop } from '../../support/memory-shop.js';
 
 export const PASSWORD = 'correct-horse-42';
 /** A client address (documentation range) for use cases that count per address. */
 export const CLIENT = '192.0.2.10';
 
-/** The whole application on memory adapters, with a clock the test moves. */
+/** The use cases on memory adapters (test/support/memory-shop.ts), with a clock the test moves. */
 export async function memoryApp(env: Record<string, string> = {}, adapters: { passwordHasher?: PasswordHasher } = {}) {
-  const clock = new ManualClock();
-  const container = await memoryContainer({ clock, env, ...adapters });
-  const get = <T>(token: Token<T>) => resolve(container, token);
+  const shop = await memoryShop({ env, ...adapters });
   const app = {
-    clock,
-    container,
-    users: get(TOKENS.users),
-    wallets: get(TOKENS.wallets),
-    tokens: get(TOKENS.tokens),
-    signUp: get(TOKENS.signUp),
-    logIn: get(TOKENS.logIn),
-    createAccount: get(TOKENS.createAccount),
-    ensureAdminAccount: get(TOKENS.ensureAdminAccount),
-    chargeWallet: get(TOKENS.chargeWallet),
-    getBalance: get(TOKENS.getBalance),
-    getBalanceHistory: get(TOKENS.getBalanceHistory),
-    getUser: get(TOKENS.getUser),
-    transactions: get(TOKENS.transactions),
-    runIdempotently: get(TOKENS.runIdempotently),
+    ...shop,
 
     /** Signs up a BUYER and returns it as an actor. */
     async newBuyer(email = uniqueEmail('buyer')): Promise<Actor & { email: string }> {

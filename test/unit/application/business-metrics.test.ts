@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import { SettleGatewayPayment } from '../../../src/application/ordering/settle-gateway-payment.js';
 import { MemoryBusinessMetrics } from '../../../src/adapters/memory/business-metrics.js';
 import { CountedCouponIssue } from '../../../src/application/coupons/counted-coupon-issue.js';
-import { CancelOrder, ExpireReservations, RefundOrder } from '../../../src/application/ordering/manage-orders.js';
+import { CancelOrder } from '../../../src/application/ordering/cancel-order.js';
+import { ExpireReservations } from '../../../src/application/ordering/expire-reservations.js';
 import { PayForOrder } from '../../../src/application/ordering/pay-for-order.js';
 import { PlaceOrder } from '../../../src/application/ordering/place-order.js';
+import { RefundOrder } from '../../../src/application/ordering/refund-order.js';
 import { SettlePendingPayment } from '../../../src/application/ordering/settle-pending-payments.js';
 import type { CreateCouponInput } from '../../../src/domain/coupon/coupon.js';
-import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode } from '../expect-error.js';
 import { orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from './ordering-app.js';
 
@@ -17,7 +18,7 @@ const ROLLED_BACK = 'the caller rolled its transaction back';
 async function countedApp(gateway?: ScriptedGateway) {
   const app = await orderingApp(gateway ? { gateway } : {});
   const metrics = new MemoryBusinessMetrics();
-  const ctx = { ...resolve(app.container, TOKENS.ordering), metrics };
+  const ctx = { ...app.ordering, metrics };
   const pay = new PayForOrder(ctx);
   const refund = new RefundOrder(ctx);
   return {
@@ -29,8 +30,8 @@ async function countedApp(gateway?: ScriptedGateway) {
     refund,
     expire: new ExpireReservations(ctx),
     settle: new SettlePendingPayment(ctx, new SettleGatewayPayment(ctx), { backoffSeconds: 0, maxAttempts: 0 }, { handedOver: () => {}, awaitingOperator: () => {} }),
-    issue: new CountedCouponIssue(resolve(app.container, TOKENS.couponContext), metrics),
-    createCoupon: resolve(app.container, TOKENS.createCoupon),
+    issue: new CountedCouponIssue(app.couponContext, metrics),
+    createCoupon: app.createCoupon,
   };
 }
 

@@ -5,7 +5,6 @@ import type { ProductDetails, ProductStatus } from '../../../src/domain/catalog/
 import type { ProductQuery, ProductSort } from '../../../src/domain/catalog/product-repository.js';
 import { PRODUCT_SORTS } from '../../../src/domain/catalog/product-repository.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
-import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
 import { actor, memoryApp } from './app.js';
 
@@ -27,21 +26,8 @@ const details = (overrides: Partial<ProductDetails> = {}): ProductDetails => ({
   ...overrides,
 });
 
-async function catalogApp(env: Record<string, string> = {}) {
-  const base = await memoryApp(env);
-  const get = <T>(t: Parameters<typeof resolve<T>>[1]) => resolve(base.container, t);
-  return {
-    ...base,
-    products: get(TOKENS.products),
-    stock: get(TOKENS.stock),
-    cache: get(TOKENS.cache),
-    listProducts: get(TOKENS.listProducts),
-    getProduct: get(TOKENS.getProduct),
-    listProductForSale: get(TOKENS.listProductForSale),
-    changeProduct: get(TOKENS.changeProduct),
-    restockOption: get(TOKENS.restockOption),
-  };
-}
+/** The catalog's use cases, repositories and cache, on memory adapters. */
+const catalogApp = memoryApp;
 type CatalogApp = Awaited<ReturnType<typeof catalogApp>>;
 
 const query = (overrides: Partial<ProductQuery> = {}): ProductQuery => ({ page: 1, size: 20, sort: 'newest', ...overrides });

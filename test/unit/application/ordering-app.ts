@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import type { Container } from 'inversify';
-import type { MemoryOutbox } from '../../../src/adapters/memory/ordering.js';
 import type { ProductView } from '../../../src/application/catalog/product-view.js';
 import type { OrderLineRequest } from '../../../src/application/ordering/place-order.js';
 import type { OrderView } from '../../../src/application/ordering/views.js';
@@ -8,12 +6,8 @@ import type { EventType } from '../../../src/application/ports/outbox.js';
 import type { GatewayAnswer, GatewayStatus, PaymentGateway } from '../../../src/application/ports/payment-gateway.js';
 import type { NewOption } from '../../../src/domain/catalog/product.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
-import { buildContainer, resolve, type Token, TOKENS } from '../../../src/infrastructure/container.js';
-import { createLogger } from '../../../src/infrastructure/logger.js';
-import { ManualClock } from '../../support/clock.js';
-import { TEST_JWT_SECRET, testConfig } from '../../support/config.js';
 import { uniqueEmail } from '../../support/environment.js';
-import { memoryContainer } from '../../support/memory.js';
+import { memoryShop } from '../../support/memory-shop.js';
 
 /** Where the tests' physical goods go (issue 12: an order with a physical line needs an address). */
 export const TEST_ADDRESS = { recipient: 'Test Buyer', phone: '010-1234-5678', postalCode: '06236', line1: '1 Test-ro' };
@@ -47,62 +41,20 @@ export class ScriptedGateway implements PaymentGateway {
 }
 
 /**
- * The whole application on memory adapters with a ManualClock, plus helpers to set up a shop:
- * an ADMIN, sellers with products, buyers with money. `gateway` replaces the configured one.
+ * The use cases on memory adapters with a ManualClock (test/support/memory-shop.ts, not the
+ * production container), plus helpers to set up a shop: an ADMIN, sellers with products, buyers
+ * with money. `gateway` replaces the configured one.
  */
 export async function orderingApp(options: { env?: Record<string, string>; gateway?: PaymentGateway } = {}) {
-  const clock = new ManualClock();
-  const container: Container = options.gateway
-    ? await buildContainer({
-        config: testConfig(options.env),
-        logger: createLogger('error', true),
-        jwtSecret: TEST_JWT_SECRET,
-        db: null,
-        redis: null,
-        clock,
-        gateway: options.gateway,
-      })
-    : await memoryContainer({ clock, ...(options.env ? { env: options.env } : {}) });
-  const get = <T>(token: Token<T>) => resolve(container, token);
+  const shop = await memoryShop(options);
 
-  const users = get(TOKENS.users);
   const adminEmail = uniqueEmail('admin');
-  expect(await get(TOKENS.ensureAdminAccount).execute(adminEmail, PASSWORD)).to.equal('created');
-  const adminUser = await users.findByEmail(adminEmail);
+  expect(await shop.ensureAdminAccount.execute(adminEmail, PASSWORD)).to.equal('created');
+  const adminUser = await shop.users.findByEmail(adminEmail);
   if (!adminUser) return expect.fail('the admin was not created');
 
   const app = {
-    clock,
-    container,
-    config: get(TOKENS.config),
-    users,
-    wallets: get(TOKENS.wallets),
-    stock: get(TOKENS.stock),
-    orders: get(TOKENS.orders),
-    payments: get(TOKENS.payments),
-    refunds: get(TOKENS.refunds),
-    outbox: get(TOKENS.outbox) as MemoryOutbox,
-    gateway: get(TOKENS.gateway),
-    transactions: get(TOKENS.transactions),
-    idempotencyStore: get(TOKENS.idempotencyStore),
-    runIdempotently: get(TOKENS.runIdempotently),
-    signUp: get(TOKENS.signUp),
-    createAccount: get(TOKENS.createAccount),
-    chargeWallet: get(TOKENS.chargeWallet),
-    listProductForSale: get(TOKENS.listProductForSale),
-    changeProduct: get(TOKENS.changeProduct),
-    getProduct: get(TOKENS.getProduct),
-    placeOrder: get(TOKENS.placeOrder),
-    getOrder: get(TOKENS.getOrder),
-    listOrders: get(TOKENS.listOrders),
-    cancelOrder: get(TOKENS.cancelOrder),
-    refundOrder: get(TOKENS.refundOrder),
-    advanceFulfilment: get(TOKENS.advanceFulfilment),
-    completeOrder: get(TOKENS.completeOrder),
-    payForOrder: get(TOKENS.payForOrder),
-    settlePendingPayment: get(TOKENS.settlePendingPayment),
-    getPayment: get(TOKENS.getPayment),
-    expireReservations: get(TOKENS.expireReservations),
+    ...shop,
     admin: { userId: adminUser.id, role: adminUser.role } as Actor,
 
     async seller(): Promise<Actor> {

@@ -3,7 +3,6 @@ import sinon from 'sinon';
 import type { EventType, OutboxEvent } from '../../../src/application/ports/outbox.js';
 import { EVENT_TYPES } from '../../../src/application/ports/outbox.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
-import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { orderingApp, type OrderingApp, PRICE } from './ordering-app.js';
 
 const DAY_MS = 86_400_000;
@@ -259,8 +258,8 @@ describe('every business event is written in the transaction of its change (memo
     };
 
     it('creating a coupon writes CouponCreated with the coupon; issuing one writes CouponIssued with the user coupon', async () => {
-      const createCoupon = resolve(app.container, TOKENS.createCoupon);
-      const issueCoupon = resolve(app.container, TOKENS.issueCoupon);
+      const createCoupon = app.createCoupon;
+      const issueCoupon = app.issueCoupon;
       const coupon = await createCoupon.execute(seller, couponInput('EVENTS-1'));
       expect(eventsOf('CouponCreated', coupon.id)[0]).to.deep.include({ aggregateType: 'Coupon', payload: JSON.parse(JSON.stringify(coupon)) });
 
@@ -269,7 +268,7 @@ describe('every business event is written in the transaction of its change (memo
     });
 
     it('when CouponCreated cannot be written, no coupon exists (the code is still free)', async () => {
-      const createCoupon = resolve(app.container, TOKENS.createCoupon);
+      const createCoupon = app.createCoupon;
       breakOutboxFor('CouponCreated');
       expect(await attempt(createCoupon.execute(seller, couponInput('EVENTS-2')))).to.have.property('message', OUTBOX_DOWN);
       sinon.restore();
@@ -278,10 +277,10 @@ describe('every business event is written in the transaction of its change (memo
     });
 
     it('when CouponIssued cannot be written, the user has no copy and the coupon counts none issued', async () => {
-      const createCoupon = resolve(app.container, TOKENS.createCoupon);
-      const issueCoupon = resolve(app.container, TOKENS.issueCoupon);
-      const listUserCoupons = resolve(app.container, TOKENS.listUserCoupons);
-      const getCoupon = resolve(app.container, TOKENS.getCoupon);
+      const createCoupon = app.createCoupon;
+      const issueCoupon = app.issueCoupon;
+      const listUserCoupons = app.listUserCoupons;
+      const getCoupon = app.getCoupon;
       const coupon = await createCoupon.execute(seller, couponInput('EVENTS-3'));
       breakOutboxFor('CouponIssued');
       expect(await attempt(issueCoupon.execute(buyer, { couponId: coupon.id, limitedOnly: true }))).to.have.property('message', OUTBOX_DOWN);

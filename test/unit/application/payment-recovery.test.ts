@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import type { Registry } from 'prom-client';
 import sinon from 'sinon';
 import type { ProductView } from '../../../src/application/catalog/product-view.js';
-import type { GetPaymentRecovery, ListPaymentRecoveries, RetryPaymentRecovery } from '../../../src/application/ordering/payment-recovery.js';
+import type { GetPaymentRecovery } from '../../../src/application/ordering/get-payment-recovery.js';
+import type { ListPaymentRecoveries } from '../../../src/application/ordering/list-payment-recoveries.js';
+import type { RetryPaymentRecovery } from '../../../src/application/ordering/retry-payment-recovery.js';
 import type { GatewayAnswer, GatewayPayment, GatewayStatus, PaymentGateway } from '../../../src/application/ports/payment-gateway.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
-import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode } from '../expect-error.js';
 import { type OrderingApp, orderingApp, PRICE } from './ordering-app.js';
 
@@ -58,10 +59,10 @@ describe('pending-payment recovery: backoff, hand-over to an operator, retry (me
     const seller = await app.seller();
     product = await app.product(seller, [{ name: '260', stock }]);
     buyer = await app.buyer(stock * PRICE);
-    metrics = resolve(app.container, TOKENS.metrics);
-    list = resolve(app.container, TOKENS.listPaymentRecoveries);
-    retry = resolve(app.container, TOKENS.retryPaymentRecovery);
-    getRecovery = resolve(app.container, TOKENS.getPaymentRecovery);
+    metrics = app.metrics;
+    list = app.listPaymentRecoveries;
+    retry = app.retryPaymentRecovery;
+    getRecovery = app.getPaymentRecovery;
   }
 
   /** Places and pays `count` orders, one unit each, a second apart; each payment is left waiting. */
@@ -173,7 +174,7 @@ describe('pending-payment recovery: backoff, hand-over to an operator, retry (me
 
     beforeEach(async () => {
       await start({ PENDING_RECOVERY_BACKOFF_SECONDS: '30', PENDING_RECOVERY_MAX_ATTEMPTS: '3' });
-      errors = sinon.spy(resolve(app.container, TOKENS.logger), 'error');
+      errors = sinon.spy(app.logger, 'error');
       [{ orderId, paymentId }] = (await pendingPayments(1)) as [{ orderId: number; paymentId: number }];
       app.clock.advance(AFTER_S * S);
       for (const wait of [0, 30, 60]) {
@@ -308,10 +309,10 @@ describe('pending-payment recovery: backoff, hand-over to an operator, retry (me
 
   it('two jobs whose lock did not keep them apart (it expired mid-call) count the attempt once and hand over once', async () => {
     await start({ PENDING_RECOVERY_BACKOFF_SECONDS: '30', PENDING_RECOVERY_MAX_ATTEMPTS: '1' });
-    const errors = sinon.spy(resolve(app.container, TOKENS.logger), 'error');
+    const errors = sinon.spy(app.logger, 'error');
     const [{ paymentId }] = (await pendingPayments(1)) as [{ orderId: number; paymentId: number }];
     app.clock.advance(AFTER_S * S);
-    sinon.stub(resolve(app.container, TOKENS.locks), 'tryAcquire').resolves({ release: async () => {} });
+    sinon.stub(app.locks, 'tryAcquire').resolves({ release: async () => {} });
     let answer!: () => void;
     gateway.hold = new Promise((resolve) => (answer = resolve));
 

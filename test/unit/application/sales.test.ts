@@ -6,7 +6,6 @@ import { GetPopularProducts, RECOMPUTE_CLAIM_MS } from '../../../src/application
 import type { ProductSalesRepository } from '../../../src/domain/sales/product-sales-repository.js';
 import type { DayRange, ProductSales } from '../../../src/domain/sales/sales.js';
 import type { Actor } from '../../../src/domain/user/actor.js';
-import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { expectRejectsCode, rejectionOf } from '../expect-error.js';
 import { type OrderingApp, orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from './ordering-app.js';
 
@@ -61,7 +60,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
 
   beforeEach(async () => {
     app = await orderingApp({ env: { POPULAR_CACHE_TTL_SECONDS: String(TTL_SECONDS) } });
-    sales = resolve(app.container, TOKENS.sales);
+    sales = app.sales;
     seller = await app.seller();
     product = await app.product(seller, [{ name: 'S', stock: 20 }, { name: 'M', stock: 20 }]);
   });
@@ -82,7 +81,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
     it('revenue is gross: unit price × units, before the coupon’s discount', async () => {
       const buyer = await app.buyer(500_000);
       const now = app.clock.now().getTime();
-      const coupon = await resolve(app.container, TOKENS.createCoupon).execute(seller, {
+      const coupon = await app.createCoupon.execute(seller, {
         code: 'GROSS-10',
         name: 'Ten percent',
         type: 'PERCENTAGE',
@@ -90,7 +89,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
         validFrom: new Date(now - DAY_MS),
         validUntil: new Date(now + DAY_MS),
       });
-      const copy = await resolve(app.container, TOKENS.issueCoupon).execute(buyer, { couponId: coupon.id, limitedOnly: false });
+      const copy = await app.issueCoupon.execute(buyer, { couponId: coupon.id, limitedOnly: false });
       const order = await app.placeOrder.execute(buyer, { items: [{ productId: product.id, optionId: product.options[0]!.id, quantity: 2 }], userCouponId: copy.id, shippingAddress: TEST_ADDRESS });
       expect(order.discountAmount).to.equal(PRICE * 2 / 10);
       await app.payForOrder.execute(buyer, order.id);
@@ -105,7 +104,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       const theirs = await app.product(rival, [{ name: 'ONE', stock: 10 }], 5_000);
       const buyer = await app.buyer(500_000);
       const now = app.clock.now().getTime();
-      const coupon = await resolve(app.container, TOKENS.createCoupon).execute(rival, {
+      const coupon = await app.createCoupon.execute(rival, {
         code: 'RIVAL-ALL',
         name: 'Everything free',
         type: 'PERCENTAGE',
@@ -113,7 +112,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
         validFrom: new Date(now - DAY_MS),
         validUntil: new Date(now + DAY_MS),
       });
-      const copy = await resolve(app.container, TOKENS.issueCoupon).execute(buyer, { couponId: coupon.id, limitedOnly: false });
+      const copy = await app.issueCoupon.execute(buyer, { couponId: coupon.id, limitedOnly: false });
       const order = await app.placeOrder.execute(buyer, {
         shippingAddress: TEST_ADDRESS,
         items: [
@@ -170,7 +169,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
         async () => 'APPROVED',
       );
       app = await orderingApp({ gateway });
-      sales = resolve(app.container, TOKENS.sales);
+      sales = app.sales;
       seller = await app.seller();
       product = await app.product(seller);
       const buyer = await app.buyer(500_000);
@@ -205,7 +204,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
       declining.clock.advance(3_600_000);
       expect(await declining.expireReservations.execute()).to.equal(1);
       const day = declining.clock.now().toISOString().slice(0, 10);
-      expect(await resolve(declining.container, TOKENS.sales).salesBy({ from: '2026-01-01', to: day, groupBy: 'product' })).to.deep.equal([]);
+      expect(await declining.sales.salesBy({ from: '2026-01-01', to: day, groupBy: 'product' })).to.deep.equal([]);
     });
   });
 
@@ -215,7 +214,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
     let other: ProductView;
 
     beforeEach(async () => {
-      popular = resolve(app.container, TOKENS.getPopularProducts);
+      popular = app.getPopularProducts;
       second = await app.seller();
       other = await app.product(second, [{ name: 'ONE', stock: 50 }], 10_000);
     });
@@ -396,7 +395,7 @@ describe('sales: the aggregate, popular products and statistics (memory adapters
 
   describe('GetSalesStatistics', () => {
     it('a BUYER is FORBIDDEN; a SELLER sees only their own products; an ADMIN sees all', async () => {
-      const stats = resolve(app.container, TOKENS.getSalesStatistics);
+      const stats = app.getSalesStatistics;
       const rival = await app.seller();
       const theirs = await app.product(rival, [{ name: 'ONE', stock: 10 }], 5_000);
       const buyer = await app.buyer(1_000_000);

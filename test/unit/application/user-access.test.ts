@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { Actor } from '../../../src/domain/user/actor.js';
-import { resolve, TOKENS } from '../../../src/infrastructure/container.js';
 import { uniqueEmail } from '../../support/environment.js';
 import { expectRejectsCode } from '../expect-error.js';
 import { CLIENT, memoryApp, PASSWORD } from './app.js';
@@ -9,12 +8,8 @@ const NEW_PASSWORD = 'another-horse-43';
 
 async function accessApp(env: Record<string, string> = {}) {
   const app = await memoryApp(env);
-  const get = <T>(token: Parameters<typeof resolve<T>>[1]) => resolve(app.container, token);
   return {
     ...app,
-    authenticate: get(TOKENS.authenticate),
-    changePassword: get(TOKENS.changePassword),
-    changeUserAccess: get(TOKENS.changeUserAccess),
     /** A BUYER, signed up and logged in. */
     async loggedInBuyer(): Promise<Actor & { email: string; token: string }> {
       const buyer = await app.newBuyer(uniqueEmail('buyer'));

@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
-import type { ListPaymentRecoveries, RetryPaymentRecovery } from '../../../application/ordering/payment-recovery.js';
-import type { ListOutboxEvents, RetryOutboxEvent } from '../../../application/outbox/manage-events.js';
+import type { ListPaymentRecoveries } from '../../../application/ordering/list-payment-recoveries.js';
+import type { RetryPaymentRecovery } from '../../../application/ordering/retry-payment-recovery.js';
+import type { ListOutboxEvents } from '../../../application/outbox/list-outbox-events.js';
+import type { RetryOutboxEvent } from '../../../application/outbox/retry-outbox-event.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../../../application/ports/outbox-store.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';
 import { RECOVERY_STATES, type RecoveryState } from '../../../domain/ordering/payment.js';

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import type { ChargeWallet } from '../../../application/wallet/charge-wallet.js';
-import type { GetBalance, GetBalanceHistory } from '../../../application/wallet/get-balance.js';
+import type { GetBalance } from '../../../application/wallet/get-balance.js';
+import type { GetBalanceHistory } from '../../../application/wallet/get-balance-history.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';
 import type { PageRequest } from '../../../domain/shared/page.js';

@@ -2,7 +2,10 @@ import { Router } from 'express';
 import Joi from 'joi';
 import type { IssueCouponFirstComeFirstServed } from '../../../application/coupons/issue-coupon.js';
 import type { CouponListRequest, ListCoupons } from '../../../application/coupons/list-coupons.js';
-import type { ChangeCouponStatus, CreateCoupon, GetCoupon, ListUserCoupons } from '../../../application/coupons/manage-coupons.js';
+import type { ChangeCouponStatus } from '../../../application/coupons/change-coupon-status.js';
+import type { CreateCoupon } from '../../../application/coupons/create-coupon.js';
+import type { GetCoupon } from '../../../application/coupons/get-coupon.js';
+import type { ListUserCoupons } from '../../../application/coupons/list-user-coupons.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';
 import {

@@ -2,19 +2,16 @@ import { Router } from 'express';
 import Joi from 'joi';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { GetPayment } from '../../../application/ordering/get-payment.js';
-import type {
-  AdvanceFulfilment,
-  CancelOrder,
-  CompleteOrder,
-  GetOrder,
-  ListOrders,
-  OrderListView,
-  RefundOrder,
-} from '../../../application/ordering/manage-orders.js';
-import { ORDER_LIST_VIEWS } from '../../../application/ordering/manage-orders.js';
+import type { AdvanceFulfilment } from '../../../application/ordering/advance-fulfilment.js';
+import type { CancelOrder } from '../../../application/ordering/cancel-order.js';
+import type { CompleteOrder } from '../../../application/ordering/complete-order.js';
+import type { GetOrder } from '../../../application/ordering/get-order.js';
+import type { ListOrders } from '../../../application/ordering/list-orders.js';
+import { ORDER_LIST_VIEWS, type OrderListView } from '../../../application/ordering/order-access.js';
 import type { PayForOrder } from '../../../application/ordering/pay-for-order.js';
-import type { GetPaymentRecovery } from '../../../application/ordering/payment-recovery.js';
+import type { GetPaymentRecovery } from '../../../application/ordering/get-payment-recovery.js';
 import type { PlaceOrder, PlaceOrderInput } from '../../../application/ordering/place-order.js';
+import type { RefundOrder } from '../../../application/ordering/refund-order.js';
 import type { GetRefund } from '../../../application/ordering/refunds.js';
 import type { SettlePendingPayment } from '../../../application/ordering/settle-pending-payments.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';

@@ -1,7 +1,10 @@
 import { Router } from 'express';
 import Joi from 'joi';
-import type { GetProduct, ListProducts } from '../../../application/catalog/browse-products.js';
-import type { ChangeProduct, ListProductForSale, RestockOption } from '../../../application/catalog/manage-products.js';
+import type { ChangeProduct } from '../../../application/catalog/change-product.js';
+import type { GetProduct } from '../../../application/catalog/get-product.js';
+import type { ListProductForSale } from '../../../application/catalog/list-product-for-sale.js';
+import type { ListProducts } from '../../../application/catalog/list-products.js';
+import type { RestockOption } from '../../../application/catalog/restock-option.js';
 import type { RunIdempotently } from '../../../application/idempotency/run-idempotently.js';
 import type { GetPopularProducts, PopularProductsQuery } from '../../../application/sales/get-popular-products.js';
 import type { Authenticate } from '../../../application/auth/authenticate.js';

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { ScryptPasswordHasher } from '../../../src/adapters/security/scrypt-password-hasher.js';
-import type { PasswordHasher } from '../../../src/application/ports/password-hasher.js';
-import type { TransactionManager } from '../../../src/application/ports/transaction-manager.js';
-import { RateLimited, ValidationFailed } from '../../../src/domain/shared/errors.js';
-import { uniqueEmail } from '../../support/environment.js';
-import { inTransaction } from '../../support/transactions.js';
-import { expectRejectsCode } from '../expect-error.js';
-import { CLIENT, type MemoryApp, memoryApp, PASSWORD } from './app.js';
+import { ScryptPasswordHasher } from '../../../../src/adapters/security/scrypt-password-hasher.js';
+import type { PasswordHasher } from '../../../../src/application/ports/password-hasher.js';
+import type { TransactionManager } from '../../../../src/application/ports/transaction-manager.js';
+import { RateLimited, ValidationFailed } from '../../../../src/domain/shared/errors.js';
+import { uniqueEmail } from '../../../support/environment.js';
+import { inTransaction } from '../../../support/transactions.js';
+import { expectRejectsCode } from '../../expect-error.js';
+import { CLIENT, type MemoryApp, memoryApp, PASSWORD } from '../app.js';
 
 /** Scrypt that notes, for each hash, whether a transaction was open while it ran. */
 class TransactionProbingHasher implements PasswordHasher {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { RateLimited, TooManyFailures } from '../../../src/domain/shared/errors.js';
-import { uniqueEmail } from '../../support/environment.js';
-import { expectRejectsCode } from '../expect-error.js';
-import { CLIENT, type MemoryApp, memoryApp, PASSWORD } from './app.js';
+import { RateLimited, TooManyFailures } from '../../../../src/domain/shared/errors.js';
+import { uniqueEmail } from '../../../support/environment.js';
+import { expectRejectsCode } from '../../expect-error.js';
+import { CLIENT, type MemoryApp, memoryApp, PASSWORD } from '../app.js';
 
 const MINUTE = 60_000;
 /** Another client address (documentation range): the account's owner, elsewhere. */

@@ -1,32 +1,7 @@
-import type { RecoveryState } from '../../domain/ordering/payment.js';
-import { Forbidden, InvalidState, NotFound } from '../../domain/shared/errors.js';
-import type { Page, PageRequest } from '../../domain/shared/page.js';
+import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { type Actor, assertRole } from '../../domain/user/actor.js';
 import type { OrderingContext } from './ordering-context.js';
 import { paymentRecoveryView, type PaymentRecoveryView } from './views.js';
-
-/** The buyer (or an ADMIN): where the recovery of one payment stands. */
-export class GetPaymentRecovery {
-  constructor(private readonly ctx: OrderingContext) {}
-
-  async execute(actor: Actor, paymentId: number): Promise<PaymentRecoveryView> {
-    const payment = await this.ctx.payments.get(paymentId);
-    if (!payment) throw new NotFound('Payment', paymentId);
-    if (actor.role !== 'ADMIN' && payment.userId !== actor.userId) throw new Forbidden('This payment is someone else’s');
-    return paymentRecoveryView(payment);
-  }
-}
-
-/** ADMIN: every payment waiting for the gateway, or those of one recovery state; newest first. */
-export class ListPaymentRecoveries {
-  constructor(private readonly ctx: OrderingContext) {}
-
-  async execute(actor: Actor, query: PageRequest & { state?: RecoveryState }): Promise<Page<PaymentRecoveryView>> {
-    assertRole(actor, 'ADMIN');
-    const page = await this.ctx.payments.listInRecovery(query);
-    return { ...page, items: page.items.map(paymentRecoveryView) };
-  }
-}
 
 /** How often a retry re-reads a payment whose bookkeeping the job moved under it. */
 const RETRY_READS = 3;
