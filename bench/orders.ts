@@ -369,12 +369,13 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
          RETURNING product_id`,
         [productId, now.toISOString().slice(0, 10), 1, PRICE, 0],
       );
-      const payment = await q(
+      await q(
         'ceil_payment_add',
         `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at, recovery_state, recovery_attempts,
                                recovery_next_attempt_at, recovery_last_attempt_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
-        [orderId, buyer, PRICE, 'INITIATED', null, now, now, null, null, 0, null, null],
+        // Written once, COMPLETED, as the service does (PayInternally): the whole payment is this transaction.
+        [orderId, buyer, PRICE, 'COMPLETED', null, now, now, now, null, 0, null, null],
       );
       const wallet = await q('ceil_wallet_lock', 'SELECT * FROM wallets WHERE user_id = $1 FOR UPDATE', [buyer]);
       const balance = Number(wallet.rows[0].balance) - PRICE;
@@ -404,15 +405,6 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         ],
       );
       if (debited.rowCount === 0) throw new Error('wallet changed since it was locked');
-      await q('ceil_payment_save', 'UPDATE payments SET status = $1, failure_reason = $2, updated_at = $3, completed_at = $4, recovery_state = $5, recovery_next_attempt_at = $6 WHERE id = $7', [
-        'COMPLETED',
-        null,
-        now,
-        now,
-        null,
-        null,
-        payment.rows[0].id,
-      ]);
       await q('ceil_order_save', 'UPDATE orders SET status = $1, cancel_reason = $2, updated_at = $3, version = $4 WHERE id = $5 AND version = $6 RETURNING id', [
         'CONFIRMED',
         null,
