@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fieldsOf } from '../../../src/application/shared/fields.js';
+import { fieldsOf } from '../../../../src/application/shared/fields.js';
 
 describe('fieldsOf (how the API views and the integration events write a snapshot as JSON)', () => {
   const at = new Date('2026-01-15T09:00:00.000Z');
