@@ -27,9 +27,11 @@ const CONTEXTS = {
  * - src/domain/shared is the shared kernel (domain errors, Clock, Page, allocation), small and
  *   changed with every context in mind;
  * - src/application/ports holds the ports the use cases need besides repositories (transactions,
- *   locks, cache, gateway, tokens...): technical capabilities several contexts share.
+ *   locks, cache, gateway, tokens...): technical capabilities several contexts share;
+ * - src/application/shared holds the helpers several contexts' use cases share (writing a
+ *   snapshot's named fields as JSON, for the API views and the integration events).
  */
-const SHARED = ['src/domain/shared', 'src/application/ports'];
+const SHARED = ['src/domain/shared', 'src/application/ports', 'src/application/shared'];
 
 /**
  * Published domain types: the only files of a context's domain that another context (or the

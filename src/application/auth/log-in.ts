@@ -1,10 +1,10 @@
-import { AuthenticationFailed, RateLimited, TooManyFailures } from '../../domain/shared/errors.js';
+import { AuthenticationFailed, TooManyFailures } from '../../domain/shared/errors.js';
 import { AccountSuspended } from '../../domain/user/errors.js';
 import { normalizeEmail } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import type { FailureLimiter } from '../ports/failure-limiter.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
-import type { RateLimiter } from '../ports/rate-limiter.js';
+import { assertWithinLimit, type RateLimiter } from '../ports/rate-limiter.js';
 import type { IssuedToken, TokenService } from '../ports/token-service.js';
 
 /** Failed logins of one account from one client address (subject: `<address> <e-mail>`). */
@@ -45,8 +45,7 @@ export class LogIn {
   ) {}
 
   async execute(input: LogInInput, clientAddress: string): Promise<IssuedToken> {
-    const retryAfter = await this.guards.rateLimiter.take(LOGIN_RATE_LIMIT, clientAddress);
-    if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many logins from this address; wait a moment');
+    await assertWithinLimit(this.guards.rateLimiter, LOGIN_RATE_LIMIT, clientAddress, 'Too many logins from this address; wait a moment');
     const account = normalizeEmail(input.email);
     // The address cannot contain a space (it is an IP address), so the pair reads back unambiguously.
     const pair = `${clientAddress} ${account}`;

@@ -1,7 +1,6 @@
-import { RateLimited } from '../../domain/shared/errors.js';
 import type { User } from '../../domain/user/user.js';
 import type { RunsAs } from '../idempotency/run-idempotently.js';
-import type { RateLimiter } from '../ports/rate-limiter.js';
+import { assertWithinLimit, type RateLimiter } from '../ports/rate-limiter.js';
 import type { PreparedAccount, RegisterAccount } from './register-account.js';
 
 /** Sign-ups a client address may make a minute (RATE_LIMIT_SIGNUPS_PER_MINUTE_PER_IP). */
@@ -31,8 +30,7 @@ export class SignUp implements RunsAs<string> {
    * so the caller asks it before any transaction opens (Redis) and never for a replay.
    */
   async admit(clientAddress: string): Promise<void> {
-    const retryAfter = await this.rateLimiter.take(SIGNUP_RATE_LIMIT, clientAddress);
-    if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many sign-ups from this address; wait a moment');
+    await assertWithinLimit(this.rateLimiter, SIGNUP_RATE_LIMIT, clientAddress, 'Too many sign-ups from this address; wait a moment');
   }
 
   prepare(input: SignUpInput): Promise<PreparedAccount> {

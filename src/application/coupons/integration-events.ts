@@ -1,7 +1,8 @@
 import { Coupon, type CouponSnapshot } from '../../domain/coupon/coupon.js';
 import type { CouponEvent, UserCouponEvent } from '../../domain/coupon/coupon-events.js';
 import type { UserCouponSnapshot } from '../../domain/coupon/user-coupon.js';
-import { type EventType, fieldsOf, type OutboxEvent } from '../ports/outbox.js';
+import type { EventType, OutboxEvent } from '../ports/outbox.js';
+import { fieldsOf } from '../shared/fields.js';
 
 export type { CouponEvent, UserCouponEvent };
 

@@ -1,9 +1,10 @@
 import { Coupon, type CouponSnapshot } from '../../domain/coupon/coupon.js';
 import { CouponAlreadyIssued, CouponExhausted } from '../../domain/coupon/errors.js';
-import { NotFound, RateLimited } from '../../domain/shared/errors.js';
+import { NotFound } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import type { RunsAs } from '../idempotency/run-idempotently.js';
 import type { IssueTerms } from '../ports/coupon-issue-gate.js';
+import { assertWithinLimit } from '../ports/rate-limiter.js';
 import {
   COUPON_CODE_TTL_SECONDS,
   COUPON_ISSUE_RATE_LIMIT,
@@ -43,8 +44,7 @@ export class IssueCouponFirstComeFirstServed implements RunsAs {
 
   /** At most RATE_LIMIT_COUPON_ISSUES_PER_MINUTE attempts a user, counted before anything else. */
   async admit(actor: Actor): Promise<void> {
-    const retryAfter = await this.ctx.rateLimiter.take(COUPON_ISSUE_RATE_LIMIT, String(actor.userId));
-    if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many coupon requests; wait a moment');
+    await assertWithinLimit(this.ctx.rateLimiter, COUPON_ISSUE_RATE_LIMIT, String(actor.userId), 'Too many coupon requests; wait a moment');
   }
 
   async execute(actor: Actor, request: IssueRequest): Promise<UserCouponView> {

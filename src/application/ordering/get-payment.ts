@@ -1,15 +1,12 @@
-import { Forbidden, NotFound } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import type { OrderingContext } from './ordering-context.js';
+import { paymentSeenBy } from './payment-access.js';
 import { paymentView, type PaymentView } from './views.js';
 
 export class GetPayment {
   constructor(private readonly ctx: OrderingContext) {}
 
   async execute(actor: Actor, paymentId: number): Promise<PaymentView> {
-    const payment = await this.ctx.payments.get(paymentId);
-    if (!payment) throw new NotFound('Payment', paymentId);
-    if (actor.role !== 'ADMIN' && payment.userId !== actor.userId) throw new Forbidden('This payment is someone else’s');
-    return paymentView(payment);
+    return paymentView(await paymentSeenBy(this.ctx, actor, paymentId));
   }
 }

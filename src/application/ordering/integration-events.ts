@@ -2,7 +2,8 @@ import type { OrderEvent } from '../../domain/ordering/order-events.js';
 import { type FulfilmentStep, LINE_STATUSES, type LineStatus, type OrderLine, type OrderSnapshot } from '../../domain/ordering/order.js';
 import type { PaymentSnapshot } from '../../domain/ordering/payment.js';
 import type { RefundSnapshot } from '../../domain/ordering/refund.js';
-import { type EventType, fieldsOf, type OutboxEvent } from '../ports/outbox.js';
+import type { EventType, OutboxEvent } from '../ports/outbox.js';
+import { fieldsOf } from '../shared/fields.js';
 
 export type { OrderEvent };
 

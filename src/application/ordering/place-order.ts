@@ -4,10 +4,11 @@ import type { CouponDiscount } from '../../domain/coupon/coupon.js';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
 import { assertRoomForUnpaidOrder, type NewOrderLine, Order, type PricedLine } from '../../domain/ordering/order.js';
 import { assertShippable, shippingAddressOf, type ShippingAddressInput } from '../../domain/ordering/shipping-address.js';
-import { NotFound, RateLimited, ValidationFailed } from '../../domain/shared/errors.js';
+import { NotFound, ValidationFailed } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import { PRODUCT_LISTS, productNamespace } from '../catalog/product-view.js';
 import type { RunsAs } from '../idempotency/run-idempotently.js';
+import { assertWithinLimit } from '../ports/rate-limiter.js';
 import { ORDER_RATE_LIMIT, type OrderingContext } from './ordering-context.js';
 import { orderView, type OrderView } from './views.js';
 
@@ -41,8 +42,7 @@ export class PlaceOrder implements RunsAs {
    * from execute() so that no transaction is open during the (Redis) call.
    */
   async admit(actor: Actor): Promise<void> {
-    const retryAfter = await this.ctx.rateLimiter.take(ORDER_RATE_LIMIT, String(actor.userId));
-    if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many orders; wait a moment');
+    await assertWithinLimit(this.ctx.rateLimiter, ORDER_RATE_LIMIT, String(actor.userId), 'Too many orders; wait a moment');
   }
 
   async execute(actor: Actor, input: PlaceOrderInput): Promise<OrderView> {

@@ -49,19 +49,3 @@ export function versionedTypeOf(type: EventType): string {
   const words = type.split(/(?=[A-Z])/).map((w) => w.toLowerCase());
   return `${words.join('.')}.v${PAYLOAD_VERSION[type]}`;
 }
-
-/** A value as a payload carries it: dates as ISO 8601 UTC strings. */
-export type Written<T> = T extends Date ? string : T extends object ? { [K in keyof T]: Written<T[K]> } : T;
-
-/**
- * The named fields of `from`, as a payload carries them (dates as ISO strings, objects copied):
- * each context writes its payloads from explicit per-version field lists with this.
- */
-export function fieldsOf<T extends object, K extends keyof T>(from: T, fields: readonly K[]): { [P in K]: Written<T[P]> } {
-  const written: Partial<Record<K, unknown>> = {};
-  for (const field of fields) {
-    const value: unknown = from[field];
-    written[field] = value instanceof Date ? value.toISOString() : value !== null && typeof value === 'object' ? { ...value } : value;
-  }
-  return written as { [P in K]: Written<T[P]> };
-}

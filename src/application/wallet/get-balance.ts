@@ -1,15 +1,12 @@
-import { NotFound } from '../../domain/shared/errors.js';
-import { type Actor, assertActsFor } from '../../domain/user/actor.js';
+import type { Actor } from '../../domain/user/actor.js';
 import type { Wallet } from '../../domain/wallet/wallet.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
+import { walletSeenBy } from './wallet-access.js';
 
 export class GetBalance {
   constructor(private readonly wallets: WalletRepository) {}
 
   async execute(actor: Actor, userId: number): Promise<Wallet> {
-    assertActsFor(actor, userId);
-    const wallet = await this.wallets.get(userId);
-    if (!wallet) throw new NotFound('Wallet of user', userId);
-    return wallet;
+    return walletSeenBy(this.wallets, actor, userId);
   }
 }

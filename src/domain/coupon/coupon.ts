@@ -51,6 +51,7 @@ export function discountFor(terms: DiscountTerms, total: number): number {
 
 /** What a coupon covers: one seller's products, or (null) the whole order. */
 export interface CouponScope {
+  /** The seller whose products it covers; null: shop-wide (an ADMIN's). */
   sellerId: number | null;
 }
 

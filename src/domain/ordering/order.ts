@@ -158,7 +158,7 @@ export interface OrderSnapshot {
   userCouponId: number | null;
   reservationExpiresAt: Date;
   cancelReason: string | null;
-  /** Where its goods go; null only when every line is digital and none was given. */
+  /** Where its goods go (where its sellers ship to); null only when every line is digital and none was given. */
   shippingAddress: ShippingAddress | null;
   /** Its refunds, oldest first (the repository reads them with the order). */
   refunds: RefundSnapshot[];
