@@ -89,7 +89,7 @@ export function idempotentHandler<P = undefined, Who = Actor>(
         scope: key === null ? null : { userId: scopeOf(res), key },
         claimant: claimantOf(req, res),
         fingerprint,
-        atomic: runsAs.transactional,
+        atomic: runsAs.transactional ?? true,
         admit: runsAs.admit === undefined ? undefined : async () => runsAs.admit?.(who()),
         prepare: prepare && (() => prepare(req, res)),
       },

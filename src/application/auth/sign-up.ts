@@ -17,9 +17,6 @@ export interface SignUpInput {
  * `complete` (the rows) are apart so a caller can keep the hash out of its transaction.
  */
 export class SignUp implements RunsAs<string> {
-  /** The rows in one transaction; the hash (`prepare`) before it opens. */
-  readonly transactional = true;
-
   constructor(
     private readonly register: RegisterAccount,
     private readonly rateLimiter: RateLimiter,

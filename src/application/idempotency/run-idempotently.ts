@@ -30,11 +30,12 @@ export class IdempotencyKeyReused extends DomainError {
  */
 export interface RunsAs<Who = Actor> {
   /**
-   * True: the runner wraps the work and the idempotency record in one transaction. False: the use
-   * case opens its own transactions around a network call (an external payment gateway, the
-   * coupon issue gate), and the record is written right after (see IdempotentRequest.atomic).
+   * True (or left out): the runner wraps the work and the idempotency record in one transaction.
+   * False: the use case opens its own transactions around a network call (an external payment
+   * gateway, the coupon issue gate), and the record is written right after (see
+   * IdempotentRequest.atomic).
    */
-  readonly transactional: boolean;
+  readonly transactional?: boolean;
   /**
    * Admission checks (rate limits, failure blocks) that call out (Redis): run before any
    * transaction opens, and only for a request that will really be worked on, never for a replay.

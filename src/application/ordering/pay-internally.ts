@@ -1,7 +1,6 @@
 import type { Actor } from '../../domain/user/actor.js';
-import { moveInLockOrder, movedAggregates } from './lock-order.js';
 import type { OrderingContext } from './ordering-context.js';
-import { debitFor, keepWhatWasPaidFor, openPayment, toGateway } from './payment-steps.js';
+import { keepWhatWasPaidFor, openAndDebit, saveWithEvents, toGateway } from './payment-steps.js';
 import { paymentView, type PaymentView } from './views.js';
 
 /**
@@ -15,17 +14,14 @@ export class PayInternally {
 
   async execute(actor: Actor, orderId: number): Promise<PaymentView> {
     return this.ctx.transactions.run(async () => {
-      // Written COMPLETED at once: the debit below and the internal gateway's answer are part of
-      // this transaction, so either all of it commits or none. It completes at the instant its
-      // sale is counted: the day it says it completed.
-      const opened = await openPayment(this.ctx, actor, orderId, ['VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'COMPLETED']);
-      const { order, payment, at } = opened;
-      const moved = await moveInLockOrder(this.ctx, order, { ...keepWhatWasPaidFor(order, at), ...debitFor(opened, actor) });
+      // Written COMPLETED at once: the debit and the internal gateway's answer are part of this
+      // transaction, so either all of it commits or none. It completes at the instant its sale
+      // is counted: the day it says it completed.
+      const { order, payment, at, moved } = await openAndDebit(this.ctx, actor, orderId, ['VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'COMPLETED'], keepWhatWasPaidFor);
       const answer = await this.ctx.gateway.request(toGateway(payment));
       if (answer !== 'APPROVED') throw new Error(`the internal gateway answered ${answer}`);
       order.confirmPayment(at, payment);
-      await this.ctx.orders.save(order);
-      await this.ctx.events.writeEventsOf(order, ...movedAggregates(moved));
+      await saveWithEvents(this.ctx, order, moved);
       await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('completed'));
       return paymentView(payment);
     });

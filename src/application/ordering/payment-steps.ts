@@ -4,7 +4,7 @@ import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
 import { Forbidden, NotFound } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import type { GatewayPayment } from '../ports/payment-gateway.js';
-import type { OrderMoves } from './lock-order.js';
+import { type MovedParts, moveInLockOrder, movedAggregates, type OrderMoves } from './lock-order.js';
 import type { OrderingContext } from './ordering-context.js';
 
 /** The steps the payment use cases share: opening a payment, and what paying or not paying moves. */
@@ -30,8 +30,32 @@ export async function openPayment(ctx: OrderingContext, actor: Actor, orderId: n
   return { order, payment, at };
 }
 
+/**
+ * Opens the payment (written at the last of `steps`) and debits the buyer's wallet, in the lock
+ * order together with what else paying moves (`also`). InsufficientBalance when the wallet
+ * cannot pay; the caller's transaction then rolls all of it back.
+ */
+export async function openAndDebit(
+  ctx: OrderingContext,
+  actor: Actor,
+  orderId: number,
+  steps: readonly PaymentStep[],
+  also: (order: Order, at: Date) => OrderMoves = () => ({}),
+): Promise<OpenedPayment & { moved: MovedParts }> {
+  const opened = await openPayment(ctx, actor, orderId, steps);
+  const moved = await moveInLockOrder(ctx, opened.order, { ...also(opened.order, opened.at), ...debitFor(opened, actor) });
+  return { ...opened, moved };
+}
+
+/** Saves the order (and `payment`, when it moved after it was written) and writes the events of all that moved. */
+export async function saveWithEvents(ctx: OrderingContext, order: Order, moved: MovedParts, payment?: Payment): Promise<void> {
+  if (payment) await ctx.payments.save(payment);
+  await ctx.orders.save(order);
+  await ctx.events.writeEventsOf(order, ...movedAggregates(moved));
+}
+
 /** The wallet pays the order (InsufficientBalance when it cannot); a fully discounted order costs nothing and moves no wallet. */
-export function debitFor({ order, payment, at }: OpenedPayment, actor: Actor): Pick<OrderMoves, 'wallet'> {
+function debitFor({ order, payment, at }: OpenedPayment, actor: Actor): Pick<OrderMoves, 'wallet'> {
   if (order.finalAmount === 0) return {};
   return { wallet: (wallet) => wallet.pay(order.finalAmount, order.id, { actorId: actor.userId, at, reason: `payment ${payment.id}` }) };
 }

@@ -29,12 +29,10 @@ export interface PlaceOrderInput {
 /**
  * A buyer orders: the lines are checked, every line's stock is reserved (all or nothing), the
  * amounts are worked out and the order is recorded with its OrderCreated event, in one
- * transaction. The reservation holds until `reservationExpiresAt`.
+ * transaction (with the idempotency record: RunsAs' default), admitted by the per-user order
+ * rate. The reservation holds until `reservationExpiresAt`.
  */
 export class PlaceOrder implements RunsAs {
-  /** Placing is one transaction, with the idempotency record. */
-  readonly transactional = true;
-
   constructor(private readonly ctx: OrderingContext) {}
 
   /**

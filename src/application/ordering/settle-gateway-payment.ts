@@ -1,9 +1,7 @@
-import type { Order } from '../../domain/ordering/order.js';
-import type { Payment } from '../../domain/ordering/payment.js';
 import { NotFound } from '../../domain/shared/errors.js';
-import { type MovedAggregates, moveInLockOrder, movedAggregates } from './lock-order.js';
+import { moveInLockOrder } from './lock-order.js';
 import type { OrderingContext } from './ordering-context.js';
-import { giveBackWhatWasHeld, keepWhatWasPaidFor } from './payment-steps.js';
+import { giveBackWhatWasHeld, keepWhatWasPaidFor, saveWithEvents } from './payment-steps.js';
 import { paymentView, type PaymentView } from './views.js';
 
 export type GatewayVerdict = 'APPROVED' | 'NOT_APPROVED';
@@ -30,22 +28,16 @@ export class SettleGatewayPayment {
         const moved = await moveInLockOrder(this.ctx, order, keepWhatWasPaidFor(order, at));
         payment.reach('COMPLETED', at);
         order.confirmPayment(at, payment);
-        await this.save(order, payment, movedAggregates(moved));
+        await saveWithEvents(this.ctx, order, moved, payment);
         await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('completed'));
       } else {
         const moved = await moveInLockOrder(this.ctx, order, giveBackWhatWasHeld(order, payment, reason, at));
         payment.fail(reason, at);
         order.fail(reason, at, payment);
-        await this.save(order, payment, movedAggregates(moved));
+        await saveWithEvents(this.ctx, order, moved, payment);
         await this.ctx.transactions.afterCommit(async () => this.ctx.metrics.payment('declined'));
       }
       return { payment: paymentView(payment), settledNow: true };
     });
-  }
-
-  private async save(order: Order, payment: Payment, parts: MovedAggregates): Promise<void> {
-    await this.ctx.payments.save(payment);
-    await this.ctx.orders.save(order);
-    await this.ctx.events.writeEventsOf(order, ...parts);
   }
 }

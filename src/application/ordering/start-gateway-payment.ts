@@ -1,8 +1,7 @@
 import type { Payment } from '../../domain/ordering/payment.js';
 import type { Actor } from '../../domain/user/actor.js';
-import { moveInLockOrder, movedAggregates } from './lock-order.js';
 import type { OrderingContext } from './ordering-context.js';
-import { debitFor, openPayment } from './payment-steps.js';
+import { openAndDebit, saveWithEvents } from './payment-steps.js';
 
 /**
  * The first half of a payment through an external gateway, in its own transaction: the order is
@@ -14,14 +13,12 @@ export class StartGatewayPayment {
   constructor(private readonly ctx: OrderingContext) {}
 
   async execute(actor: Actor, orderId: number): Promise<Payment> {
+    // Written once, waiting for the gateway: the debit is part of the same transaction.
+    const steps = ['VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED'] as const;
     return this.ctx.transactions.run(async () => {
-      // Written once, waiting for the gateway: the debit below is part of this transaction.
-      const opened = await openPayment(this.ctx, actor, orderId, ['VALIDATING', 'LOCK_ACQUIRED', 'DEBITED', 'GATEWAY_REQUESTED']);
-      const { order, payment, at } = opened;
-      const moved = await moveInLockOrder(this.ctx, order, debitFor(opened, actor));
+      const { order, payment, at, moved } = await openAndDebit(this.ctx, actor, orderId, steps);
       order.awaitGateway(at);
-      await this.ctx.orders.save(order);
-      await this.ctx.events.writeEventsOf(order, ...movedAggregates(moved));
+      await saveWithEvents(this.ctx, order, moved);
       return payment;
     });
   }
