@@ -90,6 +90,7 @@ import { ChargeWallet } from '../application/wallet/charge-wallet.js';
 import { GetBalance } from '../application/wallet/get-balance.js';
 import { GetBalanceHistory } from '../application/wallet/get-balance-history.js';
 import type { ProductRepository } from '../domain/catalog/product-repository.js';
+import { DEFAULT_ORDER_POLICY } from '../domain/ordering/order.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../domain/ordering/repositories.js';
 import type { StockRepository } from '../domain/catalog/stock-repository.js';
 import type { Clock } from '../domain/shared/clock.js';
@@ -442,9 +443,9 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     clock: get(TOKENS.clock),
     logger,
     metrics: businessMetrics,
+    // The domain's defaults, with what the configuration overrides.
     policy: {
-      maxUnitsPerOption: 10,
-      maxUnitsPerOrder: 30,
+      ...DEFAULT_ORDER_POLICY,
       reservationTtlSeconds: config.orderReservationTtlSeconds,
       maxUnpaidOrdersPerUser: config.maxUnpaidOrdersPerUser,
     },
