@@ -1,5 +1,5 @@
-import { type AccountUseCases, ACCOUNT_OPERATIONS, accountRoutes } from '../../adapters/http/routes/accounts.js';
-import { type UserUseCases, USER_OPERATIONS, userRoutes } from '../../adapters/http/routes/users.js';
+import { ACCOUNT_OPERATIONS, accountRoutes } from '../../adapters/http/routes/accounts.js';
+import { USER_OPERATIONS, userRoutes } from '../../adapters/http/routes/users.js';
 import { LOGIN_RATE_LIMIT, LogIn } from '../../application/auth/log-in.js';
 import { RegisterAccount } from '../../application/auth/register-account.js';
 import { SIGNUP_RATE_LIMIT, SignUp } from '../../application/auth/sign-up.js';
@@ -8,24 +8,13 @@ import { ChangeUserAccess } from '../../application/users/change-user-access.js'
 import { CreateAccount } from '../../application/users/create-account.js';
 import { EnsureAdminAccount } from '../../application/users/ensure-admin-account.js';
 import { GetUser } from '../../application/users/get-user.js';
-import { SHARED, token } from '../tokens.js';
-import { bindings, contextModule, resolveAll } from './module.js';
+import { SHARED } from '../tokens.js';
+import { bindings, classTokens, contextModule, useCasesOf } from './module.js';
 
 /** The user context: sign-up, log-in, accounts and their access. (Authenticate is shared: every route uses it.) */
-const T = {
-  registerAccount: token<RegisterAccount>('RegisterAccount'),
-  signUp: token<SignUp>('SignUp'),
-  logIn: token<LogIn>('LogIn'),
-  changePassword: token<ChangePassword>('ChangePassword'),
-  changeUserAccess: token<ChangeUserAccess>('ChangeUserAccess'),
-  getUser: token<GetUser>('GetUser'),
-  createAccount: token<CreateAccount>('CreateAccount'),
-  ensureAdminAccount: token<EnsureAdminAccount>('EnsureAdminAccount'),
-} as const;
+const T = classTokens({ RegisterAccount, SignUp, LogIn, ChangePassword, ChangeUserAccess, GetUser, CreateAccount, EnsureAdminAccount });
 
-export const accounts = contextModule({
-  name: 'accounts',
-  tokens: T,
+export const accounts = contextModule('accounts', T, {
   container: bindings((bind) => {
     bind(T.registerAccount, (get) =>
       new RegisterAccount(get(SHARED.users), get(SHARED.wallets), get(SHARED.passwordHasher), get(SHARED.transactions), get(SHARED.clock)),
@@ -60,26 +49,10 @@ export const accounts = contextModule({
     bind(T.ensureAdminAccount, (get) => new EnsureAdminAccount(get(SHARED.users), get(T.registerAccount)));
   }),
   operations: [...Object.values(ACCOUNT_OPERATIONS), ...Object.values(USER_OPERATIONS)],
-  routes: (get) => [
-    accountRoutes(
-      resolveAll<AccountUseCases>(get, {
-        signUp: T.signUp,
-        logIn: T.logIn,
-        getUser: T.getUser,
-        createAccount: T.createAccount,
-        runIdempotently: SHARED.runIdempotently,
-      }),
-      get(SHARED.authenticate),
-    ),
-    userRoutes(
-      resolveAll<UserUseCases>(get, {
-        changePassword: T.changePassword,
-        changeUserAccess: T.changeUserAccess,
-        runIdempotently: SHARED.runIdempotently,
-      }),
-      get(SHARED.authenticate),
-    ),
-  ],
+  routes: (get) => {
+    const useCases = useCasesOf(get, T);
+    return [accountRoutes(useCases, get(SHARED.authenticate)), userRoutes(useCases, get(SHARED.authenticate))];
+  },
   jobs: () => [],
   rateLimits: (config) => ({
     [SIGNUP_RATE_LIMIT]: { limit: config.rateLimitSignupsPerMinutePerAddress, windowMs: 60_000 },

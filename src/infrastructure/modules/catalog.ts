@@ -1,4 +1,4 @@
-import { type ProductUseCases, PRODUCT_OPERATIONS, productRoutes } from '../../adapters/http/routes/products.js';
+import { PRODUCT_OPERATIONS, productRoutes } from '../../adapters/http/routes/products.js';
 import type { CatalogSettings } from '../../application/catalog/catalog-settings.js';
 import { ChangeProduct } from '../../application/catalog/change-product.js';
 import { GetProduct } from '../../application/catalog/get-product.js';
@@ -7,27 +7,21 @@ import { ListProducts } from '../../application/catalog/list-products.js';
 import { RestockOption } from '../../application/catalog/restock-option.js';
 import type { GetPopularProducts } from '../../application/sales/get-popular-products.js';
 import { SHARED, token } from '../tokens.js';
-import { bindings, contextModule, resolveAll } from './module.js';
+import { bindings, classTokens, contextModule, useCasesOf } from './module.js';
 
 /** The catalog context: products, their options and stock. */
 const T = {
+  ...classTokens({ ListProducts, GetProduct, ListProductForSale, ChangeProduct, RestockOption }),
   catalogSettings: token<CatalogSettings>('CatalogSettings'),
-  listProducts: token<ListProducts>('ListProducts'),
-  getProduct: token<GetProduct>('GetProduct'),
-  listProductForSale: token<ListProductForSale>('ListProductForSale'),
-  changeProduct: token<ChangeProduct>('ChangeProduct'),
-  restockOption: token<RestockOption>('RestockOption'),
   /**
    * What GET /products/popular answers with: the sales module binds it (the ranking is sales',
    * and sales reads products through GetProduct, so the dependency between the two modules runs
    * one way, sales → catalog).
    */
   popularProducts: token<GetPopularProducts>('PopularProducts'),
-} as const;
+};
 
-export const catalog = contextModule({
-  name: 'catalog',
-  tokens: T,
+export const catalog = contextModule('catalog', T, {
   container: bindings((bind) => {
     bind(T.catalogSettings, (get) => ({
       lowStockThreshold: get(SHARED.config).lowStockThreshold,
@@ -46,20 +40,7 @@ export const catalog = contextModule({
     );
   }),
   operations: Object.values(PRODUCT_OPERATIONS),
-  routes: (get) => [
-    productRoutes(
-      resolveAll<ProductUseCases>(get, {
-        listProducts: T.listProducts,
-        getProduct: T.getProduct,
-        listProductForSale: T.listProductForSale,
-        changeProduct: T.changeProduct,
-        restockOption: T.restockOption,
-        runIdempotently: SHARED.runIdempotently,
-        getPopularProducts: T.popularProducts,
-      }),
-      get(SHARED.authenticate),
-    ),
-  ],
+  routes: (get) => [productRoutes({ ...useCasesOf(get, T), getPopularProducts: get(T.popularProducts) }, get(SHARED.authenticate))],
   jobs: () => [],
   rateLimits: () => ({}),
 });

@@ -1,5 +1,5 @@
 import { InProcessCache } from '../../adapters/memory/in-process-cache.js';
-import { type CouponUseCases, COUPON_OPERATIONS, couponRoutes } from '../../adapters/http/routes/coupons.js';
+import { COUPON_OPERATIONS, couponRoutes } from '../../adapters/http/routes/coupons.js';
 import { ChangeCouponStatus } from '../../application/coupons/change-coupon-status.js';
 import { COUPON_ISSUE_RATE_LIMIT, type CouponContext } from '../../application/coupons/coupon-context.js';
 import { CountedCouponIssue } from '../../application/coupons/counted-coupon-issue.js';
@@ -11,26 +11,23 @@ import { ListCoupons } from '../../application/coupons/list-coupons.js';
 import { ListUserCoupons } from '../../application/coupons/list-user-coupons.js';
 import { DomainEventOutbox } from '../../application/outbox/domain-event-outbox.js';
 import { SHARED, token } from '../tokens.js';
-import { bindings, contextModule, resolveAll } from './module.js';
+import { bindings, bindOver, classTokens, contextModule, useCasesOf } from './module.js';
 
 /** Entries the coupon cache may hold; CACHE_MAX_BYTES bounds what they weigh. */
 const COUPON_CACHE_MAX_ENTRIES = 10_000;
 
-/** The coupon context: coupons, their first-come-first-served issue, users' copies. */
+/**
+ * The coupon context: coupons, their first-come-first-served issue, users' copies.
+ * OVER_CONTEXT: its use cases made of the coupon context alone (bound by bindOver).
+ */
+const OVER_CONTEXT = { CreateCoupon, GetCoupon, ChangeCouponStatus, ListUserCoupons, ListCoupons, ExpireCoupons };
 const T = {
   couponContext: token<CouponContext>('CouponContext'),
-  createCoupon: token<CreateCoupon>('CreateCoupon'),
-  getCoupon: token<GetCoupon>('GetCoupon'),
-  changeCouponStatus: token<ChangeCouponStatus>('ChangeCouponStatus'),
+  ...classTokens(OVER_CONTEXT),
   issueCoupon: token<IssueCouponFirstComeFirstServed>('IssueCouponFirstComeFirstServed'),
-  listUserCoupons: token<ListUserCoupons>('ListUserCoupons'),
-  listCoupons: token<ListCoupons>('ListCoupons'),
-  expireCoupons: token<ExpireCoupons>('ExpireCoupons'),
-} as const;
+};
 
-export const coupons = contextModule({
-  name: 'coupons',
-  tokens: T,
+export const coupons = contextModule('coupons', T, {
   container: bindings((bind) => {
     bind(T.couponContext, (get) => ({
       coupons: get(SHARED.coupons),
@@ -44,29 +41,11 @@ export const coupons = contextModule({
       clock: get(SHARED.clock),
       logger: get(SHARED.logger),
     }));
-    bind(T.createCoupon, (get) => new CreateCoupon(get(T.couponContext)));
-    bind(T.getCoupon, (get) => new GetCoupon(get(T.couponContext)));
-    bind(T.changeCouponStatus, (get) => new ChangeCouponStatus(get(T.couponContext)));
+    bindOver(bind, T, T.couponContext, OVER_CONTEXT);
     bind(T.issueCoupon, (get) => new CountedCouponIssue(get(T.couponContext), get(SHARED.businessMetrics)));
-    bind(T.listUserCoupons, (get) => new ListUserCoupons(get(T.couponContext)));
-    bind(T.listCoupons, (get) => new ListCoupons(get(T.couponContext)));
-    bind(T.expireCoupons, (get) => new ExpireCoupons(get(T.couponContext)));
   }),
   operations: Object.values(COUPON_OPERATIONS),
-  routes: (get) => [
-    couponRoutes(
-      resolveAll<CouponUseCases>(get, {
-        createCoupon: T.createCoupon,
-        getCoupon: T.getCoupon,
-        changeCouponStatus: T.changeCouponStatus,
-        issueCoupon: T.issueCoupon,
-        listUserCoupons: T.listUserCoupons,
-        listCoupons: T.listCoupons,
-        runIdempotently: SHARED.runIdempotently,
-      }),
-      get(SHARED.authenticate),
-    ),
-  ],
+  routes: (get) => [couponRoutes(useCasesOf(get, T), get(SHARED.authenticate))],
   jobs: (get, config) => {
     const expiry = get(T.expireCoupons);
     return [{ name: 'coupon-expiry', intervalMs: config.jobIntervalMs, run: () => expiry.execute() }];

@@ -3,7 +3,7 @@ import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Operation } from '../../adapters/http/operation.js';
 import type { RateLimits } from '../../adapters/memory/rate-limiter.js';
 import type { Config } from '../config.js';
-import type { Token } from '../tokens.js';
+import { SHARED, type Token, token } from '../tokens.js';
 
 /** Typed lookup in the container a module is loaded into: the token carries the type. */
 export type Resolve = <T>(token: Token<T>) => T;
@@ -35,8 +35,12 @@ export interface ContextModule<Tokens extends Record<string, Token<unknown>>> {
   rateLimits(config: Config): RateLimits;
 }
 
-export function contextModule<Tokens extends Record<string, Token<unknown>>>(module: ContextModule<Tokens>): ContextModule<Tokens> {
-  return module;
+export function contextModule<Tokens extends Record<string, Token<unknown>>>(
+  name: string,
+  tokens: Tokens,
+  parts: Omit<ContextModule<Tokens>, 'name' | 'tokens'>,
+): ContextModule<Tokens> {
+  return { name, tokens, ...parts };
 }
 
 /** Binds a token to a factory over other tokens (singletons: the container's default scope). */
@@ -51,7 +55,28 @@ export function bindings(register: (bind: BindFactory) => void): ContainerModule
   );
 }
 
-/** Resolves every token of `tokens`: the use cases a router takes, named as it names them. */
+/** Resolves every token of `tokens`, keeping their names. */
 export function resolveAll<T>(resolve: Resolve, tokens: { [K in keyof T]: Token<T[K]> }): T {
   return Object.fromEntries(Object.entries(tokens).map(([name, t]) => [name, resolve(t as Token<unknown>)])) as T;
+}
+
+/** What a context's routers take: its use cases (every token of `tokens`, by name) and the shared idempotency runner. */
+export function useCasesOf<T>(resolve: Resolve, tokens: { [K in keyof T]: Token<T[K]> }) {
+  return { ...resolveAll(resolve, tokens), runIdempotently: resolve(SHARED.runIdempotently) };
+}
+
+type Class = abstract new (...args: never[]) => unknown;
+type ClassTokens<M extends Record<string, Class>> = { [K in keyof M as Uncapitalize<K & string>]: Token<InstanceType<M[K]>> };
+
+const uncapitalize = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
+
+/** One token per use case class, named after it: `{ PlaceOrder }` gives `{ placeOrder: Token<PlaceOrder> }`. */
+export function classTokens<M extends Record<string, Class>>(classes: M): ClassTokens<M> {
+  return Object.fromEntries(Object.keys(classes).map((name) => [uncapitalize(name), token(name)])) as ClassTokens<M>;
+}
+
+/** Binds each of `classes` (use cases made of their context alone) to its token of classTokens(classes). */
+export function bindOver<C>(bind: BindFactory, tokens: object, context: Token<C>, classes: Record<string, new (context: C) => unknown>): void {
+  const byName = tokens as Record<string, Token<unknown>>;
+  for (const [name, UseCase] of Object.entries(classes)) bind(byName[uncapitalize(name)]!, (get) => new UseCase(get(context)));
 }

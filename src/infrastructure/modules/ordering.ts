@@ -1,5 +1,5 @@
 import { prometheusPaymentRecoveryMetrics } from '../../adapters/metrics/payment-recovery-metrics.js';
-import { type OrderUseCases, ORDER_OPERATIONS, orderRoutes } from '../../adapters/http/routes/orders.js';
+import { ORDER_OPERATIONS, orderRoutes } from '../../adapters/http/routes/orders.js';
 import { AdvanceFulfilment } from '../../application/ordering/advance-fulfilment.js';
 import { CancelOrder } from '../../application/ordering/cancel-order.js';
 import { CompleteOrder } from '../../application/ordering/complete-order.js';
@@ -20,31 +20,20 @@ import { SettlePendingPayment } from '../../application/ordering/settle-pending-
 import { DomainEventOutbox } from '../../application/outbox/domain-event-outbox.js';
 import { DEFAULT_ORDER_POLICY } from '../../domain/ordering/order.js';
 import { SHARED, token } from '../tokens.js';
-import { bindings, contextModule, resolveAll } from './module.js';
+import { bindings, bindOver, classTokens, contextModule, useCasesOf } from './module.js';
 
-/** The ordering context: orders, payments (with their recovery), refunds and fulfilment. */
+/**
+ * The ordering context: orders, payments (with their recovery), refunds and fulfilment.
+ * OVER_CONTEXT: its use cases made of the ordering context alone (bound by bindOver).
+ */
+const OVER_CONTEXT = { PlaceOrder, GetOrder, ListOrders, RefundOrder, GetRefund, AdvanceFulfilment, CompleteOrder, PayForOrder, GetPayment };
+const OPERATORS_OVER_CONTEXT = { GetPaymentRecovery, ListPaymentRecoveries, RetryPaymentRecovery, ExpireReservations };
 const T = {
   ordering: token<OrderingContext>('OrderingContext'),
-  placeOrder: token<PlaceOrder>('PlaceOrder'),
-  getOrder: token<GetOrder>('GetOrder'),
-  listOrders: token<ListOrders>('ListOrders'),
-  cancelOrder: token<CancelOrder>('CancelOrder'),
-  refundOrder: token<RefundOrder>('RefundOrder'),
-  getRefund: token<GetRefund>('GetRefund'),
-  advanceFulfilment: token<AdvanceFulfilment>('AdvanceFulfilment'),
-  completeOrder: token<CompleteOrder>('CompleteOrder'),
-  payForOrder: token<PayForOrder>('PayForOrder'),
-  settlePendingPayment: token<SettlePendingPayment>('SettlePendingPayment'),
-  getPayment: token<GetPayment>('GetPayment'),
-  getPaymentRecovery: token<GetPaymentRecovery>('GetPaymentRecovery'),
-  listPaymentRecoveries: token<ListPaymentRecoveries>('ListPaymentRecoveries'),
-  retryPaymentRecovery: token<RetryPaymentRecovery>('RetryPaymentRecovery'),
-  expireReservations: token<ExpireReservations>('ExpireReservations'),
-} as const;
+  ...classTokens({ ...OVER_CONTEXT, ...OPERATORS_OVER_CONTEXT, CancelOrder, SettlePendingPayment }),
+};
 
-export const ordering = contextModule({
-  name: 'ordering',
-  tokens: T,
+export const ordering = contextModule('ordering', T, {
   container: bindings((bind) => {
     bind(T.ordering, (get) => {
       const config = get(SHARED.config);
@@ -76,15 +65,8 @@ export const ordering = contextModule({
         },
       };
     });
-    bind(T.placeOrder, (get) => new PlaceOrder(get(T.ordering)));
-    bind(T.getOrder, (get) => new GetOrder(get(T.ordering)));
-    bind(T.listOrders, (get) => new ListOrders(get(T.ordering)));
-    bind(T.refundOrder, (get) => new RefundOrder(get(T.ordering)));
-    bind(T.getRefund, (get) => new GetRefund(get(T.ordering)));
+    bindOver(bind, T, T.ordering, { ...OVER_CONTEXT, ...OPERATORS_OVER_CONTEXT });
     bind(T.cancelOrder, (get) => new CancelOrder(get(T.ordering), get(T.refundOrder)));
-    bind(T.advanceFulfilment, (get) => new AdvanceFulfilment(get(T.ordering)));
-    bind(T.completeOrder, (get) => new CompleteOrder(get(T.ordering)));
-    bind(T.payForOrder, (get) => new PayForOrder(get(T.ordering)));
     bind(T.settlePendingPayment, (get) => {
       const config = get(SHARED.config);
       return new SettlePendingPayment(
@@ -94,33 +76,9 @@ export const ordering = contextModule({
         prometheusPaymentRecoveryMetrics(get(SHARED.metrics)),
       );
     });
-    bind(T.getPayment, (get) => new GetPayment(get(T.ordering)));
-    bind(T.getPaymentRecovery, (get) => new GetPaymentRecovery(get(T.ordering)));
-    bind(T.listPaymentRecoveries, (get) => new ListPaymentRecoveries(get(T.ordering)));
-    bind(T.retryPaymentRecovery, (get) => new RetryPaymentRecovery(get(T.ordering)));
-    bind(T.expireReservations, (get) => new ExpireReservations(get(T.ordering)));
   }),
   operations: Object.values(ORDER_OPERATIONS),
-  routes: (get) => [
-    orderRoutes(
-      resolveAll<OrderUseCases>(get, {
-        placeOrder: T.placeOrder,
-        getOrder: T.getOrder,
-        listOrders: T.listOrders,
-        cancelOrder: T.cancelOrder,
-        advanceFulfilment: T.advanceFulfilment,
-        completeOrder: T.completeOrder,
-        payForOrder: T.payForOrder,
-        settlePendingPayment: T.settlePendingPayment,
-        getPayment: T.getPayment,
-        getPaymentRecovery: T.getPaymentRecovery,
-        refundOrder: T.refundOrder,
-        getRefund: T.getRefund,
-        runIdempotently: SHARED.runIdempotently,
-      }),
-      get(SHARED.authenticate),
-    ),
-  ],
+  routes: (get) => [orderRoutes(useCasesOf(get, T), get(SHARED.authenticate))],
   jobs: (get, config) => {
     const sweeper = get(T.expireReservations);
     const recovery = get(T.settlePendingPayment);

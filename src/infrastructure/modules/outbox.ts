@@ -1,11 +1,11 @@
 import { prometheusOutboxMetrics } from '../../adapters/metrics/outbox-metrics.js';
-import { type AdminUseCases, ADMIN_OPERATIONS, adminRoutes } from '../../adapters/http/routes/admin.js';
+import { ADMIN_OPERATIONS, adminRoutes } from '../../adapters/http/routes/admin.js';
 import { ListOutboxEvents } from '../../application/outbox/list-outbox-events.js';
 import { PruneSentEvents } from '../../application/outbox/prune-sent-events.js';
 import { DEFAULT_RELAY_SETTINGS, RelayOutbox } from '../../application/outbox/relay-outbox.js';
 import { RetryOutboxEvent } from '../../application/outbox/retry-outbox-event.js';
-import { SHARED, token } from '../tokens.js';
-import { bindings, contextModule, resolveAll } from './module.js';
+import { SHARED } from '../tokens.js';
+import { bindings, classTokens, contextModule, useCasesOf } from './module.js';
 import { ordering } from './ordering.js';
 
 /**
@@ -13,16 +13,9 @@ import { ordering } from './ordering.js';
  * them. Its router is the operators' one, which also serves ordering's payment recoveries (the
  * dependency runs outbox → ordering; ordering only writes the outbox, a shared port).
  */
-const T = {
-  relayOutbox: token<RelayOutbox>('RelayOutbox'),
-  listOutboxEvents: token<ListOutboxEvents>('ListOutboxEvents'),
-  retryOutboxEvent: token<RetryOutboxEvent>('RetryOutboxEvent'),
-  pruneSentEvents: token<PruneSentEvents>('PruneSentEvents'),
-} as const;
+const T = classTokens({ RelayOutbox, ListOutboxEvents, RetryOutboxEvent, PruneSentEvents });
 
-export const outbox = contextModule({
-  name: 'outbox',
-  tokens: T,
+export const outbox = contextModule('outbox', T, {
   container: bindings((bind) => {
     bind(T.relayOutbox, (get) => {
       const config = get(SHARED.config);
@@ -40,18 +33,10 @@ export const outbox = contextModule({
     bind(T.pruneSentEvents, (get) => new PruneSentEvents(get(SHARED.outboxStore), get(SHARED.clock), get(SHARED.config).outboxRetentionDays));
   }),
   operations: Object.values(ADMIN_OPERATIONS),
-  routes: (get) => [
-    adminRoutes(
-      resolveAll<AdminUseCases>(get, {
-        listOutboxEvents: T.listOutboxEvents,
-        retryOutboxEvent: T.retryOutboxEvent,
-        listPaymentRecoveries: ordering.tokens.listPaymentRecoveries,
-        retryPaymentRecovery: ordering.tokens.retryPaymentRecovery,
-        runIdempotently: SHARED.runIdempotently,
-      }),
-      get(SHARED.authenticate),
-    ),
-  ],
+  routes: (get) => {
+    const recoveries = { listPaymentRecoveries: ordering.tokens.listPaymentRecoveries, retryPaymentRecovery: ordering.tokens.retryPaymentRecovery };
+    return [adminRoutes(useCasesOf(get, { ...T, ...recoveries }), get(SHARED.authenticate))];
+  },
   jobs: (get, config) => {
     const relay = get(T.relayOutbox);
     const prune = get(T.pruneSentEvents);

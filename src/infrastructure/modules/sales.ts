@@ -1,19 +1,14 @@
-import { type StatsUseCases, STATS_OPERATIONS, statsRoutes } from '../../adapters/http/routes/stats.js';
+import { STATS_OPERATIONS, statsRoutes } from '../../adapters/http/routes/stats.js';
 import { GetPopularProducts } from '../../application/sales/get-popular-products.js';
 import { GetSalesStatistics } from '../../application/sales/sales-statistics.js';
-import { SHARED, token } from '../tokens.js';
+import { SHARED } from '../tokens.js';
 import { catalog } from './catalog.js';
-import { bindings, contextModule, resolveAll } from './module.js';
+import { bindings, classTokens, contextModule, useCasesOf } from './module.js';
 
 /** The sales context: units and revenue per product per day, the popular ranking, the statistics. */
-const T = {
-  getPopularProducts: token<GetPopularProducts>('GetPopularProducts'),
-  getSalesStatistics: token<GetSalesStatistics>('GetSalesStatistics'),
-} as const;
+const T = classTokens({ GetPopularProducts, GetSalesStatistics });
 
-export const sales = contextModule({
-  name: 'sales',
-  tokens: T,
+export const sales = contextModule('sales', T, {
   container: bindings((bind) => {
     bind(T.getPopularProducts, (get) =>
       new GetPopularProducts(
@@ -29,7 +24,7 @@ export const sales = contextModule({
     bind(T.getSalesStatistics, (get) => new GetSalesStatistics(get(SHARED.sales)));
   }),
   operations: Object.values(STATS_OPERATIONS),
-  routes: (get) => [statsRoutes(resolveAll<StatsUseCases>(get, { getSalesStatistics: T.getSalesStatistics }), get(SHARED.authenticate))],
+  routes: (get) => [statsRoutes(useCasesOf(get, T), get(SHARED.authenticate))],
   jobs: () => [],
   rateLimits: () => ({}),
 });
