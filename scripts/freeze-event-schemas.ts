@@ -4,7 +4,7 @@
 // An existing version is never rewritten: to change a payload, give its event a new version.
 //   npx tsx scripts/freeze-event-schemas.ts
 import { existsSync, writeFileSync } from 'node:fs';
-import { openApiDocument } from '../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../src/infrastructure/modules/index.js';
 import { EVENT_TYPES } from '../src/application/ports/outbox.js';
 import { versionedTypeOf } from '../src/application/ports/outbox.js';
 

@@ -16,11 +16,12 @@ import type { PasswordHasher } from '../application/ports/password-hasher.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { Config } from './config.js';
-import { buildContainer, releaseContainer, resolve, TOKENS } from './container.js';
+import { buildContainer, releaseContainer, resolverOf, TOKENS } from './container.js';
 import { type Database, openDatabase } from './database.js';
 import { type DemoDataReport, loadDemoData } from './demo-data.js';
 import { DrainingServer } from './draining-server.js';
 import { JobScheduler } from './jobs.js';
+import { MODULES, openApiDocument } from './modules/index.js';
 import { connectRedis, waitForRedis } from './redis.js';
 import { resolveJwtSecret } from './secrets.js';
 
@@ -95,9 +96,11 @@ async function startOn(database: Database | null, config: Config, logger: Logger
     ...(options.passwordHasher ? { passwordHasher: options.passwordHasher } : {}),
   });
 
+  const get = resolverOf(container);
+
   let configuredAdmin: RunningService['configuredAdmin'] = null;
   if (config.admin) {
-    const result = await resolve(container, TOKENS.ensureAdminAccount).execute(config.admin.email, config.admin.password);
+    const result = await get(TOKENS.ensureAdminAccount).execute(config.admin.email, config.admin.password);
     logger.info('admin account from configuration', { email: config.admin.email, result });
     configuredAdmin = { email: config.admin.email, result };
   }
@@ -107,65 +110,18 @@ async function startOn(database: Database | null, config: Config, logger: Logger
       : await loadDemoData(container, db, { mode: config.demoData, dataDir: config.dataDir, configuredAdminEmail: config.admin?.email ?? null });
 
   const jobs = new JobScheduler(logger);
-  const idempotency = resolve(container, TOKENS.idempotencyStore);
-  const clock = resolve(container, TOKENS.clock);
+  const idempotency = get(TOKENS.idempotencyStore);
+  const clock = get(TOKENS.clock);
   jobs.add('idempotency-key-purge', Math.max(config.jobIntervalMs, 60_000), () => idempotency.purgeExpired(clock.now()));
-  const sweeper = resolve(container, TOKENS.expireReservations);
-  jobs.add('reservation-sweeper', config.jobIntervalMs, () => sweeper.execute());
-  const recovery = resolve(container, TOKENS.settlePendingPayment);
-  jobs.add('pending-payment-recovery', config.jobIntervalMs, () => recovery.recover(config.pendingRecoveryAfterSeconds));
-  const couponExpiry = resolve(container, TOKENS.expireCoupons);
-  jobs.add('coupon-expiry', config.jobIntervalMs, () => couponExpiry.execute());
-  const relay = resolve(container, TOKENS.relayOutbox);
-  jobs.add('outbox-relay', config.jobIntervalMs, () => relay.execute());
-  const outboxPrune = resolve(container, TOKENS.pruneSentEvents);
-  jobs.add('outbox-prune', config.jobIntervalMs * 60, () => outboxPrune.execute());
+  for (const module of MODULES) {
+    for (const job of module.jobs(get, config)) jobs.add(job.name, job.intervalMs, () => job.run());
+  }
   if (options.jobs !== false) jobs.start();
 
   const app = createHttpApp({
-    useCases: {
-      signUp: resolve(container, TOKENS.signUp),
-      logIn: resolve(container, TOKENS.logIn),
-      getUser: resolve(container, TOKENS.getUser),
-      createAccount: resolve(container, TOKENS.createAccount),
-      changePassword: resolve(container, TOKENS.changePassword),
-      changeUserAccess: resolve(container, TOKENS.changeUserAccess),
-      chargeWallet: resolve(container, TOKENS.chargeWallet),
-      getBalance: resolve(container, TOKENS.getBalance),
-      getBalanceHistory: resolve(container, TOKENS.getBalanceHistory),
-      runIdempotently: resolve(container, TOKENS.runIdempotently),
-      listProducts: resolve(container, TOKENS.listProducts),
-      getProduct: resolve(container, TOKENS.getProduct),
-      listProductForSale: resolve(container, TOKENS.listProductForSale),
-      changeProduct: resolve(container, TOKENS.changeProduct),
-      restockOption: resolve(container, TOKENS.restockOption),
-      placeOrder: resolve(container, TOKENS.placeOrder),
-      getOrder: resolve(container, TOKENS.getOrder),
-      listOrders: resolve(container, TOKENS.listOrders),
-      cancelOrder: resolve(container, TOKENS.cancelOrder),
-      advanceFulfilment: resolve(container, TOKENS.advanceFulfilment),
-      completeOrder: resolve(container, TOKENS.completeOrder),
-      payForOrder: resolve(container, TOKENS.payForOrder),
-      settlePendingPayment: resolve(container, TOKENS.settlePendingPayment),
-      getPayment: resolve(container, TOKENS.getPayment),
-      getPaymentRecovery: resolve(container, TOKENS.getPaymentRecovery),
-      listPaymentRecoveries: resolve(container, TOKENS.listPaymentRecoveries),
-      retryPaymentRecovery: resolve(container, TOKENS.retryPaymentRecovery),
-      refundOrder: resolve(container, TOKENS.refundOrder),
-      getRefund: resolve(container, TOKENS.getRefund),
-      createCoupon: resolve(container, TOKENS.createCoupon),
-      getCoupon: resolve(container, TOKENS.getCoupon),
-      changeCouponStatus: resolve(container, TOKENS.changeCouponStatus),
-      issueCoupon: resolve(container, TOKENS.issueCoupon),
-      listUserCoupons: resolve(container, TOKENS.listUserCoupons),
-      listCoupons: resolve(container, TOKENS.listCoupons),
-      listOutboxEvents: resolve(container, TOKENS.listOutboxEvents),
-      retryOutboxEvent: resolve(container, TOKENS.retryOutboxEvent),
-      getPopularProducts: resolve(container, TOKENS.getPopularProducts),
-      getSalesStatistics: resolve(container, TOKENS.getSalesStatistics),
-    },
-    authenticate: resolve(container, TOKENS.authenticate),
-    metrics: resolve(container, TOKENS.metrics),
+    routers: MODULES.flatMap((module) => module.routes(get)),
+    openApi: openApiDocument,
+    metrics: get(TOKENS.metrics),
     metricsExposure: { onMainPort: config.metricsPort === null, token: config.metricsToken },
     logger,
     inputLimits: { maxDepth: config.jsonMaxDepth, maxEntries: config.jsonMaxEntries },
@@ -183,7 +139,7 @@ async function startOn(database: Database | null, config: Config, logger: Logger
   const port = await http.listen(config.port);
   let metricsServer: Server | null = null;
   if (config.metricsPort !== null) {
-    metricsServer = createMetricsApp(resolve(container, TOKENS.metrics), config.metricsToken).listen(config.metricsPort);
+    metricsServer = createMetricsApp(get(TOKENS.metrics), config.metricsToken).listen(config.metricsPort);
     await once(metricsServer, 'listening');
   }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 import { TEST_JWT_SECRET } from '../support/config.js';
 import { uniqueEmail, uniqueName } from '../support/environment.js';
 import { startTestService, type TestService } from '../support/service.js';

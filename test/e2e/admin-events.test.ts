@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 import type { OutboxEventView } from '../../src/application/outbox/outbox-event-view.js';
 import type { PlatformEvent } from '../../src/application/ports/event-publisher.js';
 import { EVENT_TYPES } from '../../src/application/ports/outbox.js';

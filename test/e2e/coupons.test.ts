@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 import { uniqueName } from '../support/environment.js';
 import { requireRedis, unreachableRedis } from '../support/redis.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';

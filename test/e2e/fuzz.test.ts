@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 import { STATUS_OF } from '../../src/adapters/http/problem.js';
 import { uniqueName } from '../support/environment.js';
 import { type Account, startTestService, type TestService, type TestServiceOptions } from '../support/service.js';

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { expect } from 'chai';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 import { uniqueEmail, uniqueName } from '../support/environment.js';
 import { type Account, startTestService, type TestService } from '../support/service.js';
 import { couponBody, DAY, fromNow, HOUR } from './coupons-support.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 import { type Account, type ApiResponse, startTestService, type TestService } from '../support/service.js';
 import { expectProblem, expectValidation } from './problem.js';
 import {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 import type { ManualClock } from '../support/clock.js';
 import { type Account, startTestService, type TestService } from '../support/service.js';
 import { CouponClient } from './coupons-support.js';

@@ -3,7 +3,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { EVENT_TYPES, type EventType, versionedTypeOf } from '../../src/application/ports/outbox.js';
-import { openApiDocument } from '../../src/adapters/http/openapi/service-document.js';
+import { openApiDocument } from '../../src/infrastructure/modules/index.js';
 
 /**
  * Checks answers against the served OpenAPI document: every answer the e2e suites receive is

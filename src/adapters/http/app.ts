@@ -1,31 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
-import type { Authenticate } from '../../application/auth/authenticate.js';
 import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
 import { httpMetrics, type MetricsExposure, routeTemplateOf } from './metrics.js';
-import { openApiDocument } from './openapi/service-document.js';
+import { API_PREFIX } from './openapi/service-document.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
 import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';
-import { type AccountUseCases, accountRoutes } from './routes/accounts.js';
-import { type AdminUseCases, adminRoutes } from './routes/admin.js';
-import { type BalanceUseCases, balanceRoutes } from './routes/balances.js';
-import { type CouponUseCases, couponRoutes } from './routes/coupons.js';
-import { type OrderUseCases, orderRoutes } from './routes/orders.js';
-import { type ProductUseCases, productRoutes } from './routes/products.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
-import { type StatsUseCases, statsRoutes } from './routes/stats.js';
 import { type InputLimits, inputLimits } from './validation.js';
 import { cors } from './cors.js';
-import { type UserUseCases, userRoutes } from './routes/users.js';
 
 export interface HttpDependencies {
-  useCases: AdminUseCases & AccountUseCases & UserUseCases & BalanceUseCases & ProductUseCases & OrderUseCases & CouponUseCases & StatsUseCases;
-  /** Checks each request's Bearer token against its user's current state. */
-  authenticate: Authenticate;
+  /** The bounded contexts' routers (each built from its use cases), mounted under API_PREFIX in this order. */
+  routers: readonly Router[];
+  /** Served at /openapi.json and /docs: the document of the operations endpoints and of `routers`. */
+  openApi: object;
   health: HealthChecks;
   metrics: Registry;
   metricsExposure: MetricsExposure;
@@ -71,15 +63,8 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use(cors(deps.corsOrigins));
   app.use(keepMalformedEscapesLiteral, inputLimits(deps.inputLimits));
 
-  app.use(operationsRoutes(deps.health, deps.metrics, openApiDocument, deps.metricsExposure));
-  app.use('/api/v1', accountRoutes(deps.useCases, deps.authenticate));
-  app.use('/api/v1', userRoutes(deps.useCases, deps.authenticate));
-  app.use('/api/v1', balanceRoutes(deps.useCases, deps.authenticate));
-  app.use('/api/v1', productRoutes(deps.useCases, deps.authenticate));
-  app.use('/api/v1', orderRoutes(deps.useCases, deps.authenticate));
-  app.use('/api/v1', couponRoutes(deps.useCases, deps.authenticate));
-  app.use('/api/v1', adminRoutes(deps.useCases, deps.authenticate));
-  app.use('/api/v1', statsRoutes(deps.useCases, deps.authenticate));
+  app.use(operationsRoutes(deps.health, deps.metrics, deps.openApi, deps.metricsExposure));
+  for (const router of deps.routers) app.use(API_PREFIX, router);
 
   app.use((req, _res, next) => {
     next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${pathOf(req)}`));

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { createHttpApp } from '../../../src/adapters/http/app.js';
 import { openApiPath } from '../../../src/adapters/http/operation.js';
 import { keysOf } from '../../../src/adapters/http/openapi/joi-schema.js';
-import { OPERATION_GROUPS, openApiDocument } from '../../../src/adapters/http/openapi/service-document.js';
+import { MODULES, OPERATION_GROUPS, openApiDocument } from '../../../src/infrastructure/modules/index.js';
 
 type JsonObject = Record<string, unknown>;
 interface Parameter {
@@ -29,8 +29,8 @@ function anything(): never {
 
 function appWithEveryRoute(): Express {
   return createHttpApp({
-    useCases: anything(),
-    authenticate: anything(),
+    routers: MODULES.flatMap((module) => module.routes(anything())),
+    openApi: openApiDocument,
     health: anything(),
     logger: anything(),
     metrics: new Registry(),
