@@ -2,8 +2,7 @@ import type { Clock } from '../../domain/shared/clock.js';
 import { ValidationFailed } from '../../domain/shared/errors.js';
 import { type AccountDetails, MIN_PASSWORD_LENGTH, type NewUser, User } from '../../domain/user/user.js';
 import type { UserRepository } from '../../domain/user/user-repository.js';
-import { Wallet } from '../../domain/wallet/wallet.js';
-import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
+import { Wallet, type WalletRepository } from '../wallet/published.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { TransactionManager } from '../ports/transaction-manager.js';
 

@@ -1,7 +1,7 @@
 import type { DomainEventOutbox } from '../outbox/domain-event-outbox.js';
 import type { CouponRepository, UserCouponRepository } from '../../domain/coupon/repositories.js';
 import type { Clock } from '../../domain/shared/clock.js';
-import type { UserRepository } from '../../domain/user/user-repository.js';
+import type { UserRepository } from '../users/published.js';
 import type { Cache } from '../ports/cache.js';
 import type { CouponIssueGate } from '../ports/coupon-issue-gate.js';
 import type { Logger } from '../ports/logger.js';

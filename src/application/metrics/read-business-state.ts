@@ -1,4 +1,4 @@
-import type { PaymentRepository } from '../../domain/ordering/repositories.js';
+import type { PaymentRepository } from '../ordering/published.js';
 import type { Clock } from '../../domain/shared/clock.js';
 import type { OutboxBacklog, OutboxStore } from '../ports/outbox-store.js';
 

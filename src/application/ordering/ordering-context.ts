@@ -1,12 +1,11 @@
 import type { DomainEventOutbox } from '../outbox/domain-event-outbox.js';
-import type { ProductRepository } from '../../domain/catalog/product-repository.js';
-import type { StockRepository } from '../../domain/catalog/stock-repository.js';
-import type { CouponRepository, UserCouponRepository } from '../../domain/coupon/repositories.js';
+import type { ProductRepository, StockRepository } from '../catalog/published.js';
+import type { CouponRepository, UserCouponRepository } from '../coupons/published.js';
 import type { OrderPolicy } from '../../domain/ordering/order.js';
 import type { OrderRepository, PaymentRepository, RefundRepository } from '../../domain/ordering/repositories.js';
-import type { ProductSalesRepository } from '../../domain/sales/product-sales-repository.js';
+import type { ProductSalesRepository } from '../sales/published.js';
 import type { Clock } from '../../domain/shared/clock.js';
-import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
+import type { WalletRepository } from '../wallet/published.js';
 import type { BusinessMetrics } from '../ports/business-metrics.js';
 import type { Cache } from '../ports/cache.js';
 import type { DistributedLock } from '../ports/distributed-lock.js';

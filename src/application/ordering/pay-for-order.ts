@@ -2,7 +2,7 @@ import { PaymentDeclined } from '../../domain/ordering/errors.js';
 import { Payment } from '../../domain/ordering/payment.js';
 import { TooManyFailures } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
-import { InsufficientBalance } from '../../domain/wallet/errors.js';
+import { InsufficientBalance } from '../wallet/published.js';
 import type { RunsAs } from '../idempotency/run-idempotently.js';
 import { type OrderingContext, PAYMENT_FAILURES } from './ordering-context.js';
 import { PayInternally } from './pay-internally.js';

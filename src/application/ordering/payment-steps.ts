@@ -1,6 +1,6 @@
 import type { Order } from '../../domain/ordering/order.js';
 import { Payment, type PaymentStep } from '../../domain/ordering/payment.js';
-import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
+import { saleDay, saleLinesOf } from '../sales/published.js';
 import { Forbidden, NotFound } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/user/actor.js';
 import type { GatewayPayment } from '../ports/payment-gateway.js';

@@ -1,7 +1,5 @@
-import { InsufficientStock, ProductUnavailable } from '../../domain/catalog/errors.js';
-import type { Product } from '../../domain/catalog/product.js';
-import type { CouponDiscount } from '../../domain/coupon/coupon.js';
-import { CouponNotApplicable } from '../../domain/coupon/errors.js';
+import { InsufficientStock, type Product, ProductUnavailable } from '../catalog/published.js';
+import { type CouponDiscount, CouponNotApplicable } from '../coupons/published.js';
 import { assertRoomForUnpaidOrder, type NewOrderLine, Order, type PricedLine } from '../../domain/ordering/order.js';
 import { assertShippable, shippingAddressOf, type ShippingAddressInput } from '../../domain/ordering/shipping-address.js';
 import { NotFound, ValidationFailed } from '../../domain/shared/errors.js';

@@ -1,7 +1,7 @@
 import type { Order } from '../../domain/ordering/order.js';
 import type { Payment } from '../../domain/ordering/payment.js';
 import { type RefundLine, type RefundSnapshot, refundTotal } from '../../domain/ordering/refund.js';
-import { saleDay, saleLinesOf } from '../../domain/sales/sales.js';
+import { saleDay, saleLinesOf } from '../sales/published.js';
 import { InvalidState } from '../../domain/shared/errors.js';
 import { moveInLockOrder, movedAggregates } from './lock-order.js';
 import type { OrderingContext } from './ordering-context.js';

@@ -1,4 +1,4 @@
-import type { Role } from '../../domain/user/user.js';
+import type { Role } from '../../domain/user/actor.js';
 
 export interface IssuedToken {
   accessToken: string;

@@ -1,6 +1,5 @@
 import { RecordedEvents, type RecordsEvents } from '../shared/domain-event.js';
 import { InvalidState, RateLimited, ValidationFailed } from '../shared/errors.js';
-import type { StockLine } from '../catalog/stock-repository.js';
 import { allocateProportionally } from '../shared/allocation.js';
 import { OrderLimitExceeded } from './errors.js';
 import type { OrderEvent } from './order-events.js';
@@ -275,7 +274,7 @@ export class Order implements RecordsEvents<OrderEvent> {
   }
 
   /** The stock this order holds (or held), one line per option. */
-  stockLines(): StockLine[] {
+  stockLines(): { optionId: number; quantity: number }[] {
     return this.state.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }));
   }
 

@@ -1,6 +1,8 @@
 import { Forbidden } from '../shared/errors.js';
 import type { Role } from './user.js';
 
+export type { Role };
+
 /** Who is making a request: enough to decide what they may touch. */
 export interface Actor {
   userId: number;
