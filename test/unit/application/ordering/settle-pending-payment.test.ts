@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import type { Registry } from 'prom-client';
 import sinon from 'sinon';
-import type { ProductView } from '../../../src/application/catalog/product-view.js';
-import type { GetPaymentRecovery } from '../../../src/application/ordering/get-payment-recovery.js';
-import type { ListPaymentRecoveries } from '../../../src/application/ordering/list-payment-recoveries.js';
-import type { RetryPaymentRecovery } from '../../../src/application/ordering/retry-payment-recovery.js';
-import type { GatewayAnswer, GatewayPayment, GatewayStatus, PaymentGateway } from '../../../src/application/ports/payment-gateway.js';
-import type { Actor } from '../../../src/domain/user/actor.js';
-import { expectRejectsCode } from '../expect-error.js';
-import { type OrderingApp, orderingApp, PRICE } from './ordering-app.js';
+import type { ProductView } from '../../../../src/application/catalog/product-view.js';
+import type { GetPaymentRecovery } from '../../../../src/application/ordering/get-payment-recovery.js';
+import type { ListPaymentRecoveries } from '../../../../src/application/ordering/list-payment-recoveries.js';
+import type { RetryPaymentRecovery } from '../../../../src/application/ordering/retry-payment-recovery.js';
+import type { GatewayAnswer, GatewayPayment, GatewayStatus, PaymentGateway } from '../../../../src/application/ports/payment-gateway.js';
+import type { Actor } from '../../../../src/domain/user/actor.js';
+import { expectRejectsCode } from '../../expect-error.js';
+import { type OrderingApp, orderingApp, PRICE } from '../ordering-app.js';
 
 const S = 1_000;
 const AFTER_S = 60;

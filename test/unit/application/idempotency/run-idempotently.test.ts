@@ -1,23 +1,23 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { MemoryIdempotencyStore } from '../../../src/adapters/memory/idempotency-store.js';
-import { MemoryTransactionManager } from '../../../src/adapters/memory/memory-transaction-manager.js';
-import { MemoryWalletRepository } from '../../../src/adapters/memory/wallet-repository.js';
-import { MemoryRateLimiter } from '../../../src/adapters/memory/rate-limiter.js';
+import { MemoryIdempotencyStore } from '../../../../src/adapters/memory/idempotency-store.js';
+import { MemoryTransactionManager } from '../../../../src/adapters/memory/memory-transaction-manager.js';
+import { MemoryWalletRepository } from '../../../../src/adapters/memory/wallet-repository.js';
+import { MemoryRateLimiter } from '../../../../src/adapters/memory/rate-limiter.js';
 import {
   IdempotencyInProgress,
   IdempotencyKeyReused,
   NEW_IDEMPOTENCY_KEY_RATE_LIMIT,
   RunIdempotently,
-} from '../../../src/application/idempotency/run-idempotently.js';
-import type { IdempotencyScope, StoredResponse } from '../../../src/application/ports/idempotency-store.js';
-import { ChargeAmount } from '../../../src/domain/wallet/charge-amount.js';
-import { DEFAULT_WALLET_POLICY } from '../../../src/domain/wallet/wallet-policy.js';
-import { Wallet } from '../../../src/domain/wallet/wallet.js';
-import { ManualClock } from '../../support/clock.js';
-import { inTransaction } from '../../support/transactions.js';
-import { expectRejectsCode, rejectionOf } from '../expect-error.js';
-import { deferred } from '../../support/deferred.js';
+} from '../../../../src/application/idempotency/run-idempotently.js';
+import type { IdempotencyScope, StoredResponse } from '../../../../src/application/ports/idempotency-store.js';
+import { ChargeAmount } from '../../../../src/domain/wallet/charge-amount.js';
+import { DEFAULT_WALLET_POLICY } from '../../../../src/domain/wallet/wallet-policy.js';
+import { Wallet } from '../../../../src/domain/wallet/wallet.js';
+import { ManualClock } from '../../../support/clock.js';
+import { inTransaction } from '../../../support/transactions.js';
+import { expectRejectsCode, rejectionOf } from '../../expect-error.js';
+import { deferred } from '../../../support/deferred.js';
 
 const HOUR = 3_600_000;
 const RETENTION = 24 * HOUR;

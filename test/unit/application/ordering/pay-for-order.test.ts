@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import type { ProductView } from '../../../src/application/catalog/product-view.js';
-import type { OutboxEvent } from '../../../src/application/ports/outbox.js';
-import type { StoredResponse } from '../../../src/application/ports/idempotency-store.js';
-import type { OrderView, PaymentView } from '../../../src/application/ordering/views.js';
-import { DEFAULT_ORDER_POLICY, Order } from '../../../src/domain/ordering/order.js';
-import type { TooManyFailures } from '../../../src/domain/shared/errors.js';
-import type { Actor } from '../../../src/domain/user/actor.js';
-import { expectRejectsCode, rejectionOf } from '../expect-error.js';
-import { type OrderingApp, orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from './ordering-app.js';
+import type { ProductView } from '../../../../src/application/catalog/product-view.js';
+import type { OutboxEvent } from '../../../../src/application/ports/outbox.js';
+import type { StoredResponse } from '../../../../src/application/ports/idempotency-store.js';
+import type { OrderView, PaymentView } from '../../../../src/application/ordering/views.js';
+import { DEFAULT_ORDER_POLICY, Order } from '../../../../src/domain/ordering/order.js';
+import type { TooManyFailures } from '../../../../src/domain/shared/errors.js';
+import type { Actor } from '../../../../src/domain/user/actor.js';
+import { expectRejectsCode, rejectionOf } from '../../expect-error.js';
+import { type OrderingApp, orderingApp, PRICE, ScriptedGateway, TEST_ADDRESS } from '../ordering-app.js';
 
 const UNKNOWN = 987_654;
 const TTL_MS = 30_000;
