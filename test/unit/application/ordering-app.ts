@@ -138,3 +138,18 @@ export async function orderingApp(options: { env?: Record<string, string>; gatew
 }
 
 export type OrderingApp = Awaited<ReturnType<typeof orderingApp>>;
+
+/** What most ordering tests start from: a fresh app, a seller, and their product of one option ('260', 5 units). */
+export interface OneProductShop {
+  app: OrderingApp;
+  seller: Actor;
+  product: ProductView;
+  optionId: number;
+}
+
+export async function oneProductShop(options: Parameters<typeof orderingApp>[0] = {}): Promise<OneProductShop> {
+  const app = await orderingApp(options);
+  const seller = await app.seller();
+  const product = await app.product(seller, [{ name: '260', stock: 5 }]);
+  return { app, seller, product, optionId: product.options[0]!.id };
+}

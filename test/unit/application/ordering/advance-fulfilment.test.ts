@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { ProductView } from '../../../../src/application/catalog/product-view.js';
 import type { Actor } from '../../../../src/domain/user/actor.js';
 import { expectRejectsCode } from '../../expect-error.js';
-import { type OrderingApp, orderingApp, PRICE } from '../ordering-app.js';
+import { type OrderingApp, PRICE, oneProductShop } from '../ordering-app.js';
 
 const UNKNOWN = 987_654;
 
@@ -13,10 +13,7 @@ describe('ordering use cases (memory adapters)', () => {
   let optionId: number;
 
   beforeEach(async () => {
-    app = await orderingApp();
-    seller = await app.seller();
-    product = await app.product(seller, [{ name: '260', stock: 5 }]);
-    optionId = product.options[0]!.id;
+    ({ app, seller, product, optionId } = await oneProductShop());
   });
 
   describe('AdvanceFulfilment', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { ProductView } from '../../../../src/application/catalog/product-view.js';
 import type { Actor } from '../../../../src/domain/user/actor.js';
-import { type OrderingApp, orderingApp } from '../ordering-app.js';
+import { type OrderingApp, oneProductShop } from '../ordering-app.js';
 
 const TTL_MS = 30_000;
 
@@ -12,10 +12,7 @@ describe('ordering use cases (memory adapters)', () => {
   let optionId: number;
 
   beforeEach(async () => {
-    app = await orderingApp();
-    seller = await app.seller();
-    product = await app.product(seller, [{ name: '260', stock: 5 }]);
-    optionId = product.options[0]!.id;
+    ({ app, seller, product, optionId } = await oneProductShop());
   });
 
   describe('ExpireReservations (the sweeper)', () => {

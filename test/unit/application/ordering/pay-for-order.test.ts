@@ -39,7 +39,7 @@ describe('payments (memory adapters)', () => {
       ({ product, optionId, buyer } = await shop(app));
     });
 
-    it('is one transaction: settlesInOneTransaction', () => {
+    it('is one transaction: transactional', () => {
       expect(app.payForOrder.transactional).to.equal(true);
     });
 

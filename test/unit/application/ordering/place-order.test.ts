@@ -3,7 +3,7 @@ import type { ProductView } from '../../../../src/application/catalog/product-vi
 import type { RateLimited } from '../../../../src/domain/shared/errors.js';
 import type { Actor } from '../../../../src/domain/user/actor.js';
 import { expectRejectsCode } from '../../expect-error.js';
-import { type OrderingApp, orderingApp, PRICE, TEST_ADDRESS } from '../ordering-app.js';
+import { type OrderingApp, orderingApp, PRICE, TEST_ADDRESS, oneProductShop } from '../ordering-app.js';
 
 const UNKNOWN = 987_654;
 const TTL_MS = 30_000;
@@ -16,10 +16,7 @@ describe('ordering use cases (memory adapters)', () => {
   let optionId: number;
 
   beforeEach(async () => {
-    app = await orderingApp();
-    seller = await app.seller();
-    product = await app.product(seller, [{ name: '260', stock: 5 }]);
-    optionId = product.options[0]!.id;
+    ({ app, seller, product, optionId } = await oneProductShop());
   });
 
   describe('PlaceOrder', () => {
