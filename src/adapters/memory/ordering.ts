@@ -95,7 +95,8 @@ export class MemoryOrderRepository implements OrderRepository {
     };
     assertStatusFollowsLines(row);
     this.orders.set(row.id, row);
-    return Order.placed(this.toOrder(row).toSnapshot());
+    // A new order has no refunds yet.
+    return Order.placed({ ...row, refunds: [] });
   }
 
   async get(id: number): Promise<Order | null> {

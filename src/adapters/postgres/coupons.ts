@@ -45,26 +45,27 @@ interface UserCouponRow {
 
 const orNull = (value: Num | null): number | null => (value === null ? null : Number(value));
 
-const toCoupon = (r: CouponRow): Coupon =>
-  Coupon.fromSnapshot({
-    id: Number(r.id),
-    code: r.code,
-    name: r.name,
-    type: r.type,
-    discountValue: Number(r.discount_value),
-    maxDiscountAmount: orNull(r.max_discount_amount),
-    minOrderAmount: Number(r.min_order_amount),
-    totalQuantity: orNull(r.total_quantity),
-    issuedQuantity: Number(r.issued_quantity),
-    perUserLimit: r.per_user_limit,
-    validFrom: new Date(r.valid_from),
-    validUntil: new Date(r.valid_until),
-    status: r.status,
-    sellerId: orNull(r.seller_id),
-    createdBy: Number(r.created_by),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-  });
+const couponSnapshotOf = (r: CouponRow): CouponSnapshot => ({
+  id: Number(r.id),
+  code: r.code,
+  name: r.name,
+  type: r.type,
+  discountValue: Number(r.discount_value),
+  maxDiscountAmount: orNull(r.max_discount_amount),
+  minOrderAmount: Number(r.min_order_amount),
+  totalQuantity: orNull(r.total_quantity),
+  issuedQuantity: Number(r.issued_quantity),
+  perUserLimit: r.per_user_limit,
+  validFrom: new Date(r.valid_from),
+  validUntil: new Date(r.valid_until),
+  status: r.status,
+  sellerId: orNull(r.seller_id),
+  createdBy: Number(r.created_by),
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+});
+
+const toCoupon = (r: CouponRow): Coupon => Coupon.fromSnapshot(couponSnapshotOf(r));
 
 const toUserCoupon = (r: UserCouponRow): UserCoupon =>
   UserCoupon.fromSnapshot({
@@ -131,7 +132,7 @@ export class PostgresCouponRepository implements CouponRepository {
           updated_at: coupon.updatedAt,
         })
         .returning('*');
-      return Coupon.created(toCoupon(row as CouponRow).toSnapshot());
+      return Coupon.created(couponSnapshotOf(row as CouponRow));
     } catch (error) {
       if (isUniqueViolation(error, 'coupons_code_key')) throw new CouponCodeTaken(`The coupon code ${coupon.code} is already taken`);
       throw error;

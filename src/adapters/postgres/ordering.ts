@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { CouponNotApplicable } from '../../domain/coupon/errors.js';
-import { type LinesMoved, type LineStatus, type NewOrder, Order, type OrderLine, type OrderStatus, type UnpaidOrders } from '../../domain/ordering/order.js';
+import { type LinesMoved, type LineStatus, type NewOrder, Order, type OrderLine, type OrderSnapshot, type OrderStatus, type UnpaidOrders } from '../../domain/ordering/order.js';
 import { type NewPayment, Payment, type PaymentStatus, type RecoveryState } from '../../domain/ordering/payment.js';
 import type { NewRefund, RefundLine, RefundSnapshot, RefundStatus } from '../../domain/ordering/refund.js';
 import type { ShippingAddress } from '../../domain/ordering/shipping-address.js';
@@ -79,8 +79,8 @@ const addressOf = (row: OrderRow): ShippingAddress | null =>
         line2: row.ship_line2,
       };
 
-function toOrder(row: OrderRow, items: ItemRow[], refunds: RefundSnapshot[]): Order {
-  return Order.fromSnapshot({
+function snapshotOf(row: OrderRow, items: ItemRow[], refunds: RefundSnapshot[]): OrderSnapshot {
+  return {
     id: Number(row.id),
     userId: Number(row.user_id),
     status: row.status,
@@ -96,8 +96,10 @@ function toOrder(row: OrderRow, items: ItemRow[], refunds: RefundSnapshot[]): Or
     version: row.version,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
-  });
+  };
 }
+
+const toOrder = (row: OrderRow, items: ItemRow[], refunds: RefundSnapshot[]): Order => Order.fromSnapshot(snapshotOf(row, items, refunds));
 
 type OrderWithItemsRow = OrderRow & { items: ItemRow[] | string; refunds: RefundRow[] | string };
 
@@ -133,8 +135,12 @@ function itemsOf(row: { items: ItemRow[] | string }): ItemRow[] {
   return parsed(row.items);
 }
 
+function orderSnapshotOf(row: OrderWithItemsRow): OrderSnapshot {
+  return snapshotOf(row, itemsOf(row), parsed(row.refunds).map(toRefund));
+}
+
 function orderOf(row: OrderWithItemsRow): Order {
-  return toOrder(row, itemsOf(row), parsed(row.refunds).map(toRefund));
+  return Order.fromSnapshot(orderSnapshotOf(row));
 }
 
 export class PostgresOrderRepository implements OrderRepository {
@@ -198,7 +204,7 @@ export class PostgresOrderRepository implements OrderRepository {
     });
     const [row] = (result as { rows: OrderWithItemsRow[] }).rows;
     if (!row) throw new Error('the order was not written');
-    return Order.placed(orderOf(row).toSnapshot());
+    return Order.placed(orderSnapshotOf(row));
   }
 
   async get(id: number): Promise<Order | null> {

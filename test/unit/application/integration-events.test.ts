@@ -104,7 +104,7 @@ describe('integration events: what the data platform is told, from domain events
     expect(Object.keys(PAYLOAD_VERSION).sort()).to.deep.equal([...EVENT_TYPES].sort());
   });
 
-  it('DomainEventOutbox takes each aggregate’s events once and writes what they become in one add, oldest first', async () => {
+  it('DomainEventOutbox takes each aggregate’s events once and writes what they become in one add', async () => {
     const adds: OutboxEvent[][] = [];
     const outbox = new DomainEventOutbox({ add: async (...events) => void adds.push(events) });
     const order = anOrder().placed();
