@@ -15,6 +15,8 @@ export interface Config {
   port: number;
   databaseUrl: string | null;
   databasePoolMax: number;
+  /** Writes nothing waits for are pipelined: sent without waiting, sharing the next statement's round trip. */
+  databasePipelining: boolean;
   /** Several URLs mean several independent Redis nodes (for Redlock); the first serves everything else. */
   redisUrls: string[];
   redisKeyPrefix: string;
@@ -105,6 +107,7 @@ const schema = Joi.object({
   PORT: Joi.number().port().default(3000),
   DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }),
   DATABASE_POOL_MAX: positive().max(200).default(10),
+  DATABASE_PIPELINING: Joi.boolean().truthy('1').falsy('0').default(true),
   REDIS_URL: Joi.string().pattern(/^rediss?:\/\/[^,\s]+(,rediss?:\/\/[^,\s]+)*$/).message('REDIS_URL must be redis:// URLs, comma-separated'),
   REDIS_KEY_PREFIX: Joi.string().max(100).default('order-service:'),
   DATA_DIR: Joi.string().default('./.data'),
@@ -291,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: v['PORT'],
     databaseUrl,
     databasePoolMax: v['DATABASE_POOL_MAX'],
+    databasePipelining: v['DATABASE_PIPELINING'],
     redisUrls: v['REDIS_URL'] ? (v['REDIS_URL'] as string).split(',') : [],
     redisKeyPrefix: v['REDIS_KEY_PREFIX'],
     dataDir: v['DATA_DIR'],

@@ -19,15 +19,26 @@ export interface Database {
 }
 
 /**
+ * How the pool connects to a PostgreSQL server. `pipelining`: node-postgres's pipeline mode, in
+ * which a query is sent as soon as it is made instead of after the previous one's answer;
+ * KnexTransactionManager.write relies on it, and queries that are awaited behave as before.
+ */
+export const postgresConnection = (url: string, pipelining = true): Knex.StaticConnectionConfig =>
+  ({ connectionString: url, pipeline: pipelining }) as Knex.StaticConnectionConfig;
+
+/**
  * The configured PostgreSQL, or PGlite in `DATA_DIR/pgdata`. The embedded database first takes
  * `DATA_DIR/instance.lock` (DataDirectoryInUse when another instance holds it): two PGlite
  * instances on one directory overwrite each other's writes.
  */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'dataDir'>, logger?: Logger): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'dataDir'> & Partial<Pick<Config, 'databasePipelining'>>,
+  logger?: Logger,
+): Promise<Database> {
   if (config.databaseUrl) {
     const db = knexFactory({
       client: 'pg',
-      connection: config.databaseUrl,
+      connection: postgresConnection(config.databaseUrl, config.databasePipelining ?? true),
       pool: { min: 0, max: config.databasePoolMax },
       acquireConnectionTimeout: 10_000,
     });

@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import { migrateToLatest } from '../../src/adapters/postgres/migration-source.js';
-import { createPglite, openEmbedded } from '../../src/infrastructure/database.js';
+import { createPglite, openEmbedded, postgresConnection } from '../../src/infrastructure/database.js';
 import { inCi, runId } from './environment.js';
 
 export interface TestDatabase {
@@ -45,7 +45,8 @@ async function provision(): Promise<TestDatabase> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const connect = (poolMax = 20) => {
-    const pool = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: poolMax } });
+    // Connected as the service connects (pipelining), so the suite runs what production runs.
+    const pool = knexFactory({ client: 'pg', connection: postgresConnection(url.toString()), pool: { min: 0, max: poolMax } });
     extraPools.push(pool);
     return pool;
   };

@@ -9,7 +9,7 @@ import { ConcurrentModification, InvalidState } from '../../domain/shared/errors
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { isUniqueViolation } from './pg-errors.js';
+import { concurrentModificationWhenUnmatched, isUniqueViolation } from './pg-errors.js';
 import { prepared, runPrepared } from './prepared.js';
 
 type Num = string | number;
@@ -254,15 +254,16 @@ export class PostgresOrderRepository implements OrderRepository {
     }
   }
 
+  /** Pipelined (KnexTransactionManager.write): its guard raises, so a stale version fails the transaction. */
   async save(order: Order): Promise<Order> {
     const o = order.toSnapshot();
-    const [row] = await runPrepared(
-      this.tx.connection(),
+    await this.tx.write(
       'order_save',
-      'UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ?, version = ? WHERE id = ? AND version = ? RETURNING id',
-      [o.status, o.cancelReason, o.updatedAt, o.version + 1, o.id, o.version],
+      `WITH saved AS (UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ?, version = ? WHERE id = ? AND version = ? RETURNING id)
+       SELECT guard_matched((SELECT count(*) FROM saved), ?)`,
+      [o.status, o.cancelReason, o.updatedAt, o.version + 1, o.id, o.version, `Order ${o.id} changed since it was loaded`],
+      concurrentModificationWhenUnmatched,
     );
-    if (!row) throw new ConcurrentModification(`Order ${o.id} changed since it was loaded`);
     return Order.fromSnapshot({ ...o, version: o.version + 1 });
   }
 
@@ -630,11 +631,11 @@ export class PostgresRefundRepository implements RefundRepository {
 export class PostgresOutbox implements Outbox {
   constructor(private readonly tx: KnexTransactionManager) {}
 
+  /** Pipelined (KnexTransactionManager.write): nothing in the transaction reads the rows back. */
   async add(...events: OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
     const rows = events.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
-    await runPrepared(
-      this.tx.connection(),
+    await this.tx.write(
       `outbox_add_${events.length}`,
       `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ${rows}`,
       events.flatMap((e) => [e.type, e.aggregateType, e.aggregateId, JSON.stringify(e.payload), e.occurredAt, e.occurredAt]),

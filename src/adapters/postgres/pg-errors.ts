@@ -1,3 +1,5 @@
+import { ConcurrentModification } from '../../domain/shared/errors.js';
+
 /** PostgreSQL error fields, as both node-postgres and PGlite report them. */
 interface PgError {
   code?: string;
@@ -21,3 +23,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (e.code && (e.code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(e.code))) return true;
   return /Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '');
 }
+
+/** 25P02: a statement sent into a transaction an earlier statement already failed. */
+export function isAbortedTransaction(error: unknown): boolean {
+  return (error as PgError | null)?.code === '25P02';
+}
+
+/** P0002, raised by guard_matched() (migration 0016): a guarded write matched no row. */
+export function isUnmatchedGuard(error: unknown): error is Error {
+  return (error as PgError | null)?.code === 'P0002';
+}
+
+/** For a versioned save: its guard matching nothing means another transaction saved the row first. */
+export const concurrentModificationWhenUnmatched = (error: unknown): unknown =>
+  isUnmatchedGuard(error) ? new ConcurrentModification(error.message) : error;

@@ -29,15 +29,14 @@ export class PostgresProductSalesRepository implements ProductSalesRepository {
 
   async record(day: string, lines: SaleLine[]): Promise<void> {
     await this.tx.run(async () => {
-      const db = this.tx.connection();
       for (const { productId, units, revenue, discount } of inLockOrder(lines)) {
-        await runPrepared(
-          db,
+        // Pipelined (KnexTransactionManager.write): nothing reads the row back, and a broken
+        // CHECK fails the transaction all the same.
+        await this.tx.write(
           'sales_record',
           `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue, discount) VALUES (?, ?::date, ?, ?, ?)
            ON CONFLICT (product_id, day) DO UPDATE
-           SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount
-           RETURNING product_id`,
+           SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount`,
           [productId, day, units, revenue, discount],
         );
       }

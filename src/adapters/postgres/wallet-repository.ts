@@ -1,10 +1,10 @@
-import { ConcurrentModification } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import type { LedgerType, RecordedLedgerEntry } from '../../domain/wallet/ledger-entry.js';
 import { Wallet } from '../../domain/wallet/wallet.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { prepared, runPrepared } from './prepared.js';
+import { concurrentModificationWhenUnmatched } from './pg-errors.js';
+import { runPrepared } from './prepared.js';
 
 interface WalletRow {
   user_id: string | number;
@@ -73,7 +73,9 @@ export class PostgresWalletRepository implements WalletRepository {
 
   /**
    * One statement: the guarded balance update and its ledger rows together (the rows are written
-   * only if the update matched). Each round trip costs about as much as the work itself here.
+   * only if the update matched). Each round trip costs about as much as the work itself here, so
+   * it is pipelined (KnexTransactionManager.write): the version guard raises when it matches
+   * nothing, and the transaction fails with ConcurrentModification.
    */
   async save(wallet: Wallet): Promise<Wallet> {
     const s = wallet.toSnapshot();
@@ -87,7 +89,8 @@ export class PostgresWalletRepository implements WalletRepository {
       reason: e.reason,
       created_at: e.createdAt.toISOString(),
     }));
-    const result = await this.tx.connection().raw(
+    await this.tx.write(
+      'wallet_save',
       `WITH updated AS (
          UPDATE wallets SET balance = ?, version = version + 1, updated_at = ?
          WHERE user_id = ? AND version = ? RETURNING *
@@ -101,12 +104,11 @@ export class PostgresWalletRepository implements WalletRepository {
          ORDER BY e.n
          RETURNING id
        )
-       SELECT updated.*, (SELECT count(*) FROM ledger) AS written FROM updated`,
-      [s.balance, s.updatedAt, s.userId, s.version, JSON.stringify(entries)],
-    ).options(prepared('wallet_save'));
-    const [row] = (result as { rows: WalletRow[] }).rows;
-    if (!row) throw new ConcurrentModification(`Wallet of user ${s.userId} changed since it was loaded`);
-    return toWallet(row);
+       SELECT guard_matched((SELECT count(*) FROM updated), ?)`,
+      [s.balance, s.updatedAt, s.userId, s.version, JSON.stringify(entries), `Wallet of user ${s.userId} changed since it was loaded`],
+      concurrentModificationWhenUnmatched,
+    );
+    return Wallet.fromSnapshot({ ...s, version: s.version + 1 });
   }
 
   async history(userId: number, page: PageRequest): Promise<Page<RecordedLedgerEntry>> {
