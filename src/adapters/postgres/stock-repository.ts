@@ -4,6 +4,7 @@ import { assertQuantity, MAX_STOCK, type StockLevels } from '../../domain/catalo
 import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
+import { isUnmatchedGuard } from './pg-errors.js';
 import { runPrepared } from './prepared.js';
 
 interface OptionRow {
@@ -17,6 +18,9 @@ const toLevels = (row: OptionRow): StockLevels => ({
   reserved: Number(row.reserved_stock),
   sold: Number(row.sold_quantity),
 });
+
+/** What a pipelined move's guard reports when the option does not exist at all. */
+const NO_SUCH_OPTION = 'no such option';
 
 /**
  * Ascending option id: every transaction takes its stock row locks in the same order. Quantities
@@ -90,18 +94,24 @@ export class PostgresStockRepository implements StockRepository {
     return row ? toLevels(row) : null;
   }
 
-  /** `set` and `guard` take the quantity at each `?`. */
+  /**
+   * `set` and `guard` take the quantity at each `?`. Pipelined (KnexTransactionManager.write): the
+   * guard raises when it does not hold, failing the transaction with InvalidState. These moves
+   * follow a reservation the order holds (or a sale it made), so a guard that does not hold is a
+   * broken invariant, not a buyer's everyday refusal.
+   */
   private async moveEach(name: string, lines: StockLine[], move: { set: string; guard: string }): Promise<void> {
     const { set, guard } = move;
-    const sql = `UPDATE product_options SET ${set} WHERE id = ? AND ${guard} RETURNING id`;
+    const sql = `WITH moved AS (UPDATE product_options SET ${set} WHERE id = ? AND ${guard} RETURNING id)
+      SELECT guard_matched((SELECT count(*) FROM moved), CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = ?) THEN ? ELSE '${NO_SUCH_OPTION}' END)`;
     const setCount = set.split('?').length - 1;
-    await this.inTransaction(async (db) => {
+    await this.tx.run(async () => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
-        const moved = await runPrepared(db, name, sql, [...Array<number>(setCount).fill(quantity), optionId, quantity]);
-        if (moved.length === 0) {
-          if (!(await this.levels(optionId))) throw new NotFound('Option', optionId);
-          throw new InvalidState(`Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`);
-        }
+        const refusal = `Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`;
+        await this.tx.write(name, sql, [...Array<number>(setCount).fill(quantity), optionId, quantity, optionId, refusal], (error) => {
+          if (!isUnmatchedGuard(error)) return error;
+          return error.message === NO_SUCH_OPTION ? new NotFound('Option', optionId) : new InvalidState(error.message);
+        });
       }
     });
   }
