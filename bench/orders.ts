@@ -182,7 +182,7 @@ async function runHttp(urls: string[], seeded: Seeded, tokens: string[], options
 
 /** Statements (BEGIN and COMMIT included; one round trip each) a SQL driver sent, per transaction kind. */
 interface SqlCounts {
-  [kind: string]: { transactions: number; statements: number };
+  [kind: string]: { transactions: number; statements: number; roundTrips: number };
 }
 
 /**
@@ -190,28 +190,48 @@ interface SqlCounts {
  * the drivers below run their SQL through it, `connections` loops at a time, with no HTTP, JSON or
  * application code in between.
  */
+type Query = (name: string, text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+type Send = (name: string, text: string, values?: unknown[]) => void;
+
 function sqlDriver(databaseUrl: string) {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
+  // Pipelining, as the service's pool (DATABASE_PIPELINING): `send` is its KnexTransactionManager.write.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL, pipeline: true } as pg.PoolConfig);
   const counts: SqlCounts = {};
-  const inTransaction = async <T>(kind: string, work: (q: (name: string, text: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T> => {
+  const inTransaction = async <T>(kind: string, work: (q: Query, send: Send) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
-    const count = (counts[kind] ??= { transactions: 0, statements: 0 });
+    const count = (counts[kind] ??= { transactions: 0, statements: 0, roundTrips: 0 });
     let statements = 0;
+    let roundTrips = 0;
+    const sent: Promise<unknown>[] = [];
     // Named (prepared once per connection), as the service's hot statements are.
-    const q = (name: string, text: string, values: unknown[] = []) => {
+    const q: Query = (name, text, values = []) => {
       statements++;
+      roundTrips++;
       return c.query({ name, text, values });
+    };
+    // Not waited for: it rides on the round trip of the next statement (COMMIT included).
+    const send: Send = (name, text, values = []) => {
+      statements++;
+      const answer = c.query({ name, text, values });
+      answer.catch(() => undefined);
+      sent.push(answer);
     };
     try {
       statements++;
+      roundTrips++;
       await c.query('BEGIN');
-      const result = await work(q);
+      const result = await work(q, send);
       statements++;
+      roundTrips++;
       await c.query('COMMIT');
+      // A failed write made that COMMIT a rollback: the transaction failed.
+      await Promise.all(sent);
       count.transactions++;
       count.statements += statements;
+      count.roundTrips += roundTrips;
       return result;
     } catch (error) {
+      await Promise.allSettled(sent);
       await c.query('ROLLBACK');
       throw error;
     } finally {
@@ -223,7 +243,9 @@ function sqlDriver(databaseUrl: string) {
 
 const describeSqlCounts = (counts: SqlCounts): string =>
   Object.entries(counts)
-    .map(([kind, c]) => `${kind}: ${c.transactions > 0 ? (c.statements / c.transactions).toFixed(0) : '-'} statements (as many round trips)`)
+    .map(([kind, c]) =>
+      c.transactions > 0 ? `${kind}: ${(c.statements / c.transactions).toFixed(0)} statements (${(c.roundTrips / c.transactions).toFixed(0)} round trips)` : `${kind}: -`,
+    )
     .join('; ');
 
 /** The loop of each connection of a SQL driver: buyers and products picked as runHttp picks them. */
@@ -258,15 +280,16 @@ async function driveSql(
 
 /**
  * The ceiling: the two transactions the service runs, statement for statement (as
- * `--explain-statements` lists them): product read, guarded reserve, order with its lines, event;
- * then order lock (with its lines and refunds), stock confirm, the day's sales row, payment,
- * wallet lock, debit with its ledger row, payment and order update, event. When the service's
- * SQL changes, this should follow: the counts printed beside the service's show a drift.
+ * `--explain-statements` lists them) and pipelined where the service pipelines: product read,
+ * guarded reserve, order with its lines, event (sent); then order lock (with its lines and
+ * refunds), payment, stock confirm and the day's sales row (sent), wallet lock, debit with its
+ * ledger row, order update and event (sent, with COMMIT right behind). When the service's SQL
+ * changes, this should follow: the counts printed beside the service's show a drift.
  */
 async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats & { counts: SqlCounts }> {
   const { pool, counts, inTransaction } = sqlDriver(databaseUrl);
   const stats = await driveSql(options, seeded, async ({ buyer, optionId, productId }, s, t0) => {
-    const orderId = await inTransaction('create', async (q) => {
+    const orderId = await inTransaction('create', async (q, send) => {
       const product = await q(
         'ceil_product',
         `SELECT products.*, (SELECT coalesce(json_agg(json_build_object('id', o.id, 'name', o.name, 'total_stock', o.total_stock, 'reserved_stock', o.reserved_stock,
@@ -330,7 +353,7 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         ],
       );
       const id = Number(placed.rows[0].id);
-      await q(
+      send(
         'ceil_event',
         'INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)',
         ['OrderCreated', 'Order', id, JSON.stringify(placed.rows[0]), now, now],
@@ -343,7 +366,7 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
       return;
     }
     const t1 = performance.now();
-    await inTransaction('pay', async (q) => {
+    await inTransaction('pay', async (q, send) => {
       const now = new Date();
       const order = await q(
         'ceil_order_lock',
@@ -358,18 +381,6 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         [orderId],
       );
       await q(
-        'ceil_confirm',
-        'UPDATE product_options SET total_stock = total_stock - $1, reserved_stock = reserved_stock - $2, sold_quantity = sold_quantity + $3 WHERE id = $4 AND reserved_stock >= $5 RETURNING id',
-        [1, 1, 1, optionId, 1],
-      );
-      await q(
-        'ceil_sales',
-        `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue, discount) VALUES ($1, $2::date, $3, $4, $5)
-         ON CONFLICT (product_id, day) DO UPDATE SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount
-         RETURNING product_id`,
-        [productId, now.toISOString().slice(0, 10), 1, PRICE, 0],
-      );
-      await q(
         'ceil_payment_add',
         `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at, recovery_state, recovery_attempts,
                                recovery_next_attempt_at, recovery_last_attempt_at)
@@ -377,9 +388,23 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         // Written once, COMPLETED, as the service does (PayInternally): the whole payment is this transaction.
         [orderId, buyer, PRICE, 'COMPLETED', null, now, now, now, null, 0, null, null],
       );
+      // Sent without waiting, as the service pipelines them; their guards raise (guard_matched).
+      send(
+        'ceil_confirm',
+        `WITH moved AS (UPDATE product_options SET total_stock = total_stock - $1, reserved_stock = reserved_stock - $2, sold_quantity = sold_quantity + $3
+                        WHERE id = $4 AND reserved_stock >= $5 RETURNING id)
+         SELECT guard_matched((SELECT count(*) FROM moved), CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = $6) THEN $7 ELSE 'no such option' END)`,
+        [1, 1, 1, optionId, 1, optionId, 'stock moved'],
+      );
+      send(
+        'ceil_sales',
+        `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue, discount) VALUES ($1, $2::date, $3, $4, $5)
+         ON CONFLICT (product_id, day) DO UPDATE SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount`,
+        [productId, now.toISOString().slice(0, 10), 1, PRICE, 0],
+      );
       const wallet = await q('ceil_wallet_lock', 'SELECT * FROM wallets WHERE user_id = $1 FOR UPDATE', [buyer]);
       const balance = Number(wallet.rows[0].balance) - PRICE;
-      const debited = await q(
+      send(
         'ceil_wallet_save',
         `WITH updated AS (
            UPDATE wallets SET balance = $1, version = version + 1, updated_at = $2 WHERE user_id = $3 AND version = $4 RETURNING *
@@ -393,7 +418,7 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
            ORDER BY e.n
            RETURNING id
          )
-         SELECT updated.*, (SELECT count(*) FROM ledger) AS written FROM updated`,
+         SELECT guard_matched((SELECT count(*) FROM updated), $6)`,
         [
           balance,
           now,
@@ -402,18 +427,16 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
           JSON.stringify([
             { user_id: buyer, type: 'PAYMENT', amount: -PRICE, balance_after: balance, order_id: orderId, actor_id: buyer, reason: null, created_at: now.toISOString() },
           ]),
+          'wallet changed since it was locked',
         ],
       );
-      if (debited.rowCount === 0) throw new Error('wallet changed since it was locked');
-      await q('ceil_order_save', 'UPDATE orders SET status = $1, cancel_reason = $2, updated_at = $3, version = $4 WHERE id = $5 AND version = $6 RETURNING id', [
-        'CONFIRMED',
-        null,
-        now,
-        Number(order.rows[0].version) + 1,
-        orderId,
-        order.rows[0].version,
-      ]);
-      await q(
+      send(
+        'ceil_order_save',
+        `WITH saved AS (UPDATE orders SET status = $1, cancel_reason = $2, updated_at = $3, version = $4 WHERE id = $5 AND version = $6 RETURNING id)
+         SELECT guard_matched((SELECT count(*) FROM saved), $7)`,
+        ['CONFIRMED', null, now, Number(order.rows[0].version) + 1, orderId, order.rows[0].version, 'order changed since it was locked'],
+      );
+      send(
         'ceil_event',
         'INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)',
         ['PaymentCompleted', 'Order', orderId, JSON.stringify(order.rows[0]), now, now],

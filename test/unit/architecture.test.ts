@@ -44,7 +44,10 @@ describe('architecture: the dependency rule (dependency-cruiser, .dependency-cru
   let options: ICruiseOptions;
   let src: ICruiseResult;
 
-  before(async () => {
+  before(async function () {
+    // One cruise of all of src: about 5 s alone, several times that while the rest of the suite
+    // shares the two cores.
+    this.timeout(120_000);
     options = await extractDepcruiseOptions(CONFIG);
     src = await cruiseSrc(ROOT, options);
   });

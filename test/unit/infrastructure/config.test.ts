@@ -20,6 +20,7 @@ describe('loadConfig (the environment, checked at start-up)', () => {
       port: 3000,
       databaseUrl: null,
       databasePoolMax: 10,
+      databasePipelining: true,
       redisUrls: [],
       redisKeyPrefix: 'order-service:',
       dataDir: './.data',
@@ -189,6 +190,13 @@ describe('loadConfig (the environment, checked at start-up)', () => {
 
   it('a DATABASE_URL that is not postgres:// is refused, naming DATABASE_URL', () => {
     expect(configErrorOf({ DATABASE_URL: 'mysql://db/shop' }).message.startsWith('Invalid configuration: DATABASE_URL')).to.equal(true);
+  });
+
+  it('DATABASE_PIPELINING is on by default; 0 or false switches it off; anything else is refused, naming it', () => {
+    expect(loadConfig({ DATABASE_PIPELINING: '0' }).databasePipelining).to.equal(false);
+    expect(loadConfig({ DATABASE_PIPELINING: 'false' }).databasePipelining).to.equal(false);
+    expect(loadConfig({ DATABASE_PIPELINING: '1' }).databasePipelining).to.equal(true);
+    expect(configErrorOf({ DATABASE_PIPELINING: 'sometimes' }).message).to.include('DATABASE_PIPELINING');
   });
 
   it('JOB_INTERVAL_MS below 50 is refused, naming JOB_INTERVAL_MS', () => {
