@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { pipeliningPostgresClient } from '../adapters/postgres/pipelining-client.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { Config } from './config.js';
 import { lockDataDirectory } from './instance-lock.js';
@@ -19,12 +20,21 @@ export interface Database {
 }
 
 /**
- * How the pool connects to a PostgreSQL server. `pipelining`: node-postgres's pipeline mode, in
- * which a query is sent as soon as it is made instead of after the previous one's answer;
- * KnexTransactionManager.write relies on it, and queries that are awaited behave as before.
+ * A pool on a PostgreSQL server. `pipelining` (DATABASE_PIPELINING): node-postgres's pipeline
+ * mode, in which a query is sent as soon as it is made instead of after the previous one's
+ * answer, and knex's client sends a transaction's BEGIN without waiting for it
+ * (PipeliningPostgresClient). KnexTransactionManager.write relies on it; queries that are awaited
+ * behave as before.
  */
-export const postgresConnection = (url: string, pipelining = true): Knex.StaticConnectionConfig =>
-  ({ connectionString: url, pipeline: pipelining }) as Knex.StaticConnectionConfig;
+export function openPostgresPool(url: string, options: { poolMax: number; pipelining?: boolean; acquireTimeoutMs?: number }): Knex {
+  const pipelining = options.pipelining ?? true;
+  return knexFactory({
+    client: pipelining ? pipeliningPostgresClient : 'pg',
+    connection: { connectionString: url, pipeline: pipelining } as Knex.StaticConnectionConfig,
+    pool: { min: 0, max: options.poolMax },
+    acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
+  });
+}
 
 /**
  * The configured PostgreSQL, or PGlite in `DATA_DIR/pgdata`. The embedded database first takes
@@ -36,12 +46,7 @@ export async function openDatabase(
   logger?: Logger,
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const db = knexFactory({
-      client: 'pg',
-      connection: postgresConnection(config.databaseUrl, config.databasePipelining ?? true),
-      pool: { min: 0, max: config.databasePoolMax },
-      acquireConnectionTimeout: 10_000,
-    });
+    const db = openPostgresPool(config.databaseUrl, { poolMax: config.databasePoolMax, pipelining: config.databasePipelining });
     return { db, kind: 'postgres', description: redactUrl(config.databaseUrl, 'PostgreSQL'), close: () => db.destroy() };
   }
   const dataDir = path.resolve(config.dataDir);

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import knexFactory from 'knex';
 import { ConcurrentModification } from '../../src/domain/shared/errors.js';
 import { Wallet } from '../../src/domain/wallet/wallet.js';
 import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transaction-manager.js';
 import { PostgresOutbox } from '../../src/adapters/postgres/ordering.js';
 import { PostgresWalletRepository } from '../../src/adapters/postgres/wallet-repository.js';
-import { postgresConnection } from '../../src/infrastructure/database.js';
+import { openPostgresPool } from '../../src/infrastructure/database.js';
 import { requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
 import { uniqueEmail } from '../support/environment.js';
 
@@ -64,6 +63,17 @@ describe('pipelined writes (PostgreSQL)', function () {
     }
   });
 
+  it("a transaction's BEGIN is not waited for: its first statement is sent while BEGIN is still unanswered", async function () {
+    const tm = new KnexTransactionManager(db);
+    const beginOutstanding = await tm.run(async () => {
+      // No I/O has been read since the transaction started (only promise jobs ran): with knex's
+      // own client BEGIN's answer would be in already, here it cannot be.
+      const client = (await (tm.connection() as Knex.Transaction).client.acquireConnection()) as { _activeQuery?: { text?: string } | null };
+      return client._activeQuery?.text ?? null;
+    });
+    expect(beginOutstanding).to.equal('BEGIN');
+  });
+
   it('a stale versioned save sent last, right before COMMIT: ConcurrentModification, and nothing of the transaction stays', async function () {
     const tm = new KnexTransactionManager(db);
     const outbox = new PostgresOutbox(tm);
@@ -111,7 +121,7 @@ describe('pipelined writes (PostgreSQL)', function () {
   });
 
   it('without pipelining (DATABASE_PIPELINING=0) the same stale save fails at once, where it is made', async function () {
-    const plain = knexFactory({ client: 'pg', connection: postgresConnection(database.url as string, false), pool: { min: 0, max: 2 } });
+    const plain = openPostgresPool(database.url as string, { poolMax: 2, pipelining: false });
     try {
       const tm = new KnexTransactionManager(plain);
       const wallets = new PostgresWalletRepository(tm);

@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import { migrateToLatest } from '../../src/adapters/postgres/migration-source.js';
-import { createPglite, openEmbedded, postgresConnection } from '../../src/infrastructure/database.js';
+import { createPglite, openEmbedded, openPostgresPool } from '../../src/infrastructure/database.js';
 import { inCi, runId } from './environment.js';
 
 export interface TestDatabase {
@@ -45,8 +45,9 @@ async function provision(): Promise<TestDatabase> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const connect = (poolMax = 20) => {
-    // Connected as the service connects (pipelining), so the suite runs what production runs.
-    const pool = knexFactory({ client: 'pg', connection: postgresConnection(url.toString()), pool: { min: 0, max: poolMax } });
+    // Connected as the service connects (pipelining), so the suite runs what production runs;
+    // knex's own minute to wait for a connection, as the suite always had.
+    const pool = openPostgresPool(url.toString(), { poolMax, acquireTimeoutMs: 60_000 });
     extraPools.push(pool);
     return pool;
   };
