@@ -255,12 +255,12 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
 /** Users whose current role, status and token version an instance keeps (about 300 bytes each). */
 const ACCESS_STATES_KEPT = 100_000;
 
-/** Lets go of what the container opened itself (the access cache's Redis subscriber). */
+/** Lets go of what the container opened itself (the access cache's Redis subscriber, the events outlet's connection or file). */
 export function releaseContainer(container: Container): Promise<void> {
   const accessCache = resolve(container, SHARED.accessCache);
   if (accessCache instanceof RedisBroadcastCache) accessCache.close();
   const publisher = resolve(container, SHARED.eventPublisher);
-  return publisher instanceof RabbitMqPublisher ? publisher.close() : Promise.resolve();
+  return publisher instanceof RabbitMqPublisher || publisher instanceof JsonLinesFilePublisher ? publisher.close() : Promise.resolve();
 }
 
 /** The outlet of the data platform's events, as configured (EVENT_PUBLISHER). */

@@ -22,8 +22,9 @@ describe('EventPublisher contract', function () {
       const file = path.join(dir, 'nested', 'events.jsonl');
       const blocker = path.join(dir, 'nowhere');
       writeFileSync(blocker, 'a file, so nothing can be made under it');
+      const publisher = new JsonLinesFilePublisher(file, { format, source: SOURCE });
       return {
-        publisher: new JsonLinesFilePublisher(file, { format, source: SOURCE }),
+        publisher,
         received: async () => {
           try {
             return readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => decode(line));
@@ -32,7 +33,7 @@ describe('EventPublisher contract', function () {
           }
         },
         unreachable: () => new JsonLinesFilePublisher(path.join(blocker, 's3cret', 'events.jsonl')),
-        close: async () => undefined,
+        close: () => publisher.close(),
       };
     });
   });

@@ -1,13 +1,15 @@
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { HttpWebhookPublisher } from '../../../src/adapters/event-publisher/http-webhook-publisher.js';
-import { JsonLinesFilePublisher } from '../../../src/adapters/event-publisher/json-lines-file-publisher.js';
+import { JsonLinesFilePublisher, REOPEN_AFTER_MS } from '../../../src/adapters/event-publisher/json-lines-file-publisher.js';
 import { WebhookSigner, verifyWebhook } from '../../../src/adapters/event-publisher/webhook-signature.js';
 import { DeliveryRefused, type PlatformEvent } from '../../../src/application/ports/event-publisher.js';
 
@@ -174,9 +176,36 @@ describe('event publishers', () => {
   });
 
   describe('JsonLinesFilePublisher', () => {
+    const freshDir = () => mkdtempSync(path.join(tmpdir(), 'events-'));
+    const idsIn = (file: string) =>
+      readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as PlatformEvent).aggregateId);
+    /** FileHandle's methods live on its prototype: what a spy or a stub takes hold of. */
+    let fileHandle: FileHandle;
+    before(async () => {
+      const probe = await open(path.join(freshDir(), 'probe'), 'a');
+      fileHandle = Object.getPrototypeOf(probe) as FileHandle;
+      await probe.close();
+    });
+    let publishers: JsonLinesFilePublisher[];
+    const publisherOf = (...args: ConstructorParameters<typeof JsonLinesFilePublisher>) => {
+      const publisher = new JsonLinesFilePublisher(...args);
+      publishers.push(publisher);
+      return publisher;
+    };
+    beforeEach(() => {
+      publishers = [];
+    });
+    afterEach(async () => {
+      sinon.restore();
+      await Promise.all(publishers.map((p) => p.close()));
+    });
+
     it('appends one JSON line per event to its file (creating the directory), concurrent deliveries never interleave', async () => {
-      const dir = path.join(mkdtempSync(path.join(tmpdir(), 'events-')), 'nested');
-      const publisher = new JsonLinesFilePublisher(path.join(dir, 'events-orders.jsonl'));
+      const dir = path.join(freshDir(), 'nested');
+      const publisher = publisherOf(path.join(dir, 'events-orders.jsonl'));
       expect(publisher.file).to.equal(path.join(dir, 'events-orders.jsonl'));
       await Promise.all(Array.from({ length: 200 }, (_, i) => publisher.publish(event(i))));
       const lines = readFileSync(publisher.file, 'utf8').trimEnd().split('\n');
@@ -185,6 +214,127 @@ describe('event publishers', () => {
         Array.from({ length: 200 }, (_, i) => i),
       );
       expect(JSON.parse(lines[0]!)).to.deep.equal(event(0));
+    });
+
+    it('many publishes, some while a write is in flight: every line, in the order published, each publish resolved only once its line is in the file', async () => {
+      const publisher = publisherOf(path.join(freshDir(), 'events.jsonl'));
+      const missing: number[] = [];
+      const published: Promise<void>[] = [];
+      for (let i = 0; i < 300; i += 1) {
+        published.push(
+          publisher.publish(event(i)).then(() => {
+            // Read the moment the publish resolves: its line must already be there.
+            if (!readFileSync(publisher.file, 'utf8').includes(`"id":"${event(i).id}"`)) missing.push(i);
+          }),
+        );
+        if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(published);
+      expect(missing, 'publishes resolved before their line was written').to.deep.equal([]);
+      expect(idsIn(publisher.file)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i));
+    });
+
+    it('what is published in one go is one write; what is published while a write is in flight is gathered into the next single write', async () => {
+      const writes = sinon.spy(fileHandle, 'write');
+      const publisher = publisherOf(path.join(freshDir(), 'events.jsonl'));
+      await Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publish(event(i))));
+      expect(writes.callCount, 'writes for 100 events published at once').to.equal(1);
+
+      const first = publisher.publish(event(100));
+      // The first write is under way (it took its line) but cannot be done: it waits on the file system.
+      for (let i = 0; i < 5; i += 1) await Promise.resolve();
+      const rest = Array.from({ length: 50 }, (_, i) => publisher.publish(event(101 + i)));
+      await Promise.all([first, ...rest]);
+      expect(writes.callCount, 'writes after one event, then 50 more during its write').to.equal(3);
+      expect(idsIn(publisher.file)).to.deep.equal(Array.from({ length: 151 }, (_, i) => i));
+    });
+
+    it('keeps its handle: a line published just after the file was moved away still goes to the moved file (the same open file)', async () => {
+      const dir = freshDir();
+      const publisher = publisherOf(path.join(dir, 'events.jsonl'), undefined, { reopenAfterMs: 60_000 });
+      await publisher.publish(event(1));
+      renameSync(publisher.file, path.join(dir, 'events.jsonl.1'));
+      await publisher.publish(event(2));
+      expect(idsIn(path.join(dir, 'events.jsonl.1'))).to.deep.equal([1, 2]);
+      expect(existsSync(publisher.file)).to.equal(false);
+    });
+
+    it(`the file moved away (log rotation): after ${REOPEN_AFTER_MS} ms, later lines land in a new file at the configured path`, async function () {
+      this.timeout(10_000);
+      const dir = freshDir();
+      const publisher = publisherOf(path.join(dir, 'events.jsonl'));
+      await publisher.publish(event(1));
+      renameSync(publisher.file, path.join(dir, 'events.jsonl.1'));
+      await new Promise((resolve) => setTimeout(resolve, REOPEN_AFTER_MS + 100));
+      await Promise.all([publisher.publish(event(2)), publisher.publish(event(3))]);
+      expect(idsIn(path.join(dir, 'events.jsonl.1'))).to.deep.equal([1]);
+      expect(idsIn(publisher.file)).to.deep.equal([2, 3]);
+    });
+
+    it('the file cannot be opened (a directory in its place): the publishes reject with a short reason; once it is fixed, the next publish is written', async () => {
+      const publisher = publisherOf(path.join(freshDir(), 'events.jsonl'));
+      mkdirSync(publisher.file);
+      const outcomes = await Promise.allSettled([1, 2, 3].map((n) => publisher.publish(event(n))));
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'written'))).to.deep.equal(
+        Array(3).fill('events file not written: EISDIR'),
+      );
+      rmdirSync(publisher.file);
+      await publisher.publish(event(4));
+      expect(idsIn(publisher.file)).to.deep.equal([4]);
+    });
+
+    it('a write fails on an open handle (a full disk): those publishes reject, the handle is let go of, and the next publish opens the path anew', async function () {
+      if (!existsSync('/dev/full')) this.skip();
+      const publisher = publisherOf(path.join(freshDir(), 'events.jsonl'), undefined, { reopenAfterMs: 60_000 });
+      // Opens fine, every write fails with ENOSPC.
+      symlinkSync('/dev/full', publisher.file);
+      const outcomes = await Promise.allSettled([1, 2].map((n) => publisher.publish(event(n))));
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'written'))).to.deep.equal(
+        Array(2).fill('events file not written: ENOSPC'),
+      );
+      unlinkSync(publisher.file);
+      await publisher.publish(event(3));
+      expect(idsIn(publisher.file)).to.deep.equal([3]);
+    });
+
+    it('a write cut short part way through a line: those publishes reject, and the next line starts on a line of its own', async () => {
+      const publisher = publisherOf(path.join(freshDir(), 'events.jsonl'), undefined, { reopenAfterMs: 60_000 });
+      await publisher.publish(event(1));
+      const handle = fileHandle as unknown as { write(buffer: Buffer, offset: number, length: number, position: null): Promise<unknown> };
+      const write = handle.write;
+      let calls = 0;
+      sinon.stub(handle, 'write').callsFake(function (this: FileHandle, buffer, offset, length, position) {
+        calls += 1;
+        // A third of the batch (two lines) gets to the disk, then the disk is full.
+        if (calls === 1) return write.call(this, buffer, offset, Math.floor(length / 3), position);
+        return Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      });
+      const outcomes = await Promise.allSettled([2, 3].map((n) => publisher.publish(event(n))));
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'written'))).to.deep.equal(
+        Array(2).fill('events file not written: ENOSPC'),
+      );
+      sinon.restore();
+      await publisher.publish(event(4));
+      const lines = readFileSync(publisher.file, 'utf8').trimEnd().split('\n');
+      expect(lines).to.have.length(3);
+      expect(JSON.parse(lines[0]!)).to.deep.equal(event(1));
+      expect(() => JSON.parse(lines[1]!), 'the torn line').to.throw();
+      expect(JSON.parse(lines[2]!)).to.deep.equal(event(4));
+    });
+
+    it('close() writes what was already published, closes the file, and later publishes are refused', async () => {
+      const writes = sinon.spy(fileHandle, 'write');
+      const publisher = publisherOf(path.join(freshDir(), 'events.jsonl'));
+      const published = Array.from({ length: 10 }, (_, i) => publisher.publish(event(i)));
+      await publisher.close();
+      await Promise.all(published);
+      expect(idsIn(publisher.file)).to.deep.equal(Array.from({ length: 10 }, (_, i) => i));
+      expect(writes.thisValues.map((handle) => (handle as FileHandle).fd), 'the handle written through, closed').to.deep.equal([-1]);
+      const late = await publisher.publish(event(11)).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(late?.message).to.equal('events file publisher is closed');
     });
   });
 });
