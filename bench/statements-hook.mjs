@@ -40,7 +40,10 @@ const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(config, ...rest) {
   const text = typeof config === 'string' ? config : typeof config?.text === 'string' ? config.text : '';
   const statements = text.includes(';') ? statementsIn(text) : 1;
-  const joinsPipeline = Boolean(this.pipeline) && ((this._sentQueryQueue?.length ?? 0) > 0 || (this._queryQueue?.length ?? 0) > 0);
+  // In pipeline mode the oldest unanswered query is the client's _activeQuery, the rest wait in
+  // _sentQueryQueue (sent) and _queryQueue (not yet sent).
+  const unanswered = Boolean(this._activeQuery) || (this._sentQueryQueue?.length ?? 0) > 0 || (this._queryQueue?.length ?? 0) > 0;
+  const joinsPipeline = Boolean(this.pipeline) && unanswered;
   const roundTrips = joinsPipeline ? 0 : 1;
   const request = scope.getStore();
   if (request?.done) {
