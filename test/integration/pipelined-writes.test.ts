@@ -133,6 +133,7 @@ describe('pipelined writes (PostgreSQL)', function () {
         }),
       );
       expect(error).to.be.instanceOf(ConcurrentModification);
+      expect((error as Error).message).to.equal(`Wallet of user ${userId} changed since it was loaded`);
       expect(reachedAfterSave).to.equal(false);
     } finally {
       await plain.destroy();

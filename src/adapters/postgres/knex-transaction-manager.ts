@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { TransactionManager } from '../../application/ports/transaction-manager.js';
 import { TransactionScope } from '../transaction-scope.js';
 import { isAbortedTransaction } from './pg-errors.js';
-import { prepared, runPrepared } from './prepared.js';
+import { numberedPlaceholders, prepared, registerConnection, runPrepared } from './prepared.js';
 
 /** The part of node-postgres's Client a pipelined write uses. */
 interface PipeliningClient {
@@ -28,18 +28,6 @@ interface OpenTransaction {
 const isPipelining = (connection: unknown): connection is PipeliningClient =>
   typeof connection === 'object' && connection !== null && (connection as { pipeline?: unknown }).pipeline === true;
 
-/** knex's `?` placeholders as PostgreSQL's `$1, $2, ...`, once per statement name. */
-const numbered = new Map<string, string>();
-function numberedPlaceholders(name: string, sql: string): string {
-  let text = numbered.get(name);
-  if (text === undefined) {
-    let n = 0;
-    text = sql.replace(/\?/g, () => `$${++n}`);
-    numbered.set(name, text);
-  }
-  return text;
-}
-
 /**
  * Keeps the open knex transaction in AsyncLocalStorage, so repositories find it without the use
  * cases ever handling a connection.
@@ -58,6 +46,7 @@ export class KnexTransactionManager implements TransactionManager {
     try {
       result = await this.db.transaction(async (trx) => {
         const connection: unknown = await trx.client.acquireConnection();
+        registerConnection(trx, connection);
         const pipeline = isPipelining(connection) ? connection : null;
         return this.current.run({ trx, pipeline, writes, afterCommit, afterRollback }, work);
       });

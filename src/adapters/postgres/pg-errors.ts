@@ -34,6 +34,15 @@ export function isUnmatchedGuard(error: unknown): error is Error {
   return (error as PgError | null)?.code === 'P0002';
 }
 
+/**
+ * What a guard_matched() refusal says. knex puts the statement in front of the database's message
+ * (`<sql> - <message>`) when it ran the statement; node-postgres called directly does not.
+ */
+export function guardRefusal(error: Error): string {
+  const at = error.message.lastIndexOf(' - ');
+  return at >= 0 ? error.message.slice(at + 3) : error.message;
+}
+
 /** For a versioned save: its guard matching nothing means another transaction saved the row first. */
 export const concurrentModificationWhenUnmatched = (error: unknown): unknown =>
-  isUnmatchedGuard(error) ? new ConcurrentModification(error.message) : error;
+  isUnmatchedGuard(error) ? new ConcurrentModification(guardRefusal(error)) : error;

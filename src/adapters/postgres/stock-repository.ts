@@ -4,7 +4,7 @@ import { assertQuantity, MAX_STOCK, type StockLevels } from '../../domain/catalo
 import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { isUnmatchedGuard } from './pg-errors.js';
+import { guardRefusal, isUnmatchedGuard } from './pg-errors.js';
 import { runPrepared } from './prepared.js';
 
 interface OptionRow {
@@ -110,7 +110,8 @@ export class PostgresStockRepository implements StockRepository {
         const refusal = `Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`;
         await this.tx.write(name, sql, [...Array<number>(setCount).fill(quantity), optionId, quantity, optionId, refusal], (error) => {
           if (!isUnmatchedGuard(error)) return error;
-          return error.message === NO_SUCH_OPTION ? new NotFound('Option', optionId) : new InvalidState(error.message);
+          const refused = guardRefusal(error);
+          return refused === NO_SUCH_OPTION ? new NotFound('Option', optionId) : new InvalidState(refused);
         });
       }
     });
