@@ -1,8 +1,12 @@
-import os from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { JwtTokenService } from '../src/adapters/security/jwt-token-service.js';
 import { cpuPerUnit, cpuSnapshot, describeCpu } from './cpu.js';
 import { LoadClient, percentile } from './load.js';
+import { cpuProfileArgs, profileClock, summarizeProfiles } from './profile.js';
+import type { ScenarioOptions } from './run.js';
 import { type BenchServer, startBareExpress, startBenchServer } from './server.js';
 
 /**
@@ -37,10 +41,13 @@ interface Variant {
   redisUrl: string;
 }
 
+/** `BENCH_COUPON_VARIANTS=redis`: the storm with Redis only (and the bare endpoint), to measure a change to it quickly. */
+const ONLY_REDIS = process.env['BENCH_COUPON_VARIANTS'] === 'redis';
+
 const VARIANTS: Variant[] = [
   { label: 'without Redis (in-process counters and limits)', redisUrl: '' },
   { label: 'with Redis', redisUrl: process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379' },
-];
+].filter((v) => !ONLY_REDIS || v.redisUrl !== '');
 
 interface Seeded {
   sellerToken: string;
@@ -225,14 +232,20 @@ async function settle(servicePid: number): Promise<void> {
   console.log(`  WARNING: the machine did not settle before the storm (${last} of ${os.cpus().length} cores)`);
 }
 
-async function runVariant(variant: Variant, connections: number): Promise<Summary> {
-  const server: BenchServer = await startBenchServer({
-    REDIS_URL: variant.redisUrl,
-    JWT_SECRET,
-    // At its default on purpose (empty = unset = 3 a minute), whatever the shell says: each user
-    // asks once, so the limiter is never hit and only its cost is measured.
-    RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '',
-  });
+async function runVariant(variant: Variant, connections: number, profile: boolean): Promise<Summary> {
+  // --profile: the service runs under `node --cpu-prof`; the storm's samples are summarised once it has exited.
+  const profileDir = profile ? mkdtempSync(path.join(tmpdir(), 'order-bench-profile-')) : null;
+  let window: { from: number; to: number } | null = null;
+  const server: BenchServer = await startBenchServer(
+    {
+      REDIS_URL: variant.redisUrl,
+      JWT_SECRET,
+      // At its default on purpose (empty = unset = 3 a minute), whatever the shell says: each user
+      // asks once, so the limiter is never hit and only its cost is measured.
+      RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '',
+    },
+    profileDir ? cpuProfileArgs(profileDir) : [],
+  );
   const db = server.databaseUrl ? knexFactory({ client: 'pg', connection: server.databaseUrl, pool: { min: 0, max: 2 } }) : null;
   const client = new LoadClient(server.url, connections);
   try {
@@ -256,7 +269,9 @@ async function runVariant(variant: Variant, connections: number): Promise<Summar
     const couponId = stormCoupon.id;
     await settle(server.pid);
     const before = cpuSnapshot([server.pid]);
+    const from = profileClock();
     const r = await storm(client, stormCoupon, seeded.storm, connections);
+    window = { from, to: profileClock() };
     const after = cpuSnapshot([server.pid]);
 
     const rps = r.answered / r.seconds;
@@ -327,6 +342,7 @@ async function runVariant(variant: Variant, connections: number): Promise<Summar
     client.close();
     await db?.destroy();
     await server.stop();
+    if (profileDir) for (const line of summarizeProfiles(profileDir, window, 25)) console.log(line);
   }
 }
 
@@ -363,12 +379,12 @@ async function runBare(load: Summary['load'], connections: number): Promise<{ rp
  * The storm without Redis and with it, each on a fresh server and database; then the same requests
  * to a bare Express endpoint; then all side by side, the storm as a share of the bare endpoint.
  */
-export async function couponsScenario(_unused: unknown, options: { connections: number }): Promise<void> {
+export async function couponsScenario(_unused: unknown, options: Pick<ScenarioOptions, 'connections' | 'profile'>): Promise<void> {
   // run.ts defaults --connections to 64 for every scenario; the storm wants more unless told otherwise.
   const given = process.argv.some((a) => a === '--connections' || a.startsWith('--connections='));
   const connections = given ? options.connections : DEFAULT_STORM_CONNECTIONS;
   const summaries: Summary[] = [];
-  for (const variant of VARIANTS) summaries.push(await runVariant(variant, connections));
+  for (const variant of VARIANTS) summaries.push(await runVariant(variant, connections, options.profile));
   const bare = await runBare((summaries[summaries.length - 1] as Summary).load, connections);
   // The rates' ratio, and the same by CPU per request, which others' work on a shared machine moves less.
   const share = (s: { rps: number; cpu: number }) =>

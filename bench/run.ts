@@ -13,7 +13,7 @@ export interface ScenarioOptions {
   connections: number;
   seconds: number;
   instances: number;
-  /** `--profile`: the service runs under `node --cpu-prof` (scenarios that support it: orders). */
+  /** `--profile`: the service runs under `node --cpu-prof` (scenarios that support it: orders, coupons). */
   profile: boolean;
   /** `--explain-statements`: list the SQL of one request of each measured route (orders). */
   explainStatements: boolean;

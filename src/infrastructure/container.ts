@@ -5,11 +5,13 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AccessStates, Authenticate } from '../application/auth/authenticate.js';
 import { NEW_IDEMPOTENCY_KEY_RATE_LIMIT, RunIdempotently } from '../application/idempotency/run-idempotently.js';
 import { ReadBusinessState } from '../application/metrics/read-business-state.js';
+import type { CouponIssueGate } from '../application/ports/coupon-issue-gate.js';
 import type { EventPublisher } from '../application/ports/event-publisher.js';
 import type { IdempotencyTimings } from '../application/ports/idempotency-store.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { PasswordHasher } from '../application/ports/password-hasher.js';
 import type { PaymentGateway } from '../application/ports/payment-gateway.js';
+import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import type { Clock } from '../domain/shared/clock.js';
 import { HttpWebhookPublisher } from '../adapters/event-publisher/http-webhook-publisher.js';
 import { JsonLinesFilePublisher } from '../adapters/event-publisher/json-lines-file-publisher.js';
@@ -118,6 +120,18 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
   const bind = <T>(t: Token<T>, factory: (get: Resolve) => T) =>
     c.bind<T>(t).toDynamicValue((ctx: ResolutionContext) => factory(<U>(dep: Token<U>) => ctx.get<U>(dep)));
 
+  /**
+   * The coupon issue gate: with Redis, Redis's, which counts an issue request's rate limit on the
+   * Redis limiter's counters in the same script as its take (one round trip); else the database's
+   * or memory's, which count it through the limiter.
+   */
+  const couponIssueGate = (
+    limiter: RateLimiter,
+    records: ConstructorParameters<typeof RedisCouponIssueGate>[1],
+    local: (limiter: RateLimiter) => CouponIssueGate,
+  ): CouponIssueGate =>
+    redis && limiter instanceof RedisRateLimiter ? new RedisCouponIssueGate(redis, records, logger, undefined, limiter) : local(limiter);
+
   const scrypt = inputs.passwordHasher ?? new ScryptPasswordHasher({ N: 2 ** config.passwordHashCost, r: 8, p: 1 });
   const hasher = new BoundedPasswordHasher(scrypt, {
     concurrency: config.passwordHashConcurrency,
@@ -159,7 +173,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(SHARED.coupons).toConstantValue(new PostgresCouponRepository(tx));
     const userCoupons = new PostgresUserCouponRepository(tx);
     c.bind(SHARED.userCoupons).toConstantValue(userCoupons);
-    c.bind(SHARED.couponIssueGate).toConstantValue(redis ? new RedisCouponIssueGate(redis, userCoupons, logger) : new PostgresIssueGate(tx));
+    bind(SHARED.couponIssueGate, (get) => couponIssueGate(get(SHARED.rateLimiter), userCoupons, (limiter) => new PostgresIssueGate(tx, limiter)));
     bind(SHARED.locks, (get) => {
       const lease = new PostgresLeaseLock(tx, get(SHARED.clock));
       return redis ? new RedlockLock(inputs.redisNodes ?? [redis], logger, lease) : lease;
@@ -191,7 +205,7 @@ export async function buildContainer(inputs: ContainerInputs): Promise<Container
     c.bind(SHARED.coupons).toConstantValue(new MemoryCouponRepository(tx));
     const userCoupons = new MemoryUserCouponRepository(tx);
     c.bind(SHARED.userCoupons).toConstantValue(userCoupons);
-    c.bind(SHARED.couponIssueGate).toConstantValue(redis ? new RedisCouponIssueGate(redis, userCoupons, logger) : new MemoryIssueGate(userCoupons));
+    bind(SHARED.couponIssueGate, (get) => couponIssueGate(get(SHARED.rateLimiter), userCoupons, (limiter) => new MemoryIssueGate(userCoupons, limiter)));
     bind(SHARED.locks, (get) => new MemoryLock(get(SHARED.clock)));
   }
   bind(SHARED.cache, (get) => {

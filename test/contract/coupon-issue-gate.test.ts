@@ -7,8 +7,11 @@ import { MemoryTransactionManager } from '../../src/adapters/memory/memory-trans
 import { PostgresCouponRepository, PostgresIssueGate, PostgresUserCouponRepository } from '../../src/adapters/postgres/coupons.js';
 import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transaction-manager.js';
 import { RedisCouponIssueGate } from '../../src/adapters/redis/redis-coupon-issue-gate.js';
+import { RedisRateLimiter } from '../../src/adapters/redis/redis-rate-limiter.js';
 import type { GateAnswer } from '../../src/application/ports/coupon-issue-gate.js';
+import { RateLimited } from '../../src/domain/shared/errors.js';
 import { createLogger } from '../../src/infrastructure/logger.js';
+import { ManualClock } from '../support/clock.js';
 import { testDatabase } from '../support/database.js';
 import { uniqueEmail } from '../support/environment.js';
 import { requireRedis, type TestRedis, unreachableRedis } from '../support/redis.js';
@@ -154,6 +157,64 @@ describe('CouponIssueGate contract', function () {
         const attempts = [];
         for (const user of [d, a, b, c]) attempts.push((await issueThrough(records, gate, coupon, user)).outcome);
         expect(attempts).to.deep.equal(['ISSUED', 'ISSUED', 'ISSUED', 'EXHAUSTED']);
+      });
+
+      describe('one script for the whole question: the rate limit, the take, the dispute', function () {
+        const ACTION = 'coupon-issues';
+        const admissionOf = (userId: number) => ({ action: ACTION, subject: `gate-${userId}-${uniqueNumber()}`, refusal: 'Too many coupon requests' });
+        const limiterOf = (on: Redis, limit: number) => new RedisRateLimiter(on, { [ACTION]: { limit, windowMs: 60_000 } }, new ManualClock(), logger);
+
+        it("an admission is counted on the rate limiter's own counters: past the limit RateLimited with the wait, and nothing taken", async function () {
+          const on = redis.connect();
+          const limiter = limiterOf(on, 2);
+          const gate = new RedisCouponIssueGate(on, records.userCoupons, logger, undefined, limiter);
+          const coupon = await newCoupon(4, 3);
+          const [a, b] = (await records.users(2)) as [number, number];
+          const admission = admissionOf(a);
+
+          expect(await limiter.take(ACTION, admission.subject)).to.equal(0);
+          expect(await gate.take(termsOf(coupon), a, { admission })).to.equal('TAKEN');
+          const refused = await gate.take(termsOf(coupon), a, { admission }).then(
+            () => null,
+            (error: unknown) => error,
+          );
+          expect(refused).to.be.instanceOf(RateLimited);
+          expect(refused).to.include({ retryAfterSeconds: 60, message: 'Too many coupon requests' });
+          // The limiter sees the gate's counts (4 now), and the refused attempt took nothing.
+          expect(await limiter.take(ACTION, admission.subject)).to.equal(60);
+          for (const user of [b, b, b]) expect(await gate.take(termsOf(coupon), user)).to.equal('TAKEN');
+          expect(await gate.take(termsOf(coupon), b)).to.equal('ALREADY_ISSUED');
+          expect(await gate.take(termsOf(coupon), a)).to.equal('EXHAUSTED');
+        });
+
+        it('a coupon Redis does not know yet is loaded and taken, with the attempt counted once', async function () {
+          const on = redis.connect();
+          const limiter = limiterOf(on, 1);
+          const gate = new RedisCouponIssueGate(on, records.userCoupons, logger, undefined, limiter);
+          const coupon = await newCoupon(2);
+          const [a] = (await records.users(1)) as [number];
+          const admission = admissionOf(a);
+          expect(await gate.take(termsOf(coupon), a, { admission })).to.equal('TAKEN');
+          expect(await limiter.take(ACTION, admission.subject)).to.equal(60);
+        });
+
+        it('copies left in the database while the gate says EXHAUSTED: disputed in the same script, reloaded once the dispute outlasts the grace', async function () {
+          const gate = new RedisCouponIssueGate(redis.connect(), records.userCoupons, logger, 300);
+          const coupon = await newCoupon(2);
+          const [a, b, c] = (await records.users(3)) as [number, number, number];
+          // Two claims that never reach the database.
+          for (const user of [a, b]) expect(await gate.take(termsOf(coupon), user)).to.equal('TAKEN');
+          expect(await gate.take(termsOf(coupon), c, { copiesLeftInDatabase: true })).to.equal('EXHAUSTED');
+          expect(await gate.take(termsOf(coupon), c, { copiesLeftInDatabase: true })).to.equal('EXHAUSTED');
+          // Without the database's word nothing is disputed, however long it lasts.
+          await new Promise((resolve) => setTimeout(resolve, 350));
+          expect(await gate.take(termsOf(coupon), c)).to.equal('EXHAUSTED');
+          expect(await gate.take(termsOf(coupon), c, { copiesLeftInDatabase: true })).to.equal('EXHAUSTED');
+          // Reloaded from the database, where nobody holds a copy.
+          expect((await issueThrough(records, gate, coupon, c)).outcome).to.equal('ISSUED');
+          expect((await issueThrough(records, gate, coupon, a)).outcome).to.equal('ISSUED');
+          expect((await issueThrough(records, gate, coupon, b)).outcome).to.equal('EXHAUSTED');
+        });
       });
 
       it('a dispute that stops (the claims were written) does not count against a later one', async function () {

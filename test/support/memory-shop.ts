@@ -241,7 +241,7 @@ export async function memoryShop(options: MemoryShopOptions = {}) {
     coupons,
     userCoupons,
     users,
-    gate: new MemoryIssueGate(userCoupons),
+    gate: new MemoryIssueGate(userCoupons, rateLimiter),
     couponCache: new InProcessCache(clock, CACHE_MAX_ENTRIES, config.cacheMaxBytes),
     events: new DomainEventOutbox(outbox),
     rateLimiter,

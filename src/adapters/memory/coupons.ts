@@ -1,4 +1,5 @@
-import type { CouponIssueGate, GateAnswer, IssueTerms } from '../../application/ports/coupon-issue-gate.js';
+import { admitThrough, type CouponIssueGate, type GateAnswer, type IssueTerms, type TakeOptions } from '../../application/ports/coupon-issue-gate.js';
+import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { COUPON_LIMITS, Coupon, type CouponSnapshot, type NewCoupon } from '../../domain/coupon/coupon.js';
 import { CouponCodeTaken } from '../../domain/coupon/errors.js';
 import type { CouponQuery, CouponRepository, IssuedCopies, UserCouponRepository } from '../../domain/coupon/repositories.js';
@@ -193,7 +194,11 @@ interface GateState {
 export class MemoryIssueGate implements CouponIssueGate {
   private readonly states = new Map<number, GateState>();
 
-  constructor(private readonly records: Pick<UserCouponRepository, 'issuedCopies'>) {}
+  constructor(
+    private readonly records: Pick<UserCouponRepository, 'issuedCopies'>,
+    /** What counts an admission passed to take(). */
+    private readonly limiter?: RateLimiter,
+  ) {}
 
   async prepare(terms: IssueTerms): Promise<void> {
     if (this.states.has(terms.couponId)) return;
@@ -201,7 +206,8 @@ export class MemoryIssueGate implements CouponIssueGate {
     if (!this.states.has(terms.couponId)) this.states.set(terms.couponId, { total: terms.totalQuantity, issued: copies.issued, perUser: new Map(copies.perUser) });
   }
 
-  async take(terms: IssueTerms, userId: number): Promise<GateAnswer> {
+  async take(terms: IssueTerms, userId: number, options: TakeOptions = {}): Promise<GateAnswer> {
+    await admitThrough(this.limiter, options.admission);
     let state = this.states.get(terms.couponId);
     if (!state) {
       const copies = await this.records.issuedCopies(terms.couponId);

@@ -5,7 +5,8 @@ import type { CouponQuery, CouponRepository, IssuedCopies, UserCouponRepository 
 import { type NewUserCoupon, UserCoupon, type UserCouponStatus } from '../../domain/coupon/user-coupon.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
-import type { CouponIssueGate, GateAnswer, IssueTerms } from '../../application/ports/coupon-issue-gate.js';
+import { admitThrough, type CouponIssueGate, type GateAnswer, type IssueTerms, type TakeOptions } from '../../application/ports/coupon-issue-gate.js';
+import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { isUniqueViolation } from './pg-errors.js';
 
@@ -294,9 +295,14 @@ export class PostgresUserCouponRepository implements UserCouponRepository {
  * still decides; there is nothing to give back.
  */
 export class PostgresIssueGate implements CouponIssueGate {
-  constructor(private readonly tx: KnexTransactionManager) {}
+  constructor(
+    private readonly tx: KnexTransactionManager,
+    /** What counts an admission passed to take(). */
+    private readonly limiter?: RateLimiter,
+  ) {}
 
-  async take(terms: IssueTerms, userId: number): Promise<GateAnswer> {
+  async take(terms: IssueTerms, userId: number, options: TakeOptions = {}): Promise<GateAnswer> {
+    await admitThrough(this.limiter, options.admission);
     const result = await this.tx.connection().raw(
       `SELECT c.issued_quantity,
               (SELECT count(*)::int FROM user_coupons u WHERE u.coupon_id = c.id AND u.user_id = ?) AS held

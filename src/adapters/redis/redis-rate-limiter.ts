@@ -39,13 +39,11 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async take(action: string, subject: string): Promise<number> {
-    const rule = ruleOf(this.limits, action);
-    if (!rule) return 0;
-    const now = this.clock.now().getTime();
-    const { index, endsAt } = windowAt(now, rule.windowMs);
+    const window = this.windowOf(action, subject);
+    if (!window) return 0;
     let count: number;
     try {
-      count = Number(await TAKE.run(this.redis, [`rate:${action}:${subject}:${index}`], [endsAt - now + CLOCK_SKEW_MARGIN_MS]));
+      count = Number(await TAKE.run(this.redis, [window.key], [window.keepMs]));
     } catch (error) {
       this.logger.warn('rate limiter: Redis unavailable, letting the action through', {
         action,
@@ -53,6 +51,28 @@ export class RedisRateLimiter implements RateLimiter {
       });
       return 0;
     }
-    return count <= rule.limit ? 0 : secondsUntil(endsAt, now);
+    return count <= window.limit ? 0 : window.retryAfterSeconds;
   }
+
+  /**
+   * Where take() counts `action` for `subject` now, for a script that counts it in the same step
+   * as its own work (the coupon issue gate: one round trip for both): INCR `key`, PEXPIRE it by
+   * `keepMs` on the first take of the window, refused past `limit`. Null: the action is not limited.
+   */
+  windowOf(action: string, subject: string): RateWindow | null {
+    const rule = ruleOf(this.limits, action);
+    if (!rule) return null;
+    const now = this.clock.now().getTime();
+    const { index, endsAt } = windowAt(now, rule.windowMs);
+    return { key: `rate:${action}:${subject}:${index}`, limit: rule.limit, keepMs: endsAt - now + CLOCK_SKEW_MARGIN_MS, retryAfterSeconds: secondsUntil(endsAt, now) };
+  }
+}
+
+/** One subject's counter of one action in the current window (see RedisRateLimiter.windowOf). */
+export interface RateWindow {
+  key: string;
+  limit: number;
+  keepMs: number;
+  /** What a take refused now is told to wait. */
+  retryAfterSeconds: number;
 }

@@ -1,8 +1,11 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { IssuedToken, TokenClaims, TokenService } from '../../application/ports/token-service.js';
 import { AuthenticationFailed } from '../../domain/shared/errors.js';
 import { ROLES, type Role } from '../../domain/user/user.js';
+
+/** The header every token this service signs carries, as it is encoded: `{"alg":"HS256","typ":"JWT"}`. */
+const OWN_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
 /** How many checked tokens an instance remembers (the oldest is forgotten first). */
 const VERIFIED_TOKENS_KEPT = 10_000;
@@ -52,11 +55,15 @@ export class JwtTokenService implements TokenService {
 
   private check(token: string): TokenClaims {
     let claims: jwt.JwtPayload | string;
-    try {
-      claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });
-    } catch (error) {
-      const expired = error instanceof jwt.TokenExpiredError;
-      throw new AuthenticationFailed(expired ? 'The token has expired' : 'The token is not valid');
+    const sound = this.soundOwnToken(token);
+    if (sound) claims = sound;
+    else {
+      try {
+        claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });
+      } catch (error) {
+        const expired = error instanceof jwt.TokenExpiredError;
+        throw new AuthenticationFailed(expired ? 'The token has expired' : 'The token is not valid');
+      }
     }
     if (typeof claims === 'string') throw new AuthenticationFailed('The token is not valid');
     if (typeof claims.exp !== 'number') throw new AuthenticationFailed('The token has no expiry');
@@ -71,4 +78,35 @@ export class JwtTokenService implements TokenService {
     this.verified.set(token, { claims: checked, expiresAtMs: claims.exp * 1000 });
     return checked;
   }
+
+  /**
+   * The claims of a token exactly as this service signs them (its own header, HS256 over header
+   * and payload with this key, a JSON object payload, `exp` a number still ahead, `nbf` if any a
+   * number already behind: what jsonwebtoken.verify checks with these options), else null, and
+   * jsonwebtoken judges it (and words the refusal). Why: in a storm of distinct users every token
+   * is new to the cache above, and jsonwebtoken's decoding and checking around the one HMAC took
+   * about 5% of the service's CPU per request.
+   */
+  private soundOwnToken(token: string): jwt.JwtPayload | null {
+    const headerEnd = token.indexOf('.');
+    const payloadEnd = token.indexOf('.', headerEnd + 1);
+    if (headerEnd !== OWN_HEADER.length || !token.startsWith(OWN_HEADER) || payloadEnd < 0 || token.indexOf('.', payloadEnd + 1) >= 0) return null;
+    // Compared as text, as jws does: exactly the digest's encoding, no other spelling of its bytes.
+    const expected = Buffer.from(createHmac('sha256', this.key).update(token.slice(0, payloadEnd)).digest('base64url'));
+    const given = Buffer.from(token.slice(payloadEnd + 1));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(token.slice(headerEnd + 1, payloadEnd), 'base64url').toString('utf8'));
+    } catch {
+      return null;
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
+    const claims = payload as jwt.JwtPayload;
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof claims.exp !== 'number' || now >= claims.exp) return null;
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) return null;
+    return claims;
+  }
 }
+

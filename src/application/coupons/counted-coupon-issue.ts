@@ -28,10 +28,6 @@ export class CountedCouponIssue extends IssueCouponFirstComeFirstServed {
     super(context);
   }
 
-  override async admit(actor: Actor): Promise<void> {
-    await this.counting(() => super.admit(actor));
-  }
-
   override async execute(actor: Actor, request: IssueRequest): Promise<UserCouponView> {
     const copy = await this.counting(() => super.execute(actor, request));
     // Inside a caller's transaction the copy is not issued until that one commits.

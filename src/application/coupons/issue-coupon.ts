@@ -42,13 +42,54 @@ export class IssueCouponFirstComeFirstServed implements RunsAs {
 
   constructor(private readonly ctx: CouponContext) {}
 
-  /** At most RATE_LIMIT_COUPON_ISSUES_PER_MINUTE attempts a user, counted before anything else. */
-  async admit(actor: Actor): Promise<void> {
-    await assertWithinLimit(this.ctx.rateLimiter, COUPON_ISSUE_RATE_LIMIT, String(actor.userId), 'Too many coupon requests; wait a moment');
-  }
-
+  /**
+   * At most RATE_LIMIT_COUPON_ISSUES_PER_MINUTE attempts a user, counted before anything else is
+   * answered (a 429 comes before a 404 or a 409), and for every attempt, refused ones included.
+   * Not through RunsAs.admit: for a limited coupon the gate counts the attempt in the same step as
+   * its take (with Redis, one round trip for both); every other request is counted here, before
+   * its answer.
+   */
   async execute(actor: Actor, request: IssueRequest): Promise<UserCouponView> {
     const now = this.ctx.clock.now();
+    let coupon: Coupon;
+    try {
+      coupon = await this.issuable(request, now);
+    } catch (error) {
+      // A 404, a 409 COUPON_NOT_ISSUABLE or a failure: still an attempt, and a 429 comes first.
+      await this.countAttempt(actor);
+      throw error;
+    }
+
+    const gated = coupon.isLimited;
+    if (gated) {
+      // The row was read a moment ago: copies left there that the gate counts as gone are disputed.
+      const answer = await this.ctx.gate.take(termsOf(coupon), actor.userId, {
+        admission: { action: COUPON_ISSUE_RATE_LIMIT, subject: String(actor.userId), refusal: RATE_LIMIT_REFUSAL },
+        copiesLeftInDatabase: (coupon.remainingQuantity ?? 0) > 0,
+      });
+      if (answer === 'ALREADY_ISSUED') {
+        if ((await this.ctx.userCoupons.heldBy(coupon.id, actor.userId)) < coupon.perUserLimit) await this.ctx.gate.disputed(coupon.id);
+        throw alreadyIssued(coupon);
+      }
+      if (answer === 'EXHAUSTED') throw exhausted(coupon);
+    } else {
+      await this.countAttempt(actor);
+    }
+    try {
+      return await this.ctx.transactions.run(() => this.issue(coupon, actor.userId, now));
+    } catch (error) {
+      if (gated) await this.undoClaim(coupon.id, actor.userId, error);
+      throw error;
+    }
+  }
+
+  /**
+   * The coupon named, by id or code, if it may be asked for: NOT_FOUND, or COUPON_NOT_ISSUABLE
+   * (limited-only endpoint, not being issued). One that ran out is still asked of the gate and the
+   * counters, which tell a user who already holds it (COUPON_ALREADY_ISSUED) from one who came too
+   * late (COUPON_EXHAUSTED).
+   */
+  private async issuable(request: IssueRequest, now: Date): Promise<Coupon> {
     // By code: the id first, then the same cached read of the coupon as by id; the gate and the
     // guarded counter only ever see the id.
     const couponId = 'couponId' in request ? request.couponId : await this.resolveCode(request.couponCode);
@@ -63,30 +104,14 @@ export class IssueCouponFirstComeFirstServed implements RunsAs {
     try {
       coupon.assertIssuable(now, { limitedOnly: request.limitedOnly });
     } catch (error) {
-      // Run out: still asked of the gate and the counters, which tell a user who already holds
-      // it (COUPON_ALREADY_ISSUED) from one who came too late (COUPON_EXHAUSTED).
       if (!(error instanceof CouponExhausted)) throw error;
     }
+    return coupon;
+  }
 
-    const gated = coupon.isLimited;
-    if (gated) {
-      const answer = await this.ctx.gate.take(termsOf(coupon), actor.userId);
-      if (answer === 'ALREADY_ISSUED') {
-        if ((await this.ctx.userCoupons.heldBy(coupon.id, actor.userId)) < coupon.perUserLimit) await this.ctx.gate.disputed(coupon.id);
-        throw alreadyIssued(coupon);
-      }
-      if (answer === 'EXHAUSTED') {
-        // The row was read a moment ago: copies left there that the gate counts as gone.
-        if ((coupon.remainingQuantity ?? 0) > 0) await this.ctx.gate.disputed(coupon.id);
-        throw exhausted(coupon);
-      }
-    }
-    try {
-      return await this.ctx.transactions.run(() => this.issue(coupon, actor.userId, now));
-    } catch (error) {
-      if (gated) await this.undoClaim(coupon.id, actor.userId, error);
-      throw error;
-    }
+  /** Counts the attempt when no gate does (see execute). */
+  private async countAttempt(actor: Actor): Promise<void> {
+    await assertWithinLimit(this.ctx.rateLimiter, COUPON_ISSUE_RATE_LIMIT, String(actor.userId), RATE_LIMIT_REFUSAL);
   }
 
   private async issue(coupon: Coupon, userId: number, now: Date): Promise<UserCouponView> {
@@ -149,6 +174,8 @@ export class IssueCouponFirstComeFirstServed implements RunsAs {
     }
   }
 }
+
+const RATE_LIMIT_REFUSAL = 'Too many coupon requests; wait a moment';
 
 const alreadyIssued = (coupon: Coupon) =>
   new CouponAlreadyIssued(`You already hold ${coupon.perUserLimit === 1 ? 'this coupon' : `${coupon.perUserLimit} of this coupon`}`);

@@ -31,10 +31,22 @@ export type ErrorCode =
   | 'COUPON_MINIMUM_NOT_MET'
   | 'WRONG_PASSWORD';
 
+/**
+ * A refusal is an answer (a 4xx with its code), not a fault: its stack is never shown nor logged
+ * (the HTTP adapter logs stacks of 5xx only, the jobs log messages), so none is captured. With
+ * the await chain V8 walks for one, capturing it cost 3% of the service's CPU in a coupon storm,
+ * where 99 requests in 100 end in COUPON_EXHAUSTED.
+ */
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
   constructor(message: string) {
-    super(message);
+    const frames = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message);
+    } finally {
+      Error.stackTraceLimit = frames;
+    }
     this.name = new.target.name;
   }
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import sinon from 'sinon';
 import { JwtTokenService } from '../../../src/adapters/security/jwt-token-service.js';
@@ -136,6 +137,51 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
     }
     const noSubject = jwt.sign({ role: 'BUYER' }, SECRET, { expiresIn: 60 });
     expectThrowsCode(() => tokens.verify(noSubject), 'UNAUTHENTICATED');
+  });
+
+  describe('its own tokens are checked without jsonwebtoken; anything else is left to it, which decides and words the refusal', () => {
+    const sign = (payload: object, header: object = { alg: 'HS256', typ: 'JWT' }) => {
+      const signed = `${b64url(header)}.${b64url(payload)}`;
+      return `${signed}.${createHmac('sha256', SECRET).update(signed).digest('base64url')}`;
+    };
+    const now = () => Math.floor(Date.now() / 1000);
+    afterEach(() => sinon.restore());
+
+    it('a token as this service signs it is accepted without calling jsonwebtoken', () => {
+      const spy = sinon.spy(jwt, 'verify');
+      const token = sign({ role: 'SELLER', ver: 3, sub: '7', iat: now(), exp: now() + 60 });
+      expect(new JwtTokenService(SECRET, 900).verify(token)).to.deep.equal({ userId: 7, role: 'SELLER', tokenVersion: 3 });
+      expect(spy.callCount).to.equal(0);
+    });
+
+    it('a validly signed token with another header spelling is still judged (and accepted) by jsonwebtoken', () => {
+      const spy = sinon.spy(jwt, 'verify');
+      const token = sign({ role: 'BUYER', sub: '7', exp: now() + 60 }, { typ: 'JWT', alg: 'HS256' });
+      expect(new JwtTokenService(SECRET, 900).verify(token)).to.deep.equal({ userId: 7, role: 'BUYER', tokenVersion: 0 });
+      expect(spy.callCount).to.equal(1);
+    });
+
+    it('the same answers as jsonwebtoken for what it does not accept: not yet valid, expired, another spelling of the signature, a fourth part, a payload that is no object', () => {
+      const good = sign({ role: 'BUYER', sub: '7', exp: now() + 60 });
+      const [header, payload, signature] = good.split('.') as [string, string, string];
+      // The signature's last character carries 2 unused bits: this one decodes to the same bytes.
+      const last = signature.at(-1) as string;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const respelled = `${signature.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
+      const cases: [string, RegExp][] = [
+        [sign({ role: 'BUYER', sub: '7', nbf: now() + 60, exp: now() + 120 }), /not valid/],
+        [sign({ role: 'BUYER', sub: '7', nbf: 'soon', exp: now() + 120 }), /not valid/],
+        [sign({ role: 'BUYER', sub: '7', exp: now() - 1 }), /expired/],
+        [sign({ role: 'BUYER', sub: '7', exp: String(now() + 60) }), /not valid/],
+        [`${header}.${payload}.${respelled}`, /not valid/],
+        [`${good}.x`, /not valid/],
+        [sign([1, 2] as unknown as object), /not valid|expiry/],
+      ];
+      for (const [token, message] of cases) {
+        const error = expectThrowsCode(() => new JwtTokenService(SECRET, 900).verify(token), 'UNAUTHENTICATED');
+        expect((error as Error).message, token).to.match(message);
+      }
+    });
   });
 
   it('something that is not a JWT at all is UNAUTHENTICATED', () => {

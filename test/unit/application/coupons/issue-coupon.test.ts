@@ -4,7 +4,7 @@ import sinon from 'sinon';
 import type { CouponContext } from '../../../../src/application/coupons/coupon-context.js';
 import { IssueCouponFirstComeFirstServed } from '../../../../src/application/coupons/issue-coupon.js';
 import type { CouponView } from '../../../../src/application/coupons/views.js';
-import type { GateAnswer, IssueTerms } from '../../../../src/application/ports/coupon-issue-gate.js';
+import type { GateAnswer, IssueTerms, TakeOptions } from '../../../../src/application/ports/coupon-issue-gate.js';
 import type { CreateCouponInput } from '../../../../src/domain/coupon/coupon.js';
 import { CouponAlreadyIssued, CouponExhausted } from '../../../../src/domain/coupon/errors.js';
 import type { RateLimited } from '../../../../src/domain/shared/errors.js';
@@ -20,7 +20,7 @@ function stubGate(take: GateAnswer | ((terms: IssueTerms, userId: number) => Pro
   return {
     disputed: sinon.stub<[number], Promise<void>>().resolves(),
     prepare: sinon.stub<[IssueTerms], Promise<void>>().resolves(),
-    take: sinon.stub<[IssueTerms, number], Promise<GateAnswer>>().callsFake(typeof take === 'function' ? take : async () => take),
+    take: sinon.stub<[IssueTerms, number, TakeOptions?], Promise<GateAnswer>>().callsFake(typeof take === 'function' ? take : async () => take),
     giveBack: sinon.stub<[number, number], Promise<void>>().resolves(),
     forget: sinon.stub<[number], Promise<void>>().resolves(),
   };
@@ -191,15 +191,24 @@ describe('coupon use cases (memory adapters)', () => {
       }
     });
 
-    it('admit: with RATE_LIMIT_COUPON_ISSUES_PER_MINUTE=3 the fourth attempt in a minute is RATE_LIMITED; per user; allowed again next minute', async () => {
+    it('with RATE_LIMIT_COUPON_ISSUES_PER_MINUTE=3 the fourth attempt in a minute is RATE_LIMITED, refused ones counted, before 404 and 409; per user; allowed again next minute', async () => {
       app = await couponApp({ env: { RATE_LIMIT_COUPON_ISSUES_PER_MINUTE: '3' } });
+      seller = await app.seller();
+      const limited = await app.coupon(seller, { totalQuantity: 1 });
+      const unlimited = await app.coupon(seller, { totalQuantity: null });
       const buyer = await app.buyer();
-      for (let i = 0; i < 3; i += 1) await app.issueCoupon.admit(buyer);
-      const error = (await expectRejectsCode(app.issueCoupon.admit(buyer), 'RATE_LIMITED')) as RateLimited;
-      expect(error.retryAfterSeconds).to.equal(60);
-      await app.issueCoupon.admit(await app.buyer());
+      // Through the gate (issued, then already issued), and around it (unknown coupon).
+      await app.issue(buyer, limited.id, true);
+      await expectRejectsCode(app.issue(buyer, limited.id, true), 'COUPON_ALREADY_ISSUED');
+      await expectRejectsCode(app.issue(buyer, UNKNOWN), 'NOT_FOUND');
+      for (const couponId of [limited.id, unlimited.id, UNKNOWN]) {
+        const error = (await expectRejectsCode(app.issue(buyer, couponId), 'RATE_LIMITED')) as RateLimited;
+        expect(error.retryAfterSeconds).to.equal(60);
+      }
+      await expectRejectsCode(app.issue(await app.buyer(), limited.id, true), 'COUPON_EXHAUSTED');
       app.clock.advance(60_000);
-      await app.issueCoupon.admit(buyer);
+      await app.issue(buyer, unlimited.id);
+      expect(app.couponEvents().filter((e) => e.type === 'CouponIssued')).to.have.length(2);
     });
   });
 
@@ -227,9 +236,11 @@ describe('coupon use cases (memory adapters)', () => {
       const copy = await withGate(gate).execute(buyer, { couponId: coupon.id, limitedOnly: false });
       expect(copy.status).to.equal('ISSUED');
       expect(gate.take.callCount).to.equal(1);
+      // The rate limit is counted by the gate, in the same step as the take.
       expect(gate.take.firstCall.args).to.deep.equal([
         { couponId: coupon.id, totalQuantity: 4, perUserLimit: 2, validUntil: new Date(coupon.validUntil) },
         buyer.userId,
+        { admission: { action: 'coupon-issues', subject: String(buyer.userId), refusal: 'Too many coupon requests; wait a moment' }, copiesLeftInDatabase: true },
       ]);
       expect(gate.forget.callCount).to.equal(0);
       expect(gate.giveBack.callCount).to.equal(0);
@@ -265,9 +276,11 @@ describe('coupon use cases (memory adapters)', () => {
         const spies = spyRepositories();
         await expectRejectsCode(withGate(gate).execute(buyer, { couponId: coupon.id, limitedOnly: true }), code);
         expect(spies.countOneIssued.callCount).to.equal(0);
-        // Only "already issued" is checked against the user's copies; "exhausted" against the row read.
+        // Only "already issued" is checked against the user's copies; "exhausted" against the row
+        // read, which the gate is told with the take (it settles the dispute in the same step).
         expect(spies.heldBy.callCount).to.equal(answer === 'ALREADY_ISSUED' ? 1 : 0);
-        expect(gate.disputed.args).to.deep.equal([[coupon.id]]);
+        expect(gate.take.firstCall.args[2]).to.include({ copiesLeftInDatabase: true });
+        expect(gate.disputed.args).to.deep.equal(answer === 'ALREADY_ISSUED' ? [[coupon.id]] : []);
         expect(spies.issue.callCount).to.equal(0);
         expect(gate.forget.callCount).to.equal(0);
         expect(gate.giveBack.callCount).to.equal(0);
@@ -372,6 +385,7 @@ describe('coupon use cases (memory adapters)', () => {
       await expectRejectsCode(withGate(issuedGate).execute(holder, { couponId: coupon.id, limitedOnly: true }), 'COUPON_ALREADY_ISSUED');
 
       expect(exhaustedGate.disputed.callCount).to.equal(0);
+      expect(exhaustedGate.take.firstCall.args[2]).to.include({ copiesLeftInDatabase: false });
       expect(issuedGate.disputed.callCount).to.equal(0);
     });
 
