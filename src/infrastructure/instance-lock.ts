@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
@@ -39,50 +39,70 @@ export const LOCK_FILE = 'instance.lock';
 const heldHere = new Set<string>();
 
 /**
- * Takes `dir/instance.lock` for this process, created with O_EXCL so that of two starts exactly one
- * gets it. A lock whose process is gone (checked by pid, on this host only) is stale: it is moved
- * aside atomically (so of two starts taking over, one does) and `onStaleLock` is told, then taken
- * anew. A live holder, or one on another host (its pid means nothing here), is
- * `DataDirectoryInUse`. The directory must exist.
+ * Takes `dir/instance.lock` for this process. The file appears whole or not at all (written under
+ * a name of its own, then hard-linked into place, which fails if the name exists), so that of two
+ * starts exactly one gets it and nobody ever reads a half-written lock. A lock whose process is
+ * gone (checked by pid, on this host only) is stale: it is taken over under a short takeover lock
+ * (`instance.lock.takeover`), which makes "it still holds what I judged stale, so delete it" one
+ * step among the starts taking over, then `onStaleLock` is told and the lock taken anew. A live
+ * holder, or one on another host (its pid means nothing here), is `DataDirectoryInUse`. The
+ * directory must exist.
  */
 export async function lockDataDirectory(dir: string, onStaleLock: (stale: LockHolder | null, file: string) => void): Promise<InstanceLock> {
   const file = path.join(dir, LOCK_FILE);
   const mine: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: randomUUID() };
-  for (let attempt = 0; attempt < 10; attempt++) {
-    if (await createExclusive(file, mine)) {
-      heldHere.add(mine.token);
-      return lockOf(file, mine.token);
-    }
+  for (let attempt = 0; attempt < 100; attempt++) {
+    // Counted as held here before the file can be seen: another start in this process reading it
+    // at once must find it alive.
+    heldHere.add(mine.token);
+    if (await createExclusive(file, mine)) return lockOf(file, mine.token);
+    heldHere.delete(mine.token);
     const seen = await readText(file);
-    if (seen === null) continue; // released (or moved aside) since: try again
+    if (seen === null) continue; // released (or taken over) since: try again
+    // Unreadable: not a lock this service wrote whole (it never leaves a half-written one), so stale.
     const holder = parse(seen);
-    if (holder === null && attempt < 5) {
-      // Created but not yet written (the holder is between open and write), or left so by a crash:
-      // give a starting holder a moment before calling it stale.
-      await sleep(20 * (attempt + 1));
-      continue;
-    }
     if (holder !== null && holder.host !== mine.host) throw new DataDirectoryInUse(dir, holder, false);
     if (holder !== null && isAlive(holder)) throw new DataDirectoryInUse(dir, holder, true);
-    // Stale: move it aside, then check what was moved is what was judged stale. If another start
-    // took it over in between, what was moved is that start's live lock: put it back.
-    const aside = `${file}.stale-${mine.token}`;
-    try {
-      await rename(file, aside);
-    } catch (error) {
-      if (isCode(error, 'ENOENT')) continue;
-      throw error;
-    }
-    const moved = await readText(aside);
-    if (moved !== seen) {
-      await rename(aside, file);
-      continue;
-    }
-    await unlink(aside);
-    onStaleLock(holder, file);
+    const removed = await underTakeoverLock(file, async () => {
+      // Another start may have taken it over since it was read: then it is not this stale lock.
+      if ((await readText(file)) !== seen) return false;
+      await unlink(file).catch((error: unknown) => {
+        if (!isCode(error, 'ENOENT')) throw error;
+      });
+      return true;
+    });
+    if (removed) onStaleLock(holder, file);
+    else await sleep(5 + Math.floor(Math.random() * 20)); // another start is taking it over: look again once it is done
   }
   throw new Error(`could not take the lock ${file}: it keeps changing hands`);
 }
+
+/**
+ * Runs `work` holding `<lock>.takeover` (taken with O_EXCL; null when another start holds it). A
+ * takeover lock older than TAKEOVER_ABANDONED_MS was left by a start that died while taking over
+ * (a takeover takes milliseconds): it is removed, and the next try takes it.
+ */
+async function underTakeoverLock<T>(file: string, work: () => Promise<T>): Promise<T | null> {
+  const takeover = `${file}.takeover`;
+  try {
+    await (await open(takeover, 'wx', 0o644)).close();
+  } catch (error) {
+    if (!isCode(error, 'EEXIST')) throw error;
+    const since = await stat(takeover).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => null,
+    );
+    if (since !== null && since > TAKEOVER_ABANDONED_MS) await unlink(takeover).catch(() => undefined);
+    return null;
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(takeover).catch(() => undefined);
+  }
+}
+
+const TAKEOVER_ABANDONED_MS = 10_000;
 
 function lockOf(file: string, token: string): InstanceLock {
   let released: Promise<void> | null = null;
@@ -99,20 +119,19 @@ function lockOf(file: string, token: string): InstanceLock {
   };
 }
 
+/** Whole or not at all: written under a name of its own, then linked into place (EEXIST: someone holds it). */
 async function createExclusive(file: string, holder: LockHolder): Promise<boolean> {
-  let handle;
+  const draft = `${file}.${holder.token}`;
+  await writeFile(draft, `${JSON.stringify(holder)}\n`, { encoding: 'utf8', flag: 'wx', mode: 0o644 });
   try {
-    handle = await open(file, 'wx', 0o644);
+    await link(draft, file);
+    return true;
   } catch (error) {
     if (isCode(error, 'EEXIST')) return false;
     throw error;
-  }
-  try {
-    await handle.writeFile(`${JSON.stringify(holder)}\n`, 'utf8');
   } finally {
-    await handle.close();
+    await unlink(draft).catch(() => undefined);
   }
-  return true;
 }
 
 async function readText(file: string): Promise<string | null> {

@@ -91,7 +91,7 @@ describe('lockDataDirectory (one embedded instance per DATA_DIR)', () => {
     expect((refused as Error).message).to.include('another-host').and.include(`delete ${lockFileOf(dir)}`);
   });
 
-  it('an unreadable lock file (a crash between creating and writing it) is taken over after a short wait', async () => {
+  it('an unreadable lock file (the service never leaves one half-written) is stale: taken over', async () => {
     const dir = freshDir();
     writeFileSync(lockFileOf(dir), '');
     const stale: Array<LockHolder | null> = [];
