@@ -193,9 +193,13 @@ interface SqlCounts {
 type Query = (name: string, text: string, values?: unknown[]) => Promise<pg.QueryResult>;
 type Send = (name: string, text: string, values?: unknown[]) => void;
 
-function sqlDriver(databaseUrl: string) {
-  // Pipelining, as the service's pool (DATABASE_PIPELINING): `send` is its KnexTransactionManager.write.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL, pipeline: true } as pg.PoolConfig);
+/**
+ * `pipelined`: as the service's pool (DATABASE_PIPELINING): BEGIN is not waited for, and `send` is
+ * its KnexTransactionManager.write. Without it (the minimal transaction, the yardstick the issue
+ * set with pgbench), every statement waits for its answer and `send` too.
+ */
+function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL, pipeline: pipelined } as pg.PoolConfig);
   const counts: SqlCounts = {};
   const inTransaction = async <T>(kind: string, work: (q: Query, send: Send) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
@@ -212,6 +216,7 @@ function sqlDriver(databaseUrl: string) {
     // Not waited for: it rides on the round trip of the next statement (COMMIT included).
     const send: Send = (name, text, values = []) => {
       statements++;
+      if (!pipelined) roundTrips++;
       const answer = c.query({ name, text, values });
       answer.catch(() => undefined);
       sent.push(answer);
@@ -220,8 +225,13 @@ function sqlDriver(databaseUrl: string) {
       // Not waited for either, as the service's PipeliningPostgresClient sends it.
       statements++;
       const begun = c.query('BEGIN');
-      begun.catch(() => undefined);
-      sent.push(begun);
+      if (pipelined) {
+        begun.catch(() => undefined);
+        sent.push(begun);
+      } else {
+        roundTrips++;
+        await begun;
+      }
       const result = await work(q, send);
       statements++;
       roundTrips++;
@@ -290,7 +300,7 @@ async function driveSql(
  * beside the service's show a drift.
  */
 async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats & { counts: SqlCounts }> {
-  const { pool, counts, inTransaction } = sqlDriver(databaseUrl);
+  const { pool, counts, inTransaction } = sqlDriver(databaseUrl, { pipelined: true });
   const stats = await driveSql(options, seeded, async ({ buyer, optionId, productId }, s, t0) => {
     const orderId = await inTransaction('create', async (q, send) => {
       const product = await q(
@@ -459,7 +469,7 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
  * order, its two lines (the order's line and the wallet ledger's) and one outbox row.
  */
 async function runMinimal(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats & { counts: SqlCounts }> {
-  const { pool, counts, inTransaction } = sqlDriver(databaseUrl);
+  const { pool, counts, inTransaction } = sqlDriver(databaseUrl, { pipelined: false });
   const stats = await driveSql(options, seeded, async ({ buyer, optionId, productId }, s, t0) => {
     const orderId = await inTransaction('order', async (q) => {
       const now = new Date();
