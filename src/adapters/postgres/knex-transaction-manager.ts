@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import type { TransactionManager } from '../../application/ports/transaction-manager.js';
 import { TransactionScope } from '../transaction-scope.js';
+import { holdSendsForThisTurn } from './held-sends.js';
 import { isAbortedTransaction } from './pg-errors.js';
 import { numberedPlaceholders, prepared, registerConnection, runPrepared } from './prepared.js';
 
 /** The part of node-postgres's Client a pipelined write uses. */
 interface PipeliningClient {
   pipeline: true;
+  connection: { stream: { cork(): void; uncork(): void } };
   query(config: { name: string; text: string; values: unknown[] }, callback: (error: Error | null) => void): void;
 }
 
@@ -84,6 +86,7 @@ export class KnexTransactionManager implements TransactionManager {
       return;
     }
     const { pipeline: client, writes } = open;
+    holdSendsForThisTurn(client);
     // Sent now, before this returns: statements the caller sends next queue behind it, in order.
     const answered = new Promise<void>((resolve) => {
       client.query({ ...prepared(name), text: numberedPlaceholders(name, sql), values: [...bindings] }, (error) => {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
+import { holdSendsForThisTurn } from './held-sends.js';
 
 /**
  * knex's PostgreSQL client, except that on a pipelining connection (node-postgres's pipeline
@@ -19,6 +20,7 @@ import type { Knex } from 'knex';
 
 interface PipelinedConnection {
   pipeline?: boolean;
+  connection: { stream: { cork(): void; uncork(): void } };
   query(text: string): Promise<unknown>;
   end(): Promise<void>;
 }
@@ -39,6 +41,8 @@ const PostgresTransaction = require('knex/lib/dialects/postgres/execution/pg-tra
 class TransactionBegunWithoutWaiting extends PostgresTransaction {
   override begin(connection: PipelinedConnection): Promise<unknown> {
     if (connection.pipeline !== true || this.isolationLevel || this.readOnly) return super.begin(connection);
+    // Held with the transaction's first statement: one socket write for both.
+    holdSendsForThisTurn(connection);
     connection.query('BEGIN').catch(() => connection.end().catch(() => undefined));
     return Promise.resolve();
   }
