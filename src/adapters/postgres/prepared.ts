@@ -10,14 +10,18 @@ import type { Knex } from 'knex';
  */
 export const prepared = (name: string): { name: string } => ({ name: `os_${name}` });
 
-/** knex's `?` placeholders as PostgreSQL's `$1, $2, ...`, worked out once per statement name. */
+/**
+ * knex's `?` placeholders as PostgreSQL's `$1, $2, ...`, worked out once per SQL text (keyed by
+ * the text, not the name: a name reused for another text must reach node-postgres, which refuses
+ * it, rather than silently run the first text). The texts are the code's fixed statements.
+ */
 const numbered = new Map<string, string>();
-export function numberedPlaceholders(name: string, sql: string): string {
-  let text = numbered.get(name);
+export function numberedPlaceholders(sql: string): string {
+  let text = numbered.get(sql);
   if (text === undefined) {
     let n = 0;
     text = sql.replace(/\?/g, () => `$${++n}`);
-    numbered.set(name, text);
+    numbered.set(sql, text);
   }
   return text;
 }
@@ -43,7 +47,7 @@ export function registerConnection(trx: Knex.Transaction, connection: unknown): 
 export async function runPrepared<Row>(db: Knex, name: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Row[]> {
   const connection = connectionOf.get(db);
   if (connection) {
-    const result = await connection.query<Row & pg.QueryResultRow>({ ...prepared(name), text: numberedPlaceholders(name, sql), values: [...bindings] });
+    const result = await connection.query<Row & pg.QueryResultRow>({ ...prepared(name), text: numberedPlaceholders(sql), values: [...bindings] });
     return result.rows;
   }
   const result = await db.raw(sql, bindings).options(prepared(name));
