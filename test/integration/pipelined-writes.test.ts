@@ -140,6 +140,19 @@ describe('pipelined writes (PostgreSQL)', function () {
     }
   });
 
+  it('work left running past the end of its transaction cannot send on the connection the pool took back', async function () {
+    const tm = new KnexTransactionManager(db);
+    const outbox = new PostgresOutbox(tm);
+    let leftover: Promise<unknown> = Promise.resolve();
+    await tm.run(async () => {
+      // Started inside the transaction, so it still sees it; runs once the transaction is over.
+      leftover = new Promise((resolve) => setTimeout(resolve, 50)).then(() => outbox.add(anEvent()));
+    });
+    const error = await failureOf(leftover);
+    expect((error as Error | null)?.message).to.match(/Transaction query already complete/);
+    expect(await outboxRows()).to.equal(0);
+  });
+
   it('outside a transaction a write runs and is waited for like any statement', async function () {
     const tm = new KnexTransactionManager(db);
     await new PostgresOutbox(tm).add(anEvent());

@@ -3,7 +3,7 @@ import type { TransactionManager } from '../../application/ports/transaction-man
 import { TransactionScope } from '../transaction-scope.js';
 import { holdSendsForThisTurn } from './held-sends.js';
 import { isAbortedTransaction } from './pg-errors.js';
-import { numberedPlaceholders, prepared, registerConnection, runPrepared } from './prepared.js';
+import { forgetConnection, numberedPlaceholders, prepared, registerConnection, runPrepared } from './prepared.js';
 
 /** The part of node-postgres's Client a pipelined write uses. */
 interface PipeliningClient {
@@ -49,8 +49,15 @@ export class KnexTransactionManager implements TransactionManager {
       result = await this.db.transaction(async (trx) => {
         const connection: unknown = await trx.client.acquireConnection();
         registerConnection(trx, connection);
-        const pipeline = isPipelining(connection) ? connection : null;
-        return this.current.run({ trx, pipeline, writes, afterCommit, afterRollback }, work);
+        const open: OpenTransaction = { trx, pipeline: isPipelining(connection) ? connection : null, writes, afterCommit, afterRollback };
+        try {
+          return await this.current.run(open, work);
+        } finally {
+          // Work left running past the end must not send on a connection the pool may have
+          // handed to another transaction: it goes through knex, which refuses it.
+          open.pipeline = null;
+          forgetConnection(trx);
+        }
       });
       await Promise.all(writes.unanswered);
       // A pipelined write that failed aborted the transaction, so the COMMIT sent behind it

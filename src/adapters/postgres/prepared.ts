@@ -37,6 +37,14 @@ export function registerConnection(trx: Knex.Transaction, connection: unknown): 
 }
 
 /**
+ * The transaction is over and its connection back in the pool, perhaps another transaction's by
+ * now: a statement still made on it (work left running) goes through knex, which refuses it.
+ */
+export function forgetConnection(trx: Knex.Transaction): void {
+  connectionOf.delete(trx);
+}
+
+/**
  * Runs a fixed SQL text as a named prepared statement and returns its rows. Written out rather
  * than built: the hot paths skip knex's query builder, which cost about as much CPU per query as
  * the rest of the round trip. Inside a transaction on a server the statement goes straight to
