@@ -27,7 +27,7 @@ export function aLine(overrides: Partial<PricedLine> = {}): PricedLine {
 }
 
 /** The status every line of an order in `status` has when they all moved together. */
-const LINES_OF: Record<OrderStatus, LineStatus> = {
+export const LINES_OF: Record<OrderStatus, LineStatus> = {
   CREATED: 'ORDERED',
   PENDING: 'ORDERED',
   CONFIRMED: 'ORDERED',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { aPaymentOf } from '../../support/mothers.js';
+import { aPaymentOf, LINES_OF } from '../../support/mothers.js';
 import {
   assertRoomForUnpaidOrder,
   DEFAULT_ORDER_POLICY,
@@ -59,18 +59,6 @@ const placeInput = (overrides: Partial<PlaceOrder> = {}): PlaceOrder => ({
   ...overrides,
 });
 
-/** The status every line of an order in `status` has, when all its lines moved together. */
-const LINES_OF: Record<OrderStatus, LineStatus> = {
-  CREATED: 'ORDERED',
-  PENDING: 'ORDERED',
-  CONFIRMED: 'ORDERED',
-  PREPARING: 'PREPARING',
-  SHIPPED: 'SHIPPED',
-  DELIVERED: 'DELIVERED',
-  COMPLETED: 'DELIVERED',
-  CANCELLED: 'ORDERED',
-  FAILED: 'ORDERED',
-};
 
 /** An order as the repository hands it back: with an id (its lines too), in the given status, its lines agreeing. */
 function orderIn(status: OrderStatus, overrides: Partial<PlaceOrder> = {}): Order {
