@@ -59,7 +59,6 @@ const placeInput = (overrides: Partial<PlaceOrder> = {}): PlaceOrder => ({
   ...overrides,
 });
 
-
 /** An order as the repository hands it back: with an id (its lines too), in the given status, its lines agreeing. */
 function orderIn(status: OrderStatus, overrides: Partial<PlaceOrder> = {}): Order {
   const placed = Order.place(placeInput(overrides), POLICY);
