@@ -96,7 +96,7 @@ export class KnexTransactionManager implements TransactionManager {
     holdSendsForThisTurn(client);
     // Sent now, before this returns: statements the caller sends next queue behind it, in order.
     const answered = new Promise<void>((resolve) => {
-      client.query({ ...prepared(name), text: numberedPlaceholders(sql), values: [...bindings] }, (error) => {
+      client.query({ ...prepared(name), text: numberedPlaceholders(this.db, sql), values: [...bindings] }, (error) => {
         if (error && !writes.failure) writes.failure = { error: failureOf(error) };
         resolve();
       });

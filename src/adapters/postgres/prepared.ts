@@ -11,16 +11,16 @@ import type { Knex } from 'knex';
 export const prepared = (name: string): { name: string } => ({ name: `os_${name}` });
 
 /**
- * knex's `?` placeholders as PostgreSQL's `$1, $2, ...`, worked out once per SQL text (keyed by
- * the text, not the name: a name reused for another text must reach node-postgres, which refuses
- * it, rather than silently run the first text). The texts are the code's fixed statements.
+ * knex's `?` placeholders as PostgreSQL's `$1, $2, ...`, by knex's own rule (`\\?` stays a
+ * question mark), worked out once per SQL text (keyed by the text, not the name: a name reused for
+ * another text must reach node-postgres, which refuses it, rather than silently run the first
+ * text). The texts are the code's fixed statements.
  */
 const numbered = new Map<string, string>();
-export function numberedPlaceholders(sql: string): string {
+export function numberedPlaceholders(db: Knex, sql: string): string {
   let text = numbered.get(sql);
   if (text === undefined) {
-    let n = 0;
-    text = sql.replace(/\?/g, () => `$${++n}`);
+    text = (db.client as { positionBindings(sql: string): string }).positionBindings(sql);
     numbered.set(sql, text);
   }
   return text;
@@ -55,7 +55,7 @@ export function forgetConnection(trx: Knex.Transaction): void {
 export async function runPrepared<Row>(db: Knex, name: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Row[]> {
   const connection = connectionOf.get(db);
   if (connection) {
-    const result = await connection.query<Row & pg.QueryResultRow>({ ...prepared(name), text: numberedPlaceholders(sql), values: [...bindings] });
+    const result = await connection.query<Row & pg.QueryResultRow>({ ...prepared(name), text: numberedPlaceholders(db, sql), values: [...bindings] });
     return result.rows;
   }
   const result = await db.raw(sql, bindings).options(prepared(name));
