@@ -406,7 +406,8 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         'ceil_confirm',
         `WITH moved AS (UPDATE product_options SET total_stock = total_stock - $1, reserved_stock = reserved_stock - $2, sold_quantity = sold_quantity + $3
                         WHERE id = $4 AND reserved_stock >= $5 RETURNING id)
-         SELECT guard_matched((SELECT count(*) FROM moved), CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = $6) THEN $7 ELSE 'no such option' END)`,
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 1
+                     ELSE guard_matched(0, CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = $6) THEN $7 ELSE 'no such option' END) END`,
         [1, 1, 1, optionId, 1, optionId, 'stock moved'],
       );
       send(

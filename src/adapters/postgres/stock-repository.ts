@@ -102,8 +102,10 @@ export class PostgresStockRepository implements StockRepository {
    */
   private async moveEach(name: string, lines: StockLine[], move: { set: string; guard: string }): Promise<void> {
     const { set, guard } = move;
+    // Whether the option exists is asked only when the guard did not hold (CASE is lazy).
     const sql = `WITH moved AS (UPDATE product_options SET ${set} WHERE id = ? AND ${guard} RETURNING id)
-      SELECT guard_matched((SELECT count(*) FROM moved), CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = ?) THEN ? ELSE '${NO_SUCH_OPTION}' END)`;
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 1
+                  ELSE guard_matched(0, CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = ?) THEN ? ELSE '${NO_SUCH_OPTION}' END) END`;
     const setCount = set.split('?').length - 1;
     await this.tx.run(async () => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
