@@ -10,7 +10,7 @@ import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shar
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { concurrentModificationWhenUnmatched, isUniqueViolation } from './pg-errors.js';
-import { prepared, runPrepared } from './prepared.js';
+import { prepared } from './prepared.js';
 
 type Num = string | number;
 
@@ -163,7 +163,8 @@ export class PostgresOrderRepository implements OrderRepository {
       digital: i.digital,
     }));
     const address = order.shippingAddress;
-    const result = await this.tx.connection().raw(
+    const [row] = await this.tx.query<OrderWithItemsRow>(
+      'order_add',
       `WITH placed AS (
          INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id,
                              reservation_expires_at, cancel_reason, ship_recipient, ship_phone, ship_postal_code, ship_line1, ship_line2,
@@ -196,19 +197,18 @@ export class PostgresOrderRepository implements OrderRepository {
         order.updatedAt,
         JSON.stringify(lines),
       ],
-    ).options(prepared('order_add')).catch((error: unknown) => {
+    ).catch((error: unknown) => {
       if (isUniqueViolation(error, 'orders_one_live_per_user_coupon')) {
         throw new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`);
       }
       throw error;
     });
-    const [row] = (result as { rows: OrderWithItemsRow[] }).rows;
     if (!row) throw new Error('the order was not written');
     return Order.placed(orderSnapshotOf(row));
   }
 
   async get(id: number): Promise<Order | null> {
-    const [row] = await runPrepared<OrderWithItemsRow>(this.tx.connection(), 'order_get', `${ORDER_WITH_ITEMS} WHERE orders.id = ?`, [id]);
+    const [row] = await this.tx.query<OrderWithItemsRow>('order_get', `${ORDER_WITH_ITEMS} WHERE orders.id = ?`, [id]);
     return row ? orderOf(row) : null;
   }
 
@@ -220,7 +220,7 @@ export class PostgresOrderRepository implements OrderRepository {
    * (paying, the sweeper: the hot paths) keep the single round trip.
    */
   async getForUpdate(id: number): Promise<Order | null> {
-    const [row] = await runPrepared<OrderWithItemsRow>(this.tx.connection(), 'order_lock', `${ORDER_WITH_ITEMS} WHERE orders.id = ? FOR UPDATE OF orders`, [id]);
+    const [row] = await this.tx.query<OrderWithItemsRow>('order_lock', `${ORDER_WITH_ITEMS} WHERE orders.id = ? FOR UPDATE OF orders`, [id]);
     if (!row) return null;
     if (row.status === 'CREATED' || row.status === 'PENDING') return orderOf(row);
     // A paid order's lines and refunds may have moved while this waited for the lock (one locking
@@ -234,18 +234,15 @@ export class PostgresOrderRepository implements OrderRepository {
    * wait for the lock: a refund committed meanwhile would not be seen.)
    */
   async getForRefund(id: number): Promise<Order | null> {
-    const db = this.tx.connection();
-    if (db === this.tx.db) throw new Error('getForRefund needs an open transaction');
-    const [locked] = await runPrepared<{ id: Num }>(db, 'order_lock_bare', 'SELECT id FROM orders WHERE id = ? FOR UPDATE', [id]);
+    if (!this.tx.inTransaction()) throw new Error('getForRefund needs an open transaction');
+    const [locked] = await this.tx.query<{ id: Num }>('order_lock_bare', 'SELECT id FROM orders WHERE id = ? FOR UPDATE', [id]);
     return locked ? this.get(id) : null;
   }
 
   async refundUnits(orderId: number, lines: readonly RefundLine[]): Promise<void> {
-    const db = this.tx.connection();
     for (const { orderItemId, quantity } of [...lines].sort((a, b) => a.orderItemId - b.orderItemId)) {
       if (!Number.isSafeInteger(quantity) || quantity < 1) throw new RangeError(`A refund takes 1 or more units of a line, got ${quantity}`);
-      const moved = await runPrepared(
-        db,
+      const moved = await this.tx.query(
         'order_item_refund',
         'UPDATE order_items SET refunded_quantity = refunded_quantity + ? WHERE id = ? AND order_id = ? AND refunded_quantity + ? <= quantity RETURNING id',
         [quantity, orderItemId, orderId, quantity],
@@ -268,8 +265,7 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   async saveFulfilment(order: Order, moved: LinesMoved): Promise<Order> {
-    const rows = await runPrepared(
-      this.tx.connection(),
+    const rows = await this.tx.query(
       'order_lines_move',
       `UPDATE order_items SET status = ?
        WHERE order_id = ? AND option_id IN (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb)) AND status = ?
@@ -350,12 +346,10 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   async lockUnpaidOf(userId: number): Promise<UnpaidOrders> {
-    const db = this.tx.connection();
     // Outside a transaction the lock would be let go the moment it was taken.
-    if (db === this.tx.db) throw new Error('lockUnpaidOf needs an open transaction');
-    await runPrepared(db, 'order_placing_lock', 'SELECT pg_advisory_xact_lock(?::int, ?::int)', [PLACING_LOCK_SPACE, placingKeyOf(userId)]);
-    const [row] = await runPrepared<{ n: number; earliest: Date | null }>(
-      db,
+    if (!this.tx.inTransaction()) throw new Error('lockUnpaidOf needs an open transaction');
+    await this.tx.query('order_placing_lock', 'SELECT pg_advisory_xact_lock(?::int, ?::int)', [PLACING_LOCK_SPACE, placingKeyOf(userId)]);
+    const [row] = await this.tx.query<{ n: number; earliest: Date | null }>(
       'order_unpaid_count',
       `SELECT count(*)::int AS n, min(reservation_expires_at) AS earliest FROM orders WHERE user_id = ? AND status IN ('CREATED', 'PENDING')`,
       [userId],
@@ -435,8 +429,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async add(payment: NewPayment): Promise<Payment> {
     try {
-      const [row] = await runPrepared<PaymentRow>(
-        this.tx.connection(),
+      const [row] = await this.tx.query<PaymentRow>(
         'payment_add',
         `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at,
                                recovery_state, recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
@@ -466,14 +459,13 @@ export class PostgresPaymentRepository implements PaymentRepository {
   }
 
   async get(id: number): Promise<Payment | null> {
-    const [row] = await runPrepared<PaymentRow>(this.tx.connection(), 'payment_get', 'SELECT * FROM payments WHERE id = ?', [id]);
+    const [row] = await this.tx.query<PaymentRow>('payment_get', 'SELECT * FROM payments WHERE id = ?', [id]);
     return row ? toPayment(row) : null;
   }
 
   async save(payment: Payment): Promise<void> {
     const p = payment.toSnapshot();
-    await runPrepared(
-      this.tx.connection(),
+    await this.tx.query(
       'payment_save',
       'UPDATE payments SET status = ?, failure_reason = ?, updated_at = ?, completed_at = ?, recovery_state = ?, recovery_next_attempt_at = ? WHERE id = ?',
       [p.status, p.failureReason, p.updatedAt, p.completedAt, p.recovery.state, p.recovery.nextAttemptAt, p.id],
@@ -482,8 +474,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async saveRefund(payment: Payment, amount: number): Promise<void> {
     const p = payment.toSnapshot();
-    const [row] = await runPrepared(
-      this.tx.connection(),
+    const [row] = await this.tx.query(
       'payment_save_refund',
       `UPDATE payments SET status = ?, refunded_amount = refunded_amount + ?, updated_at = ?
        WHERE id = ? AND status IN ('COMPLETED', 'PARTIALLY_REFUNDED') AND refunded_amount + ? <= amount RETURNING id`,
@@ -493,13 +484,13 @@ export class PostgresPaymentRepository implements PaymentRepository {
   }
 
   async dueForRecovery(now: Date, waitingSince: Date, limit: number): Promise<Payment[]> {
-    const rows = await runPrepared<PaymentRow>(this.tx.connection(), 'payment_due_for_recovery', DUE_FOR_RECOVERY_SQL, [now, waitingSince, limit]);
+    const rows = await this.tx.query<PaymentRow>('payment_due_for_recovery', DUE_FOR_RECOVERY_SQL, [now, waitingSince, limit]);
     return rows.map(toPayment);
   }
 
   async saveRecovery(payment: Payment, seen: { state: RecoveryState; attempts: number }): Promise<boolean> {
     const p = payment.toSnapshot();
-    const rows = await runPrepared(this.tx.connection(), 'payment_save_recovery', SAVE_RECOVERY_SQL, [
+    const rows = await this.tx.query('payment_save_recovery', SAVE_RECOVERY_SQL, [
       p.recovery.state,
       p.recovery.attempts,
       p.recovery.nextAttemptAt,
@@ -599,8 +590,7 @@ export class PostgresRefundRepository implements RefundRepository {
   /** The refund and its lines in one statement (their books are checked at commit). */
   async add(refund: NewRefund): Promise<RefundSnapshot> {
     const lines = refund.items.map((l) => ({ order_item_id: l.orderItemId, quantity: l.quantity, amount: l.amount, discount_amount: l.discountAmount }));
-    const [row] = await runPrepared<{ id: Num }>(
-      this.tx.connection(),
+    const [row] = await this.tx.query<{ id: Num }>(
       'refund_add',
       `WITH made AS (
          INSERT INTO refunds (order_id, payment_id, amount, status, reason, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id
@@ -618,7 +608,7 @@ export class PostgresRefundRepository implements RefundRepository {
   }
 
   async get(id: number): Promise<RefundSnapshot | null> {
-    const [row] = await runPrepared<RefundRow>(this.tx.connection(), 'refund_get', `${REFUND_WITH_LINES} WHERE r.id = ?`, [id]);
+    const [row] = await this.tx.query<RefundRow>('refund_get', `${REFUND_WITH_LINES} WHERE r.id = ?`, [id]);
     return row ? toRefund(row) : null;
   }
 

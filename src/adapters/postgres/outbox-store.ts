@@ -2,7 +2,6 @@ import type { EventType, OutboxEvent } from '../../application/ports/outbox.js';
 import type { OutboxBacklog, OutboxClaim, OutboxStatus, OutboxStore, StoredOutboxEvent } from '../../application/ports/outbox-store.js';
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { runPrepared } from './prepared.js';
 
 type Num = string | number;
 
@@ -95,19 +94,19 @@ export class PostgresOutboxStore implements OutboxStore {
   constructor(private readonly tx: KnexTransactionManager) {}
 
   async claim(now: Date, limit: number, leaseUntil: Date): Promise<StoredOutboxEvent[]> {
-    const rows = await runPrepared<EventRow>(this.tx.connection(), 'outbox_claim', CLAIM_SQL, [now, limit, leaseUntil]);
+    const rows = await this.tx.query<EventRow>('outbox_claim', CLAIM_SQL, [now, limit, leaseUntil]);
     return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
   }
 
   async markSent(claims: OutboxClaim[], at: Date): Promise<number> {
     if (claims.length === 0) return 0;
-    const rows = await runPrepared(this.tx.connection(), 'outbox_mark_sent', MARK_SENT_SQL, [JSON.stringify(claims), at]);
+    const rows = await this.tx.query('outbox_mark_sent', MARK_SENT_SQL, [JSON.stringify(claims), at]);
     return rows.length;
   }
 
   async markFailed(claim: OutboxClaim, error: string, retryAt: Date | null): Promise<boolean> {
     const status: OutboxStatus = retryAt ? 'FAILED' : 'ALERTED';
-    const rows = await runPrepared(this.tx.connection(), 'outbox_mark_failed', MARK_FAILED_SQL, [
+    const rows = await this.tx.query('outbox_mark_failed', MARK_FAILED_SQL, [
       status,
       error,
       retryAt,
@@ -118,7 +117,7 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async release(claim: OutboxClaim, now: Date): Promise<boolean> {
-    const rows = await runPrepared(this.tx.connection(), 'outbox_release', RELEASE_SQL, [now, claim.id, claim.attempts]);
+    const rows = await this.tx.query('outbox_release', RELEASE_SQL, [now, claim.id, claim.attempts]);
     return rows.length === 1;
   }
 
@@ -152,7 +151,7 @@ export class PostgresOutboxStore implements OutboxStore {
     let total = 0;
     for (;;) {
       // In chunks: one huge DELETE would hold its locks and its WAL for the whole backlog.
-      const deleted = await runPrepared(this.tx.connection(), 'outbox_prune', PRUNE_SQL, [before, PRUNE_CHUNK]);
+      const deleted = await this.tx.query('outbox_prune', PRUNE_SQL, [before, PRUNE_CHUNK]);
       total += deleted.length;
       if (deleted.length < PRUNE_CHUNK) return total;
     }

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { Knex } from 'knex';
 
 /**
@@ -26,38 +25,14 @@ export function numberedPlaceholders(db: Knex, sql: string): string {
   return text;
 }
 
-/** The node-postgres connection of each open transaction (KnexTransactionManager registers it). */
-const connectionOf = new WeakMap<Knex, pg.Client>();
-
-/** A transaction's node-postgres connection, for runPrepared to send its statements on directly. */
-export function registerConnection(trx: Knex.Transaction, connection: unknown): pg.Client | null {
-  if (!(connection instanceof pg.Client)) return null; // the embedded database: knex's way
-  connectionOf.set(trx, connection);
-  return connection;
-}
-
 /**
- * The transaction is over and its connection back in the pool, perhaps another transaction's by
- * now: a statement still made on it (work left running) goes through knex, which refuses it.
- */
-export function forgetConnection(trx: Knex.Transaction): void {
-  connectionOf.delete(trx);
-}
-
-/**
- * Runs a fixed SQL text as a named prepared statement and returns its rows. Written out rather
- * than built: the hot paths skip knex's query builder, which cost about as much CPU per query as
- * the rest of the round trip. Inside a transaction on a server the statement goes straight to
- * the transaction's node-postgres connection, skipping knex's raw-query machinery as well (a
- * tenth of the service's CPU on the order path); elsewhere (the pool, the embedded database)
- * through knex.
+ * Runs a fixed SQL text through knex as a named prepared statement and returns its rows: on the
+ * pool, or in a transaction knex runs (the embedded database). Written out rather than built: the
+ * hot paths skip knex's query builder, which cost about as much CPU per query as the rest of the
+ * round trip. Inside a transaction on a server, KnexTransactionManager.query sends the same
+ * statement straight to the transaction's connection instead.
  */
 export async function runPrepared<Row>(db: Knex, name: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Row[]> {
-  const connection = connectionOf.get(db);
-  if (connection) {
-    const result = await connection.query<Row & pg.QueryResultRow>({ ...prepared(name), text: numberedPlaceholders(db, sql), values: [...bindings] });
-    return result.rows;
-  }
   const result = await db.raw(sql, bindings).options(prepared(name));
   return (result as { rows: Row[] }).rows;
 }

@@ -4,7 +4,6 @@ import type { ProductQuery, ProductRepository } from '../../domain/catalog/produ
 import { NotFound } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, pageOf } from '../../domain/shared/page.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { runPrepared } from './prepared.js';
 
 interface ProductRow {
   id: string | number;
@@ -103,7 +102,7 @@ export class PostgresProductRepository implements ProductRepository {
   }
 
   async get(id: number): Promise<Product | null> {
-    const [row] = await runPrepared<ProductRow>(this.tx.connection(), 'product_get', `SELECT products.*, ${OPTIONS_OF_PRODUCT} FROM products WHERE products.id = ?`, [id]);
+    const [row] = await this.tx.query<ProductRow>('product_get', `SELECT products.*, ${OPTIONS_OF_PRODUCT} FROM products WHERE products.id = ?`, [id]);
     return row ? toProduct(row) : null;
   }
 

@@ -2,7 +2,6 @@ import type { ProductSalesRepository } from '../../domain/sales/product-sales-re
 import { assertSaleLine, type DayRange, type ProductSales, type SaleLine, type SalesGroup, type SalesQuery } from '../../domain/sales/sales.js';
 import { InvalidState } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { runPrepared } from './prepared.js';
 
 type Num = string | number;
 
@@ -45,10 +44,8 @@ export class PostgresProductSalesRepository implements ProductSalesRepository {
 
   async revert(day: string, lines: SaleLine[]): Promise<void> {
     await this.tx.run(async () => {
-      const db = this.tx.connection();
       for (const { productId, units, revenue, discount } of inLockOrder(lines)) {
-        const moved = await runPrepared(
-          db,
+        const moved = await this.tx.query(
           'sales_revert',
           `UPDATE product_sales_daily SET units = units - ?, revenue = revenue - ?, discount = discount - ?
            WHERE product_id = ? AND day = ?::date AND units >= ? AND revenue >= ? AND discount >= ? RETURNING product_id`,
@@ -64,8 +61,7 @@ export class PostgresProductSalesRepository implements ProductSalesRepository {
   }
 
   async popular(window: DayRange, limit: number): Promise<ProductSales[]> {
-    const rows = await runPrepared<{ product_id: Num; units: Num; revenue: Num }>(
-      this.tx.connection(),
+    const rows = await this.tx.query<{ product_id: Num; units: Num; revenue: Num }>(
       'sales_popular',
       `SELECT product_id, sum(units) AS units, sum(revenue) AS revenue
        FROM product_sales_daily WHERE day BETWEEN ?::date AND ?::date

@@ -1,11 +1,9 @@
-import type { Knex } from 'knex';
 import { InsufficientStock } from '../../domain/catalog/errors.js';
 import { assertQuantity, MAX_STOCK, type StockLevels } from '../../domain/catalog/stock.js';
 import type { StockLine, StockRepository } from '../../domain/catalog/stock-repository.js';
 import { InvalidState, NotFound } from '../../domain/shared/errors.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { guardRefusal, isUnmatchedGuard } from './pg-errors.js';
-import { runPrepared } from './prepared.js';
 
 interface OptionRow {
   total_stock: number;
@@ -40,10 +38,10 @@ export class PostgresStockRepository implements StockRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
 
   async reserve(lines: StockLine[]): Promise<void> {
-    await this.inTransaction(async (db) => {
+    // Several lines are all or nothing: join the caller's transaction, or open one.
+    await this.tx.run(async () => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
-        const moved = await runPrepared(
-          db,
+        const moved = await this.tx.query(
           'stock_reserve',
           'UPDATE product_options SET reserved_stock = reserved_stock + ? WHERE id = ? AND total_stock - reserved_stock >= ? RETURNING id',
           [quantity, optionId, quantity],
@@ -117,10 +115,5 @@ export class PostgresStockRepository implements StockRepository {
         });
       }
     });
-  }
-
-  /** Several lines are all or nothing: join the caller's transaction, or open one. */
-  private inTransaction(work: (db: Knex) => Promise<void>): Promise<void> {
-    return this.tx.run(() => work(this.tx.connection()));
   }
 }

@@ -4,7 +4,6 @@ import { type NewUser, normalizeEmail, type Role, User, type UserAccess, type Us
 import type { UserRepository } from '../../domain/user/user-repository.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { isUniqueViolation } from './pg-errors.js';
-import { runPrepared } from './prepared.js';
 
 interface UserRow {
   id: string | number;
@@ -88,8 +87,7 @@ export class PostgresUserRepository implements UserRepository {
 
   private async readAccess(ids: number[]): Promise<Map<number, UserAccess>> {
     // One statement text whatever the number of ids: the ids travel as one array literal.
-    const rows = await runPrepared<AccessRow>(
-      this.tx.connection(),
+    const rows = await this.tx.query<AccessRow>(
       'user_access_by_ids',
       'SELECT id, role, status, token_version FROM users WHERE id = ANY(?::bigint[])',
       [`{${ids.join(',')}}`],
@@ -122,7 +120,7 @@ export class PostgresUserRepository implements UserRepository {
 
   /** A named prepared statement: every authenticated request whose user is not cached reads this. */
   async get(id: number): Promise<User | null> {
-    const [row] = await runPrepared<UserRow>(this.tx.connection(), 'user_by_id', 'SELECT * FROM users WHERE id = ?', [id]);
+    const [row] = await this.tx.query<UserRow>('user_by_id', 'SELECT * FROM users WHERE id = ?', [id]);
     return row ? toUser(row) : null;
   }
 

@@ -4,7 +4,6 @@ import { Wallet } from '../../domain/wallet/wallet.js';
 import type { WalletRepository } from '../../domain/wallet/wallet-repository.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { concurrentModificationWhenUnmatched } from './pg-errors.js';
-import { runPrepared } from './prepared.js';
 
 interface WalletRow {
   user_id: string | number;
@@ -62,12 +61,12 @@ export class PostgresWalletRepository implements WalletRepository {
   }
 
   async get(userId: number): Promise<Wallet | null> {
-    const [row] = await runPrepared<WalletRow>(this.tx.connection(), 'wallet_get', 'SELECT * FROM wallets WHERE user_id = ?', [userId]);
+    const [row] = await this.tx.query<WalletRow>('wallet_get', 'SELECT * FROM wallets WHERE user_id = ?', [userId]);
     return row ? toWallet(row) : null;
   }
 
   async getForUpdate(userId: number): Promise<Wallet | null> {
-    const [row] = await runPrepared<WalletRow>(this.tx.connection(), 'wallet_lock', 'SELECT * FROM wallets WHERE user_id = ? FOR UPDATE', [userId]);
+    const [row] = await this.tx.query<WalletRow>('wallet_lock', 'SELECT * FROM wallets WHERE user_id = ? FOR UPDATE', [userId]);
     return row ? toWallet(row) : null;
   }
 
