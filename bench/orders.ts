@@ -7,8 +7,8 @@ import { ScryptPasswordHasher } from '../src/adapters/security/scrypt-password-h
 import { LoadClient, percentile } from './load.js';
 import { cpuPerUnit, cpuSnapshot, describeCpu } from './cpu.js';
 import { cpuProfileArgs, profileClock, summarizeProfiles } from './profile.js';
-import { startBenchServer } from './server.js';
-import { countStatementsArgs, describeStatements, mergeStatements, readStatements } from './statements.js';
+import { type BenchServer, startBenchServer } from './server.js';
+import { countStatementsArgs, describeStatements, mergeStatements, readStatements, type StatementReport } from './statements.js';
 import type { ScenarioOptions } from './run.js';
 
 /** Where the benchmark's goods go: an order with a physical line needs an address (issue 12). */
@@ -20,6 +20,8 @@ const BUYER_BALANCE = 5_000_000;
 const PASSWORD = 'bench-password';
 /** Connections to PostgreSQL, for the service and for the ceiling alike. */
 const POOL = 10;
+/** The counting window's length at most (`--seconds` when shorter). */
+const COUNTING_SECONDS = 3;
 
 interface Variant {
   label: string;
@@ -541,6 +543,24 @@ async function logIn(url: string, emails: string[]): Promise<string[]> {
   return tokens;
 }
 
+/**
+ * The statements and round trips per request, counted by bench/statements-hook.mjs in a window of
+ * their own after the timed run: the same connections and as many buyers, on a fresh copy of the
+ * catalog (the timed run may have sold the hot one out). The timed run has the hook idle, so that
+ * the counting's own CPU (its query wrapper and above all its AsyncLocalStorage, propagated on every
+ * promise) is not charged to the service. Logged in before counting starts, so no login is counted.
+ */
+async function countStatements(servers: BenchServer[], databaseUrl: string, variant: Variant, options: ScenarioOptions): Promise<{ statements: StatementReport; paid: number; seconds: number }> {
+  const seeded = await seed(databaseUrl, variant);
+  const tokens = await logIn((servers[0] as BenchServer).url, seeded.emails);
+  const seconds = Math.min(COUNTING_SECONDS, options.seconds);
+  // Switched on with nothing in flight: a request already running would count as background.
+  await Promise.all(servers.map((s) => readStatements(s.url, { count: true })));
+  const counted = await runHttp(servers.map((s) => s.url), seeded, tokens, { connections: options.connections, seconds });
+  const statements = mergeStatements(await Promise.all(servers.map((s) => readStatements(s.url, { count: false }))));
+  return { statements, paid: counted.paid, seconds };
+}
+
 /** Create and pay from many buyers: spread over 1,000 products and hot on 100; with the direct-SQL ceiling of each. */
 export async function ordersScenario(_unused: unknown, options: ScenarioOptions): Promise<void> {
   const env = {
@@ -566,7 +586,9 @@ export async function ordersScenario(_unused: unknown, options: ScenarioOptions)
       const seeded = await seed(first.databaseUrl, variant);
       const tokens = await logIn(first.url, seeded.emails);
       const pids = servers.map((s) => s.pid);
-      await Promise.all(servers.map((s) => readStatements(s.url, true)));
+      // The hook must stay idle (not counting) through the timed run: its cost is not the service's.
+      if ((await Promise.all(servers.map((s) => readStatements(s.url)))).some((r) => r.counting !== false))
+        throw new Error('bench/statements-hook.mjs is counting before the timed run');
       let before = cpuSnapshot(pids);
       const from = profileClock();
       const viaHttp = await runHttp(servers.map((s) => s.url), seeded, tokens, options);
@@ -575,8 +597,10 @@ export async function ordersScenario(_unused: unknown, options: ScenarioOptions)
       report('  service (HTTP):', viaHttp);
       console.log(describeCpu(before, after, viaHttp.paid, { self: 'load generator', processes: 'service', database }));
       const serviceCpu = cpuPerUnit(before, after, viaHttp.paid, database);
-      const statements = mergeStatements(await Promise.all(servers.map((s) => readStatements(s.url))));
-      for (const line of describeStatements(statements, { create: 'POST /api/v1/orders', pay: 'POST /api/v1/payments/process' }, viaHttp.paid, 'paid order', options.explainStatements))
+      const counted = await countStatements(servers, first.databaseUrl, variant, options);
+      const { statements } = counted;
+      console.log(`  statements, counted apart after the timed run (${counted.seconds} s at the same load, ${counted.paid} paid orders):`);
+      for (const line of describeStatements(statements, { create: 'POST /api/v1/orders', pay: 'POST /api/v1/payments/process' }, counted.paid, 'paid order', options.explainStatements))
         console.log(line);
       if (options.explainStatements) {
         const file = path.join(mkdtempSync(path.join(tmpdir(), 'order-bench-statements-')), `${variant.products}-products.json`);

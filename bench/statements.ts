@@ -5,6 +5,8 @@ import { LoadClient } from './load.js';
 /**
  * Statement and round-trip counts per HTTP request, taken in the service's process by
  * bench/statements-hook.mjs (loaded with `node --import`): the service's code is not touched.
+ * The hook loads idle; it counts between `readStatements(url, { count: true })` and
+ * `readStatements(url, { count: false })`, so that a timed run outside that window pays nothing for it.
  */
 export const countStatementsArgs = (): string[] => ['--import', pathToFileURL(path.resolve('bench/statements-hook.mjs')).href];
 
@@ -24,17 +26,26 @@ interface RouteCounts extends Counts {
 }
 
 export interface StatementReport {
+  /** Whether the hook was counting when asked (before any switch the request asked for). */
+  counting?: boolean;
   since: number;
   until: number;
   routes: Record<string, RouteCounts>;
   background: { statements: number; roundTrips: number; sample: string[] };
 }
 
-/** The counts since the last reset; `reset` starts them again from zero. */
-export async function readStatements(url: string, reset = false): Promise<StatementReport> {
+/**
+ * The counts since the last reset, as they were before what is asked: `reset` starts them again
+ * from zero; `count` switches counting on (from zero) or off.
+ */
+export async function readStatements(url: string, { reset = false, count }: { reset?: boolean; count?: boolean } = {}): Promise<StatementReport> {
   const client = new LoadClient(url, 1);
+  const asked = new URLSearchParams();
+  if (reset) asked.set('reset', '1');
+  if (count !== undefined) asked.set('count', count ? '1' : '0');
+  const query = asked.toString();
   try {
-    const answer = await client.send({ method: 'GET', path: `/__bench/statements${reset ? '?reset=1' : ''}` });
+    const answer = await client.send({ method: 'GET', path: `/__bench/statements${query ? `?${query}` : ''}` });
     if (answer.status !== 200) throw new Error(`GET /__bench/statements: ${answer.status} (is bench/statements-hook.mjs loaded?)`);
     return JSON.parse(answer.body) as StatementReport;
   } finally {
