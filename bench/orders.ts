@@ -224,7 +224,7 @@ function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
       sent.push(answer);
     };
     try {
-      // Not waited for either, as the service's PipeliningPostgresClient sends it.
+      // Not waited for either, as the service's KnexTransactionManager sends it.
       statements++;
       const begun = c.query('BEGIN');
       if (pipelined) {

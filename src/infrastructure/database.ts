@@ -4,7 +4,6 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
-import { pipeliningPostgresClient } from '../adapters/postgres/pipelining-client.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { Config } from './config.js';
 import { lockDataDirectory } from './instance-lock.js';
@@ -22,14 +21,13 @@ export interface Database {
 /**
  * A pool on a PostgreSQL server. `pipelining` (DATABASE_PIPELINING): node-postgres's pipeline
  * mode, in which a query is sent as soon as it is made instead of after the previous one's
- * answer, and knex's client sends a transaction's BEGIN without waiting for it
- * (PipeliningPostgresClient). KnexTransactionManager.write relies on it; queries that are awaited
- * behave as before.
+ * answer. KnexTransactionManager relies on it to send BEGIN and the writes nothing waits for
+ * without waiting; queries that are awaited behave as before.
  */
 export function openPostgresPool(url: string, options: { poolMax: number; pipelining?: boolean; acquireTimeoutMs?: number }): Knex {
   const pipelining = options.pipelining ?? true;
   return knexFactory({
-    client: pipelining ? pipeliningPostgresClient : 'pg',
+    client: 'pg',
     connection: { connectionString: url, pipeline: pipelining } as Knex.StaticConnectionConfig,
     pool: { min: 0, max: options.poolMax },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
