@@ -6,8 +6,7 @@ import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transac
 import { PostgresOutbox } from '../../src/adapters/postgres/ordering.js';
 import { PostgresWalletRepository } from '../../src/adapters/postgres/wallet-repository.js';
 import { openPostgresPool } from '../../src/infrastructure/database.js';
-import { requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
-import { uniqueEmail } from '../support/environment.js';
+import { insertBuyerWithWallet, requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
 
 /**
  * KnexTransactionManager.write sends a write without waiting for its answer, so it shares a round
@@ -29,13 +28,8 @@ describe('pipelined writes (PostgreSQL)', function () {
   });
 
   beforeEach(async function () {
-    const [user] = await db('users').insert({ email: uniqueEmail(), name: 'Piped', role: 'BUYER', password_hash: 'x', created_at: new Date() }).returning('id');
-    userId = Number(user.id);
+    userId = await insertBuyerWithWallet(db, 'Piped', 5_000);
     aggregateId = 1_000_000_000 + userId;
-    await db.transaction(async (trx) => {
-      await trx('wallets').insert({ user_id: userId, balance: 5_000, version: 1, updated_at: new Date() });
-      await trx('wallet_ledger').insert({ user_id: userId, type: 'CHARGE', amount: 5_000, balance_after: 5_000, created_at: new Date() });
-    });
   });
 
   const anEvent = () => ({ type: 'OrderCreated' as const, aggregateType: 'Order' as const, aggregateId, occurredAt: new Date(), payload: { test: true } });

@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transaction-manager.js';
 import { TransactionAlreadyOver } from '../../src/adapters/postgres/knex-on-connection.js';
-import { requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
-import { uniqueEmail } from '../support/environment.js';
+import { insertBuyerWithWallet, requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
 
 /**
  * On a PostgreSQL server KnexTransactionManager runs each transaction straight on a connection of
@@ -24,12 +23,7 @@ describe('transactions run on pool connections (PostgreSQL)', function () {
   });
 
   beforeEach(async function () {
-    const [user] = await db('users').insert({ email: uniqueEmail(), name: 'Direct', role: 'BUYER', password_hash: 'x', created_at: new Date() }).returning('id');
-    userId = Number(user.id);
-    await db.transaction(async (trx) => {
-      await trx('wallets').insert({ user_id: userId, balance: 5_000, version: 1, updated_at: new Date() });
-      await trx('wallet_ledger').insert({ user_id: userId, type: 'CHARGE', amount: 5_000, balance_after: 5_000, created_at: new Date() });
-    });
+    userId = await insertBuyerWithWallet(db, 'Direct', 5_000);
   });
 
   const balance = async () => Number((await db('wallets').where({ user_id: userId }).first('balance'))?.balance);

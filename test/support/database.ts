@@ -1,7 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { migrateToLatest } from '../../src/adapters/postgres/migration-source.js';
 import { createPglite, openEmbedded, openPostgresPool } from '../../src/infrastructure/database.js';
-import { inCi, runId } from './environment.js';
+import { inCi, runId, uniqueEmail } from './environment.js';
 
 export interface TestDatabase {
   /** `embedded` (PGlite, one connection) cannot show locking; tests that need it call requireRealPostgres. */
@@ -80,4 +80,15 @@ export async function dropTestDatabase(): Promise<void> {
   await shared.catch(() => null);
   await cleanup?.();
   await stopContainer?.();
+}
+
+/** A BUYER whose wallet holds `balance` (with its CHARGE in the ledger), written straight into the database; answers the user's id. */
+export async function insertBuyerWithWallet(db: Knex, name: string, balance: number): Promise<number> {
+  const [user] = await db('users').insert({ email: uniqueEmail(), name, role: 'BUYER', password_hash: 'x', created_at: new Date() }).returning('id');
+  const userId = Number(user.id);
+  await db.transaction(async (trx) => {
+    await trx('wallets').insert({ user_id: userId, balance, version: 1, updated_at: new Date() });
+    await trx('wallet_ledger').insert({ user_id: userId, type: 'CHARGE', amount: balance, balance_after: balance, created_at: new Date() });
+  });
+  return userId;
 }
