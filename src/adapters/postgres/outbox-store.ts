@@ -158,7 +158,7 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async backlog(): Promise<OutboxBacklog> {
-    // One query over the unsent rows only (outbox_events_by_status): however many SENT events are
+    // One query over the unsent rows only (outbox_events_unsent_by_status): however many SENT events are
     // kept, a reading costs the size of the backlog.
     const rows = (await this.tx
       .connection()('outbox_events')
