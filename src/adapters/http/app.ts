@@ -167,5 +167,7 @@ function toProblem(error: unknown, instance: string, deps: HttpDependencies): Pr
 
 /** The path as the client sent it, without the query string. */
 function pathOf(req: Request): string {
-  return req.originalUrl.split('?')[0] ?? req.path;
+  const url = req.originalUrl;
+  const queryAt = url.indexOf('?');
+  return queryAt === -1 ? url : url.slice(0, queryAt);
 }
