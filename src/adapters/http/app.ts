@@ -43,26 +43,30 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // What req.ip, and so clientAddressOf, makes of X-Forwarded-For.
   app.set('trust proxy', deps.trustProxy);
 
-  app.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.set('X-Request-Id', requestId);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      requestContext.run({ requestId }, () =>
-        deps.logger.info('request', {
-          method: req.method,
-          route: routeTemplateOf(req),
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        }),
-      );
-    });
-    requestContext.run({ requestId }, next);
-  });
-  app.use(httpMetrics(deps.metrics));
-  if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use(cors(deps.corsOrigins));
-  app.use(keepMalformedEscapesLiteral, inputLimits(deps.inputLimits));
+  const everyRequest: RequestHandler[] = [
+    (req, res, next) => {
+      const incoming = req.get('x-request-id');
+      const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.set('X-Request-Id', requestId);
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        requestContext.run({ requestId }, () =>
+          deps.logger.info('request', {
+            method: req.method,
+            route: routeTemplateOf(req),
+            status: res.statusCode,
+            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          }),
+        );
+      });
+      requestContext.run({ requestId }, next);
+    },
+    httpMetrics(deps.metrics),
+    ...(deps.corsOrigins && deps.corsOrigins.length > 0 ? [cors(deps.corsOrigins)] : []),
+    keepMalformedEscapesLiteral,
+    inputLimits(deps.inputLimits),
+  ];
+  app.use(inSequence(everyRequest));
 
   // Before the operations routes, none of whose paths (/, /health/..., /metrics, /openapi.json,
   // /docs) is under API_PREFIX: an API request need not walk them first.
@@ -74,6 +78,20 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
   app.use(errorHandler(deps));
   return app;
+}
+
+/**
+ * Middleware every request goes through, as one layer of the app's stack: each runs when the one
+ * before calls next(), and an error (passed to next, or thrown) goes past the rest to the error
+ * handler, as with a layer each; Express's stepping from layer to layer (matching, parameters,
+ * bookkeeping) is done once instead of once each. For middleware that calls next() or
+ * next(error), never next('route') or next('router').
+ */
+function inSequence(handlers: readonly RequestHandler[]): RequestHandler {
+  return handlers.reduceRight<RequestHandler>(
+    (after, handler) => (req, res, next) => handler(req, res, (error?: unknown) => (error ? next(error) : after(req, res, next))),
+    (_req, _res, next) => next(),
+  );
 }
 
 /** The contexts' routers as mounted under API_PREFIX; `routers` for whoever walks what is registered. */
