@@ -45,8 +45,9 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
 
   const everyRequest: RequestHandler[] = [
     (req, res, next) => {
-      const incoming = req.get('x-request-id');
-      const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      // req.headers as req.get() reads it, without its lower-casing of the name on every request.
+      const incoming = req.headers['x-request-id'];
+      const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
       res.set('X-Request-Id', requestId);
       const started = process.hrtime.bigint();
       res.on('finish', () => {
@@ -159,8 +160,27 @@ function errorHandler(deps: HttpDependencies) {
       res.set('Retry-After', String(Math.max(1, error.retryAfterSeconds)));
     }
     if (res.headersSent) return;
-    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    sendProblem(req, res, body);
   };
+}
+
+/** The Content-Type of every problem answer, as Express would complete it (charset added). */
+const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/**
+ * What `res.status(status).type('application/problem+json').send(json)` writes (status, the
+ * Content-Type with its charset, Content-Length, the body but for HEAD), written directly: Express
+ * would look the type up in its MIME table, then parse and re-format the Content-Type it was just
+ * given, on every refused request. An error answer has no ETag (off), is never fresh (not 2xx)
+ * and is never 204, 205 or 304, the rest of what send() looks at.
+ */
+function sendProblem(req: Request, res: Response, body: Problem): void {
+  const json = JSON.stringify(body);
+  res.statusCode = body.status;
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  if (res.getHeader('Transfer-Encoding') === undefined) res.setHeader('Content-Length', String(Buffer.byteLength(json, 'utf8')));
+  if (req.method === 'HEAD') res.end();
+  else res.end(json, 'utf8');
 }
 
 function toProblem(error: unknown, instance: string, deps: HttpDependencies): Problem {
