@@ -9,6 +9,7 @@ import { API_PREFIX } from './openapi/service-document.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
 import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';
+import { inSequence } from './in-sequence.js';
 import { firstSegmentsOf } from './route.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 import { type InputLimits, inputLimits } from './validation.js';
@@ -67,6 +68,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     keepMalformedEscapesLiteral,
     inputLimits(deps.inputLimits),
   ];
+  // One layer of the app's stack for all of them.
   app.use(inSequence(everyRequest));
 
   // Before the operations routes, none of whose paths (/, /health/..., /metrics, /openapi.json,
@@ -79,20 +81,6 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   });
   app.use(errorHandler(deps));
   return app;
-}
-
-/**
- * Middleware every request goes through, as one layer of the app's stack: each runs when the one
- * before calls next(), and an error (passed to next, or thrown) goes past the rest to the error
- * handler, as with a layer each; Express's stepping from layer to layer (matching, parameters,
- * bookkeeping) is done once instead of once each. For middleware that calls next() or
- * next(error), never next('route') or next('router').
- */
-function inSequence(handlers: readonly RequestHandler[]): RequestHandler {
-  return handlers.reduceRight<RequestHandler>(
-    (after, handler) => (req, res, next) => handler(req, res, (error?: unknown) => (error ? next(error) : after(req, res, next))),
-    (_req, _res, next) => next(),
-  );
 }
 
 /** The contexts' routers as mounted under API_PREFIX; `routers` for whoever walks what is registered. */
