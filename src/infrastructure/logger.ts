@@ -38,11 +38,16 @@ export function createLogger(level: string, silent = false): Logger & { close():
     transports: [new winston.transports.Console()],
   });
   // A line below the level is dropped here: winston would still push it through its stream.
+  // Asked once: the level and the transports never change after this, and winston's answer walks
+  // the transports (the request log asks on every request).
   const enabled = (at: string) => !silent && logger.isLevelEnabled(at);
+  const info = enabled('info');
+  const warn = enabled('warn');
+  const error = enabled('error');
   return {
-    info: (message, meta) => enabled('info') && logger.info(message, meta),
-    warn: (message, meta) => enabled('warn') && logger.warn(message, meta),
-    error: (message, meta) => enabled('error') && logger.error(message, meta),
+    info: (message, meta) => info && logger.info(message, meta),
+    warn: (message, meta) => warn && logger.warn(message, meta),
+    error: (message, meta) => error && logger.error(message, meta),
     close: () => logger.close(),
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
 import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
@@ -9,6 +9,8 @@ import { API_PREFIX } from './openapi/service-document.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
 import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';
+import { inSequence } from './in-sequence.js';
+import { firstSegmentsOf } from './route.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 import { type InputLimits, inputLimits } from './validation.js';
 import { cors } from './cors.js';
@@ -42,35 +44,91 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // What req.ip, and so clientAddressOf, makes of X-Forwarded-For.
   app.set('trust proxy', deps.trustProxy);
 
-  app.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.set('X-Request-Id', requestId);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      requestContext.run({ requestId }, () =>
-        deps.logger.info('request', {
-          method: req.method,
-          route: routeTemplateOf(req),
-          status: res.statusCode,
-          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        }),
-      );
-    });
-    requestContext.run({ requestId }, next);
-  });
-  app.use(httpMetrics(deps.metrics));
-  if (deps.corsOrigins && deps.corsOrigins.length > 0) app.use(cors(deps.corsOrigins));
-  app.use(keepMalformedEscapesLiteral, inputLimits(deps.inputLimits));
+  const everyRequest: RequestHandler[] = [
+    (req, res, next) => {
+      // req.headers as req.get() reads it, without its lower-casing of the name on every request.
+      const incoming = req.headers['x-request-id'];
+      const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.set('X-Request-Id', requestId);
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        requestContext.run({ requestId }, () =>
+          deps.logger.info('request', {
+            method: req.method,
+            route: routeTemplateOf(req),
+            status: res.statusCode,
+            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+          }),
+        );
+      });
+      requestContext.run({ requestId }, next);
+    },
+    httpMetrics(deps.metrics),
+    ...(deps.corsOrigins && deps.corsOrigins.length > 0 ? [cors(deps.corsOrigins)] : []),
+    keepMalformedEscapesLiteral,
+    inputLimits(deps.inputLimits),
+  ];
+  // One layer of the app's stack for all of them.
+  app.use(inSequence(everyRequest));
 
+  // Before the operations routes, none of whose paths (/, /health/..., /metrics, /openapi.json,
+  // /docs) is under API_PREFIX: an API request need not walk them first.
+  app.use(API_PREFIX, apiRouters(deps.routers));
   app.use(operationsRoutes(deps.health, deps.metrics, deps.openApi, deps.metricsExposure));
-  for (const router of deps.routers) app.use(API_PREFIX, router);
 
   app.use((req, _res, next) => {
     next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${pathOf(req)}`));
   });
   app.use(errorHandler(deps));
   return app;
+}
+
+/** The contexts' routers as mounted under API_PREFIX; `routers` for whoever walks what is registered. */
+export interface ApiRouters extends RequestHandler {
+  readonly routers: readonly Router[];
+}
+
+/**
+ * The contexts' routers, as if each were mounted at API_PREFIX in turn (the first to answer
+ * answers; an error skips the rest), but a request only enters those that have a route for its
+ * path's first segment (`/coupons/...`: the coupons router). Express would enter every one in
+ * turn, each entry and exit rewriting and parsing the URL again, and walk its routes: for a coupon
+ * issue, seven routers and some thirty routes, more than any other step of the HTTP layer. The
+ * routers skipped for a segment are only those whose every route starts with another literal
+ * segment (firstSegmentsOf); a router that may match anything, and every router for a segment no
+ * router names, are still entered in order, so which route answers, and the 404 and OPTIONS
+ * answers, are Express's own.
+ */
+function apiRouters(routers: readonly Router[]): ApiRouters {
+  const segmentsOf = routers.map(firstSegmentsOf);
+  const named = new Set(segmentsOf.flatMap((segments) => [...(segments ?? [])]));
+  const bySegment = new Map([...named].map((segment) => [segment, inTurn(routers.filter((_, i) => segmentsOf[i]?.has(segment) ?? true))]));
+  // A segment no router names: the routers that may match anything.
+  const others = inTurn(routers.filter((_, i) => segmentsOf[i] === null));
+  const dispatch = (req: Request, res: Response, next: NextFunction) => {
+    // The path below API_PREFIX (parsed once: the router entered next reads the same parse).
+    const path = req.path;
+    const end = path.indexOf('/', 1);
+    const segment = path.slice(1, end === -1 ? path.length : end).toLowerCase();
+    (bySegment.get(segment) ?? others)(req, res, next);
+  };
+  return Object.assign(dispatch, { routers });
+}
+
+/** Routers entered one after another, as Express enters the layers of a stack: on to the next while none answered, and an error past the rest. */
+function inTurn(routers: readonly Router[]): RequestHandler {
+  if (routers.length === 1) return routers[0]!;
+  return (req, res, next) => {
+    let at = 0;
+    const step = (error?: unknown) => {
+      if (error || at === routers.length) {
+        next(error);
+        return;
+      }
+      routers[at++]!(req, res, step);
+    };
+    step();
+  };
 }
 
 function errorHandler(deps: HttpDependencies) {
@@ -90,8 +148,27 @@ function errorHandler(deps: HttpDependencies) {
       res.set('Retry-After', String(Math.max(1, error.retryAfterSeconds)));
     }
     if (res.headersSent) return;
-    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    sendProblem(req, res, body);
   };
+}
+
+/** The Content-Type of every problem answer, as Express would complete it (charset added). */
+const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/**
+ * What `res.status(status).type('application/problem+json').send(json)` writes (status, the
+ * Content-Type with its charset, Content-Length, the body but for HEAD), written directly: Express
+ * would look the type up in its MIME table, then parse and re-format the Content-Type it was just
+ * given, on every refused request. An error answer has no ETag (off), is never fresh (not 2xx)
+ * and is never 204, 205 or 304, the rest of what send() looks at.
+ */
+function sendProblem(req: Request, res: Response, body: Problem): void {
+  const json = JSON.stringify(body);
+  res.statusCode = body.status;
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  if (res.getHeader('Transfer-Encoding') === undefined) res.setHeader('Content-Length', String(Buffer.byteLength(json, 'utf8')));
+  if (req.method === 'HEAD') res.end();
+  else res.end(json, 'utf8');
 }
 
 function toProblem(error: unknown, instance: string, deps: HttpDependencies): Problem {
@@ -116,5 +193,7 @@ function toProblem(error: unknown, instance: string, deps: HttpDependencies): Pr
 
 /** The path as the client sent it, without the query string. */
 function pathOf(req: Request): string {
-  return req.originalUrl.split('?')[0] ?? req.path;
+  const url = req.originalUrl;
+  const queryAt = url.indexOf('?');
+  return queryAt === -1 ? url : url.slice(0, queryAt);
 }

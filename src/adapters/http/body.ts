@@ -7,7 +7,12 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 const parseJson = express.json({ limit: BODY_LIMIT, type: JSON_TYPES, strict: true });
 
 function hasBody(req: Request): boolean {
-  return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** JSON by its Content-Type: what nearly every client sends is compared as is, anything else is parsed (type-is). */
+function isJson(req: Request): boolean {
+  return req.headers['content-type'] === 'application/json' || Boolean(req.is(JSON_TYPES));
 }
 
 interface BodyParserError {
@@ -19,7 +24,7 @@ interface BodyParserError {
  * Anything but JSON is refused rather than silently ignored.
  */
 export function jsonBody(req: Request, res: Response, next: NextFunction): void {
-  if (hasBody(req) && !req.is(JSON_TYPES)) {
+  if (hasBody(req) && !isJson(req)) {
     next(new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json'));
     return;
   }

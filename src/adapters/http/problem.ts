@@ -79,16 +79,15 @@ export interface Problem {
   errors?: FieldProblem[];
 }
 
+/** Each code's problem type URI, written once. */
+const TYPE_OF = Object.fromEntries(
+  Object.keys(STATUS_OF).map((code) => [code, `urn:order-service:problem:${code.toLowerCase().replaceAll('_', '-')}`]),
+) as Record<ProblemCode, string>;
+
 export function problem(code: ProblemCode, detail: string, instance: string, errors?: FieldProblem[]): Problem {
-  return {
-    type: `urn:order-service:problem:${code.toLowerCase().replaceAll('_', '-')}`,
-    title: TITLE_OF[code],
-    status: STATUS_OF[code],
-    detail,
-    code,
-    instance,
-    ...(errors ? { errors } : {}),
-  };
+  const body: Problem = { type: TYPE_OF[code], title: TITLE_OF[code], status: STATUS_OF[code], detail, code, instance };
+  if (errors) body.errors = errors;
+  return body;
 }
 
 /** An error raised by the HTTP layer itself, already carrying its problem code. */

@@ -57,19 +57,34 @@ export const MAX_FIELD_PROBLEMS = 20;
  * req.query read-only, and handlers should only ever see checked input).
  */
 export function validate(schemas: RequestSchemas) {
+  // Each part's schema with its options, prepared once for the route rather than on each request.
+  const ready = {
+    params: schemas.params && prepared(schemas.params, 'params'),
+    query: schemas.query && prepared(schemas.query, 'query'),
+    body: schemas.body && prepared(schemas.body, 'body'),
+  };
   return (req: Request, res: Response, next: NextFunction) => {
     const limits = (res.locals[LIMITS] as InputLimits | undefined) ?? NO_INPUT_LIMITS;
     const problems: FieldProblem[] = [];
-    for (const part of ['params', 'query', 'body'] as const) {
-      const input = part === 'body' ? (req.body ?? {}) : { ...req[part] };
-      const malformed = part === 'params' ? malformedParameters(req, res) : [];
+    for (const part of PARTS) {
+      const schema = ready[part];
+      // A copy for joi only (path and query values come in objects without a prototype); the
+      // inspection only reads.
+      const given: unknown = part === 'body' ? (req.body ?? {}) : req[part];
+      const input = schema && part !== 'body' ? { ...(given as object) } : given;
+      if (part === 'params') {
+        const malformed = malformedParameters(req, res);
+        if (malformed.length > 0) {
+          problems.push(...malformed);
+          continue;
+        }
+      }
       // Every part, even one the route takes nothing from: nothing unchecked gets further.
-      const refused = malformed.length > 0 ? malformed : [inspectInput(input, part, limits)].filter((p) => p !== null);
-      if (refused.length > 0) {
-        problems.push(...refused);
+      const refused = inspectInput(input ?? {}, part, limits);
+      if (refused !== null) {
+        problems.push(refused);
         continue;
       }
-      const schema = schemas[part];
       if (!schema) continue;
       const result = checkShape(schema, input, part);
       if ('problems' in result) problems.push(...result.problems);
@@ -79,6 +94,8 @@ export function validate(schemas: RequestSchemas) {
     next();
   };
 }
+
+const PARTS = ['params', 'query', 'body'] as const;
 
 /**
  * Each route's schema with its part's options set on it, once: joi merges options handed to
@@ -95,9 +112,10 @@ function prepared(schema: Joi.ObjectSchema, part: keyof RequestSchemas): Joi.Obj
   return ready;
 }
 
+/** `schema` with its part's options already set (prepared). */
 function checkShape(schema: Joi.ObjectSchema, input: unknown, part: keyof RequestSchemas): { value: unknown } | { problems: FieldProblem[] } {
   try {
-    const { value, error } = prepared(schema, part).validate(input);
+    const { value, error } = schema.validate(input);
     return error ? { problems: toFieldProblems(error, part) } : { value };
   } catch (error) {
     // joi gathers every problem with push(...problems): with JSON_MAX_ENTRIES off, a body of

@@ -101,11 +101,9 @@ export class IssueCouponFirstComeFirstServed implements RunsAs {
       await this.ctx.couponCache.invalidate(couponCodeNamespace(request.couponCode));
       throw new NotFound('Coupon', request.couponCode);
     }
-    try {
-      coupon.assertIssuable(now, { limitedOnly: request.limitedOnly });
-    } catch (error) {
-      if (!(error instanceof CouponExhausted)) throw error;
-    }
+    // Run out or not: the gate and the counters answer that (not an error thrown and caught here
+    // on every request of a storm, once the cached coupon shows none left).
+    coupon.assertBeingIssued(now, { limitedOnly: request.limitedOnly });
     return coupon;
   }
 

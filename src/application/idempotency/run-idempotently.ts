@@ -103,11 +103,11 @@ export class RunIdempotently {
     work: (prepared: P) => Promise<StoredResponse>,
   ): Promise<IdempotentOutcome> {
     const { scope } = request;
-    // Without `prepare`, P is undefined and so is what the work gets.
-    const prepare = async () => (await request.prepare?.()) as P;
+    // Without `prepare`, P is undefined and so is what the work gets. A step the request does not
+    // have is not awaited: each await is a promise and a turn of the microtask queue, per request.
     if (!scope) {
-      await request.admit?.();
-      const prepared = await prepare();
+      if (request.admit) await request.admit();
+      const prepared = request.prepare ? await request.prepare() : (undefined as P);
       const response = request.atomic === false ? await work(prepared) : await this.transactions.run(() => work(prepared));
       return { response, replayed: false };
     }
@@ -128,8 +128,8 @@ export class RunIdempotently {
         const retryAfter = await this.rateLimiter.take(NEW_IDEMPOTENCY_KEY_RATE_LIMIT, request.claimant);
         if (retryAfter > 0) throw new RateLimited(retryAfter, 'Too many new Idempotency-Keys; wait a moment');
       }
-      await request.admit?.();
-      const prepared = await prepare();
+      if (request.admit) await request.admit();
+      const prepared = request.prepare ? await request.prepare() : (undefined as P);
       if (request.atomic === false) {
         const answer = await work(prepared);
         await this.transactions.run(() => this.store.complete(scope, answer, this.clock.now()));

@@ -258,10 +258,19 @@ export class Coupon implements RecordsEvents<CouponEvent> {
    * total quantity. An exhausted coupon says so rather than "not issuable".
    */
   assertIssuable(now: Date, options: { limitedOnly: boolean }): void {
+    if (this.assertBeingIssued(now, options) === 'EXHAUSTED') throw new CouponExhausted(`Coupon ${this.id} has no copies left`);
+  }
+
+  /**
+   * assertIssuable without the last check, that copies are left: refuses what is not being
+   * issued now (or not on the limited-issue endpoint), and answers whether it is ACTIVE or
+   * EXHAUSTED. For a caller that asks the counters next, who tell a holder from a latecomer.
+   */
+  assertBeingIssued(now: Date, options: { limitedOnly: boolean }): 'ACTIVE' | 'EXHAUSTED' {
     if (options.limitedOnly && !this.isLimited) throw new CouponNotIssuable(`Coupon ${this.id} has no limited quantity`);
     const status = this.statusAt(now);
-    if (status === 'EXHAUSTED') throw new CouponExhausted(`Coupon ${this.id} has no copies left`);
-    if (status !== 'ACTIVE') throw new CouponNotIssuable(`Coupon ${this.id} is ${status}, not being issued`);
+    if (status !== 'ACTIVE' && status !== 'EXHAUSTED') throw new CouponNotIssuable(`Coupon ${this.id} is ${status}, not being issued`);
+    return status;
   }
 
   /** A copy already issued may be used while the campaign runs: not suspended, cancelled or over. */

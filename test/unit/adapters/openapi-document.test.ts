@@ -46,7 +46,8 @@ interface Layer {
   name: string;
   rawPath?: string;
   route?: { path: string; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
+  /** A router's own layers, or (the API's mount, app.ts) the routers it enters. */
+  handle: { stack?: Layer[]; routers?: { stack: Layer[] }[] };
 }
 
 /** `GET /api/v1/orders/{orderId}` for every route Express would answer, however it was registered. */
@@ -58,8 +59,9 @@ function registeredRoutes(app: Express): Set<string> {
         for (const method of Object.keys(layer.route.methods)) {
           if (method !== '_all') found.add(`${method.toUpperCase()} ${prefix}${openApiPath(layer.route.path)}`);
         }
-      } else if (layer.name === 'router' && layer.handle.stack) {
-        walk(layer.handle.stack, prefix + (layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : ''));
+      } else if ((layer.name === 'router' && layer.handle.stack) || layer.handle.routers) {
+        const mountedAt = prefix + (layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : '');
+        for (const stack of layer.handle.routers?.map((router) => router.stack) ?? [layer.handle.stack!]) walk(stack, mountedAt);
       }
     }
   };

@@ -421,6 +421,34 @@ describe('Coupon', () => {
     }
   });
 
+  describe('assertBeingIssued (assertIssuable but for the copies left)', () => {
+    it('answers ACTIVE where assertIssuable lets the coupon through', () => {
+      expect(coupon({ totalQuantity: 3, issuedQuantity: 2 }).assertBeingIssued(NOW, { limitedOnly: true })).to.equal('ACTIVE');
+      expect(coupon({ totalQuantity: null }).assertBeingIssued(NOW, { limitedOnly: false })).to.equal('ACTIVE');
+    });
+
+    it('answers EXHAUSTED where assertIssuable refuses with COUPON_EXHAUSTED', () => {
+      expect(coupon({ totalQuantity: 2, issuedQuantity: 2 }).assertBeingIssued(NOW, { limitedOnly: true })).to.equal('EXHAUSTED');
+      expect(coupon({ totalQuantity: 2, issuedQuantity: 2 }).assertBeingIssued(NOW, { limitedOnly: false })).to.equal('EXHAUSTED');
+    });
+
+    const refused: [string, Partial<CouponSnapshot>, Date, boolean][] = [
+      ['an unlimited coupon on the limited endpoint', { totalQuantity: null }, NOW, true],
+      ['CREATED (before validFrom)', {}, BEFORE_WINDOW, false],
+      ['EXPIRED with none left', { totalQuantity: 2, issuedQuantity: 2 }, VALID_UNTIL, false],
+      ['SUSPENDED with none left', { status: 'SUSPENDED', totalQuantity: 2, issuedQuantity: 2 }, NOW, true],
+      ['CANCELLED', { status: 'CANCELLED' }, NOW, false],
+    ];
+    for (const [title, overrides, at, limitedOnly] of refused) {
+      it(`refuses ${title} as assertIssuable does: COUPON_NOT_ISSUABLE`, () => {
+        const error = expectThrowsCode(() => coupon(overrides).assertBeingIssued(at, { limitedOnly }), 'COUPON_NOT_ISSUABLE');
+        expect(error).to.be.instanceOf(CouponNotIssuable);
+        const same = expectThrowsCode(() => coupon(overrides).assertIssuable(at, { limitedOnly }), 'COUPON_NOT_ISSUABLE');
+        expect((error as Error).message).to.equal((same as Error).message);
+      });
+    }
+  });
+
   describe('isRedeemableAt (a copy already issued may be used)', () => {
     const cases: [string, Partial<CouponSnapshot>, Date, boolean][] = [
       ['ACTIVE', {}, NOW, true],

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import Joi from 'joi';
-import type { IssueCouponFirstComeFirstServed } from '../../../application/coupons/issue-coupon.js';
+import type { IssueCouponFirstComeFirstServed, IssueRequest } from '../../../application/coupons/issue-coupon.js';
 import type { CouponListRequest, ListCoupons } from '../../../application/coupons/list-coupons.js';
 import type { ChangeCouponStatus } from '../../../application/coupons/change-coupon-status.js';
 import type { CreateCoupon } from '../../../application/coupons/create-coupon.js';
@@ -364,8 +364,11 @@ export function couponRoutes(useCases: CouponUseCases, authenticate: Authenticat
       declared,
       idempotent(
         async (_req, res) => {
-          const { requestId: _key, ...coupon } = checked<IssueBody>(res).body;
-          return { status: 201, body: await useCases.issueCoupon.execute(actorOf(res), { ...coupon, limitedOnly }) };
+          // The coupon the body names (its requestId is the idempotency key), written out rather
+          // than copied with rest and spread, which V8 does slowly, on every request of a storm.
+          const body = checked<IssueBody>(res).body;
+          const request: IssueRequest = 'couponId' in body ? { couponId: body.couponId, limitedOnly } : { couponCode: body.couponCode, limitedOnly };
+          return { status: 201, body: await useCases.issueCoupon.execute(actorOf(res), request) };
         },
         useCases.issueCoupon,
       ),
