@@ -26,6 +26,15 @@ describe('e2e: who may read /metrics (METRICS_PORT, METRICS_TOKEN)', function ()
       expectPrometheusText(await t.api.get('/metrics'));
       expect(t.service.metricsUrl).to.equal(null);
     });
+
+    it('labels a refused API request with its full route template, as an answered one', async function () {
+      expectProblem(await t.api.post('/api/v1/orders', { items: [] }), 401, 'UNAUTHENTICATED', '/api/v1/orders');
+      expect((await t.api.get('/api/v1/products')).status).to.equal(200);
+      const scrape = (await t.api.get('/metrics')).body as string;
+      expect(scrape).to.match(/http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/orders"[^}]*status_code="401"/);
+      expect(scrape).to.match(/http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/products"[^}]*status_code="200"/);
+      expect(scrape).not.to.match(/route="\/orders"/);
+    });
   });
 
   describe('METRICS_TOKEN set', function () {

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
 import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
-import { httpMetrics, type MetricsExposure, routeTemplateOf } from './metrics.js';
+import { httpMetrics, type MetricsExposure, rememberMount, routeTemplateOf } from './metrics.js';
 import { API_PREFIX } from './openapi/service-document.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
 import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
@@ -110,6 +110,7 @@ function apiRouters(routers: readonly Router[]): ApiRouters {
     const path = req.path;
     const end = path.indexOf('/', 1);
     const segment = path.slice(1, end === -1 ? path.length : end).toLowerCase();
+    rememberMount(req);
     (bySegment.get(segment) ?? others)(req, res, next);
   };
   return Object.assign(dispatch, { routers });

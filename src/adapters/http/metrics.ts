@@ -6,7 +6,19 @@ import { problem, type Problem } from './problem.js';
 /** The route template (`/api/v1/balances/:userId`), never the raw path: ids would explode the label set. */
 export function routeTemplateOf(req: Request): string {
   const path = req.route?.path;
-  return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
+  return typeof path === 'string' ? `${req.baseUrl || (mountOf.get(req) ?? '')}${path}` : 'unmatched';
+}
+
+/**
+ * Where the router that matched a request is mounted (API_PREFIX). A request whose route passes
+ * an error on reaches the error handler after Express has put req.baseUrl back to the app's (''),
+ * so a refused request was labelled `/orders` while an answered one was `/api/v1/orders`.
+ */
+const mountOf = new WeakMap<Request, string>();
+
+/** Called where the contexts' routers are entered: their routes' templates start with req.baseUrl as it is now. */
+export function rememberMount(req: Request): void {
+  mountOf.set(req, req.baseUrl);
 }
 
 export function httpMetrics(registry: Registry) {
