@@ -102,9 +102,9 @@ export interface ApiRouters extends RequestHandler {
 function apiRouters(routers: readonly Router[]): ApiRouters {
   const segmentsOf = routers.map(firstSegmentsOf);
   const named = new Set(segmentsOf.flatMap((segments) => [...(segments ?? [])]));
-  const bySegment = new Map([...named].map((segment) => [segment, inTurn(routers.filter((_, i) => segmentsOf[i]?.has(segment) ?? true))]));
+  const bySegment = new Map([...named].map((segment) => [segment, inSequence(routers.filter((_, i) => segmentsOf[i]?.has(segment) ?? true))]));
   // A segment no router names: the routers that may match anything.
-  const others = inTurn(routers.filter((_, i) => segmentsOf[i] === null));
+  const others = inSequence(routers.filter((_, i) => segmentsOf[i] === null));
   const dispatch = (req: Request, res: Response, next: NextFunction) => {
     // The path below API_PREFIX (parsed once: the router entered next reads the same parse).
     const path = req.path;
@@ -114,22 +114,6 @@ function apiRouters(routers: readonly Router[]): ApiRouters {
     (bySegment.get(segment) ?? others)(req, res, next);
   };
   return Object.assign(dispatch, { routers });
-}
-
-/** Routers entered one after another, as Express enters the layers of a stack: on to the next while none answered, and an error past the rest. */
-function inTurn(routers: readonly Router[]): RequestHandler {
-  if (routers.length === 1) return routers[0]!;
-  return (req, res, next) => {
-    let at = 0;
-    const step = (error?: unknown) => {
-      if (error || at === routers.length) {
-        next(error);
-        return;
-      }
-      routers[at++]!(req, res, step);
-    };
-    step();
-  };
 }
 
 function errorHandler(deps: HttpDependencies) {

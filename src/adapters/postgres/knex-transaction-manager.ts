@@ -148,7 +148,7 @@ export class KnexTransactionManager implements TransactionManager {
     const open = this.current.get();
     if (open?.client) {
       if (open.over) throw new TransactionAlreadyOver();
-      const result = await open.client.query<Row & pg.QueryResultRow>({ ...prepared(name), text: numberedPlaceholders(this.db, sql), values: [...bindings] });
+      const result = await open.client.query<Row & pg.QueryResultRow>(this.statement(name, sql, bindings));
       return result.rows;
     }
     return runPrepared<Row>(open ? this.knexOf(open) : this.db, name, sql, bindings);
@@ -178,12 +178,17 @@ export class KnexTransactionManager implements TransactionManager {
     holdSendsForThisTurn(client as unknown as Parameters<typeof holdSendsForThisTurn>[0]);
     // Sent now, before this returns: statements the caller sends next queue behind it, in order.
     const answered = new Promise<void>((resolve) => {
-      client.query({ ...prepared(name), text: numberedPlaceholders(this.db, sql), values: [...bindings] }, (error: Error | null) => {
+      client.query(this.statement(name, sql, bindings), (error: Error | null) => {
         if (error && !writes.failure) writes.failure = { error: failureOf(error) };
         resolve();
       });
     });
     writes.unanswered.push(answered);
+  }
+
+  /** A fixed SQL text as node-postgres's named prepared statement, its placeholders numbered. */
+  private statement(name: string, sql: string, bindings: readonly Knex.RawBinding[]): { name: string; text: string; values: unknown[] } {
+    return { ...prepared(name), text: numberedPlaceholders(this.db, sql), values: [...bindings] };
   }
 
   async afterCommit(effect: () => Promise<void>): Promise<void> {
