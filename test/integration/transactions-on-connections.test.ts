@@ -117,4 +117,23 @@ describe('transactions run on pool connections (PostgreSQL)', function () {
     for (const failure of failures) expect(failure).to.be.instanceOf(TransactionAlreadyOver);
     expect(await balance()).to.equal(5_000);
   });
+
+  it("knex's builder in many transactions leaves no listener behind on the pool's client, and what it runs is still announced there", async function () {
+    const pool = database.connect(2);
+    const tm = new KnexTransactionManager(pool);
+    const events = ['start', 'query', 'query-error', 'query-response'];
+    const listenersBefore = events.map((event) => pool.client.listenerCount(event));
+    const announced: string[] = [];
+    pool.on('query', (query: { sql: string }) => announced.push(query.sql));
+    const listenersWithOurs = events.map((event) => pool.client.listenerCount(event));
+    for (let i = 0; i < 25; i++) {
+      await tm.run(async () => {
+        await tm.connection()('wallets').where({ user_id: userId }).first('version');
+      });
+    }
+    // Each transaction's knex used to add its four pass-through listeners to the pool's client for good.
+    expect(events.map((event) => pool.client.listenerCount(event))).to.deep.equal(listenersWithOurs);
+    expect(listenersWithOurs.reduce((a, b) => a + b)).to.be.at.most(listenersBefore.reduce((a, b) => a + b) + 1);
+    expect(announced.filter((sql) => sql.includes('wallets'))).to.have.length(25);
+  });
 });

@@ -1,8 +1,9 @@
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 
 /** The parts of knex's Client (lib/client.js) a knex bound to one connection replaces. */
-interface PooledClient {
+interface PooledClient extends EventEmitter {
   transacting?: boolean;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown>;
@@ -32,7 +33,15 @@ export class TransactionAlreadyOver extends Error {
  * connection the pool has handed on.
  */
 export function knexOnConnection(db: Knex, connection: unknown, isOver: () => boolean): Knex {
-  const client = Object.create(db.client as object) as PooledClient;
+  const pooled = db.client as PooledClient;
+  const client = Object.create(pooled) as PooledClient;
+  // Listeners of its own: without this, the pass-through listeners makeKnex adds would land on the
+  // pool's client (inherited listener table) and stay there, four per transaction, forever.
+  Reflect.apply(EventEmitter, client, []);
+  // What it runs is still announced where knex's own transactions announce it: on the pool's client.
+  for (const event of ['start', 'query', 'query-error', 'query-response']) {
+    client.on(event, (...args: unknown[]) => pooled.emit(event, ...args));
+  }
   // A nested knex transaction on it is a savepoint, as on knex's own transactions.
   client.transacting = true;
   client.acquireConnection = async () => {
