@@ -55,6 +55,53 @@ describe('ledger and wallet guards in the database', function () {
     expect(Number(wallet.balance)).to.equal(5_000);
   });
 
+  it('refuses a ledger entry without its balance change', async function () {
+    await refused(
+      db('wallet_ledger').insert({ user_id: userId, type: 'CHARGE', amount: 1_000, balance_after: 6_000, created_at: new Date() }),
+      /does not match its ledger/,
+    );
+    expect(await db('wallet_ledger').where({ user_id: userId }).count('* as n').first()).to.deep.include({ n: '1' });
+  });
+
+  it("refuses a ledger entry whose wallet the same transaction wrote, but not to the entry's balance", async function () {
+    // The entry's own check stands down for a wallet written here: the wallet's check must catch this.
+    await refused(
+      db.transaction(async (trx) => {
+        await trx('wallets').where({ user_id: userId }).increment('version', 1);
+        await trx('wallet_ledger').insert({ user_id: userId, type: 'CHARGE', amount: 1_000, balance_after: 6_000, created_at: new Date() });
+      }),
+      /does not match its ledger/,
+    );
+  });
+
+  it('refuses a ledger entry whose balance change was rolled back to a savepoint', async function () {
+    await refused(
+      db.transaction(async (trx) => {
+        await trx
+          .transaction(async (savepoint) => {
+            await savepoint('wallets').where({ user_id: userId }).update({ balance: 6_000 });
+            throw new Error('back to the savepoint');
+          })
+          .catch(() => undefined);
+        await trx('wallet_ledger').insert({ user_id: userId, type: 'CHARGE', amount: 1_000, balance_after: 6_000, created_at: new Date() });
+      }),
+      /does not match its ledger/,
+    );
+    const [wallet] = await db('wallets').where({ user_id: userId });
+    expect(Number(wallet.balance)).to.equal(5_000);
+  });
+
+  it('accepts a balance change made in a savepoint with its ledger entry', async function () {
+    await db.transaction(async (trx) => {
+      await trx.transaction(async (savepoint) => {
+        await savepoint('wallets').where({ user_id: userId }).update({ balance: 6_000 });
+      });
+      await trx('wallet_ledger').insert({ user_id: userId, type: 'CHARGE', amount: 1_000, balance_after: 6_000, created_at: new Date() });
+    });
+    const [wallet] = await db('wallets').where({ user_id: userId });
+    expect(Number(wallet.balance)).to.equal(6_000);
+  });
+
   it('refuses a ledger entry that breaks the running balance', async function () {
     await refused(
       db.transaction(async (trx) => {
