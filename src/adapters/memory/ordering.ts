@@ -34,7 +34,7 @@ function assertOrderRow(order: NewOrder): void {
   // The deferred trigger orders_discount_allocated (migrations/0010).
   const allocated = order.items.reduce((sum, item) => sum + item.discountAmount, 0);
   if (allocated !== order.discountAmount) problems.push(`the lines carry a discount of ${allocated}, the order ${order.discountAmount}`);
-  // The address CHECKs and the deferred trigger orders_physical_goods_have_an_address (migrations/0014).
+  // The address CHECK (one function since migrations/0019, naming the part it refuses) and the deferred trigger orders_physical_goods_have_an_address (migrations/0014).
   const address = order.shippingAddress;
   if (address === null) {
     if (order.items.some((i) => !i.digital)) problems.push('orders_physical_goods_have_an_address');
