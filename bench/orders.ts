@@ -296,8 +296,8 @@ async function driveSql(
  * The ceiling: the two transactions the service runs, statement for statement (as
  * `--explain-statements` lists them), sent without waiting where the service pipelines (marked
  * "sent"): BEGIN (sent), product read, guarded reserve, order with its lines, event (sent); then
- * BEGIN (sent), order lock (with its lines and refunds), payment, stock confirm and the day's
- * sales row (sent), wallet lock, debit with its ledger row, order update and event (sent, with
+ * BEGIN (sent), order lock (with its lines and refunds), payment (sent, answered with the wallet
+ * lock), stock confirm and the day's sales row (sent), wallet lock, debit with its ledger row, order update and event (sent, with
  * COMMIT right behind). When the service's SQL changes, this should follow: the counts printed
  * beside the service's show a drift.
  */
@@ -395,7 +395,8 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
          FROM orders WHERE orders.id = $1 FOR UPDATE OF orders`,
         [orderId],
       );
-      await q(
+      // Sent without waiting, as the service does (openAndDebit): the moves and the wallet's lock ride behind it.
+      send(
         'ceil_payment_add',
         `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at, recovery_state, recovery_attempts,
                                recovery_next_attempt_at, recovery_last_attempt_at)

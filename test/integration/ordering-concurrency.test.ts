@@ -137,6 +137,33 @@ describe('ordering under concurrency (PostgreSQL)', function () {
     await expectBooksBalance(db(), [buyer.userId]);
   });
 
+  it('a payment the database refuses to write fails with that refusal, not with the statements sent behind it, and nothing moves', async function () {
+    // The payment's insert is sent with the stock move, the sales row and the wallet's lock behind
+    // it (openAndDebit): those then fail only because the transaction is aborted.
+    const product = await shop.product(1_000, [5]);
+    const [optionId] = product.optionIds as [number];
+    const [buyer] = (await shop.buyers(1, 5_000)) as [Actor];
+    const order = await shop.place(buyer, product, [[optionId, 1]]);
+    await db().raw(`CREATE FUNCTION test_refuse_payment() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'payment of order % refused by the test', NEW.order_id USING ERRCODE = 'check_violation'; END $$`);
+    await db().raw(`CREATE TRIGGER test_refuse_payment BEFORE INSERT ON payments FOR EACH ROW WHEN (NEW.order_id = ${Number(order.id)}) EXECUTE FUNCTION test_refuse_payment()`);
+    let result: PromiseSettledResult<unknown>;
+    try {
+      result = await attempt(shop.pay(buyer, order.id));
+    } finally {
+      await db().raw('DROP TRIGGER test_refuse_payment ON payments');
+      await db().raw('DROP FUNCTION test_refuse_payment()');
+    }
+    expect(result.status).to.equal('rejected');
+    expect(String((result as PromiseRejectedResult).reason)).to.match(/refused by the test/);
+    expect(await stockOf(db(), optionId)).to.deep.equal({ total: 5, reserved: 1, sold: 0 });
+    expect(await balanceOf(db(), buyer.userId)).to.equal(5_000);
+    expect(await orderStatus(db(), order.id)).to.equal('CREATED');
+    await expectBooksBalance(db(), [buyer.userId]);
+    // Written once the trigger is gone, it pays as any other.
+    expect((await shop.pay(buyer, order.id)).payment.status).to.equal('COMPLETED');
+  });
+
   it('pay and cancel of one order at once (x10): cancel first → CANCELLED, pay INVALID_STATE; pay first → cancel refunds it; never both half-way', async function () {
     const price = 4_100;
     const product = await shop.product(price, Array(10).fill(3));

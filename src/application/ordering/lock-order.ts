@@ -15,7 +15,8 @@ export interface OrderMoves {
   stock?: (stock: OrderingContext['stock']) => Promise<void>;
   sales?: (sales: OrderingContext['sales']) => Promise<void>;
   coupon?: (copy: CouponCopy) => void;
-  wallet?: (wallet: BuyerWallet) => void;
+  /** May wait (for the payment's id, written in the same round trip): see openAndDebit. */
+  wallet?: (wallet: BuyerWallet) => void | Promise<void>;
 }
 
 /** The coupon copy and the wallet `moveInLockOrder` locked and moved (null: not asked for, or the order has no coupon). */
@@ -62,7 +63,7 @@ export async function moveInLockOrder(ctx: OrderingContext, order: Order, moves:
   if (moves.wallet) {
     wallet = await ctx.wallets.getForUpdate(order.userId);
     if (!wallet) throw new NotFound('Wallet of user', order.userId);
-    moves.wallet(wallet);
+    await moves.wallet(wallet);
     await ctx.wallets.save(wallet);
   }
   return { copy, wallet };

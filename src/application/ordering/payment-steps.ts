@@ -15,25 +15,26 @@ export interface OpenedPayment {
   at: Date;
 }
 
-/**
- * Locks the order (step 1 of the lock order), checks who pays (its buyer, or an ADMIN) and that it
- * is still payable, and writes the new payment attempt once, at the last of `steps` it passes in
- * this transaction (the statement count matters on the hot path: no insert-then-update).
- */
-export async function openPayment(ctx: OrderingContext, actor: Actor, orderId: number, steps: readonly PaymentStep[]): Promise<OpenedPayment> {
+/** Locks the order (step 1 of the lock order), checks who pays (its buyer, or an ADMIN) and that it is still payable. */
+async function lockPayableOrder(ctx: OrderingContext, actor: Actor, orderId: number): Promise<{ order: Order; at: Date }> {
   const at = ctx.clock.now();
   const order = await ctx.orders.getForUpdate(orderId);
   if (!order) throw new NotFound('Order', orderId);
   if (actor.role !== 'ADMIN' && order.userId !== actor.userId) throw new Forbidden('Only the order’s buyer may pay for it');
   order.assertPayable(at);
-  const payment = await ctx.payments.add(Payment.startedThrough(steps, order.id, order.userId, order.finalAmount, at));
-  return { order, payment, at };
+  return { order, at };
 }
 
 /**
- * Opens the payment (written at the last of `steps`) and debits the buyer's wallet, in the lock
- * order together with what else paying moves (`also`). InsufficientBalance when the wallet
- * cannot pay; the caller's transaction then rolls all of it back.
+ * Opens a payment on the order and debits the buyer's wallet, in the lock order together with what
+ * else paying moves (`also`). InsufficientBalance when the wallet cannot pay; the caller's
+ * transaction then rolls all of it back.
+ *
+ * The payment is written once, at the last of `steps` it passes in this transaction (no
+ * insert-then-update). Its insert is not waited for before the moves: the stock, the day's sales
+ * and the wallet's lock are sent right behind it and answered in the same round trip (the
+ * statements of one connection run in the order they were sent, so the lock order holds). Only
+ * the debit needs the payment's id, and by the time the wallet is locked the insert has answered.
  */
 export async function openAndDebit(
   ctx: OrderingContext,
@@ -42,9 +43,16 @@ export async function openAndDebit(
   steps: readonly PaymentStep[],
   also: (order: Order, at: Date) => OrderMoves = () => ({}),
 ): Promise<OpenedPayment & { moved: MovedParts }> {
-  const opened = await openPayment(ctx, actor, orderId, steps);
-  const moved = await moveInLockOrder(ctx, opened.order, { ...also(opened.order, opened.at), ...debitFor(opened, actor) });
-  return { ...opened, moved };
+  const { order, at } = await lockPayableOrder(ctx, actor, orderId);
+  const written = ctx.payments.add(Payment.startedThrough(steps, order.id, order.userId, order.finalAmount, at));
+  const moving = moveInLockOrder(ctx, order, { ...also(order, at), ...debitFor(order, actor, at, written) });
+  // Both are waited for to their end, so nothing of this transaction is still running when it
+  // ends. The payment's failure is reported first: it was sent first, and what follows it then
+  // fails only because it did.
+  const [payment, moved] = await Promise.allSettled([written, moving]);
+  if (payment.status === 'rejected') throw payment.reason;
+  if (moved.status === 'rejected') throw moved.reason;
+  return { order, payment: payment.value, at, moved: moved.value };
 }
 
 /** Saves the order (and `payment`, when it moved after it was written) and writes the events of all that moved. */
@@ -55,9 +63,14 @@ export async function saveWithEvents(ctx: OrderingContext, order: Order, moved: 
 }
 
 /** The wallet pays the order (InsufficientBalance when it cannot); a fully discounted order costs nothing and moves no wallet. */
-function debitFor({ order, payment, at }: OpenedPayment, actor: Actor): Pick<OrderMoves, 'wallet'> {
+function debitFor(order: Order, actor: Actor, at: Date, written: Promise<Payment>): Pick<OrderMoves, 'wallet'> {
   if (order.finalAmount === 0) return {};
-  return { wallet: (wallet) => wallet.pay(order.finalAmount, order.id, { actorId: actor.userId, at, reason: `payment ${payment.id}` }) };
+  return {
+    wallet: async (wallet) => {
+      const payment = await written;
+      wallet.pay(order.finalAmount, order.id, { actorId: actor.userId, at, reason: `payment ${payment.id}` });
+    },
+  };
 }
 
 /** What a paid order keeps: its reserved stock is sold, counted in the day's sales (the day of `at`), its coupon used. */
