@@ -85,10 +85,9 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   async levels(optionId: number): Promise<StockLevels | null> {
-    const row = await this.tx
-      .connection()<OptionRow>('product_options')
-      .where('id', optionId)
-      .first('total_stock', 'reserved_stock', 'sold_quantity');
+    // Written out: every buyer refused in a sell-out storm reads it, and knex's builder inside a
+    // transaction costs a knex of its own per transaction.
+    const [row] = await this.tx.query<OptionRow>('stock_levels', 'SELECT total_stock, reserved_stock, sold_quantity FROM product_options WHERE id = ?', [optionId]);
     return row ? toLevels(row) : null;
   }
 
