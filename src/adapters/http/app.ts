@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../application/ports/logger.js';
 import { PasswordHasherBusy } from '../../application/ports/password-hasher.js';
 import { DomainError, RateLimited, TooManyFailures, ValidationFailed } from '../../domain/shared/errors.js';
+import { sendJson } from './answer.js';
 import { httpMetrics, type MetricsExposure, rememberMount, routeTemplateOf } from './metrics.js';
 import { API_PREFIX } from './openapi/service-document.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
@@ -140,20 +141,9 @@ function errorHandler(deps: HttpDependencies) {
 /** The Content-Type of every problem answer, as Express would complete it (charset added). */
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-/**
- * What `res.status(status).type('application/problem+json').send(json)` writes (status, the
- * Content-Type with its charset, Content-Length, the body but for HEAD), written directly: Express
- * would look the type up in its MIME table, then parse and re-format the Content-Type it was just
- * given, on every refused request. An error answer has no ETag (off), is never fresh (not 2xx)
- * and is never 204, 205 or 304, the rest of what send() looks at.
- */
+/** An error answer is never fresh (not 2xx) and never 204, 205 or 304: sendJson writes it as send() would. */
 function sendProblem(req: Request, res: Response, body: Problem): void {
-  const json = JSON.stringify(body);
-  res.statusCode = body.status;
-  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
-  if (res.getHeader('Transfer-Encoding') === undefined) res.setHeader('Content-Length', String(Buffer.byteLength(json, 'utf8')));
-  if (req.method === 'HEAD') res.end();
-  else res.end(json, 'utf8');
+  sendJson(req, res, body.status, body, PROBLEM_CONTENT_TYPE);
 }
 
 function toProblem(error: unknown, instance: string, deps: HttpDependencies): Problem {

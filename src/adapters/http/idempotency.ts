@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { StoredResponse } from '../../application/ports/idempotency-store.js';
 import { ONE_TRANSACTION, type RunIdempotently, type RunsAs } from '../../application/idempotency/run-idempotently.js';
 import type { Actor } from '../../domain/user/actor.js';
+import { sendJson } from './answer.js';
 import { clientAddressOf } from './client-address.js';
 import { actorOf } from './locals.js';
 import { HttpProblem } from './problem.js';
@@ -96,7 +97,10 @@ export function idempotentHandler<P = undefined, Who = Actor>(
       (prepared) => work(req, res, prepared),
     );
     if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
-    res.status(outcome.response.status).json(outcome.response.body);
+    const { status, body } = outcome.response;
+    // A write's answer always has a JSON body; anything else is left to Express's own rules.
+    if (body === undefined || status === 204 || status === 205 || status === 304) res.status(status).json(body);
+    else sendJson(req, res, status, body);
   };
 }
 
