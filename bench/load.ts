@@ -18,6 +18,7 @@ export interface RequestSpec {
   path: string;
   token?: string;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface Answer {
@@ -50,6 +51,7 @@ export class LoadClient {
           headers: {
             ...(spec.token ? { authorization: `Bearer ${spec.token}` } : {}),
             ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+            ...spec.headers,
           },
         },
         (res) => {

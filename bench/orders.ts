@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -135,6 +136,12 @@ function report(
   for (const [name, list] of lists) console.log(line(name, list));
 }
 
+/**
+ * `BENCH_IDEMPOTENCY_KEYS=1`: every create and pay carries a fresh Idempotency-Key, as a careful
+ * client sends (the key claimed, the answer recorded with the change); left out, none does.
+ */
+const keyed = (): Record<string, string> | undefined => (process.env['BENCH_IDEMPOTENCY_KEYS'] === '1' ? { 'Idempotency-Key': randomUUID() } : undefined);
+
 /** Each connection: place an order of one unit, then pay it; again until time is up. */
 async function runHttp(urls: string[], seeded: Seeded, tokens: string[], options: { connections: number; seconds: number }): Promise<FlowStats> {
   // Connections are spread evenly over the instances, as a balancer would.
@@ -150,7 +157,9 @@ async function runHttp(urls: string[], seeded: Seeded, tokens: string[], options
         const token = tokens[(worker + i * options.connections) % tokens.length] as string;
         const productId = seeded.productIds[(worker * 7919 + i * 104729) % seeded.productIds.length] as number;
         const t0 = performance.now();
-        const placed = await client.send({ method: 'POST', path: '/api/v1/orders', token, body: { items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS } }).catch(() => null);
+        const placed = await client
+          .send({ method: 'POST', path: '/api/v1/orders', token, body: { items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS }, headers: keyed() })
+          .catch(() => null);
         if (!placed) {
           fail('network');
           continue;
@@ -163,7 +172,7 @@ async function runHttp(urls: string[], seeded: Seeded, tokens: string[], options
           continue;
         }
         const orderId = (JSON.parse(placed.body) as { id: number }).id;
-        const paid = await client.send({ method: 'POST', path: '/api/v1/payments/process', token, body: { orderId } }).catch(() => null);
+        const paid = await client.send({ method: 'POST', path: '/api/v1/payments/process', token, body: { orderId }, headers: keyed() }).catch(() => null);
         if (!paid) {
           fail('network');
           continue;

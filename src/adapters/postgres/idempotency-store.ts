@@ -6,6 +6,7 @@ import type {
   StoredResponse,
 } from '../../application/ports/idempotency-store.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
+import { runPrepared } from './prepared.js';
 
 interface KeyRow {
   user_id: number;
@@ -23,31 +24,28 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   ) {}
 
   async claim(scope: IdempotencyScope, fingerprint: string, now: Date): Promise<IdempotencyClaim> {
-    // Committed on its own (the pool, never the caller's transaction) so duplicates see the claim.
-    const db = this.tx.db;
-    const fresh = {
-      user_id: scope.userId,
-      key: scope.key,
-      fingerprint,
-      state: 'IN_PROGRESS',
-      response_status: null,
-      response_body: null,
-      locked_until: new Date(now.getTime() + this.timings.leaseMs),
-      expires_at: new Date(now.getTime() + this.timings.retentionMs),
-      created_at: now,
-    };
-    const claimed = await db('idempotency_keys')
-      .insert(fresh)
-      .onConflict(['user_id', 'key'])
-      .merge()
-      .whereRaw(
-        'idempotency_keys.expires_at < ? OR (idempotency_keys.state = ? AND idempotency_keys.locked_until < ?)',
-        [now, 'IN_PROGRESS', now],
-      )
-      .returning('user_id');
+    // Committed on its own (on the pool, never in the caller's transaction) so duplicates see the
+    // claim. A key already there is taken over only when it has expired, or when its request's
+    // lease ran out while IN_PROGRESS (a crash): the conflict's WHERE, so two takers never both win.
+    const claimed = await runPrepared(
+      this.tx.db,
+      'idempotency_claim',
+      `INSERT INTO idempotency_keys (user_id, key, fingerprint, state, response_status, response_body, locked_until, expires_at, created_at)
+       VALUES (?, ?, ?, 'IN_PROGRESS', NULL, NULL, ?, ?, ?)
+       ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, state = EXCLUDED.state, response_status = NULL,
+         response_body = NULL, locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = EXCLUDED.created_at
+       WHERE idempotency_keys.expires_at < ? OR (idempotency_keys.state = 'IN_PROGRESS' AND idempotency_keys.locked_until < ?)
+       RETURNING user_id`,
+      [scope.userId, scope.key, fingerprint, new Date(now.getTime() + this.timings.leaseMs), new Date(now.getTime() + this.timings.retentionMs), now, now, now],
+    );
     if (claimed.length > 0) return { kind: 'claimed' };
 
-    const row = await db<KeyRow>('idempotency_keys').where({ user_id: scope.userId, key: scope.key }).first();
+    const [row] = await runPrepared<KeyRow>(
+      this.tx.db,
+      'idempotency_read',
+      'SELECT fingerprint, state, response_status, response_body FROM idempotency_keys WHERE user_id = ? AND key = ?',
+      [scope.userId, scope.key],
+    );
     // Gone between the two statements (purged): the caller may simply try again.
     if (!row) return { kind: 'in-progress' };
     if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
@@ -59,14 +57,13 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
-    await this.tx
-      .connection()('idempotency_keys')
-      .where({ user_id: scope.userId, key: scope.key })
-      .update({
-        state: 'COMPLETED',
-        response_status: response.status,
-        response_body: JSON.stringify(response.body ?? null),
-      });
+    // Pipelined (KnexTransactionManager.write): written with the work's change, it rides on
+    // COMMIT's round trip instead of one of its own; should it fail, the transaction does.
+    await this.tx.write(
+      'idempotency_complete',
+      "UPDATE idempotency_keys SET state = 'COMPLETED', response_status = ?, response_body = ? WHERE user_id = ? AND key = ?",
+      [response.status, JSON.stringify(response.body ?? null), scope.userId, scope.key],
+    );
   }
 
   async release(scope: IdempotencyScope): Promise<void> {
