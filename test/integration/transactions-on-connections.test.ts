@@ -136,4 +136,22 @@ describe('transactions run on pool connections (PostgreSQL)', function () {
     expect(listenersWithOurs.reduce((a, b) => a + b)).to.be.at.most(listenersBefore.reduce((a, b) => a + b) + 1);
     expect(announced.filter((sql) => sql.includes('wallets'))).to.have.length(25);
   });
+
+  it('queryOnPool commits on its own connection, even from inside a transaction that then rolls back', async function () {
+    const pool = database.connect(2);
+    const tm = new KnexTransactionManager(pool);
+    const other = await insertBuyerWithWallet(db, 'Elsewhere', 1_000);
+    await tm.run(() => tm.query('test_one', 'SELECT 1 AS n', [])); // the manager now knows its connections are pg's
+    const error = await failureOf(
+      tm.run(async () => {
+        await tm.query('test_wallet_touch_version', 'UPDATE wallets SET version = version + 1 WHERE user_id = ?', [userId]);
+        await tm.queryOnPool('test_wallet_touch_updated', 'UPDATE wallets SET updated_at = ? WHERE user_id = ?', [new Date(0), other]);
+        throw new Error('undo');
+      }),
+    );
+    expect((error as Error).message).to.equal('undo');
+    // The transaction's write is gone; the pool's stayed, committed before the transaction ended.
+    expect(Number((await db('wallets').where({ user_id: userId }).first('version'))?.version)).to.equal(1);
+    expect(new Date((await db('wallets').where({ user_id: other }).first('updated_at'))?.updated_at as string).getTime()).to.equal(0);
+  });
 });

@@ -6,7 +6,6 @@ import type {
   StoredResponse,
 } from '../../application/ports/idempotency-store.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
-import { runPrepared } from './prepared.js';
 
 interface KeyRow {
   user_id: number;
@@ -27,8 +26,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     // Committed on its own (on the pool, never in the caller's transaction) so duplicates see the
     // claim. A key already there is taken over only when it has expired, or when its request's
     // lease ran out while IN_PROGRESS (a crash): the conflict's WHERE, so two takers never both win.
-    const claimed = await runPrepared(
-      this.tx.db,
+    const claimed = await this.tx.queryOnPool(
       'idempotency_claim',
       `INSERT INTO idempotency_keys (user_id, key, fingerprint, state, response_status, response_body, locked_until, expires_at, created_at)
        VALUES (?, ?, ?, 'IN_PROGRESS', NULL, NULL, ?, ?, ?)
@@ -40,8 +38,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     );
     if (claimed.length > 0) return { kind: 'claimed' };
 
-    const [row] = await runPrepared<KeyRow>(
-      this.tx.db,
+    const [row] = await this.tx.queryOnPool<KeyRow>(
       'idempotency_read',
       'SELECT fingerprint, state, response_status, response_body FROM idempotency_keys WHERE user_id = ? AND key = ?',
       [scope.userId, scope.key],
