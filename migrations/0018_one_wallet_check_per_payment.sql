@@ -5,11 +5,15 @@
 -- chain check, five lookups per payment where three say the same.
 --
 -- The ledger entry's check now stands down when this transaction wrote the wallet's row (its xmin
--- is this transaction's id): then the wallet's own deferred check runs at the same COMMIT and
--- compares the very same pair, after every statement of the transaction. It still checks an entry
--- whose wallet this transaction did not write, the one case the wallet's trigger cannot see. A
--- wallet written in a savepoint carries the subtransaction's id, not this one, so it is checked in
--- full, as is one whose write was rolled back to a savepoint (its visible row is the older one).
+-- is this transaction's id) and the wallet holds this entry's balance: then the wallet's own
+-- deferred check runs at the same COMMIT and compares the very same pair, after every statement
+-- of the transaction. It still checks an entry whose wallet this transaction did not write, the
+-- one case the wallet's trigger cannot see. A wallet written in a savepoint carries the
+-- subtransaction's id, not this one, so it is checked in full, as is one whose write was rolled
+-- back to a savepoint (its visible row is the older one). The balance comparison makes standing
+-- down exact even if a wallet untouched for 2^32 transactions kept a 32-bit xmin that happens to
+-- equal this transaction's id: an entry the wallet does not hold is checked in full (amounts are
+-- never 0, so an entry without its balance change never matches).
 CREATE FUNCTION wallet_ledger_check_matches_wallet() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   stored bigint;
@@ -17,7 +21,7 @@ DECLARE
   latest bigint;
 BEGIN
   SELECT balance, xmin = pg_current_xact_id()::xid INTO stored, written_here FROM wallets WHERE user_id = NEW.user_id;
-  IF written_here THEN
+  IF written_here AND stored = NEW.balance_after THEN
     RETURN NULL;
   END IF;
   SELECT balance_after INTO latest FROM wallet_ledger
