@@ -284,7 +284,8 @@ for (const persistence of ['postgres', 'memory'] as const) {
 
       const failedOnce = await eventually(
         () => scrape(t),
-        (s) => backlogOf(s).FAILED === before.FAILED + 1,
+        // The counter moves just after the relay's write commits, which the backlog gauge reads: wait for both.
+        (s) => backlogOf(s).FAILED === before.FAILED + 1 && s.value('outbox_delivery_failures_total', { type: 'OrderCreated' }) === 1,
         5_000,
         50,
       );
@@ -298,7 +299,7 @@ for (const persistence of ['postgres', 'memory'] as const) {
       clock.advance(3_600 * S);
       const givenUp = await eventually(
         () => scrape(t),
-        (s) => backlogOf(s).ALERTED === before.ALERTED + 1,
+        (s) => backlogOf(s).ALERTED === before.ALERTED + 1 && s.value('outbox_events_alerted_total', { type: 'OrderCreated' }) === 1,
         5_000,
         50,
       );
