@@ -55,8 +55,8 @@ export class KnexTransactionManager implements TransactionManager {
   private readonly current = new TransactionScope<OpenTransaction>(this);
   /** Whether the pool's connections are node-postgres clients; known after the first transaction. */
   private direct: boolean | null = null;
-  /** Each fixed SQL text's statement name and numbered text (see `statement`). */
-  private readonly fixedParts = new Map<string, { name: string; text: string }>();
+  /** Each fixed SQL text's name as the code gives it, and its statement name and numbered text (see `statement`). */
+  private readonly fixedParts = new Map<string, { given: string; parts: { name: string; text: string } }>();
 
   constructor(readonly db: Knex) {}
 
@@ -215,13 +215,13 @@ export class KnexTransactionManager implements TransactionManager {
    */
   private statement(name: string, sql: string, bindings: readonly Knex.RawBinding[]): pg.QueryConfig {
     let fixed = this.fixedParts.get(sql);
-    if (fixed === undefined || fixed.name !== prepared(name).name) {
-      const parts = { ...prepared(name), text: numberedPlaceholders(this.db, sql) };
+    if (fixed === undefined || fixed.given !== name) {
+      const made = { given: name, parts: { ...prepared(name), text: numberedPlaceholders(this.db, sql) } };
       // A second name for one text is not remembered: it must reach node-postgres as it is.
-      if (fixed === undefined) this.fixedParts.set(sql, parts);
-      fixed = parts;
+      if (fixed === undefined) this.fixedParts.set(sql, made);
+      fixed = made;
     }
-    const config = Object.create(fixed) as pg.QueryConfig;
+    const config = Object.create(fixed.parts) as pg.QueryConfig;
     // node-postgres only reads the values (to serialise them), so the caller's array is sent as it is.
     config.values = bindings as unknown[];
     return config;
