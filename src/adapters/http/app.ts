@@ -75,12 +75,16 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // Before the operations routes, none of whose paths (/, /health/..., /metrics, /openapi.json,
   // /docs) is under API_PREFIX: an API request need not walk them first.
   app.use(API_PREFIX, apiRouters(deps.routers));
+  // An API route's error is answered here, not carried through the operations routes (Express
+  // would match every one of their paths on the way to the handler at the end).
+  const answerError = errorHandler(deps);
+  app.use(answerError);
   app.use(operationsRoutes(deps.health, deps.metrics, deps.openApi, deps.metricsExposure));
 
   app.use((req, _res, next) => {
     next(new HttpProblem('NOT_FOUND', `No route ${req.method} ${pathOf(req)}`));
   });
-  app.use(errorHandler(deps));
+  app.use(answerError);
   return app;
 }
 
