@@ -79,6 +79,18 @@ describe('JwtTokenService (signed, stateless tokens)', () => {
       expectThrowsCode(() => service.verify(accessToken), 'UNAUTHENTICATED');
     });
 
+    it('remembers at most 10,000 checked tokens: past that the oldest are forgotten (checked again), the newest still remembered', () => {
+      const service = new JwtTokenService(SECRET, 60);
+      const minted = Array.from({ length: 10_001 }, (_, i) => service.issue({ userId: i + 1, role: 'BUYER', tokenVersion: 0 }).accessToken);
+      for (const token of minted) service.verify(token);
+      const checks = sinon.spy(service as unknown as { soundOwnToken(token: string): unknown }, 'soundOwnToken');
+      expect(service.verify(minted[10_000]!).userId).to.equal(10_001);
+      expect(checks.callCount, 'the newest token is answered from memory').to.equal(0);
+      expect(service.verify(minted[0]!).userId).to.equal(1);
+      expect(checks.callCount, 'the oldest token was forgotten and is checked again').to.equal(1);
+      expect((service as unknown as { verified: Map<string, unknown> }).verified.size).to.be.at.most(10_000);
+    });
+
     it('a token signed with an expiry in the past is UNAUTHENTICATED', () => {
       const past = jwt.sign({ role: 'BUYER', exp: Math.floor(Date.now() / 1000) - 10 }, SECRET, { subject: '42' });
       expectThrowsCode(() => tokens.verify(past), 'UNAUTHENTICATED');
