@@ -16,7 +16,7 @@ function redact(value: unknown, depth = 0): unknown {
 }
 
 const withRequestId = winston.format((info) => {
-  const requestId = requestContext.getStore()?.requestId;
+  const requestId = requestContext.get()?.requestId;
   if (requestId) info['requestId'] = requestId;
   return info;
 });

@@ -1,8 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ContextSlot } from '../async-context.js';
 
 export interface RequestContext {
   requestId: string;
 }
 
-/** Carries the request id through everything a request does, so every log line can name it. */
-export const requestContext = new AsyncLocalStorage<RequestContext>();
+/**
+ * Carries the request id through everything a request does, so every log line can name it. A slot
+ * in the process's one async context, not an AsyncLocalStorage of its own (async-context.ts).
+ */
+export const requestContext = new ContextSlot<RequestContext>();

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { TransactionScope } from '../../../src/adapters/transaction-scope.js';
+import { requestContext } from '../../../src/adapters/http/request-context.js';
 
 describe('TransactionScope (each manager\'s open transaction, in one shared AsyncLocalStorage)', () => {
   it('keeps each manager\'s transaction apart, through awaits and nesting', async () => {
@@ -42,5 +43,18 @@ describe('TransactionScope (each manager\'s open transaction, in one shared Asyn
       ),
     );
     expect(seen).to.deep.equal([1, 2, 3]);
+  });
+
+  it('the request id (another slot of the same async context) is seen inside a transaction and after it, and a transaction run inside a request keeps it', async () => {
+    const a = new TransactionScope<string>({});
+    await requestContext.run({ requestId: 'r-1' }, async () => {
+      await a.run('a1', async () => {
+        await Promise.resolve();
+        expect([requestContext.get()?.requestId, a.get()]).to.deep.equal(['r-1', 'a1']);
+        await a.exit(async () => expect(requestContext.get()?.requestId).to.equal('r-1'));
+      });
+      expect([requestContext.get()?.requestId, a.get()]).to.deep.equal(['r-1', undefined]);
+    });
+    expect(requestContext.get()).to.equal(undefined);
   });
 });
