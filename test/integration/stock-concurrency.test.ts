@@ -57,6 +57,54 @@ describe('stock under concurrency (PostgreSQL)', function () {
     expect(await levels(optionId)).to.deep.equal({ total: 10, reserved: 10, sold: 0 });
   });
 
+  it('a reservation that waited for another buyer\'s and was refused says what is left now (0), not what was left when it began (1)', async function () {
+    const [optionId] = (await optionsWithStock(1)) as [number];
+    const first = await db.transaction();
+    try {
+      await first.raw('UPDATE product_options SET reserved_stock = reserved_stock + 1 WHERE id = ?', [optionId]);
+      const second = tx.run(() => stock.reserve([{ optionId, quantity: 1 }])).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      // The second reservation is waiting on the first's row lock before the first commits.
+      for (let i = 0; i < 100; i++) {
+        const [waiting] = (await db.raw("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%reserved_stock%'")).rows as { n: number }[];
+        if ((waiting?.n ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await first.commit();
+      const refusal = (await second) as { code?: string; available?: number; message?: string } | null;
+      expect(refusal?.code).to.equal('INSUFFICIENT_STOCK');
+      expect(refusal?.available).to.equal(0);
+      expect(refusal?.message).to.equal(`Option ${optionId}: 0 available, 1 requested`);
+    } finally {
+      if (!first.isCompleted()) await first.rollback();
+    }
+    expect(await levels(optionId)).to.deep.equal({ total: 1, reserved: 1, sold: 0 });
+  });
+
+  it('a refused reservation aborts the transaction: a statement sent right behind it (as an order\'s insert is) is not run at all', async function () {
+    const [optionId] = (await optionsWithStock(1)) as [number];
+    const before = Number((await db.raw("SELECT nextval('orders_id_seq') AS n")).rows[0].n);
+    const refusal = await tx
+      .run(async () => {
+        const reserving = stock.reserve([{ optionId, quantity: 2 }]);
+        // A sequence moves on even in a transaction that rolls back: it shows whether this ran.
+        const behind = tx.query('test_behind_refused_reservation', "SELECT nextval('orders_id_seq')", []);
+        const [reserved] = await Promise.allSettled([reserving, behind]);
+        if (reserved.status === 'rejected') throw reserved.reason;
+      })
+      .then(
+        () => null,
+        (error: unknown) => error as { code?: string; available?: number },
+      );
+    expect(refusal?.code).to.equal('INSUFFICIENT_STOCK');
+    expect(refusal?.available).to.equal(1);
+    const after = Number((await db.raw("SELECT nextval('orders_id_seq') AS n")).rows[0].n);
+    expect(after, 'the statement behind the refused reservation ran').to.equal(before + 1);
+    expect(await levels(optionId)).to.deep.equal({ total: 1, reserved: 0, sold: 0 });
+  });
+
   it('orders of several lines in opposite orders never deadlock and are all or nothing', async function () {
     const [a, b] = (await optionsWithStock(30, 30)) as [number, number];
     // Half the orders name a then b, half b then a; the repository locks in id order either way.

@@ -37,22 +37,41 @@ function inLockOrder(lines: StockLine[]): StockLine[] {
 export class PostgresStockRepository implements StockRepository {
   constructor(private readonly tx: KnexTransactionManager) {}
 
+  /**
+   * Each line's guarded UPDATE raises when it does not hold (guard_matched), saying how many units
+   * the option has left, read with a lock so that it is the row as it is now, not as it was when
+   * the statement began (an UPDATE that waited for another buyer's reservation re-checks against
+   * that reservation; so must the figure). So the lines are sent one behind the other without
+   * waiting, and so can what the caller sends next (the order's insert): a refusal aborts the
+   * transaction and what follows it is not run, no order written and rolled back on a sold-out
+   * storm, and no second statement to read the levels.
+   */
   async reserve(lines: StockLine[]): Promise<void> {
     // Several lines are all or nothing: join the caller's transaction, or open one.
     await this.tx.run(async () => {
-      for (const { optionId, quantity } of inLockOrder(lines)) {
-        const moved = await this.tx.query(
-          'stock_reserve',
-          'UPDATE product_options SET reserved_stock = reserved_stock + ? WHERE id = ? AND total_stock - reserved_stock >= ? RETURNING id',
-          [quantity, optionId, quantity],
-        );
-        if (moved.length === 0) {
-          const levels = await this.levels(optionId);
-          if (!levels) throw new NotFound('Option', optionId);
-          const available = levels.total - levels.reserved;
-          throw new InsufficientStock(`Option ${optionId}: ${available} available, ${quantity} requested`, optionId, available);
-        }
-      }
+      const sent = inLockOrder(lines).map(({ optionId, quantity }) =>
+        this.tx
+          .query(
+            'stock_reserve',
+            `WITH reserved AS (
+               UPDATE product_options SET reserved_stock = reserved_stock + ? WHERE id = ? AND total_stock - reserved_stock >= ? RETURNING id)
+             SELECT CASE WHEN EXISTS (SELECT 1 FROM reserved) THEN 1
+                         ELSE guard_matched(0, coalesce((SELECT (total_stock - reserved_stock)::text FROM product_options WHERE id = ? FOR SHARE), '${NO_SUCH_OPTION}')) END`,
+            [quantity, optionId, quantity, optionId],
+          )
+          .catch((error: unknown) => {
+            if (!isUnmatchedGuard(error)) throw error;
+            const refused = guardRefusal(error);
+            if (refused === NO_SUCH_OPTION) throw new NotFound('Option', optionId);
+            const available = Number(refused);
+            throw new InsufficientStock(`Option ${optionId}: ${available} available, ${quantity} requested`, optionId, available);
+          }),
+      );
+      // Every line is waited for to its end; the first refused is the one reported (those behind
+      // it failed only because it aborted the transaction).
+      const settled = await Promise.allSettled(sent);
+      const refused = settled.find((outcome) => outcome.status === 'rejected');
+      if (refused) throw refused.reason;
     });
   }
 
