@@ -72,18 +72,29 @@ export class PlaceOrder implements RunsAs {
       if (maxUnpaidOrdersPerUser > 0) {
         assertRoomForUnpaidOrder(await this.ctx.orders.lockUnpaidOf(actor.userId), maxUnpaidOrdersPerUser, this.ctx.clock.now());
       }
-      await this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
+      const reserving = this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
         if (error instanceof InsufficientStock) this.ctx.metrics.stockConflict();
         throw error instanceof InsufficientStock ? nameTheLine(error, draft.items) : error;
       });
-      // Locked after the stock (the lock order): a racing order for the same copy waits here
-      // and then finds it held.
-      const copy = userCouponId === null ? null : await this.ctx.userCoupons.getForUpdate(userCouponId);
-      if (userCouponId !== null) {
+      let placed: Order;
+      let copy: Awaited<ReturnType<OrderingContext['userCoupons']['getForUpdate']>> = null;
+      if (userCouponId === null) {
+        // Sent right behind the reservation, not after its answer: one round trip for both. A
+        // refused reservation aborts the transaction, so the order is then not written at all.
+        // Both are waited for to their end; the reservation's refusal is the one reported.
+        const [reserved, added] = await Promise.allSettled([reserving, this.ctx.orders.add(draft)]);
+        if (reserved.status === 'rejected') throw reserved.reason;
+        if (added.status === 'rejected') throw added.reason;
+        placed = added.value;
+      } else {
+        await reserving;
+        // Locked after the stock (the lock order): a racing order for the same copy waits here
+        // and then finds it held.
+        copy = await this.ctx.userCoupons.getForUpdate(userCouponId);
         const whyNot = copy ? copy.whyNotApplicable(actor.userId, at) : 'it does not exist';
         if (whyNot) throw new CouponNotApplicable(whyNot);
+        placed = await this.ctx.orders.add(draft);
       }
-      const placed = await this.ctx.orders.add(draft);
       if (copy) {
         copy.bindTo(placed.id, actor.userId, at);
         await this.ctx.userCoupons.save(copy);
