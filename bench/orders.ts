@@ -212,7 +212,7 @@ type Send = (name: string, text: string, values?: unknown[]) => void;
 function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL, pipeline: pipelined } as pg.PoolConfig);
   const counts: SqlCounts = {};
-  const inTransaction = async <T>(kind: string, work: (q: Query, send: Send) => Promise<T>): Promise<T> => {
+  const inTransaction = async <T>(kind: string, work: (q: Query, send: Send, early: Query) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
     const count = (counts[kind] ??= { transactions: 0, statements: 0, roundTrips: 0 });
     let statements = 0;
@@ -222,6 +222,12 @@ function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
     const q: Query = (name, text, values = []) => {
       statements++;
       roundTrips++;
+      return c.query({ name, text, values });
+    };
+    // Waited for, but not before what is sent next: its answer rides on that one's round trip.
+    const early: Query = (name, text, values = []) => {
+      statements++;
+      if (!pipelined) roundTrips++;
       return c.query({ name, text, values });
     };
     // Not waited for: it rides on the round trip of the next statement (COMMIT included).
@@ -243,7 +249,7 @@ function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
         roundTrips++;
         await begun;
       }
-      const result = await work(q, send);
+      const result = await work(q, send, early);
       statements++;
       roundTrips++;
       await c.query('COMMIT');
@@ -304,7 +310,8 @@ async function driveSql(
 /**
  * The ceiling: the two transactions the service runs, statement for statement (as
  * `--explain-statements` lists them), sent without waiting where the service pipelines (marked
- * "sent"): BEGIN (sent), product read, guarded reserve, order with its lines, event (sent); then
+ * "sent"): BEGIN (sent), product read, guarded reserve (sent; it raises when refused), order with
+ * its lines, event (sent); then
  * BEGIN (sent), order lock (with its lines and refunds), payment (sent, answered with the wallet
  * lock), stock confirm and the day's sales row (sent), wallet lock, debit with its ledger row, order update and event (sent, with
  * COMMIT right behind). When the service's SQL changes, this should follow: the counts printed
@@ -313,7 +320,7 @@ async function driveSql(
 async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats & { counts: SqlCounts }> {
   const { pool, counts, inTransaction } = sqlDriver(databaseUrl, { pipelined: true });
   const stats = await driveSql(options, seeded, async ({ buyer, optionId, productId }, s, t0) => {
-    const orderId = await inTransaction('create', async (q, send) => {
+    const orderId = await inTransaction('create', async (q, send, early) => {
       const product = await q(
         'ceil_product',
         `SELECT products.*, (SELECT coalesce(json_agg(json_build_object('id', o.id, 'name', o.name, 'total_stock', o.total_stock, 'reserved_stock', o.reserved_stock,
@@ -321,12 +328,6 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
          FROM products WHERE products.id = $1`,
         [productId],
       );
-      const held = await q('ceil_reserve', 'UPDATE product_options SET reserved_stock = reserved_stock + $1 WHERE id = $2 AND total_stock - reserved_stock >= $3 RETURNING id', [
-        1,
-        optionId,
-        1,
-      ]);
-      if (held.rowCount === 0) return null;
       const now = new Date();
       const line = {
         line_no: 1,
@@ -342,7 +343,17 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         status: 'ORDERED',
         digital: false,
       };
-      const placed = await q(
+      // The reservation raises when refused (as the service's does), so the order's insert is sent
+      // right behind it and not run when it is.
+      const reserving = early(
+        'ceil_reserve',
+        `WITH reserved AS (
+           UPDATE product_options SET reserved_stock = reserved_stock + $1 WHERE id = $2 AND total_stock - reserved_stock >= $3 RETURNING id)
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM reserved) THEN 1
+                     ELSE guard_matched(0, coalesce((SELECT (total_stock - reserved_stock)::text FROM product_options WHERE id = $4 FOR SHARE), 'no such option')) END`,
+        [1, optionId, 1, optionId],
+      );
+      const placing = q(
         'ceil_order_add',
         `WITH placed AS (
            INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id, reservation_expires_at, cancel_reason,
@@ -376,6 +387,13 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
           JSON.stringify([line]),
         ],
       );
+      const [held, added] = await Promise.allSettled([reserving, placing]);
+      if (held.status === 'rejected') {
+        if ((held.reason as { code?: string }).code === 'P0002') return null;
+        throw held.reason;
+      }
+      if (added.status === 'rejected') throw added.reason;
+      const placed = added.value;
       const id = Number(placed.rows[0].id);
       send(
         'ceil_event',
