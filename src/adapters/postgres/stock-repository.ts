@@ -21,6 +21,49 @@ const toLevels = (row: OptionRow): StockLevels => ({
 const NO_SUCH_OPTION = 'no such option';
 
 /**
+ * One option's guarded move: the UPDATE (`set`, then `guard`, each taking the quantity at every
+ * `?`, after the option id) raises through guard_matched() with `refusal` (an SQL expression, asked
+ * only when the guard did not hold: CASE is lazy) when it matched no row, so a statement sent
+ * behind it finds the transaction aborted instead of running. Built once per kind of move, not
+ * on every statement.
+ */
+function guardedMove(set: string, guard: string, refusal: string): string {
+  return `WITH moved AS (UPDATE product_options SET ${set} WHERE id = ? AND ${guard} RETURNING id)
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 1 ELSE guard_matched(0, ${refusal}) END`;
+}
+
+/** The units left, read under a lock so that it is the row as it is now (see reserve); or that there is no such option. */
+const RESERVE_SQL = guardedMove(
+  'reserved_stock = reserved_stock + ?',
+  'total_stock - reserved_stock >= ?',
+  `coalesce((SELECT (total_stock - reserved_stock)::text FROM product_options WHERE id = ? FOR SHARE), '${NO_SUCH_OPTION}')`,
+);
+
+/** A move after the reservation: `set` and `guard` as in guardedMove; refused with its own text, or that there is no such option. */
+interface Move {
+  name: string;
+  sql: string;
+  /** How many `?` in `set`. */
+  setCount: number;
+  guard: string;
+}
+
+const moveOf = (name: string, set: string, guard: string): Move => ({
+  name,
+  sql: guardedMove(set, guard, `CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = ?) THEN ? ELSE '${NO_SUCH_OPTION}' END`),
+  setCount: set.split('?').length - 1,
+  guard,
+});
+
+const CONFIRM = moveOf(
+  'stock_confirm',
+  'total_stock = total_stock - ?, reserved_stock = reserved_stock - ?, sold_quantity = sold_quantity + ?',
+  'reserved_stock >= ?',
+);
+const RELEASE = moveOf('stock_release', 'reserved_stock = reserved_stock - ?', 'reserved_stock >= ?');
+const RETURN_SOLD = moveOf('stock_return', 'total_stock = total_stock + ?, sold_quantity = sold_quantity - ?', 'sold_quantity >= ?');
+
+/**
  * Ascending option id: every transaction takes its stock row locks in the same order. Quantities
  * are checked first: a negative one would run each guard backwards (reserve(-1) releases).
  */
@@ -51,14 +94,7 @@ export class PostgresStockRepository implements StockRepository {
     await this.tx.run(async () => {
       const sent = inLockOrder(lines).map(({ optionId, quantity }) =>
         this.tx
-          .query(
-            'stock_reserve',
-            `WITH reserved AS (
-               UPDATE product_options SET reserved_stock = reserved_stock + ? WHERE id = ? AND total_stock - reserved_stock >= ? RETURNING id)
-             SELECT CASE WHEN EXISTS (SELECT 1 FROM reserved) THEN 1
-                         ELSE guard_matched(0, coalesce((SELECT (total_stock - reserved_stock)::text FROM product_options WHERE id = ? FOR SHARE), '${NO_SUCH_OPTION}')) END`,
-            [quantity, optionId, quantity, optionId],
-          )
+          .query('stock_reserve', RESERVE_SQL, [quantity, optionId, quantity, optionId])
           .catch((error: unknown) => {
             if (!isUnmatchedGuard(error)) throw error;
             const refused = guardRefusal(error);
@@ -76,18 +112,15 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   async confirm(lines: StockLine[]): Promise<void> {
-    await this.moveEach('stock_confirm', lines, {
-      set: 'total_stock = total_stock - ?, reserved_stock = reserved_stock - ?, sold_quantity = sold_quantity + ?',
-      guard: 'reserved_stock >= ?',
-    });
+    await this.moveEach(CONFIRM, lines);
   }
 
   async release(lines: StockLine[]): Promise<void> {
-    await this.moveEach('stock_release', lines, { set: 'reserved_stock = reserved_stock - ?', guard: 'reserved_stock >= ?' });
+    await this.moveEach(RELEASE, lines);
   }
 
   async returnSold(lines: StockLine[]): Promise<void> {
-    await this.moveEach('stock_return', lines, { set: 'total_stock = total_stock + ?, sold_quantity = sold_quantity - ?', guard: 'sold_quantity >= ?' });
+    await this.moveEach(RETURN_SOLD, lines);
   }
 
   async restock({ optionId, quantity }: StockLine): Promise<StockLevels> {
@@ -111,18 +144,11 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   /**
-   * `set` and `guard` take the quantity at each `?`. Pipelined (KnexTransactionManager.write): the
-   * guard raises when it does not hold, failing the transaction with InvalidState. These moves
+   * Pipelined (KnexTransactionManager.write): the guard raises when it does not hold, failing the transaction with InvalidState. These moves
    * follow a reservation the order holds (or a sale it made), so a guard that does not hold is a
    * broken invariant, not a buyer's everyday refusal.
    */
-  private async moveEach(name: string, lines: StockLine[], move: { set: string; guard: string }): Promise<void> {
-    const { set, guard } = move;
-    // Whether the option exists is asked only when the guard did not hold (CASE is lazy).
-    const sql = `WITH moved AS (UPDATE product_options SET ${set} WHERE id = ? AND ${guard} RETURNING id)
-      SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 1
-                  ELSE guard_matched(0, CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = ?) THEN ? ELSE '${NO_SUCH_OPTION}' END) END`;
-    const setCount = set.split('?').length - 1;
+  private async moveEach({ name, sql, setCount, guard }: Move, lines: StockLine[]): Promise<void> {
     await this.tx.run(async () => {
       for (const { optionId, quantity } of inLockOrder(lines)) {
         const refusal = `Option ${optionId}: cannot move ${quantity} units (${guard.replace('?', String(quantity))} does not hold)`;
