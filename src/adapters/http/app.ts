@@ -10,7 +10,7 @@ import { API_PREFIX } from './openapi/service-document.js';
 import { keepMalformedEscapesLiteral } from './path-encoding.js';
 import { HttpProblem, problem, type Problem, problemOfClientError, type ProblemCode } from './problem.js';
 import { requestContext } from './request-context.js';
-import { inSequence } from './in-sequence.js';
+import { errorHandlerForRoutes, inSequence } from './in-sequence.js';
 import { firstSegmentsOf } from './route.js';
 import { type HealthChecks, operationsRoutes } from './routes/operations.js';
 import { type InputLimits, inputLimits } from './validation.js';
@@ -45,6 +45,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // What req.ip, and so clientAddressOf, makes of X-Forwarded-For.
   app.set('trust proxy', deps.trustProxy);
 
+  const answerError = errorHandler(deps);
   const everyRequest: RequestHandler[] = [
     (req, res, next) => {
       // req.headers as req.get() reads it, without its lower-casing of the name on every request.
@@ -68,6 +69,7 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
     ...(deps.corsOrigins && deps.corsOrigins.length > 0 ? [cors(deps.corsOrigins)] : []),
     keepMalformedEscapesLiteral,
     inputLimits(deps.inputLimits),
+    errorHandlerForRoutes(answerError),
   ];
   // One layer of the app's stack for all of them.
   app.use(inSequence(everyRequest));
@@ -75,9 +77,9 @@ export function createHttpApp(deps: HttpDependencies): express.Express {
   // Before the operations routes, none of whose paths (/, /health/..., /metrics, /openapi.json,
   // /docs) is under API_PREFIX: an API request need not walk them first.
   app.use(API_PREFIX, apiRouters(deps.routers));
-  // An API route's error is answered here, not carried through the operations routes (Express
-  // would match every one of their paths on the way to the handler at the end).
-  const answerError = errorHandler(deps);
+  // An API route answers its own error (answerErrorsAtOnce); an error of the routers' entry is
+  // answered here, not carried through the operations routes (Express would match every one of
+  // their paths on the way to the handler at the end).
   app.use(answerError);
   app.use(operationsRoutes(deps.health, deps.metrics, deps.openApi, deps.metricsExposure));
 

@@ -2,7 +2,7 @@ import type { RequestHandler, Router } from 'express';
 import type { Authenticate } from '../../application/auth/authenticate.js';
 import { authenticated } from './auth.js';
 import { jsonBody } from './body.js';
-import { inSequence } from './in-sequence.js';
+import { answerErrorsAtOnce, inSequence } from './in-sequence.js';
 import type { Operation } from './operation.js';
 import { validate } from './validation.js';
 
@@ -60,7 +60,7 @@ export function routeDefiner(router: Router, authenticate?: Authenticate) {
     chain.push(validate(operation));
     chain.push(handler);
     // One layer on the route for the whole chain: Express would step through a layer per handler.
-    router[operation.method](operation.path, inSequence(chain));
+    router[operation.method](operation.path, inSequence(chain, answerErrorsAtOnce));
     remember(router, operation.path);
   };
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { inSequence } from '../../../src/adapters/http/in-sequence.js';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { AddressInfo } from 'node:net';
+import { answerErrorsAtOnce, errorHandlerForRoutes, inSequence } from '../../../src/adapters/http/in-sequence.js';
 
 const req = {} as Request;
 const res = {} as Response;
@@ -67,5 +68,85 @@ describe('inSequence (middleware run in turn as one layer)', () => {
   it('refuses error handlers, which Express would skip', () => {
     const errorHandler = (_error: unknown, _req: Request, _res: Response, next: NextFunction) => next();
     expect(() => inSequence([passes, errorHandler as unknown as RequestHandler])).to.throw(/not error handlers/);
+  });
+
+  it('hands an error to onError, when given, instead of next, and runs nothing after it', async () => {
+    const boom = new Error('boom');
+    const seen: unknown[] = [];
+    let nextCalled = false;
+    const ran: string[] = [];
+    inSequence(
+      [passes, () => Promise.reject(boom), () => ran.push('after')],
+      (error) => seen.push(error),
+    )(req, res, () => (nextCalled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).to.deep.equal([boom]);
+    expect(ran).to.deep.equal([]);
+    expect(nextCalled).to.equal(false);
+  });
+});
+
+/** POSTs to `path` on the app, listening for this request only. */
+async function post(app: express.Express, path: string): Promise<{ status: number; body: unknown }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, { method: 'POST' });
+    return { status: answer.status, body: await answer.json() };
+  } finally {
+    server.close();
+  }
+}
+
+describe("answerErrorsAtOnce (a route answers its own error with the app's handler)", () => {
+  const failing: RequestHandler = () => {
+    throw new Error('refused');
+  };
+  const answersWith = (status: number, seen: string[]): ErrorRequestHandler => (error: Error, req, res, _next) => {
+    seen.push(`${error.message} ${req.baseUrl}${req.route?.path as string}`);
+    res.status(status).json({ error: error.message });
+  };
+
+  it("answers through the handler left by the app, not through the router's later layers", async () => {
+    const seen: string[] = [];
+    const router = express.Router();
+    router.post('/first', inSequence([passes, failing], answerErrorsAtOnce));
+    // Express's way would hand the error to the router's own error handler below.
+    router.use(((_error: Error, _req, res, _next) => res.status(599).json({ via: 'router' })) as ErrorRequestHandler);
+    const app = express();
+    app.use(errorHandlerForRoutes(answersWith(409, seen)));
+    app.use('/api', router);
+    const answer = await post(app, '/api/first');
+    expect(answer.status).to.equal(409);
+    expect(answer.body).to.deep.equal({ error: 'refused' });
+    // Answered inside the route: its mount and template are still on the request.
+    expect(seen).to.deep.equal(['refused /api/first']);
+  });
+
+  it("without the app's handler, hands the error on as Express does", async () => {
+    const router = express.Router();
+    router.post('/first', inSequence([failing], answerErrorsAtOnce));
+    const app = express();
+    app.use(router);
+    app.use(((error: Error, _req, res, _next) => res.status(418).json({ via: 'express', error: error.message })) as ErrorRequestHandler);
+    const answer = await post(app, '/first');
+    expect(answer.status).to.equal(418);
+    expect(answer.body).to.deep.equal({ via: 'express', error: 'refused' });
+  });
+
+  it('hands an error thrown by the handler itself on to Express', async () => {
+    const router = express.Router();
+    router.post('/first', inSequence([failing], answerErrorsAtOnce));
+    const app = express();
+    app.use(
+      errorHandlerForRoutes(() => {
+        throw new Error('handler broke');
+      }),
+    );
+    app.use(router);
+    app.use(((error: Error, _req, res, _next) => res.status(500).json({ error: error.message })) as ErrorRequestHandler);
+    const answer = await post(app, '/first');
+    expect(answer.status).to.equal(500);
+    expect(answer.body).to.deep.equal({ error: 'handler broke' });
   });
 });
