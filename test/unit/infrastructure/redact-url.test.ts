@@ -42,7 +42,7 @@ describe('the logger shows no URL password', () => {
   it('in the message or in any field, however deep', () => {
     const written: string[] = [];
     const original = process.stdout.write.bind(process.stdout);
-    // Winston's console transport writes each line to stdout.
+    // The logger writes its lines to stdout (close() writes what it holds).
     process.stdout.write = ((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
