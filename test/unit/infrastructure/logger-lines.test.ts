@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import winston from 'winston';
 import { createLogger, StdoutLinesPerTurn } from '../../../src/infrastructure/logger.js';
+import { writtenToStdout } from '../../support/stdout.js';
 
 /** A logger writing through a StdoutLinesPerTurn into `writes` (one entry per write). */
 function loggerInto(writes: string[]): { logger: winston.Logger; transport: StdoutLinesPerTurn } {
@@ -52,20 +53,12 @@ describe('StdoutLinesPerTurn (the lines of one turn of the event loop in one wri
   });
 
   it("the service's logger writes a line to stdout by the time close() returns", () => {
-    const written: string[] = [];
-    const original = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    try {
+    const output = writtenToStdout(() => {
       const logger = createLogger('info');
       logger.info('closing', { n: 1 });
       logger.close();
-    } finally {
-      process.stdout.write = original;
-    }
-    expect(written.join('')).to.include('"message":"closing"');
+    });
+    expect(output).to.include('"message":"closing"');
   });
 
   it('writes what it holds when the process exits in the same turn (process.exit after a last line)', () => {

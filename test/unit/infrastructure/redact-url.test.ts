@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createLogger } from '../../../src/infrastructure/logger.js';
 import { redactCredentialsIn, redactUrl } from '../../../src/infrastructure/redact-url.js';
+import { writtenToStdout } from '../../support/stdout.js';
 
 describe('redactUrl (URLs as the banner and the logs show them)', () => {
   it('hides the password of a Redis URL, with or without a user name', () => {
@@ -40,24 +41,15 @@ describe('redactCredentialsIn (free text: error messages, log lines)', () => {
 
 describe('the logger shows no URL password', () => {
   it('in the message or in any field, however deep', () => {
-    const written: string[] = [];
-    const original = process.stdout.write.bind(process.stdout);
     // The logger writes its lines to stdout (close() writes what it holds).
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    try {
+    const output = writtenToStdout(() => {
       const logger = createLogger('info');
       logger.warn('Redis redis://:s3cret-a@cache:6379 unavailable', {
         error: 'connect failed for postgres://shop:s3cret-b@db/shop',
         nested: { urls: ['https://relay:s3cret-c@platform.example/events'] },
       });
       logger.close();
-    } finally {
-      process.stdout.write = original;
-    }
-    const output = written.join('');
+    });
     expect(output).to.include('redis://:***@cache:6379');
     expect(output).to.include('postgres://shop:***@db/shop');
     expect(output).to.include('https://relay:***@platform.example/events');
