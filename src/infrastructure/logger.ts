@@ -33,7 +33,7 @@ const redacted = winston.format((info) => {
 /** Where winston's formats leave the finished line (triple-beam's MESSAGE). */
 const MESSAGE = Symbol.for('message');
 
-/** Lines held longer than this many within one turn are written at once: a burst is not held in memory. */
+/** A turn that logs this many lines has them written at once: a burst is not held in memory. */
 const MAX_HELD_LINES = 256;
 
 /** Transports holding lines, written out if the process exits before their turn ends. */
