@@ -358,15 +358,15 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         `WITH placed AS (
            INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id, reservation_expires_at, cancel_reason,
                                ship_recipient, ship_phone, ship_postal_code, ship_line1, ship_line2, version, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id, created_at
          ), lines AS (
            INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, digital, placed_at)
            SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, l.digital, placed.created_at
            FROM placed, jsonb_to_recordset($17::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
                 product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text, digital boolean)
-           RETURNING *
+           RETURNING id, line_no
          )
-         SELECT placed.*, (SELECT coalesce(json_agg(lines ORDER BY lines.line_no), '[]'::json) FROM lines) AS items, '[]'::json AS refunds FROM placed`,
+         SELECT placed.id, ARRAY(SELECT lines.id FROM lines ORDER BY lines.line_no) AS line_ids FROM placed`,
         [
           buyer,
           'CREATED',
@@ -398,7 +398,8 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
       send(
         'ceil_event',
         'INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        ['OrderCreated', 'Order', id, JSON.stringify(placed.rows[0]), now, now],
+        // The order as the service's event carries it: what was sent, with the ids that came back.
+        ['OrderCreated', 'Order', id, JSON.stringify({ id, user_id: buyer, status: 'CREATED', total_amount: PRICE, final_amount: PRICE, items: [{ ...line, id: Number(placed.rows[0].line_ids[0]) }], created_at: now }), now, now],
       );
       return id;
     });
@@ -425,11 +426,11 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
       // Sent without waiting, as the service does (openAndDebit): the moves and the wallet's lock ride behind it.
       send(
         'ceil_payment_add',
-        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at, recovery_state, recovery_attempts,
-                               recovery_next_attempt_at, recovery_last_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at, refunded_amount, recovery_state,
+                               recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
         // Written once, COMPLETED, as the service does (PayInternally): the whole payment is this transaction.
-        [orderId, buyer, PRICE, 'COMPLETED', null, now, now, now, null, 0, null, null],
+        [orderId, buyer, PRICE, 'COMPLETED', null, now, now, now, 0, null, 0, null, null],
       );
       // Sent without waiting, as the service pipelines them; their guards raise (guard_matched).
       send(

@@ -163,21 +163,23 @@ export class PostgresOrderRepository implements OrderRepository {
       digital: i.digital,
     }));
     const address = order.shippingAddress;
-    const [row] = await this.tx.query<OrderWithItemsRow>(
+    // Every column is written from `order`, so only the ids the database gives come back (the
+    // lines' in line order): reading the rows back would parse again what was just sent.
+    const [row] = await this.tx.query<{ id: Num; line_ids: Num[] }>(
       'order_add',
       `WITH placed AS (
          INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id,
                              reservation_expires_at, cancel_reason, ship_recipient, ship_phone, ship_postal_code, ship_line1, ship_line2,
                              version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at
        ), lines AS (
          INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, digital, placed_at)
          SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, l.digital, placed.created_at
          FROM placed, jsonb_to_recordset(?::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
               product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text, digital boolean)
-         RETURNING *
+         RETURNING id, line_no
        )
-       SELECT placed.*, (SELECT coalesce(json_agg(lines ORDER BY lines.line_no), '[]'::json) FROM lines) AS items, '[]'::json AS refunds FROM placed`,
+       SELECT placed.id, ARRAY(SELECT lines.id FROM lines ORDER BY lines.line_no) AS line_ids FROM placed`,
       [
         order.userId,
         order.status,
@@ -203,8 +205,15 @@ export class PostgresOrderRepository implements OrderRepository {
       }
       throw error;
     });
-    if (!row) throw new Error('the order was not written');
-    return Order.placed(orderSnapshotOf(row));
+    if (!row || row.line_ids.length !== order.items.length) throw new Error('the order was not written');
+    const lineIds = row.line_ids;
+    return Order.placed({
+      ...order,
+      id: Number(row.id),
+      items: order.items.map((line, index) => ({ ...line, id: Number(lineIds[index]), refundedQuantity: 0 })),
+      // A new order has no refunds yet.
+      refunds: [],
+    });
   }
 
   async get(id: number): Promise<Order | null> {
@@ -429,11 +438,13 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async add(payment: NewPayment): Promise<Payment> {
     try {
-      const [row] = await this.tx.query<PaymentRow>(
+      // Every column is written from `payment`, so only the id comes back: reading the row back
+      // would parse again what was just sent.
+      const [row] = await this.tx.query<{ id: Num }>(
         'payment_add',
         `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at,
-                               recovery_state, recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+                               refunded_amount, recovery_state, recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         [
           payment.orderId,
           payment.userId,
@@ -443,13 +454,15 @@ export class PostgresPaymentRepository implements PaymentRepository {
           payment.createdAt,
           payment.updatedAt,
           payment.completedAt,
+          payment.refundedAmount,
           payment.recovery.state,
           payment.recovery.attempts,
           payment.recovery.nextAttemptAt,
           payment.recovery.lastAttemptAt,
         ],
       );
-      return toPayment(row as PaymentRow);
+      if (!row) throw new Error('the payment was not written');
+      return Payment.fromSnapshot({ ...payment, id: Number(row.id) });
     } catch (error) {
       if (isUniqueViolation(error, 'payments_one_live_per_order')) {
         throw new InvalidState(`Order ${payment.orderId} already has a payment in progress or completed`);
