@@ -46,14 +46,14 @@ const toEvent = (r: EventRow): StoredOutboxEvent => ({
  *
  * The events that hold candidates back (unsent, not candidates, below the last candidate) are
  * found in one pass (MATERIALIZED: never once per candidate) and matched to the candidates as a
- * set, so the claim's work grows with the backlog whatever plan the planner picks. Asked per candidate, as it used to be, its cost
- * depended on the table's statistics: on a young table (a new database, a burst of orders before
- * the next ANALYZE) the planner took every row for one and read every unsent event for each
- * candidate, comparing each with every candidate: 100 candidates against 275 unsent events took
- * 380 ms, and the relay's claims kept a PostgreSQL backend busy for a third of the CPU the order
- * bench gave PostgreSQL.
+ * set, so the claim's work grows with the backlog whatever plan the planner picks. Asked per
+ * candidate, as it used to be, its cost depended on the table's statistics: on a young table (a
+ * new database, a burst of orders before the next ANALYZE) the planner took every row for one and
+ * read every unsent event for each candidate, comparing each with every candidate: 100 candidates
+ * against 275 unsent events took 380 ms, and the relay's claims kept a PostgreSQL backend busy for
+ * a third of the CPU the order bench gave PostgreSQL. Exported for the test that holds its cost to
+ * the backlog's size under any plan.
  */
-/** Exported for the test that holds its cost to the backlog's size under any plan. */
 export const CLAIM_SQL = `
 WITH candidates AS (
   SELECT id, seq, aggregate_type, aggregate_id FROM outbox_events

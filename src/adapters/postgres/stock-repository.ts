@@ -144,9 +144,9 @@ export class PostgresStockRepository implements StockRepository {
   }
 
   /**
-   * Pipelined (KnexTransactionManager.write): the guard raises when it does not hold, failing the transaction with InvalidState. These moves
-   * follow a reservation the order holds (or a sale it made), so a guard that does not hold is a
-   * broken invariant, not a buyer's everyday refusal.
+   * Pipelined (KnexTransactionManager.write): the guard raises when it does not hold, failing the
+   * transaction with InvalidState. These moves follow a reservation the order holds (or a sale it
+   * made), so a guard that does not hold is a broken invariant, not a buyer's everyday refusal.
    */
   private async moveEach({ name, sql, setCount, guard }: Move, lines: StockLine[]): Promise<void> {
     await this.tx.run(async () => {
