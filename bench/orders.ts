@@ -212,7 +212,7 @@ type Send = (name: string, text: string, values?: unknown[]) => void;
 function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL, pipeline: pipelined } as pg.PoolConfig);
   const counts: SqlCounts = {};
-  const inTransaction = async <T>(kind: string, work: (q: Query, send: Send, early: Query) => Promise<T>): Promise<T> => {
+  const inTransaction = async <T>(kind: string, work: (q: Query, send: Send) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
     const count = (counts[kind] ??= { transactions: 0, statements: 0, roundTrips: 0 });
     let statements = 0;
@@ -222,12 +222,6 @@ function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
     const q: Query = (name, text, values = []) => {
       statements++;
       roundTrips++;
-      return c.query({ name, text, values });
-    };
-    // Waited for, but not before what is sent next: its answer rides on that one's round trip.
-    const early: Query = (name, text, values = []) => {
-      statements++;
-      if (!pipelined) roundTrips++;
       return c.query({ name, text, values });
     };
     // Not waited for: it rides on the round trip of the next statement (COMMIT included).
@@ -249,7 +243,7 @@ function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
         roundTrips++;
         await begun;
       }
-      const result = await work(q, send, early);
+      const result = await work(q, send);
       statements++;
       roundTrips++;
       await c.query('COMMIT');
@@ -276,6 +270,21 @@ const describeSqlCounts = (counts: SqlCounts): string =>
       c.transactions > 0 ? `${kind}: ${(c.statements / c.transactions).toFixed(0)} statements (${(c.roundTrips / c.transactions).toFixed(0)} round trips)` : `${kind}: -`,
     )
     .join('; ');
+
+/** The service's IdBlocks for the ceiling: ids drawn from each table's identity sequence, 64 a round trip. */
+class BenchIdBlocks {
+  private readonly drawn = new Map<string, number[]>();
+
+  async take(q: Query, table: 'orders' | 'order_items', count: number): Promise<number[]> {
+    const ready = this.drawn.get(table) ?? [];
+    this.drawn.set(table, ready);
+    while (ready.length < count) {
+      const rows = await q(`ceil_ids_${table}`, `SELECT nextval(pg_get_serial_sequence('${table}', 'id')) AS id FROM generate_series(1, 64)`);
+      ready.push(...rows.rows.map((row: { id: string }) => Number(row.id)));
+    }
+    return ready.splice(0, count);
+  }
+}
 
 /** The loop of each connection of a SQL driver: buyers and products picked as runHttp picks them. */
 async function driveSql(
@@ -311,7 +320,7 @@ async function driveSql(
  * The ceiling: the two transactions the service runs, statement for statement (as
  * `--explain-statements` lists them), sent without waiting where the service pipelines (marked
  * "sent"): BEGIN (sent), product read, guarded reserve (sent; it raises when refused), order with
- * its lines, event (sent); then
+ * its lines (numbered ahead, sent), event (sent, with COMMIT right behind); then
  * BEGIN (sent), order lock (with its lines and refunds), payment (sent, answered with the wallet
  * lock), stock confirm and the day's sales row (sent), wallet lock, debit with its ledger row, order update and event (sent, with
  * COMMIT right behind). When the service's SQL changes, this should follow: the counts printed
@@ -319,8 +328,9 @@ async function driveSql(
  */
 async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats & { counts: SqlCounts }> {
   const { pool, counts, inTransaction } = sqlDriver(databaseUrl, { pipelined: true });
+  const ids = new BenchIdBlocks();
   const stats = await driveSql(options, seeded, async ({ buyer, optionId, productId }, s, t0) => {
-    const orderId = await inTransaction('create', async (q, send, early) => {
+    const orderId = await inTransaction('create', async (q, send) => {
       const product = await q(
         'ceil_product',
         `SELECT products.*, (SELECT coalesce(json_agg(json_build_object('id', o.id, 'name', o.name, 'total_stock', o.total_stock, 'reserved_stock', o.reserved_stock,
@@ -343,9 +353,12 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
         status: 'ORDERED',
         digital: false,
       };
-      // The reservation raises when refused (as the service's does), so the order's insert is sent
-      // right behind it and not run when it is.
-      const reserving = early(
+      // Numbered ahead, as the service's IdBlocks do: a block of ids per round trip, drawn in
+      // the transaction when the block runs out.
+      const [id, lineId] = [...(await ids.take(q, 'orders', 1)), ...(await ids.take(q, 'order_items', 1))] as [number, number];
+      // The reservation raises when refused (as the service's does), so nothing waits: the order
+      // and its event are sent behind it and COMMIT behind them, one round trip.
+      send(
         'ceil_reserve',
         `WITH reserved AS (
            UPDATE product_options SET reserved_stock = reserved_stock + $1 WHERE id = $2 AND total_stock - reserved_stock >= $3 RETURNING id)
@@ -353,21 +366,21 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
                      ELSE guard_matched(0, coalesce((SELECT (total_stock - reserved_stock)::text FROM product_options WHERE id = $4 FOR SHARE), 'no such option')) END`,
         [1, optionId, 1, optionId],
       );
-      const placing = q(
+      send(
         'ceil_order_add',
         `WITH placed AS (
-           INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id, reservation_expires_at, cancel_reason,
+           INSERT INTO orders (id, user_id, status, total_amount, discount_amount, final_amount, user_coupon_id, reservation_expires_at, cancel_reason,
                                ship_recipient, ship_phone, ship_postal_code, ship_line1, ship_line2, version, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id, created_at
-         ), lines AS (
-           INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, digital, placed_at)
-           SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, l.digital, placed.created_at
-           FROM placed, jsonb_to_recordset($17::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
-                product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text, digital boolean)
-           RETURNING id, line_no
+           OVERRIDING SYSTEM VALUE
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id, created_at
          )
-         SELECT placed.id, ARRAY(SELECT lines.id FROM lines ORDER BY lines.line_no) AS line_ids FROM placed`,
+         INSERT INTO order_items (id, order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, digital, placed_at)
+         OVERRIDING SYSTEM VALUE
+         SELECT l.id, placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, l.digital, placed.created_at
+         FROM placed, jsonb_to_recordset($18::jsonb) AS l(id bigint, line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
+              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text, digital boolean)`,
         [
+          id,
           buyer,
           'CREATED',
           PRICE,
@@ -384,24 +397,20 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
           0,
           now,
           now,
-          JSON.stringify([line]),
+          JSON.stringify([{ id: lineId, ...line }]),
         ],
       );
-      const [held, added] = await Promise.allSettled([reserving, placing]);
-      if (held.status === 'rejected') {
-        if ((held.reason as { code?: string }).code === 'P0002') return null;
-        throw held.reason;
-      }
-      if (added.status === 'rejected') throw added.reason;
-      const placed = added.value;
-      const id = Number(placed.rows[0].id);
       send(
         'ceil_event',
         'INSERT INTO outbox_events (type, aggregate_type, aggregate_id, payload, next_attempt_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        // The order as the service's event carries it: what was sent, with the ids that came back.
-        ['OrderCreated', 'Order', id, JSON.stringify({ id, user_id: buyer, status: 'CREATED', total_amount: PRICE, final_amount: PRICE, items: [{ ...line, id: Number(placed.rows[0].line_ids[0]) }], created_at: now }), now, now],
+        // The order as the service's event carries it.
+        ['OrderCreated', 'Order', id, JSON.stringify({ id, user_id: buyer, status: 'CREATED', total_amount: PRICE, final_amount: PRICE, items: [{ ...line, id: lineId }], created_at: now }), now, now],
       );
       return id;
+    }).catch((error: unknown) => {
+      // A refused reservation fails the transaction at its COMMIT.
+      if ((error as { code?: string }).code === 'P0002') return null;
+      throw error;
     });
     s.create.push(performance.now() - t0);
     if (orderId === null) {

@@ -1,3 +1,4 @@
+import { InsufficientStock } from '../../domain/catalog/errors.js';
 import { type NewProduct, Product, type ProductSnapshot } from '../../domain/catalog/product.js';
 import type { ProductQuery, ProductRepository } from '../../domain/catalog/product-repository.js';
 import { Stock, type StockLevels } from '../../domain/catalog/stock.js';
@@ -90,8 +91,12 @@ export class MemoryProductRepository implements ProductRepository {
 export class MemoryStockRepository implements StockRepository {
   constructor(private readonly catalog: MemoryCatalog) {}
 
-  reserve(lines: StockLine[]): Promise<void> {
-    return this.moveEach(lines, (stock, q) => stock.reserve(q));
+  async reserve(lines: StockLine[], refused: (shortage: InsufficientStock) => Error = (shortage) => shortage): Promise<void> {
+    try {
+      await this.moveEach(lines, (stock, q) => stock.reserve(q));
+    } catch (error) {
+      throw error instanceof InsufficientStock ? refused(error) : error;
+    }
   }
 
   confirm(lines: StockLine[]): Promise<void> {

@@ -8,6 +8,7 @@ import type { OrderQuery, OrderRepository, PaymentRepository, RefundRepository }
 import { ConcurrentModification, InvalidState } from '../../domain/shared/errors.js';
 import { offsetOf, type Page, type PageRequest, pageOf } from '../../domain/shared/page.js';
 import type { Outbox, OutboxEvent } from '../../application/ports/outbox.js';
+import { IdBlocks } from './id-blocks.js';
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 import { concurrentModificationWhenUnmatched, isUniqueViolation } from './pg-errors.js';
 import { prepared } from './prepared.js';
@@ -144,11 +145,30 @@ function orderOf(row: OrderWithItemsRow): Order {
 }
 
 export class PostgresOrderRepository implements OrderRepository {
-  constructor(private readonly tx: KnexTransactionManager) {}
+  private readonly ids: IdBlocks;
 
-  /** The order and its lines in one statement. */
+  constructor(private readonly tx: KnexTransactionManager) {
+    this.ids = new IdBlocks(tx);
+  }
+
+  /**
+   * The order and its lines in one statement, numbered ahead (IdBlocks), so nothing waits for its
+   * answer: it is a pipelined write (KnexTransactionManager.write), sent behind the reservation
+   * and followed by the order's event and COMMIT in the same round trip. A copy of a coupon
+   * another live order holds fails the transaction with COUPON_NOT_APPLICABLE.
+   */
   async add(order: NewOrder): Promise<Order> {
-    const lines = order.items.map((i, index) => ({
+    const [orderId, ...lineIds] = [...(await this.ids.take('orders', 1)), ...(await this.ids.take('order_items', order.items.length))];
+    if (orderId === undefined) throw new Error('no order id was drawn');
+    const placed = Order.placed({
+      ...order,
+      id: orderId,
+      items: order.items.map((line, index) => ({ ...line, id: lineIds[index] as number, refundedQuantity: 0 })),
+      // A new order has no refunds yet.
+      refunds: [],
+    });
+    const lines = placed.items.map((i, index) => ({
+      id: i.id,
       line_no: index + 1,
       product_id: i.productId,
       option_id: i.optionId,
@@ -163,24 +183,22 @@ export class PostgresOrderRepository implements OrderRepository {
       digital: i.digital,
     }));
     const address = order.shippingAddress;
-    // Every column is written from `order`, so only the ids the database gives come back (the
-    // lines' in line order): reading the rows back would parse again what was just sent.
-    const [row] = await this.tx.query<{ id: Num; line_ids: Num[] }>(
+    await this.tx.write(
       'order_add',
       `WITH placed AS (
-         INSERT INTO orders (user_id, status, total_amount, discount_amount, final_amount, user_coupon_id,
+         INSERT INTO orders (id, user_id, status, total_amount, discount_amount, final_amount, user_coupon_id,
                              reservation_expires_at, cancel_reason, ship_recipient, ship_phone, ship_postal_code, ship_line1, ship_line2,
                              version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at
-       ), lines AS (
-         INSERT INTO order_items (order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, digital, placed_at)
-         SELECT placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, l.digital, placed.created_at
-         FROM placed, jsonb_to_recordset(?::jsonb) AS l(line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
-              product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text, digital boolean)
-         RETURNING id, line_no
+         OVERRIDING SYSTEM VALUE
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at
        )
-       SELECT placed.id, ARRAY(SELECT lines.id FROM lines ORDER BY lines.line_no) AS line_ids FROM placed`,
+       INSERT INTO order_items (id, order_id, line_no, product_id, option_id, seller_id, product_name, option_name, unit_price, quantity, amount, discount_amount, status, digital, placed_at)
+       OVERRIDING SYSTEM VALUE
+       SELECT l.id, placed.id, l.line_no, l.product_id, l.option_id, l.seller_id, l.product_name, l.option_name, l.unit_price, l.quantity, l.amount, l.discount_amount, l.status, l.digital, placed.created_at
+       FROM placed, jsonb_to_recordset(?::jsonb) AS l(id bigint, line_no smallint, product_id bigint, option_id bigint, seller_id bigint,
+            product_name text, option_name text, unit_price bigint, quantity integer, amount bigint, discount_amount bigint, status text, digital boolean)`,
       [
+        orderId,
         order.userId,
         order.status,
         order.totalAmount,
@@ -199,21 +217,10 @@ export class PostgresOrderRepository implements OrderRepository {
         order.updatedAt,
         JSON.stringify(lines),
       ],
-    ).catch((error: unknown) => {
-      if (isUniqueViolation(error, 'orders_one_live_per_user_coupon')) {
-        throw new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`);
-      }
-      throw error;
-    });
-    if (!row || row.line_ids.length !== order.items.length) throw new Error('the order was not written');
-    const lineIds = row.line_ids;
-    return Order.placed({
-      ...order,
-      id: Number(row.id),
-      items: order.items.map((line, index) => ({ ...line, id: Number(lineIds[index]), refundedQuantity: 0 })),
-      // A new order has no refunds yet.
-      refunds: [],
-    });
+      (error: unknown) =>
+        isUniqueViolation(error, 'orders_one_live_per_user_coupon') ? new CouponNotApplicable(`User coupon ${order.userCouponId} is held by another order`) : error,
+    );
+    return placed;
   }
 
   async get(id: number): Promise<Order | null> {

@@ -84,30 +84,28 @@ export class PostgresStockRepository implements StockRepository {
    * Each line's guarded UPDATE raises when it does not hold (guard_matched), saying how many units
    * the option has left, read with a lock so that it is the row as it is now, not as it was when
    * the statement began (an UPDATE that waited for another buyer's reservation re-checks against
-   * that reservation; so must the figure). So the lines are sent one behind the other without
-   * waiting, and so can what the caller sends next (the order's insert): a refusal aborts the
-   * transaction and what follows it is not run, no order written and rolled back on a sold-out
-   * storm, and no second statement to read the levels.
+   * that reservation; so must the figure). So nothing here needs the answer: the lines are
+   * pipelined writes (KnexTransactionManager.write), and so is what the caller sends next (the
+   * order, its event) and the COMMIT behind them: placing an order takes one round trip after
+   * its products are read. A refusal aborts the transaction, so what follows it is not run (no
+   * order written on a sold-out storm), and the transaction fails with the first refused line's
+   * InsufficientStock (as `refused` words it), not with what failed behind it.
+   *
+   * The reservation goes first among the writes and COMMIT follows at once, so the option's row
+   * is locked only while PostgreSQL runs them, never while the service works between round trips.
    */
-  async reserve(lines: StockLine[]): Promise<void> {
+  async reserve(lines: StockLine[], refused: (shortage: InsufficientStock) => Error = (shortage) => shortage): Promise<void> {
     // Several lines are all or nothing: join the caller's transaction, or open one.
     await this.tx.run(async () => {
-      const sent = inLockOrder(lines).map(({ optionId, quantity }) =>
-        this.tx
-          .query('stock_reserve', RESERVE_SQL, [quantity, optionId, quantity, optionId])
-          .catch((error: unknown) => {
-            if (!isUnmatchedGuard(error)) throw error;
-            const refused = guardRefusal(error);
-            if (refused === NO_SUCH_OPTION) throw new NotFound('Option', optionId);
-            const available = Number(refused);
-            throw new InsufficientStock(`Option ${optionId}: ${available} available, ${quantity} requested`, optionId, available);
-          }),
-      );
-      // Every line is waited for to its end; the first refused is the one reported (those behind
-      // it failed only because it aborted the transaction).
-      const settled = await Promise.allSettled(sent);
-      const refused = settled.find((outcome) => outcome.status === 'rejected');
-      if (refused) throw refused.reason;
+      for (const { optionId, quantity } of inLockOrder(lines)) {
+        await this.tx.write('stock_reserve', RESERVE_SQL, [quantity, optionId, quantity, optionId], (error: unknown) => {
+          if (!isUnmatchedGuard(error)) return error;
+          const left = guardRefusal(error);
+          if (left === NO_SUCH_OPTION) return new NotFound('Option', optionId);
+          const available = Number(left);
+          return refused(new InsufficientStock(`Option ${optionId}: ${available} available, ${quantity} requested`, optionId, available));
+        });
+      }
     });
   }
 

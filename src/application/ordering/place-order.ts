@@ -72,16 +72,22 @@ export class PlaceOrder implements RunsAs {
       if (maxUnpaidOrdersPerUser > 0) {
         assertRoomForUnpaidOrder(await this.ctx.orders.lockUnpaidOf(actor.userId), maxUnpaidOrdersPerUser, this.ctx.clock.now());
       }
-      const reserving = this.ctx.stock.reserve(draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity }))).catch((error: unknown) => {
-        if (error instanceof InsufficientStock) this.ctx.metrics.stockConflict();
-        throw error instanceof InsufficientStock ? nameTheLine(error, draft.items) : error;
-      });
+      // The reservation's refusal may come only when the transaction ends (see StockRepository):
+      // it is counted and worded for the buyer where it is made, not where it is caught.
+      const reserving = this.ctx.stock.reserve(
+        draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity })),
+        (shortage) => {
+          this.ctx.metrics.stockConflict();
+          return nameTheLine(shortage, draft.items);
+        },
+      );
       let placed: Order;
       let copy: Awaited<ReturnType<OrderingContext['userCoupons']['getForUpdate']>> = null;
       if (userCouponId === null) {
-        // Sent right behind the reservation, not after its answer: one round trip for both. A
-        // refused reservation aborts the transaction, so the order is then not written at all.
-        // Both are waited for to their end; the reservation's refusal is the one reported.
+        // Nothing here waits for an answer on a PostgreSQL server: the reservation, the order and
+        // its event are sent one behind the other and ride on COMMIT's round trip. A refused
+        // reservation aborts the transaction, so the order is then not written at all. Both are
+        // waited for to their end; the reservation's refusal is the one reported.
         const [reserved, added] = await Promise.allSettled([reserving, this.ctx.orders.add(draft)]);
         if (reserved.status === 'rejected') throw reserved.reason;
         if (added.status === 'rejected') throw added.reason;
