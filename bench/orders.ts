@@ -212,7 +212,7 @@ type Send = (name: string, text: string, values?: unknown[]) => void;
 function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL, pipeline: pipelined } as pg.PoolConfig);
   const counts: SqlCounts = {};
-  const inTransaction = async <T>(kind: string, work: (q: Query, send: Send) => Promise<T>): Promise<T> => {
+  const inTransaction = async <T>(kind: string, work: (q: Query, send: Send, early: Query) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
     const count = (counts[kind] ??= { transactions: 0, statements: 0, roundTrips: 0 });
     let statements = 0;
@@ -222,6 +222,12 @@ function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
     const q: Query = (name, text, values = []) => {
       statements++;
       roundTrips++;
+      return c.query({ name, text, values });
+    };
+    // Waited for, but not before what is sent next: its answer rides on that one's round trip.
+    const early: Query = (name, text, values = []) => {
+      statements++;
+      if (!pipelined) roundTrips++;
       return c.query({ name, text, values });
     };
     // Not waited for: it rides on the round trip of the next statement (COMMIT included).
@@ -243,7 +249,7 @@ function sqlDriver(databaseUrl: string, { pipelined }: { pipelined: boolean }) {
         roundTrips++;
         await begun;
       }
-      const result = await work(q, send);
+      const result = await work(q, send, early);
       statements++;
       roundTrips++;
       await c.query('COMMIT');
@@ -275,7 +281,7 @@ const describeSqlCounts = (counts: SqlCounts): string =>
 class BenchIdBlocks {
   private readonly drawn = new Map<string, number[]>();
 
-  async take(q: Query, table: 'orders' | 'order_items', count: number): Promise<number[]> {
+  async take(q: Query, table: 'orders' | 'order_items' | 'payments', count: number): Promise<number[]> {
     const ready = this.drawn.get(table) ?? [];
     this.drawn.set(table, ready);
     while (ready.length < count) {
@@ -321,9 +327,9 @@ async function driveSql(
  * `--explain-statements` lists them), sent without waiting where the service pipelines (marked
  * "sent"): BEGIN (sent), product read, guarded reserve (sent; it raises when refused), order with
  * its lines (numbered ahead, sent), event (sent, with COMMIT right behind); then
- * BEGIN (sent), order lock (with its lines and refunds), payment (sent, answered with the wallet
- * lock), stock confirm and the day's sales row (sent), wallet lock, debit with its ledger row, order update and event (sent, with
- * COMMIT right behind). When the service's SQL changes, this should follow: the counts printed
+ * BEGIN (sent), order lock (with its lines and refunds) and the buyer's wallet lock in one round
+ * trip, then payment (numbered ahead), debit with its ledger row, stock confirm, the day's sales
+ * row, order update and event (all sent, with COMMIT right behind). When the service's SQL changes, this should follow: the counts printed
  * beside the service's show a drift.
  */
 async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { connections: number; seconds: number }): Promise<FlowStats & { counts: SqlCounts }> {
@@ -418,9 +424,10 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
       return;
     }
     const t1 = performance.now();
-    await inTransaction('pay', async (q, send) => {
+    await inTransaction('pay', async (q, send, early) => {
       const now = new Date();
-      const order = await q(
+      // The buyer's wallet is locked in the order's round trip (lock order: order, wallet), as the service does.
+      const locking = early(
         'ceil_order_lock',
         `SELECT orders.*, (SELECT coalesce(json_agg(i ORDER BY i.line_no), '[]'::json) FROM order_items i WHERE i.order_id = orders.id) AS items,
                 (SELECT coalesce(json_agg(json_build_object('id', r.id, 'order_id', r.order_id, 'payment_id', r.payment_id, 'amount', r.amount, 'status', r.status,
@@ -432,32 +439,20 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
          FROM orders WHERE orders.id = $1 FOR UPDATE OF orders`,
         [orderId],
       );
-      // Sent without waiting, as the service does (openAndDebit): the moves and the wallet's lock ride behind it.
+      const [order, wallet] = await Promise.all([locking, q('ceil_wallet_lock', 'SELECT * FROM wallets WHERE user_id = $1 FOR UPDATE', [buyer])]);
+      const balance = Number(wallet.rows[0].balance) - PRICE;
+      const [paymentId] = (await ids.take(q, 'payments', 1)) as [number];
+      // From here nothing waits (openAndDebit): the payment (numbered ahead), the debit, the stock,
+      // the day's sales, the order and its event ride on COMMIT's round trip.
       send(
         'ceil_payment_add',
-        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at, refunded_amount, recovery_state,
+        `INSERT INTO payments (id, order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at, refunded_amount, recovery_state,
                                recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+         OVERRIDING SYSTEM VALUE
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
         // Written once, COMPLETED, as the service does (PayInternally): the whole payment is this transaction.
-        [orderId, buyer, PRICE, 'COMPLETED', null, now, now, now, 0, null, 0, null, null],
+        [paymentId, orderId, buyer, PRICE, 'COMPLETED', null, now, now, now, 0, null, 0, null, null],
       );
-      // Sent without waiting, as the service pipelines them; their guards raise (guard_matched).
-      send(
-        'ceil_confirm',
-        `WITH moved AS (UPDATE product_options SET total_stock = total_stock - $1, reserved_stock = reserved_stock - $2, sold_quantity = sold_quantity + $3
-                        WHERE id = $4 AND reserved_stock >= $5 RETURNING id)
-         SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 1
-                     ELSE guard_matched(0, CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = $6) THEN $7 ELSE 'no such option' END) END`,
-        [1, 1, 1, optionId, 1, optionId, 'stock moved'],
-      );
-      send(
-        'ceil_sales',
-        `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue, discount) VALUES ($1, $2::date, $3, $4, $5)
-         ON CONFLICT (product_id, day) DO UPDATE SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount`,
-        [productId, now.toISOString().slice(0, 10), 1, PRICE, 0],
-      );
-      const wallet = await q('ceil_wallet_lock', 'SELECT * FROM wallets WHERE user_id = $1 FOR UPDATE', [buyer]);
-      const balance = Number(wallet.rows[0].balance) - PRICE;
       send(
         'ceil_wallet_save',
         `WITH updated AS (
@@ -483,6 +478,21 @@ async function runDirectSql(databaseUrl: string, seeded: Seeded, options: { conn
           ]),
           'wallet changed since it was locked',
         ],
+      );
+      // Sent without waiting, as the service pipelines them; their guards raise (guard_matched).
+      send(
+        'ceil_confirm',
+        `WITH moved AS (UPDATE product_options SET total_stock = total_stock - $1, reserved_stock = reserved_stock - $2, sold_quantity = sold_quantity + $3
+                        WHERE id = $4 AND reserved_stock >= $5 RETURNING id)
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 1
+                     ELSE guard_matched(0, CASE WHEN EXISTS (SELECT 1 FROM product_options WHERE id = $6) THEN $7 ELSE 'no such option' END) END`,
+        [1, 1, 1, optionId, 1, optionId, 'stock moved'],
+      );
+      send(
+        'ceil_sales',
+        `INSERT INTO product_sales_daily AS s (product_id, day, units, revenue, discount) VALUES ($1, $2::date, $3, $4, $5)
+         ON CONFLICT (product_id, day) DO UPDATE SET units = s.units + EXCLUDED.units, revenue = s.revenue + EXCLUDED.revenue, discount = s.discount + EXCLUDED.discount`,
+        [productId, now.toISOString().slice(0, 10), 1, PRICE, 0],
       );
       send(
         'ceil_order_save',

@@ -1,7 +1,7 @@
 import type { KnexTransactionManager } from './knex-transaction-manager.js';
 
 /** Tables whose new rows this service numbers itself, from the table's own identity sequence. */
-export type NumberedTable = 'orders' | 'order_items';
+export type NumberedTable = 'orders' | 'order_items' | 'payments';
 
 /** How many ids one round trip draws: one trip per this many orders (or lines) placed. */
 export const ID_BLOCK_SIZE = 64;

@@ -441,41 +441,46 @@ const DUE_FOR_RECOVERY_SQL = `SELECT * FROM payments
   LIMIT ?`;
 
 export class PostgresPaymentRepository implements PaymentRepository {
-  constructor(private readonly tx: KnexTransactionManager) {}
+  private readonly ids: IdBlocks;
 
+  constructor(private readonly tx: KnexTransactionManager) {
+    this.ids = new IdBlocks(tx);
+  }
+
+  /**
+   * Numbered ahead (IdBlocks) and sent without waiting (a pipelined write): the debit names the
+   * payment, and nothing else needs an answer. A second live payment of the order fails the
+   * transaction with INVALID_STATE.
+   */
   async add(payment: NewPayment): Promise<Payment> {
-    try {
-      // Every column is written from `payment`, so only the id comes back: reading the row back
-      // would parse again what was just sent.
-      const [row] = await this.tx.query<{ id: Num }>(
-        'payment_add',
-        `INSERT INTO payments (order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at,
-                               refunded_amount, recovery_state, recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-        [
-          payment.orderId,
-          payment.userId,
-          payment.amount,
-          payment.status,
-          payment.failureReason,
-          payment.createdAt,
-          payment.updatedAt,
-          payment.completedAt,
-          payment.refundedAmount,
-          payment.recovery.state,
-          payment.recovery.attempts,
-          payment.recovery.nextAttemptAt,
-          payment.recovery.lastAttemptAt,
-        ],
-      );
-      if (!row) throw new Error('the payment was not written');
-      return Payment.fromSnapshot({ ...payment, id: Number(row.id) });
-    } catch (error) {
-      if (isUniqueViolation(error, 'payments_one_live_per_order')) {
-        throw new InvalidState(`Order ${payment.orderId} already has a payment in progress or completed`);
-      }
-      throw error;
-    }
+    const [id] = await this.ids.take('payments', 1);
+    if (id === undefined) throw new Error('no payment id was drawn');
+    await this.tx.write(
+      'payment_add',
+      `INSERT INTO payments (id, order_id, user_id, amount, status, failure_reason, created_at, updated_at, completed_at,
+                             refunded_amount, recovery_state, recovery_attempts, recovery_next_attempt_at, recovery_last_attempt_at)
+       OVERRIDING SYSTEM VALUE
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        id,
+        payment.orderId,
+        payment.userId,
+        payment.amount,
+        payment.status,
+        payment.failureReason,
+        payment.createdAt,
+        payment.updatedAt,
+        payment.completedAt,
+        payment.refundedAmount,
+        payment.recovery.state,
+        payment.recovery.attempts,
+        payment.recovery.nextAttemptAt,
+        payment.recovery.lastAttemptAt,
+      ],
+      (error: unknown) =>
+        isUniqueViolation(error, 'payments_one_live_per_order') ? new InvalidState(`Order ${payment.orderId} already has a payment in progress or completed`) : error,
+    );
+    return Payment.fromSnapshot({ ...payment, id });
   }
 
   async get(id: number): Promise<Payment | null> {

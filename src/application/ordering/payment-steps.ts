@@ -15,26 +15,39 @@ export interface OpenedPayment {
   at: Date;
 }
 
-/** Locks the order (step 1 of the lock order), checks who pays (its buyer, or an ADMIN) and that it is still payable. */
-async function lockPayableOrder(ctx: OrderingContext, actor: Actor, orderId: number): Promise<{ order: Order; at: Date }> {
+type BuyerWallet = NonNullable<Awaited<ReturnType<OrderingContext['wallets']['getForUpdate']>>>;
+
+/**
+ * Locks the order (step 1 of the lock order), checks who pays (its buyer, or an ADMIN) and that it
+ * is still payable. A buyer pays from their own wallet, so theirs (step 2) is locked in the same
+ * round trip, sent right behind the order's lock; when the order turns out not to be theirs, or
+ * not payable, the transaction rolls back and the lock goes with it. An ADMIN's own wallet is
+ * not the one that pays: the buyer's is locked once the order says whose it is.
+ */
+async function lockPayableOrder(ctx: OrderingContext, actor: Actor, orderId: number): Promise<{ order: Order; at: Date; wallet: BuyerWallet | null }> {
   const at = ctx.clock.now();
-  const order = await ctx.orders.getForUpdate(orderId);
+  const [locked, buyers] = await Promise.allSettled([
+    ctx.orders.getForUpdate(orderId),
+    actor.role === 'ADMIN' ? Promise.resolve(null) : ctx.wallets.getForUpdate(actor.userId),
+  ]);
+  if (locked.status === 'rejected') throw locked.reason;
+  if (buyers.status === 'rejected') throw buyers.reason;
+  const order = locked.value;
   if (!order) throw new NotFound('Order', orderId);
   if (actor.role !== 'ADMIN' && order.userId !== actor.userId) throw new Forbidden('Only the order’s buyer may pay for it');
   order.assertPayable(at);
-  return { order, at };
+  return { order, at, wallet: buyers.value };
 }
 
 /**
  * Opens a payment on the order and debits the buyer's wallet, in the lock order together with what
  * else paying moves (`also`). InsufficientBalance when the wallet cannot pay; the caller's
- * transaction then rolls all of it back.
+ * transaction then rolls all of it back, before anything but the order and the wallet was locked.
  *
  * The payment is written once, at the last of `steps` it passes in this transaction (no
- * insert-then-update). Its insert is not waited for before the moves: the stock, the day's sales
- * and the wallet's lock are sent right behind it and answered in the same round trip (the
- * statements of one connection run in the order they were sent, so the lock order holds). Only
- * the debit needs the payment's id, and by the time the wallet is locked the insert has answered.
+ * insert-then-update), numbered ahead (its id is in the debit's ledger line), so nothing after
+ * the locks waits for an answer: the payment, the debit, the stock and the day's sales are sent
+ * one behind the other and ride, with the order's save and its event, on COMMIT's round trip.
  */
 export async function openAndDebit(
   ctx: OrderingContext,
@@ -43,16 +56,10 @@ export async function openAndDebit(
   steps: readonly PaymentStep[],
   also: (order: Order, at: Date) => OrderMoves = () => ({}),
 ): Promise<OpenedPayment & { moved: MovedParts }> {
-  const { order, at } = await lockPayableOrder(ctx, actor, orderId);
-  const written = ctx.payments.add(Payment.startedThrough(steps, order.id, order.userId, order.finalAmount, at));
-  const moving = moveInLockOrder(ctx, order, { ...also(order, at), ...debitFor(order, actor, at, written) });
-  // Both are waited for to their end, so nothing of this transaction is still running when it
-  // ends. The payment's failure is reported first: it was sent first, and what follows it then
-  // fails only because it did.
-  const [payment, moved] = await Promise.allSettled([written, moving]);
-  if (payment.status === 'rejected') throw payment.reason;
-  if (moved.status === 'rejected') throw moved.reason;
-  return { order, payment: payment.value, at, moved: moved.value };
+  const { order, at, wallet } = await lockPayableOrder(ctx, actor, orderId);
+  const payment = await ctx.payments.add(Payment.startedThrough(steps, order.id, order.userId, order.finalAmount, at));
+  const moved = await moveInLockOrder(ctx, order, { ...also(order, at), ...debitFor(order, actor, at, payment) }, wallet);
+  return { order, payment, at, moved };
 }
 
 /** Saves the order (and `payment`, when it moved after it was written) and writes the events of all that moved. */
@@ -63,13 +70,10 @@ export async function saveWithEvents(ctx: OrderingContext, order: Order, moved: 
 }
 
 /** The wallet pays the order (InsufficientBalance when it cannot); a fully discounted order costs nothing and moves no wallet. */
-function debitFor(order: Order, actor: Actor, at: Date, written: Promise<Payment>): Pick<OrderMoves, 'wallet'> {
+function debitFor(order: Order, actor: Actor, at: Date, payment: Payment): Pick<OrderMoves, 'wallet'> {
   if (order.finalAmount === 0) return {};
   return {
-    wallet: async (wallet) => {
-      const payment = await written;
-      wallet.pay(order.finalAmount, order.id, { actorId: actor.userId, at, reason: `payment ${payment.id}` });
-    },
+    wallet: (wallet) => wallet.pay(order.finalAmount, order.id, { actorId: actor.userId, at, reason: `payment ${payment.id}` }),
   };
 }
 

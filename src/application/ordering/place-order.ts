@@ -66,14 +66,26 @@ export class PlaceOrder implements RunsAs {
 
     const order = await this.ctx.transactions.run(async () => {
       // The unpaid-order cap. Its lock comes first, before any row lock, and only placing takes
-      // it, so it stays out of the lock order (order, stock, sales, coupon, wallet). Switched off,
+      // it, so it stays out of the lock order (lock-order.ts). Switched off,
       // it costs the hot path nothing: no lock, no count.
       const { maxUnpaidOrdersPerUser } = this.ctx.policy;
       if (maxUnpaidOrdersPerUser > 0) {
         assertRoomForUnpaidOrder(await this.ctx.orders.lockUnpaidOf(actor.userId), maxUnpaidOrdersPerUser, this.ctx.clock.now());
       }
-      // The reservation's refusal may come only when the transaction ends (see StockRepository):
-      // it is counted and worded for the buyer where it is made, not where it is caught.
+      // The coupon copy before the stock (the lock order): a racing order for the same copy waits
+      // here, then finds it held, having reserved nothing.
+      let copy: Awaited<ReturnType<OrderingContext['userCoupons']['getForUpdate']>> = null;
+      if (userCouponId !== null) {
+        copy = await this.ctx.userCoupons.getForUpdate(userCouponId);
+        const whyNot = copy ? copy.whyNotApplicable(actor.userId, at) : 'it does not exist';
+        if (whyNot) throw new CouponNotApplicable(whyNot);
+      }
+      // Nothing from here on waits for an answer on a PostgreSQL server: the reservation, the
+      // order and its event are sent one behind the other and ride on COMMIT's round trip. A
+      // refused reservation aborts the transaction, so the order is then not written at all, and
+      // the transaction fails with the refusal (see StockRepository), counted and worded for the
+      // buyer here, where it is made, not where it is caught. Both are waited for to their end;
+      // the reservation's refusal is the one reported.
       const reserving = this.ctx.stock.reserve(
         draft.items.map((i) => ({ optionId: i.optionId, quantity: i.quantity })),
         (shortage) => {
@@ -81,26 +93,10 @@ export class PlaceOrder implements RunsAs {
           return nameTheLine(shortage, draft.items);
         },
       );
-      let placed: Order;
-      let copy: Awaited<ReturnType<OrderingContext['userCoupons']['getForUpdate']>> = null;
-      if (userCouponId === null) {
-        // Nothing here waits for an answer on a PostgreSQL server: the reservation, the order and
-        // its event are sent one behind the other and ride on COMMIT's round trip. A refused
-        // reservation aborts the transaction, so the order is then not written at all. Both are
-        // waited for to their end; the reservation's refusal is the one reported.
-        const [reserved, added] = await Promise.allSettled([reserving, this.ctx.orders.add(draft)]);
-        if (reserved.status === 'rejected') throw reserved.reason;
-        if (added.status === 'rejected') throw added.reason;
-        placed = added.value;
-      } else {
-        await reserving;
-        // Locked after the stock (the lock order): a racing order for the same copy waits here
-        // and then finds it held.
-        copy = await this.ctx.userCoupons.getForUpdate(userCouponId);
-        const whyNot = copy ? copy.whyNotApplicable(actor.userId, at) : 'it does not exist';
-        if (whyNot) throw new CouponNotApplicable(whyNot);
-        placed = await this.ctx.orders.add(draft);
-      }
+      const [reserved, added] = await Promise.allSettled([reserving, this.ctx.orders.add(draft)]);
+      if (reserved.status === 'rejected') throw reserved.reason;
+      if (added.status === 'rejected') throw added.reason;
+      const placed = added.value;
       if (copy) {
         copy.bindTo(placed.id, actor.userId, at);
         await this.ctx.userCoupons.save(copy);

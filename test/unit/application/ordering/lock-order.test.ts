@@ -22,7 +22,7 @@ function recordingContext(seen: string[]): OrderingContext {
   } as unknown as OrderingContext;
 }
 
-describe('moveInLockOrder: the one lock order (order, stock, sales, coupon, wallet)', () => {
+describe('moveInLockOrder: the one lock order (order, wallet, coupon, stock, sales)', () => {
   it('runs the moves in the lock order however they are listed, and answers the coupon copy and wallet it moved', async () => {
     const seen: string[] = [];
     const order = anOrder().withCoupon(9).build();
@@ -32,7 +32,7 @@ describe('moveInLockOrder: the one lock order (order, stock, sales, coupon, wall
       sales: async () => void seen.push('sales'),
       stock: async () => void seen.push('stock'),
     });
-    expect(seen).to.deep.equal(['stock', 'sales', 'lock coupon', 'move coupon', 'save coupon', 'lock wallet', 'move wallet', 'save wallet']);
+    expect(seen).to.deep.equal(['lock wallet', 'move wallet', 'save wallet', 'lock coupon', 'move coupon', 'save coupon', 'stock', 'sales']);
     expect(moved.copy?.id).to.equal(9);
     expect(moved.wallet?.userId).to.equal(order.userId);
   });
@@ -42,5 +42,22 @@ describe('moveInLockOrder: the one lock order (order, stock, sales, coupon, wall
     const moved = await moveInLockOrder(recordingContext(seen), anOrder().build(), { coupon: () => void seen.push('move coupon'), stock: async () => void seen.push('stock') });
     expect(seen).to.deep.equal(['stock']);
     expect(moved).to.deep.equal({ copy: null, wallet: null });
+  });
+
+  it("a wallet the caller locked already (in the order's round trip) is moved and saved, not locked again", async () => {
+    const seen: string[] = [];
+    const order = anOrder().build();
+    const locked = aWallet(100_000, order.userId);
+    const moved = await moveInLockOrder(recordingContext(seen), order, { wallet: () => void seen.push('move wallet'), stock: async () => void seen.push('stock') }, locked);
+    expect(seen).to.deep.equal(['move wallet', 'save wallet', 'stock']);
+    expect(moved.wallet).to.equal(locked);
+  });
+
+  it("a wallet locked already that is not the buyer's (an ADMIN's) is not the one moved: the buyer's is locked", async () => {
+    const seen: string[] = [];
+    const order = anOrder().build();
+    const moved = await moveInLockOrder(recordingContext(seen), order, { wallet: () => void seen.push('move wallet') }, aWallet(100_000, order.userId + 1));
+    expect(seen).to.deep.equal(['lock wallet', 'move wallet', 'save wallet']);
+    expect(moved.wallet?.userId).to.equal(order.userId);
   });
 });

@@ -5,14 +5,15 @@ import sinon from 'sinon';
 import { ID_BLOCK_SIZE, IdBlocks } from '../../src/adapters/postgres/id-blocks.js';
 import { KnexTransactionManager } from '../../src/adapters/postgres/knex-transaction-manager.js';
 import { requireRealPostgres, type TestDatabase, testDatabase } from '../support/database.js';
-import { type App, Shop, startApp, stockOf } from './ordering-support.js';
+import type { Actor } from '../../src/domain/user/actor.js';
+import { type App, balanceOf, Shop, startApp, stockOf } from './ordering-support.js';
 
 /**
- * Orders and their lines are numbered by the service ahead of their INSERT (IdBlocks), from the
- * tables' own identity sequences, so that placing an order waits for no answer once its products
- * are read.
+ * Orders, their lines and payments are numbered by the service ahead of their INSERT (IdBlocks),
+ * from the tables' own identity sequences, so that placing an order waits for no answer once its
+ * products are read, and paying none once the order and the wallet are locked.
  */
-describe('ids drawn ahead from identity sequences (IdBlocks)', function () {
+describe('round trips of placing and paying; ids drawn ahead from identity sequences (IdBlocks)', function () {
   let database: TestDatabase;
   let db: Knex;
 
@@ -68,7 +69,7 @@ describe('ids drawn ahead from identity sequences (IdBlocks)', function () {
     expect(after.filter((id) => inRolledBack.includes(id))).to.deep.equal([]);
   });
 
-  describe('placing an order on a PostgreSQL server', function () {
+  describe('placing and paying on a PostgreSQL server', function () {
     let app: App;
     let shop: Shop;
 
@@ -86,13 +87,12 @@ describe('ids drawn ahead from identity sequences (IdBlocks)', function () {
       sinon.restore();
     });
 
-    it('sends the reservation, the order with its lines, its event and COMMIT without waiting for any answer', async function () {
-      const product = await shop.product(1_000, [5]);
-      const [optionId] = product.optionIds as [number];
-      const buyer = await shop.buyer();
-      // A first order draws the id blocks, so the one watched below has its ids at hand.
-      await shop.place(buyer, product, [[optionId, 1]]);
-
+    /**
+     * What the service sent (statement names, BEGIN and COMMIT) while another transaction held the
+     * option's row, so that any statement touching it waited: what `work` sent without waiting
+     * for an answer from behind that statement.
+     */
+    async function sendsWhileOptionHeld(optionId: number, work: () => Promise<unknown>): Promise<{ sentWhileHeld: string[]; done: Promise<unknown> }> {
       const sent: string[] = [];
       const query = pg.Client.prototype.query;
       sinon.stub(pg.Client.prototype, 'query').callsFake(function (this: pg.Client, ...args: unknown[]) {
@@ -100,20 +100,31 @@ describe('ids drawn ahead from identity sequences (IdBlocks)', function () {
         sent.push(typeof config === 'string' ? config : (config.name ?? config.text ?? '?'));
         return (query as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof query);
-
-      // Another buyer's transaction holds the option's row: the reservation waits for it.
       const holder = await db.transaction();
-      let placing: Promise<unknown> | null = null;
+      let done: Promise<unknown> = Promise.resolve();
       let sentWhileHeld: string[] = [];
       try {
         await holder.raw('SELECT 1 FROM product_options WHERE id = ? FOR UPDATE', [optionId]);
-        placing = shop.place(buyer, product, [[optionId, 2]]);
+        done = work();
+        done.catch(() => undefined);
         for (let i = 0; i < 100 && !sent.includes('COMMIT'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
         sentWhileHeld = [...sent];
       } finally {
         await holder.commit();
+        sinon.restore();
       }
-      await placing;
+      return { sentWhileHeld, done };
+    }
+
+    it('sends the reservation, the order with its lines, its event and COMMIT without waiting for any answer', async function () {
+      const product = await shop.product(1_000, [5]);
+      const [optionId] = product.optionIds as [number];
+      const buyer = await shop.buyer();
+      // A first order draws the id blocks, so the one watched below has its ids at hand.
+      await shop.place(buyer, product, [[optionId, 1]]);
+
+      const { sentWhileHeld, done } = await sendsWhileOptionHeld(optionId, () => shop.place(buyer, product, [[optionId, 2]]));
+      await done;
       const commit = sentWhileHeld.indexOf('COMMIT');
       expect(commit, 'COMMIT was sent while the reservation still waited for its lock').to.be.greaterThan(-1);
       const beforeCommit = sentWhileHeld.slice(0, commit);
@@ -122,6 +133,26 @@ describe('ids drawn ahead from identity sequences (IdBlocks)', function () {
         expect(beforeCommit.some((name) => name.includes(statement)), `${statement} sent before COMMIT`).to.equal(true);
       }
       expect(await stockOf(db, optionId)).to.include({ reserved: 3 });
+    });
+
+    it('pays with the order and wallet locks in one round trip, then sends the payment, debit, stock, sales, order and event with COMMIT', async function () {
+      const product = await shop.product(1_000, [5]);
+      const [optionId] = product.optionIds as [number];
+      const [buyer] = (await shop.buyers(1, 10_000)) as [Actor];
+      // A first payment draws the payments' id block, so the one watched below has its id at hand.
+      await shop.pay(buyer, (await shop.place(buyer, product, [[optionId, 1]])).id);
+      const order = await shop.place(buyer, product, [[optionId, 2]]);
+
+      const { sentWhileHeld, done } = await sendsWhileOptionHeld(optionId, () => shop.pay(buyer, order.id));
+      await done;
+      const commit = sentWhileHeld.indexOf('COMMIT');
+      expect(commit, 'COMMIT was sent while the stock move still waited for its lock').to.be.greaterThan(-1);
+      const beforeCommit = sentWhileHeld.slice(0, commit);
+      for (const statement of ['order_lock', 'wallet_lock', 'payment_add', 'wallet_save', 'stock_confirm', 'sales', 'order_save', 'outbox_add']) {
+        expect(beforeCommit.some((name) => name.includes(statement)), `${statement} sent before COMMIT`).to.equal(true);
+      }
+      expect(await stockOf(db, optionId)).to.include({ reserved: 0, sold: 3 });
+      expect(await balanceOf(db, buyer.userId)).to.equal(10_000 - 3 * 1_000);
     });
 
     it('a refused reservation fails the order at COMMIT with the line named, and writes no order, line or event', async function () {
