@@ -670,6 +670,17 @@ export function orderingRepositoriesContract(makeSubject: () => Promise<Ordering
       expect((await payments.latestForEach([])).size).to.equal(0);
     });
 
+    it('the most recent attempt is the newest by time, whatever the ids (instances number payments from blocks of their own)', async function () {
+      const order = await add(newOrder(buyer, at(1)));
+      // Written first, numbered first, yet the later attempt: as when another instance's block was lower.
+      const later = await transactions.run(() => payments.add({ ...start(order, 5), status: 'FAILED', failureReason: 'later' }));
+      const earlier = await transactions.run(() => payments.add({ ...start(order, 4), status: 'FAILED', failureReason: 'earlier' }));
+
+      expect(earlier.id).to.be.greaterThan(later.id);
+      expect((await payments.latestFor(order.id))?.id).to.equal(later.id);
+      expect((await payments.latestForEach([order.id])).get(order.id)?.id).to.equal(later.id);
+    });
+
     it("the order's live payment wins over a newer failed attempt (a refusal recorded after the order was paid)", async function () {
       const [order, onlyFailed] = [await add(newOrder(buyer, at(1))), await add(newOrder(buyer, at(1)))];
       const live = await transactions.run(() => payments.add(start(order, 2)));

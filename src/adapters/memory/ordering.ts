@@ -218,8 +218,11 @@ function ranksBefore(a: PaymentSnapshot, b: PaymentSnapshot): boolean {
   const aLive = a.status !== 'FAILED';
   const bLive = b.status !== 'FAILED';
   if (aLive !== bLive) return aLive;
-  return a.id > b.id;
+  return newestFirst(a, b) < 0;
 }
+
+/** Newest first by time, then by id, as PostgreSQL's lists (whose ids are drawn ahead and need not follow time). */
+const newestFirst = (a: PaymentSnapshot, b: PaymentSnapshot): number => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id;
 
 /** Payments; like the partial unique index `payments_one_live_per_order`, one live (not FAILED) payment per order. */
 export class MemoryPaymentRepository implements PaymentRepository {
@@ -287,7 +290,7 @@ export class MemoryPaymentRepository implements PaymentRepository {
     const matching = this.payments
       .values()
       .filter((p) => (query.state === undefined ? p.recovery.state !== null : p.recovery.state === query.state))
-      .sort((a, b) => b.id - a.id);
+      .sort(newestFirst);
     const start = offsetOf(query);
     return pageOf(matching.slice(start, start + query.size).map((p) => Payment.fromSnapshot(p)), query, matching.length);
   }

@@ -534,7 +534,9 @@ export class PostgresPaymentRepository implements PaymentRepository {
       return query.state ? q.where('recovery_state', query.state) : q.whereNotNull('recovery_state');
     };
     const [counted] = await filtered().count<{ n: Num }[]>({ n: '*' });
-    const rows = (await filtered().orderBy('id', 'desc').offset(offsetOf(query)).limit(query.size)) as PaymentRow[];
+    // Newest first by time, not by id: payments are numbered ahead, a block per instance (IdBlocks).
+    // The payments in recovery are few (those waiting for a gateway), so sorting them costs nothing.
+    const rows = (await filtered().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).offset(offsetOf(query)).limit(query.size)) as PaymentRow[];
     return pageOf(rows.map(toPayment), query, Number(counted?.n ?? 0));
   }
 
@@ -545,13 +547,14 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async latestForEach(orderIds: number[]): Promise<Map<number, Payment>> {
     if (orderIds.length === 0) return new Map();
-    // The live payment first (FAILED sorts last), then the newest attempt.
+    // The live payment first (FAILED sorts last), then the newest attempt: by time, since ids are
+    // drawn ahead a block per instance (IdBlocks) and need not follow the order they were written in.
     const rows = (await this.tx
       .connection()
       .select(this.tx.db.raw('DISTINCT ON (order_id) *'))
       .from('payments')
       .whereIn('order_id', orderIds)
-      .orderByRaw(`order_id, (status = 'FAILED'), id DESC`)
+      .orderByRaw(`order_id, (status = 'FAILED'), created_at DESC, id DESC`)
       .options(prepared(`payment_latest_${orderIds.length}`))) as PaymentRow[];
     return new Map(rows.map((r) => [Number(r.order_id), toPayment(r)]));
   }
