@@ -6,7 +6,7 @@ import { paymentView, type PaymentView } from './views.js';
 /**
  * Pays an order with the internal gateway, whose answer is part of the transaction: in one
  * transaction (the caller's, when one is open: the idempotency record's), the order is locked,
- * its stock sold, its sale counted, its coupon used and the wallet debited, in the lock order,
+ * the wallet debited, its coupon used, its stock sold and its sale counted, in the lock order,
  * and the order is CONFIRMED. InsufficientBalance rolls all of it back.
  */
 export class PayInternally {

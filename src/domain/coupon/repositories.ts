@@ -50,7 +50,7 @@ export interface UserCouponRepository {
    */
   issue(copy: NewUserCoupon, perUserLimit: number): Promise<UserCoupon | null>;
   get(id: number): Promise<UserCoupon | null>;
-  /** Loads and locks the copy (taken after the order's stock, before the wallet). */
+  /** Loads and locks the copy (taken after the buyer's wallet, before the order's stock: lock-order.ts). */
   getForUpdate(id: number): Promise<UserCoupon | null>;
   save(copy: UserCoupon): Promise<void>;
   heldBy(couponId: number, userId: number): Promise<number>;

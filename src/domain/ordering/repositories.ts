@@ -54,7 +54,7 @@ export interface OrderRepository {
    * counts their live unpaid orders (CREATED or PENDING). Placements of one user serialise here,
    * on every instance, so the count and the order placed after it cannot be raced. Only placing
    * takes this lock, and it takes it before any row lock, so it adds no edge to the lock order
-   * (order, stock, sales, coupon, wallet) and cannot deadlock with it.
+   * (order, wallet, coupon, stock, sales) and cannot deadlock with it.
    */
   lockUnpaidOf(userId: number): Promise<UnpaidOrders>;
 }
