@@ -66,8 +66,8 @@ export class PlaceOrder implements RunsAs {
 
     const order = await this.ctx.transactions.run(async () => {
       // The unpaid-order cap. Its lock comes first, before any row lock, and only placing takes
-      // it, so it stays out of the lock order (lock-order.ts). Switched off,
-      // it costs the hot path nothing: no lock, no count.
+      // it, so it stays out of the lock order (lock-order.ts). Switched off, it costs the hot path
+      // nothing: no lock, no count.
       const { maxUnpaidOrdersPerUser } = this.ctx.policy;
       if (maxUnpaidOrdersPerUser > 0) {
         assertRoomForUnpaidOrder(await this.ctx.orders.lockUnpaidOf(actor.userId), maxUnpaidOrdersPerUser, this.ctx.clock.now());
