@@ -18,7 +18,8 @@ export const ID_BLOCK_SIZE = 64;
  * in the order the rows were written (the lists sort by time, never by id).
  */
 export class IdBlocks {
-  private readonly drawn = new Map<NumberedTable, number[]>();
+  /** Drawn and not yet handed out, per table, ascending. */
+  private readonly drawn: Record<NumberedTable, number[]> = { orders: [], order_items: [], payments: [] };
 
   constructor(
     private readonly tx: KnexTransactionManager,
@@ -27,7 +28,7 @@ export class IdBlocks {
 
   /** `count` fresh ids of `table`, in ascending order; a round trip only when the block runs out. */
   async take(table: NumberedTable, count: number): Promise<number[]> {
-    let ready = this.readyOf(table);
+    const ready = this.drawn[table];
     while (ready.length < count) {
       // In the caller's transaction (nextval is never rolled back): a second connection taken
       // while holding one could wait forever once every connection of the pool does the same.
@@ -37,19 +38,9 @@ export class IdBlocks {
         [Math.max(this.blockSize, count)],
       );
       // Requests drawing at the same time each add their block; every id is still drawn once.
-      ready = this.readyOf(table);
       ready.push(...rows.map((row) => Number(row.id)));
       ready.sort((a, b) => a - b);
     }
     return ready.splice(0, count);
-  }
-
-  private readyOf(table: NumberedTable): number[] {
-    let ready = this.drawn.get(table);
-    if (!ready) {
-      ready = [];
-      this.drawn.set(table, ready);
-    }
-    return ready;
   }
 }
